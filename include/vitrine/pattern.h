@@ -1,0 +1,100 @@
+/* vitrine/pattern.h: YARA's two pattern languages (hex strings and regular expressions) and the
+ * description of a YARA string, as yara 4.2.3 reads them.
+ *
+ * Promises:
+ * - vt_pattern_parse_hex / vt_pattern_parse_regex accept exactly what yara 4.2.3 accepts (plus the
+ *   hex `~` negation of YARA 4.3, which 4.2.3 rejects) and reject the rest with yara's message,
+ *   e.g. "invalid jump length", "bad repeat interval", "syntax error". err->column is the 1-based
+ *   offset inside `text` of the character where the problem was found (the caller maps it to
+ *   FILE:LINE:COL); err->line is 0. The caller adds yara's prefix
+ *   (`invalid hex string "$a": ` / `invalid regular expression "$a": `).
+ * - A parsed pattern is immutable and may be shared by threads.
+ * - vt_string_is_slow gives yara's "string "$a" may slow down scanning" verdict (its atom
+ *   quality rule), so a compiler can print the same warnings as yara.
+ * - Nothing here keeps global mutable state.
+ */
+#ifndef VITRINE_PATTERN_H
+#define VITRINE_PATTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* yara's limits (libyara/include/yara/limits.h, re.h). */
+#define VT_RE_MAX_RANGE 32767           /* largest {n,m} bound in a regex */
+#define VT_RE_SCAN_LIMIT 4096           /* longest match yara reports for a regex or hex string */
+#define VT_STRING_CHAINING_THRESHOLD 200 /* hex jumps longer than this split the string */
+#define VT_MAX_STRING_MATCHES 1000000   /* yara's per-string match limit (YR_MAX_STRING_MATCHES) */
+
+/* Regex flags: the /i and /s suffixes (and the `nocase` modifier, which means /i). */
+enum {
+    VT_REGEX_NOCASE = 1u << 0,
+    VT_REGEX_DOTALL = 1u << 1,
+};
+
+typedef struct vt_pattern vt_pattern;
+
+/* Parse a hex string. `text` is the hex string with its braces (`{ 4D 5A ?? [2-4] ( 00 | FF ) }`);
+ * the braces may also be left out. Comments (// and slash-star) and whitespace are allowed as in
+ * yara. On success *out owns a pattern to release with vt_pattern_free. */
+vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, vt_error *err);
+
+/* Parse a regular expression: `text` is what stands between the slashes, as written in the
+ * rule (an escaped slash `\/` may be left escaped or already unescaped; both mean '/').
+ * `flags` are VT_REGEX_* bits. */
+vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, vt_pattern **out,
+                                 vt_error *err);
+
+void vt_pattern_free(vt_pattern *pattern);
+
+/* True when the pattern can match the empty string (yara then matches at every offset). */
+bool vt_pattern_matches_empty(const vt_pattern *pattern);
+
+/* ---- YARA strings ------------------------------------------------------------------------ */
+
+typedef enum vt_string_kind {
+    VT_STRING_TEXT = 0,  /* "..." : bytes with escapes already resolved */
+    VT_STRING_HEX = 1,   /* { ... } : the hex string source text */
+    VT_STRING_REGEX = 2, /* /.../ : the regex source between the slashes */
+} vt_string_kind;
+
+/* String modifiers (yara's STRING_FLAGS_*). ASCII is implied when WIDE is absent. */
+enum {
+    VT_MOD_NOCASE = 1u << 0,
+    VT_MOD_WIDE = 1u << 1,
+    VT_MOD_ASCII = 1u << 2,
+    VT_MOD_FULLWORD = 1u << 3,
+    VT_MOD_PRIVATE = 1u << 4,
+    VT_MOD_XOR = 1u << 5,
+    VT_MOD_BASE64 = 1u << 6,
+    VT_MOD_BASE64WIDE = 1u << 7,
+};
+
+/* One YARA string as the rule compiler hands it over. Pointers are borrowed. */
+typedef struct vt_string_spec {
+    vt_string_kind kind;
+    const uint8_t *data;     /* text bytes, or hex / regex source */
+    size_t len;
+    unsigned modifiers;      /* VT_MOD_* */
+    unsigned regex_flags;    /* VT_REGEX_* (the /i /s suffixes) for regex strings */
+    uint8_t xor_min;         /* with VT_MOD_XOR: key range, 0-255 when xor has no argument */
+    uint8_t xor_max;
+    const char *base64_alphabet; /* with BASE64/BASE64WIDE: 64 characters, or NULL for default */
+} vt_string_spec;
+
+/* yara's slow-string verdict: *slow is true when yara 4.2.3 warns
+ * `string "$a" may slow down scanning` for this string (its best atoms' quality is below
+ * YR_ATOM_QUALITY_WARNING_THRESHOLD). Fails only if a hex/regex source does not parse. */
+vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,77 @@
+/* ast.c: allocation of pattern syntax trees and the byte sets behind \w \s \d. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+vt_node *vt_node_new(vt_node_kind kind)
+{
+    vt_node *node = calloc(1, sizeof *node);
+    if (node) {
+        node->kind = kind;
+        node->greedy = true;
+        node->mask = 0xFF;
+    }
+    return node;
+}
+
+void vt_node_free(vt_node *node)
+{
+    if (!node)
+        return;
+    for (size_t i = 0; i < node->nkids; i++)
+        vt_node_free(node->kids[i]);
+    free(node->kids);
+    free(node);
+}
+
+bool vt_node_add(vt_node *parent, vt_node *child)
+{
+    if (!child)
+        return false;
+    if (parent->nkids == parent->capkids) {
+        size_t cap = parent->capkids ? parent->capkids * 2 : 4;
+        vt_node **kids = realloc(parent->kids, cap * sizeof *kids);
+        if (!kids) {
+            vt_node_free(child);
+            return false;
+        }
+        parent->kids = kids;
+        parent->capkids = cap;
+    }
+    parent->kids[parent->nkids++] = child;
+    return true;
+}
+
+bool vt_is_word_byte(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+void vt_set_word(uint8_t *set)
+{
+    for (unsigned c = 0; c < 256; c++)
+        if (vt_is_word_byte((uint8_t)c))
+            vt_set_add(set, c);
+}
+
+void vt_set_space(uint8_t *set)
+{
+    static const char spaces[] = " \t\r\n\v\f";
+    for (const char *p = spaces; *p; p++)
+        vt_set_add(set, (unsigned char)*p);
+}
+
+void vt_set_digit(uint8_t *set)
+{
+    for (unsigned c = '0'; c <= '9'; c++)
+        vt_set_add(set, c);
+}
+
+void vt_pattern_free(vt_pattern *pattern)
+{
+    if (!pattern)
+        return;
+    vt_node_free(pattern->root);
+    free(pattern);
+}

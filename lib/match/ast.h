@@ -1,0 +1,62 @@
+/* ast.h (private to lib/match): the syntax tree shared by hex strings and regular expressions,
+ * close to libyara's RE_NODE so that atom extraction and matching follow yara's rules. */
+#ifndef VITRINE_MATCH_AST_H
+#define VITRINE_MATCH_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/pattern.h>
+
+typedef enum vt_node_kind {
+    VT_NODE_LITERAL,        /* one byte: value */
+    VT_NODE_MASKED,         /* hex nibble: (byte & mask) == value; negated for `~` */
+    VT_NODE_ANY,            /* `.` (no \n unless dotall) or hex `??` (any byte) */
+    VT_NODE_CLASS,          /* [..], \w \W \s \S \d \D: set */
+    VT_NODE_CONCAT,
+    VT_NODE_ALT,
+    VT_NODE_REPEAT,         /* kids[0] repeated min..max (max = -1: unbounded), greedy or not */
+    VT_NODE_EMPTY,
+    VT_NODE_ANCHOR_START,
+    VT_NODE_ANCHOR_END,
+    VT_NODE_WORD_BOUNDARY,
+    VT_NODE_NON_WORD_BOUNDARY,
+} vt_node_kind;
+
+typedef struct vt_node vt_node;
+struct vt_node {
+    vt_node_kind kind;
+    uint8_t value;
+    uint8_t mask;
+    bool negated;     /* MASKED / LITERAL written with `~` */
+    bool greedy;
+    bool any_all;     /* ANY matching every byte (hex `??`, hex jumps, dotall) */
+    bool hex_jump;    /* REPEAT that is a hex jump [n-m] */
+    int min, max;
+    uint8_t set[32];  /* CLASS: the bytes matched (before case folding) */
+    vt_node **kids;
+    size_t nkids, capkids;
+};
+
+struct vt_pattern {
+    vt_node *root;
+    bool is_hex;
+    unsigned flags;   /* VT_REGEX_* */
+};
+
+vt_node *vt_node_new(vt_node_kind kind);
+void vt_node_free(vt_node *node);
+/* Append child; on allocation failure frees child and returns false. */
+bool vt_node_add(vt_node *parent, vt_node *child);
+
+static inline void vt_set_add(uint8_t *set, unsigned c) { set[c >> 3] |= (uint8_t)(1u << (c & 7)); }
+static inline bool vt_set_has(const uint8_t *set, unsigned c) { return set[c >> 3] >> (c & 7) & 1; }
+
+/* Bytes yara's \w, \s, \d stand for. */
+void vt_set_word(uint8_t *set);
+void vt_set_space(uint8_t *set);
+void vt_set_digit(uint8_t *set);
+bool vt_is_word_byte(uint8_t c);
+
+#endif

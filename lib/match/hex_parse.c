@@ -1,0 +1,390 @@
+/* hex_parse.c: yara's hex-string language ({ 4D 5A ?? [2-4] ( 00 | F? ) }) parsed into a syntax
+ * tree with yara 4.2.3's restrictions and error messages (libyara hex_lexer.l / hex_grammar.y),
+ * plus YARA 4.3's `~` byte negation. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+enum { TOK_EOF, TOK_BYTE, TOK_LPAREN, TOK_RPAREN, TOK_BAR, TOK_LBRACK, TOK_RBRACE, TOK_OTHER };
+
+typedef struct hex_parser {
+    const char *text;
+    size_t len, pos;
+    vt_error *err;
+    int inside_or;
+    int tokens;
+    bool failed;
+    vt_status status;
+    /* current token */
+    int tok;
+    size_t tok_pos;
+    uint8_t value, mask;
+    bool negated;
+} hex_parser;
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static uint8_t hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return (uint8_t)(c - '0');
+    if (c >= 'a' && c <= 'f')
+        return (uint8_t)(c - 'a' + 10);
+    return (uint8_t)(c - 'A' + 10);
+}
+
+static void fail_at(hex_parser *p, size_t pos, vt_status status, const char *message)
+{
+    if (p->failed)
+        return;
+    p->failed = true;
+    p->status = status;
+    vt_error_at(p->err, status, NULL, 0, (unsigned)(pos + 1), "%s", message);
+}
+
+static void skip_space(hex_parser *p)
+{
+    for (;;) {
+        while (p->pos < p->len && strchr(" \t\r\n", p->text[p->pos]) && p->text[p->pos])
+            p->pos++;
+        if (p->pos + 1 < p->len && p->text[p->pos] == '/' && p->text[p->pos + 1] == '/') {
+            while (p->pos < p->len && p->text[p->pos] != '\n')
+                p->pos++;
+            continue;
+        }
+        if (p->pos + 1 < p->len && p->text[p->pos] == '/' && p->text[p->pos + 1] == '*') {
+            size_t q = p->pos + 2;
+            while (q + 1 < p->len && !(p->text[q] == '*' && p->text[q + 1] == '/'))
+                q++;
+            if (q + 1 >= p->len)
+                return; /* unterminated comment: left as a syntax error */
+            p->pos = q + 2;
+            continue;
+        }
+        return;
+    }
+}
+
+/* Read one byte token (XX, X?, ?X, ??, optionally preceded by ~) or punctuation. */
+static void next(hex_parser *p)
+{
+    skip_space(p);
+    p->tok_pos = p->pos;
+    p->negated = false;
+    if (p->pos >= p->len) {
+        p->tok = TOK_EOF;
+        return;
+    }
+    char c = p->text[p->pos];
+    if (c == '~') {
+        p->negated = true;
+        p->pos++;
+        c = p->pos < p->len ? p->text[p->pos] : 0;
+        if (!(is_hex(c) || c == '?')) {
+            fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
+            p->tok = TOK_OTHER;
+            return;
+        }
+    }
+    if (is_hex(c) || c == '?') {
+        char d = p->pos + 1 < p->len ? p->text[p->pos + 1] : 0;
+        if (!(is_hex(d) || d == '?')) {
+            fail_at(p, p->pos, VT_ERR_SYNTAX,
+                    c == '?' ? "syntax error" : "uneven number of digits in hex string");
+            p->tok = TOK_OTHER;
+            return;
+        }
+        p->value = (uint8_t)((c == '?' ? 0 : hex_value(c) << 4) | (d == '?' ? 0 : hex_value(d)));
+        p->mask = (uint8_t)((c == '?' ? 0 : 0xF0) | (d == '?' ? 0 : 0x0F));
+        if (p->negated && p->mask == 0) {
+            fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
+            p->tok = TOK_OTHER;
+            return;
+        }
+        p->pos += 2;
+        p->tok = TOK_BYTE;
+        return;
+    }
+    p->pos++;
+    switch (c) {
+    case '(': p->tok = TOK_LPAREN; return;
+    case ')': p->tok = TOK_RPAREN; return;
+    case '|': p->tok = TOK_BAR; return;
+    case '[': p->tok = TOK_LBRACK; return;
+    case '}': p->tok = TOK_RBRACE; return;
+    default: p->tok = TOK_OTHER; return;
+    }
+}
+
+/* Inside [...]: numbers, '-', ']' and whitespace. Returns the next range character or a
+ * number (as 'n' with *number set). */
+static int range_next(hex_parser *p, long long *number, size_t *where)
+{
+    while (p->pos < p->len && strchr(" \t\r\n", p->text[p->pos]) && p->text[p->pos])
+        p->pos++;
+    *where = p->pos;
+    if (p->pos >= p->len)
+        return 0;
+    char c = p->text[p->pos];
+    if (c >= '0' && c <= '9') {
+        long long v = 0;
+        while (p->pos < p->len && p->text[p->pos] >= '0' && p->text[p->pos] <= '9') {
+            if (v < INT_MAX)
+                v = v * 10 + (p->text[p->pos] - '0');
+            p->pos++;
+        }
+        *number = v > INT_MAX ? INT_MAX : v;
+        return 'n';
+    }
+    if (c == '-' || c == ']') {
+        p->pos++;
+        return c;
+    }
+    fail_at(p, p->pos, VT_ERR_SYNTAX, "invalid character in hex string jump");
+    return 0;
+}
+
+static vt_node *parse_range(hex_parser *p)
+{
+    long long lo = 0, hi = 0;
+    size_t where;
+    int t = range_next(p, &lo, &where);
+    bool has_lo = false, has_hi = false, dash = false;
+    if (t == 'n') {
+        has_lo = true;
+        t = range_next(p, &lo, &where);
+        (void)0;
+    }
+    if (t == '-') {
+        dash = true;
+        long long v = 0;
+        t = range_next(p, &v, &where);
+        if (t == 'n') {
+            if (!has_lo) {
+                fail_at(p, where, VT_ERR_SYNTAX, "syntax error");
+                return NULL;
+            }
+            hi = v;
+            has_hi = true;
+            t = range_next(p, &v, &where);
+        }
+    }
+    if (p->failed)
+        return NULL;
+    if (t != ']' || (!has_lo && !dash)) {
+        fail_at(p, where, VT_ERR_SYNTAX, "syntax error");
+        return NULL;
+    }
+    size_t at = where;
+    int min, max;
+    if (!dash) {
+        if (lo <= 0) {
+            fail_at(p, at, VT_ERR_SYNTAX, "invalid jump length");
+            return NULL;
+        }
+        if (p->inside_or && lo > VT_STRING_CHAINING_THRESHOLD) {
+            fail_at(p, at, VT_ERR_SYNTAX, "jumps over 200 not allowed inside alternation (|)");
+            return NULL;
+        }
+        min = max = (int)lo;
+    } else if (has_hi) {
+        if (p->inside_or &&
+            (lo > VT_STRING_CHAINING_THRESHOLD || hi > VT_STRING_CHAINING_THRESHOLD)) {
+            fail_at(p, at, VT_ERR_SYNTAX, "jumps over 200 not allowed inside alternation (|)");
+            return NULL;
+        }
+        if (lo > hi) {
+            fail_at(p, at, VT_ERR_SYNTAX, "invalid jump range");
+            return NULL;
+        }
+        min = (int)lo;
+        max = (int)hi;
+    } else {
+        if (p->inside_or) {
+            fail_at(p, at, VT_ERR_SYNTAX, "unbounded jumps not allowed inside alternation (|)");
+            return NULL;
+        }
+        min = has_lo ? (int)lo : 0;
+        max = -1;
+    }
+    vt_node *any = vt_node_new(VT_NODE_ANY);
+    vt_node *rep = vt_node_new(VT_NODE_REPEAT);
+    if (!any || !rep) {
+        vt_node_free(any);
+        vt_node_free(rep);
+        fail_at(p, at, VT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    any->any_all = true;
+    rep->min = min;
+    rep->max = max;
+    rep->greedy = false;
+    rep->hex_jump = true;
+    if (!vt_node_add(rep, any)) {
+        vt_node_free(rep);
+        fail_at(p, at, VT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    next(p);
+    return rep;
+}
+
+static vt_node *parse_tokens(hex_parser *p);
+
+/* token: byte | '(' alternatives ')' */
+static vt_node *parse_token(hex_parser *p)
+{
+    if (p->tok == TOK_BYTE) {
+        if (++p->tokens > 10000) {
+            fail_at(p, p->tok_pos, VT_ERR_LIMIT, "string too long");
+            return NULL;
+        }
+        vt_node *n;
+        if (p->mask == 0) {
+            n = vt_node_new(VT_NODE_ANY);
+            if (n)
+                n->any_all = true;
+        } else {
+            n = vt_node_new(p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
+            if (n) {
+                n->value = p->value;
+                n->mask = p->mask;
+                n->negated = p->negated;
+            }
+        }
+        if (!n) {
+            fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        next(p);
+        return n;
+    }
+    if (p->tok == TOK_LPAREN) {
+        next(p);
+        p->inside_or++;
+        vt_node *alt = vt_node_new(VT_NODE_ALT);
+        if (!alt) {
+            fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        for (;;) {
+            vt_node *seq = parse_tokens(p);
+            if (!seq) {
+                vt_node_free(alt);
+                return NULL;
+            }
+            if (!vt_node_add(alt, seq)) {
+                vt_node_free(alt);
+                fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+                return NULL;
+            }
+            if (p->tok == TOK_BAR) {
+                next(p);
+                continue;
+            }
+            break;
+        }
+        if (p->tok != TOK_RPAREN) {
+            vt_node_free(alt);
+            fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
+            return NULL;
+        }
+        p->inside_or--;
+        next(p);
+        if (alt->nkids == 1) {
+            vt_node *only = alt->kids[0];
+            alt->nkids = 0;
+            vt_node_free(alt);
+            return only;
+        }
+        return alt;
+    }
+    fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
+    return NULL;
+}
+
+/* tokens: token (token | range)* with the last item a token. */
+static vt_node *parse_tokens(hex_parser *p)
+{
+    vt_node *seq = vt_node_new(VT_NODE_CONCAT);
+    if (!seq) {
+        fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    vt_node *first = parse_token(p);
+    if (!first || !vt_node_add(seq, first)) {
+        if (!p->failed)
+            fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+        vt_node_free(seq);
+        return NULL;
+    }
+    bool last_is_range = false;
+    while (!p->failed && (p->tok == TOK_BYTE || p->tok == TOK_LPAREN || p->tok == TOK_LBRACK)) {
+        vt_node *item = p->tok == TOK_LBRACK ? parse_range(p) : parse_token(p);
+        if (!item) {
+            vt_node_free(seq);
+            return NULL;
+        }
+        last_is_range = item->kind == VT_NODE_REPEAT;
+        if (!vt_node_add(seq, item)) {
+            fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+            vt_node_free(seq);
+            return NULL;
+        }
+    }
+    if (p->failed || last_is_range) {
+        fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
+        vt_node_free(seq);
+        return NULL;
+    }
+    if (seq->nkids == 1) {
+        vt_node *only = seq->kids[0];
+        seq->nkids = 0;
+        vt_node_free(seq);
+        return only;
+    }
+    return seq;
+}
+
+vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, vt_error *err)
+{
+    *out = NULL;
+    hex_parser p = {.text = text, .len = len, .err = err};
+    skip_space(&p);
+    bool braces = p.pos < len && text[p.pos] == '{';
+    if (braces)
+        p.pos++;
+    next(&p);
+    vt_node *root = p.failed ? NULL : parse_tokens(&p);
+    if (root && !p.failed) {
+        if (braces) {
+            if (p.tok != TOK_RBRACE)
+                fail_at(&p, p.tok_pos, VT_ERR_SYNTAX, "syntax error");
+            else
+                next(&p);
+        }
+        if (!p.failed && p.tok != TOK_EOF)
+            fail_at(&p, p.tok_pos, VT_ERR_SYNTAX, "syntax error");
+    } else if (!p.failed) {
+        fail_at(&p, p.tok_pos, VT_ERR_SYNTAX, "syntax error");
+    }
+    if (p.failed) {
+        vt_node_free(root);
+        return p.status;
+    }
+    vt_pattern *pat = calloc(1, sizeof *pat);
+    if (!pat) {
+        vt_node_free(root);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    }
+    pat->root = root;
+    pat->is_hex = true;
+    pat->flags = VT_REGEX_DOTALL;
+    *out = pat;
+    return VT_OK;
+}

@@ -1,0 +1,179 @@
+/* test_pattern.c: the hex-string and regex parsers accept what yara 4.2.3 accepts and reject the
+ * rest with yara's messages (each expectation below was taken from running yara 4.2.3). */
+#include <string.h>
+
+#include <vitrine/pattern.h>
+
+#include "../check.h"
+
+typedef struct parse_case {
+    const char *text;
+    const char *error; /* NULL: accepted */
+} parse_case;
+
+static const parse_case hex_cases[] = {
+    {"{ AA [0] BB }", "invalid jump length"},
+    {"{ AA [3-1] BB }", "invalid jump range"},
+    {"{ AA [1-] }", "syntax error"},
+    {"{ [1] AA }", "syntax error"},
+    {"{ AA ( BB [300] | CC ) DD }", "jumps over 200 not allowed inside alternation (|)"},
+    {"{ AA ( BB [1-201] | CC ) DD }", "jumps over 200 not allowed inside alternation (|)"},
+    {"{ AA ( BB [1-] | CC ) DD }", "unbounded jumps not allowed inside alternation (|)"},
+    {"{ AA ( BB [-] | CC ) DD }", "unbounded jumps not allowed inside alternation (|)"},
+    {"{ AA ( BB | ) DD }", "syntax error"},
+    {"{ AA ( | CC ) DD }", "syntax error"},
+    {"{ AA ( BB  DD }", "syntax error"},
+    {"{ AA BB ) DD }", "syntax error"},
+    {"{ A }", "uneven number of digits in hex string"},
+    {"{ AAA }", "uneven number of digits in hex string"},
+    {"{ }", "syntax error"},
+    {"{ AA [1-2 BB }", "invalid character in hex string jump"},
+    {"{ AA ( BB [2] ) }", "syntax error"},
+    {"{ AA ( BB [1-200] | CC ) DD }", "syntax error"},
+    {"{ ?? }", NULL},
+    {"{ AA [ 1 - 2 ] BB }", NULL},
+    {"{ AA // comment\n BB }", NULL},
+    {"{ AA /* x */ BB }", NULL},
+    {"{ AA [40000] BB }", NULL},
+    {"{ AA [1-40000] BB }", NULL},
+    {"{ AA [0-0] BB }", NULL},
+    {"{ AA [2][3] BB }", NULL},
+    {"{ (AA | BB) }", NULL},
+    {"{ AA ( BB [1-200] CC | DD ) EE }", NULL},
+    {"{ AA ((BB|CC) | DD) EE }", NULL},
+    {"{ 4D 5A ?0 ?? 0? [-] 00 }", NULL},
+    {"{ AA ~BB ~C? ~?D }", NULL},
+    {"{ AA ~?? }", "syntax error"},
+    {"AA BB", NULL},
+};
+
+static const parse_case regex_cases[] = {
+    {"a{3,1}", "bad repeat interval"},
+    {"a{1,40000}", "repeat interval too large"},
+    {"a{40000}", "repeat interval too large"},
+    {"a{32768}", "repeat interval too large"},
+    {"ab{32768,}c", "bad repeat interval"},
+    {"ab{,32768}c", "repeat interval too large"},
+    {"a{0}bc", "bad repeat interval"},
+    {"a{0,0}bc", "bad repeat interval"},
+    {"ab(c", "syntax error"},
+    {"abc)", "syntax error"},
+    {"[abc", "missing terminating ] for character class"},
+    {"[z-a]", "bad character range"},
+    {"[\\w-\\d]bc", "bad character range"},
+    {"\\xZZ", "illegal escape sequence"},
+    {"\\x4", "illegal escape sequence"},
+    {"[\\x4]", "illegal escape sequence"},
+    {"|ab", "syntax error"},
+    {"(|ab)c", "syntax error"},
+    {"a**", "syntax error"},
+    {"^*", "syntax error"},
+    {"ab\\b*", "syntax error"},
+    {"()", "syntax error"},
+    {"ab++c", "syntax error"},
+    {"{2}ab", "syntax error"},
+    {"x{1,3}{2}", "syntax error"},
+    {"(?:ab)", "syntax error"},
+    {"a\\1", "backreferences are not allowed"},
+    {"a\\0bc", "backreferences are not allowed"},
+    {"[^]ab", "missing terminating ] for character class"},
+    {"[]", "missing terminating ] for character class"},
+    {"ab[\xe9]" "c", "non-ascii character"},
+    {"a{32767}", NULL},
+    {"a{,5}bc", NULL},
+    {"a{2,}bc", NULL},
+    {"ab{,}c", NULL},
+    {"a{x}", NULL},
+    {"a{1,2", NULL},
+    {"\\k", NULL},
+    {"ab|", NULL},
+    {"abc||d", NULL},
+    {"(ab|)c", NULL},
+    {"(a*)*b", NULL},
+    {"a+?b", NULL},
+    {"a{2}?b", NULL},
+    {"[]a]bc", NULL},
+    {"[^]a]bc", NULL},
+    {"[a-]bc", NULL},
+    {"[\\w-z]bc", NULL},
+    {"ab\\/c", NULL},
+    {"[\\x41-\\x43]bc", NULL},
+    {"ab$c", NULL},
+    {"a^bc", NULL},
+    {"ab\xe9" "c", NULL},
+    {"[a\\]]bc", NULL},
+    {"\\b\\Bab", NULL},
+};
+
+static void test_hex_parser_matches_yara(void)
+{
+    for (size_t i = 0; i < sizeof hex_cases / sizeof hex_cases[0]; i++) {
+        const parse_case *c = &hex_cases[i];
+        vt_pattern *pat = NULL;
+        vt_error err;
+        vt_error_clear(&err);
+        vt_status st = vt_pattern_parse_hex(c->text, strlen(c->text), &pat, &err);
+        if (c->error) {
+            if (st == VT_OK)
+                printf("# accepted %s\n", c->text);
+            CHECK(st != VT_OK);
+            CHECK_STR_EQ(err.message, c->error);
+            CHECK(err.column >= 1 && err.column <= strlen(c->text) + 1);
+        } else {
+            if (st != VT_OK)
+                printf("# rejected %s: %s\n", c->text, err.message);
+            CHECK_INT_EQ(st, VT_OK);
+            CHECK(pat != NULL);
+        }
+        vt_pattern_free(pat);
+    }
+}
+
+static void test_regex_parser_matches_yara(void)
+{
+    for (size_t i = 0; i < sizeof regex_cases / sizeof regex_cases[0]; i++) {
+        const parse_case *c = &regex_cases[i];
+        vt_pattern *pat = NULL;
+        vt_error err;
+        vt_error_clear(&err);
+        vt_status st = vt_pattern_parse_regex(c->text, strlen(c->text), 0, &pat, &err);
+        if (c->error) {
+            if (st == VT_OK)
+                printf("# accepted /%s/\n", c->text);
+            CHECK(st != VT_OK);
+            CHECK_STR_EQ(err.message, c->error);
+            CHECK(err.column >= 1 && err.column <= strlen(c->text) + 1);
+        } else {
+            if (st != VT_OK)
+                printf("# rejected /%s/: %s\n", c->text, err.message);
+            CHECK_INT_EQ(st, VT_OK);
+        }
+        vt_pattern_free(pat);
+    }
+}
+
+static void test_error_columns_point_at_the_problem(void)
+{
+    vt_pattern *pat = NULL;
+    vt_error err;
+    vt_error_clear(&err);
+    CHECK(vt_pattern_parse_hex("{ AA [3-1] BB }", 15, &pat, &err) != VT_OK);
+    CHECK_INT_EQ(err.column, 10);
+    vt_error_clear(&err);
+    CHECK(vt_pattern_parse_regex("abc[x", 5, 0, &pat, &err) != VT_OK);
+    CHECK_INT_EQ(err.column, 4);
+    vt_error_clear(&err);
+    CHECK(vt_pattern_parse_regex("ab\\xZ1", 6, 0, &pat, &err) != VT_OK);
+    CHECK_INT_EQ(err.column, 3);
+    /* NULL error record is allowed */
+    CHECK(vt_pattern_parse_regex("(", 1, 0, &pat, NULL) == VT_ERR_SYNTAX);
+    CHECK(pat == NULL);
+}
+
+int main(void)
+{
+    RUN(test_hex_parser_matches_yara);
+    RUN(test_regex_parser_matches_yara);
+    RUN(test_error_columns_point_at_the_problem);
+    return check_done();
+}
