@@ -1,6 +1,7 @@
 /* version.c: `vitrine version` (also `vitrine --version`): the program and library versions and
  * the versions of the libraries doing the heavy lifting, for bug reports. */
 #include <stdio.h>
+#include <string.h>
 
 #include <archive.h>
 #include <curl/curl.h>
@@ -17,8 +18,11 @@ static int run_version(int argc, char **argv)
     if (argc > 1)
         return cli_usage_error("version", "takes no arguments");
     printf("vitrine %s\n", vt_version());
-    printf("libraries: vectorscan %s; %s; %s; libcurl %s; jansson %s; sqlite %s\n",
-           hs_version(), OpenSSL_version(OPENSSL_VERSION), archive_version_string(),
+    /* hs_version() is "X.Y.Z DATE"; keep the version number only. */
+    const char *vectorscan = hs_version();
+    int vectorscan_len = (int)strcspn(vectorscan, " ");
+    printf("libraries: vectorscan %.*s; %s; %s; libcurl %s; jansson %s; sqlite %s\n",
+           vectorscan_len, vectorscan, OpenSSL_version(OPENSSL_VERSION), archive_version_string(),
            curl_version_info(CURLVERSION_NOW)->version, jansson_version_str(), sqlite3_libversion());
     return EXIT_CLEAN;
 }
