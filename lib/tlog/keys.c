@@ -128,11 +128,10 @@ vt_status vt_tlog_keygen(const char *name, int type, char **private_text, char *
 static vt_status split_key(const char *text, size_t len, const char *what, char *name,
                            uint32_t *id, int *type, unsigned char key[32], vt_error *err)
 {
-    const char *plus2 = memrchr(text, '+', len);
-    if (!plus2)
-        return vt_error_set(err, VT_ERR_SYNTAX, "malformed %s: expected NAME+ID+KEY", what);
-    const char *plus1 = memrchr(text, '+', (size_t)(plus2 - text));
-    if (!plus1)
+    /* Names cannot hold '+', but base64 can: split at the first two. */
+    const char *plus1 = memchr(text, '+', len);
+    const char *plus2 = plus1 ? memchr(plus1 + 1, '+', len - (size_t)(plus1 + 1 - text)) : NULL;
+    if (!plus1 || !plus2)
         return vt_error_set(err, VT_ERR_SYNTAX, "malformed %s: expected NAME+ID+KEY", what);
     size_t name_len = (size_t)(plus1 - text);
     if (!tlog_valid_key_name(text, name_len))
