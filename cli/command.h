@@ -29,5 +29,8 @@ int cli_usage_error(const char *command, const char *format, ...)
 
 extern const struct vt_command command_help;
 extern const struct vt_command command_version;
+extern const struct vt_command command_keygen;
+extern const struct vt_command command_log;
+extern const struct vt_command command_compile;
 
 #endif

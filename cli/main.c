@@ -11,6 +11,9 @@
 const struct vt_command *const vt_commands[] = {
     &command_help,
     &command_version,
+    &command_keygen,
+    &command_log,
+    &command_compile,
     NULL,
 };
 

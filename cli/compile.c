@@ -1,0 +1,166 @@
+/* compile.c: `vitrine compile [NS:]RULES... -o OUT`: compile YARA rule files (as yarac does) into
+ * a ruleset file. Prints yara's warnings; on an error prints FILE:LINE:COL: message and writes
+ * nothing. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vitrine/rules.h>
+
+#include "command.h"
+
+static void print_warnings(const vt_compiler *c, int quiet)
+{
+    if (quiet)
+        return;
+    for (size_t i = 0; i < vt_compiler_warning_count(c); i++) {
+        char text[2048];
+        vt_error_format(vt_compiler_warning(c, i), text, sizeof text);
+        /* vt_error_format puts the location first: "FILE:LINE:COL: message" */
+        fprintf(stderr, "warning: %s\n", text);
+    }
+}
+
+static int run_compile(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"define", required_argument, NULL, 'd'},
+        {"no-warnings", no_argument, NULL, 'w'},
+        {"fail-on-warnings", no_argument, NULL, 'W'},
+        {"check", no_argument, NULL, 'n'},
+        {"stats", no_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *output = NULL;
+    int no_warnings = 0, fail_on_warnings = 0, check = 0, stats = 0;
+    char **defines = calloc((size_t)argc + 1, sizeof *defines);
+    size_t define_count = 0;
+    if (!defines)
+        return cli_usage_error("compile", "out of memory");
+    int opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "o:d:wns", options, NULL)) != -1) {
+        switch (opt) {
+        case 'o': output = optarg; break;
+        case 'd': defines[define_count++] = optarg; break;
+        case 'w': no_warnings = 1; break;
+        case 'W': fail_on_warnings = 1; break;
+        case 'n': check = 1; break;
+        case 's': stats = 1; break;
+        default:
+            free(defines);
+            return cli_usage_error("compile", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        free(defines);
+        return cli_usage_error("compile", "no rule files given");
+    }
+    if (!output && !check) {
+        free(defines);
+        return cli_usage_error("compile", "no output file given (-o OUT, or --check)");
+    }
+    vt_error err;
+    vt_error_clear(&err);
+    vt_compiler *c;
+    if (vt_compiler_new(&c, &err) != VT_OK) {
+        free(defines);
+        return cli_report("compile", &err);
+    }
+    int status = EXIT_CLEAN;
+    for (size_t i = 0; i < define_count && status == EXIT_CLEAN; i++) {
+        char *eq = strchr(defines[i], '=');
+        if (!eq) {
+            status = cli_usage_error("compile", "-d needs NAME=VALUE, got '%s'", defines[i]);
+            break;
+        }
+        *eq = 0;
+        if (vt_compiler_define(c, defines[i], eq + 1, &err) != VT_OK)
+            status = cli_report("compile", &err);
+        *eq = '=';
+    }
+    for (int i = optind; i < argc && status == EXIT_CLEAN; i++) {
+        char *arg = argv[i];
+        char *colon = strchr(arg, ':');
+        const char *ns = NULL, *path = arg;
+        char nsbuf[256];
+        if (colon && (size_t)(colon - arg) < sizeof nsbuf && colon != arg) {
+            memcpy(nsbuf, arg, (size_t)(colon - arg));
+            nsbuf[colon - arg] = 0;
+            ns = nsbuf;
+            path = colon + 1;
+        }
+        if (vt_compiler_add_file(c, ns, path, &err) != VT_OK) {
+            print_warnings(c, no_warnings);
+            status = cli_report("compile", &err);
+        }
+    }
+    vt_ruleset *rules = NULL;
+    if (status == EXIT_CLEAN) {
+        print_warnings(c, no_warnings);
+        if (fail_on_warnings && vt_compiler_warning_count(c) > 0) {
+            fprintf(stderr, "vitrine compile: %zu warning(s) and --fail-on-warnings\n",
+                    vt_compiler_warning_count(c));
+            status = EXIT_ERROR;
+        } else if (vt_compiler_finish(c, &rules, &err) != VT_OK) {
+            status = cli_report("compile", &err);
+        }
+    }
+    if (status == EXIT_CLEAN && output && vt_ruleset_save(rules, output, &err) != VT_OK)
+        status = cli_report("compile", &err);
+    if (status == EXIT_CLEAN && stats) {
+        vt_ruleset_view v;
+        vt_ruleset_get_view(rules, &v);
+        size_t len;
+        vt_ruleset_image(rules, &len);
+        printf("rules %zu strings %zu nodes %zu namespaces %zu bytes %zu\n", v.rule_count,
+               v.string_count, v.node_count, v.namespace_count, len);
+    }
+    vt_ruleset_free(rules);
+    vt_compiler_free(c);
+    free(defines);
+    return status;
+}
+
+const struct vt_command command_compile = {
+    .name = "compile",
+    .summary = "compile YARA rules into a ruleset file (like yarac)",
+    .manual =
+        "NAME\n"
+        "    vitrine compile - compile YARA rules into a ruleset file (like yarac)\n"
+        "\n"
+        "SYNOPSIS\n"
+        "    vitrine compile [-d NAME=VALUE]... [-w] [--fail-on-warnings] [NS:]RULES... -o OUT\n"
+        "    vitrine compile [-d NAME=VALUE]... --check [NS:]RULES...\n"
+        "\n"
+        "DESCRIPTION\n"
+        "    Reads YARA 4.x rule files and checks them as yara 4.2.3 does: the same files are\n"
+        "    accepted and rejected. Each RULES file may be prefixed with a namespace (NS:FILE);\n"
+        "    without one its rules go to the namespace \"default\". include directives are\n"
+        "    resolved relative to the including file. Modules are type-checked against their\n"
+        "    declarations (pe, elf, math, hash, time, console, dotnet, dex, macho, magic,\n"
+        "    cuckoo, tests). Warnings are printed with yara's wording. An error is printed as\n"
+        "    FILE:LINE:COL: message; then nothing is written. OUT is written atomically in the\n"
+        "    format of docs/ruleset-format.md.\n"
+        "\n"
+        "OPTIONS\n"
+        "    -o, --output OUT        write the compiled ruleset to OUT\n"
+        "    -d, --define NAME=VALUE define an external variable: true/false, an integer, a\n"
+        "                            number with a dot (float), or else a string\n"
+        "    -w, --no-warnings       do not print warnings\n"
+        "    --fail-on-warnings      treat warnings as errors\n"
+        "    -n, --check             only check the rules, write nothing\n"
+        "    -s, --stats             print counts of rules, strings, nodes and the size\n"
+        "\n"
+        "EXIT STATUS\n"
+        "    0 the rules compiled (and OUT was written), 2 an error (nothing written).\n"
+        "\n"
+        "EXAMPLES\n"
+        "    vitrine compile rules/index.yar -o rules.vtr\n"
+        "    vitrine compile malware:mal.yar pua:pua.yar -d env=prod -o all.vtr\n"
+        "    vitrine compile --check new.yar\n",
+    .run = run_compile,
+};
