@@ -99,7 +99,11 @@ static void test_tessera_log_and_every_byte_flip(void)
             CHECK(0);
             continue;
         }
-        for (size_t at = 0; at < len; at++) {
+        /* Every byte of the files the size-15 tree is built from; 24 spread positions (first
+         * and last included) of the others, to keep the test fast. */
+        int every = strcmp(names[i], "checkpoint") == 0 || strstr(names[i], ".p/15") != NULL;
+        size_t step = every || len <= 24 ? 1 : (len + 22) / 23;
+        for (size_t at = 0; at < len; at = at + step < len || at == len - 1 ? at + step : len - 1) {
             data[at] ^= 0x01;
             write_bytes(path, data, len);
             if (verify_dir(dir, key)) {
