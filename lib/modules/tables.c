@@ -83,7 +83,7 @@ static const char pe[] =
     " raw_data_offset raw_data_size pointer_to_relocations pointer_to_line_numbers"
     " number_of_relocations number_of_line_numbers :}"
     " :{ overlay :i offset size :}"
-    " :{ rich_signature :i offset length key :s raw_data clear_data version_data"
+    " :{ rich_signature :i offset length key :s raw_data clear_data"
     " :fn version i i :fn version ii i :fn toolid i i :fn toolid ii i :}"
     " :fn imphash - s"
     " :fn section_index s i :fn section_index i i"
@@ -91,36 +91,22 @@ static const char pe[] =
     " :fn exports_index s i :fn exports_index i i :fn exports_index r i"
     " :fn imports ss i :fn imports si i :fn imports s i :fn imports rr i"
     " :fn imports iss i :fn imports isi i :fn imports is i :fn imports irr i"
-    " :fn import_rva ss i :fn import_rva si i"
-    " :fn delayed_import_rva ss i :fn delayed_import_rva si i"
     " :fn locale i i :fn language i i :fn is_dll - i :fn is_32bit - i :fn is_64bit - i"
     " :i number_of_imports number_of_imported_functions number_of_delayed_imports"
     " number_of_delayed_imported_functions number_of_exports"
     " :s dll_name :i export_timestamp"
-    " :[ export_details :i offset :s name forward_name :i ordinal rva :}"
+    " :[ export_details :i offset :s name forward_name :i ordinal :}"
     " :[ import_details :s library_name :i number_of_functions"
-    " :[ functions :s name :i ordinal rva :} :}"
-    " :[ delayed_import_details :s library_name :i number_of_functions"
-    " :[ functions :s name :i ordinal rva :} :}"
+    " :[ functions :s name :i ordinal :} :}"
     " :i resource_timestamp"
     " :{ resource_version :i major minor :}"
     " :[ resources :i rva offset length type id language :s type_string name_string"
     " language_string :}"
     " :i number_of_resources :s pdb_path"
     " :[ signatures :s thumbprint issuer subject :i version :s algorithm algorithm_oid serial"
-    " :i not_before not_after verified :s digest_alg digest file_digest"
-    " :i number_of_certificates"
-    " :[ certificates :s thumbprint issuer subject :i version :s algorithm algorithm_oid serial"
-    " :i not_before not_after :}"
-    " :{ signer_info :s program_name digest digest_alg :i length_of_chain"
-    " :[ chain :s thumbprint issuer subject :i version :s algorithm algorithm_oid serial"
-    " :i not_before not_after :} :}"
-    " :i number_of_countersignatures"
-    " :[ countersignatures :i verified sign_time :s digest_alg digest :i length_of_chain"
-    " :[ chain :s thumbprint issuer subject :i version :s algorithm algorithm_oid serial"
-    " :i not_before not_after :} :}"
+    " :i not_before not_after"
     " :fn valid_on i i :}"
-    " :i is_signed number_of_signatures"
+    " :i number_of_signatures"
     " :fn rva_to_offset i i";
 
 static const char elf[] =
@@ -148,8 +134,7 @@ static const char elf[] =
     " :i symtab_entries"
     " :[ symtab :s name :i value size type bind shndx :}"
     " :i dynsym_entries"
-    " :[ dynsym :s name :i value size type bind shndx :}"
-    " :fn telfhash - s :fn import_md5 - s";
+    " :[ dynsym :s name :i value size type bind shndx :}";
 
 static const char math[] =
     ":f MEAN_BYTES"
@@ -160,7 +145,7 @@ static const char math[] =
     " :fn monte_carlo_pi ii f :fn monte_carlo_pi s f"
     " :fn entropy ii f :fn entropy s f"
     " :fn min ii i :fn max ii i :fn to_number b i :fn abs i i"
-    " :fn count ii i :fn count iii i :fn percentage ii f :fn percentage iii f"
+    " :fn count i i :fn count iii i :fn percentage i f :fn percentage iii f"
     " :fn mode - i :fn mode ii i";
 
 static const char hash[] =
@@ -178,8 +163,7 @@ static const char cuckoo[] =
     " :fn http_user_agent r i :fn host r i :fn tcp ri i :fn udp ri i :}"
     " :{ registry :fn key_access r i :}"
     " :{ filesystem :fn file_access r i :}"
-    " :{ sync :fn mutex r i :}"
-    " :{ process :fn executed_command r i :}";
+    " :{ sync :fn mutex r i :}";
 
 static const char magic[] = ":fn mime_type - s :fn type - s";
 
