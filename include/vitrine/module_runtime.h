@@ -1,0 +1,138 @@
+/* vitrine/module_runtime.h: the runtime of YARA's modules. For one scanned file it computes the
+ * values rules read through `import "pe"` and friends (the data tree and the functions), exactly
+ * as yara 4.2.3 computes them, and prints that tree the way `yara -D` does.
+ *
+ * The object model:
+ * - A vt_modrt_scan is the context of one scan of one buffer. It owns an arena: every object,
+ *   string and function result of every module imported during the scan lives there and is
+ *   released at once by vt_modrt_scan_free. Nothing is global; one scan belongs to one thread.
+ * - vt_modrt_import builds a module's tree from its declaration (include/vitrine/modules.h,
+ *   vt_module_declare), every leaf UNDEFINED, then runs the module's load function over the
+ *   scanned bytes. The tree is made of vt_mobj: structures (named members), arrays (items by
+ *   index, created on demand; holes are undefined), dictionaries (items by string key, in
+ *   insertion order), and leaves (integer, float, string of bytes) that may be undefined.
+ * - Functions are members of structures too (kind VT_MODULE_FUNCTION). vt_modrt_call runs one,
+ *   choosing the overload by yara's argument format ("ii", "s", "r", ...).
+ *
+ * Promises:
+ * - Load functions read only inside [data, data + size): every offset taken from the file is
+ *   checked. A file a module does not understand leaves its fields undefined, as in yara.
+ * - Allocation failure is reported as VT_ERR_NOMEM (through vt_error), never aborts.
+ * - Getters never fail: a missing member, an index out of range or an undefined leaf answer
+ *   NULL / false, which the evaluator maps to YARA's undefined.
+ */
+#ifndef VITRINE_MODULE_RUNTIME_H
+#define VITRINE_MODULE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/modules.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vt_modrt_scan vt_modrt_scan;
+typedef struct vt_mobj vt_mobj;
+
+/* What the scanner gives the modules. All fields are optional (a zeroed struct is valid). */
+typedef struct vt_modrt_options {
+    /* console.log output: called with one line of text (no newline), as yara prints it. When
+     * NULL, the line goes to stdout followed by "\n" like yara's default callback. */
+    void (*console_log)(void *user, const char *text, size_t len);
+    void *console_user;
+    /* Search regex `regex` (an 'r' argument the evaluator compiled, opaque here) in the bytes
+     * s[0..len): true if it matches anywhere, like yara's yr_re_exec in module functions.
+     * When NULL, functions that take a regex return undefined. */
+    bool (*regex_search)(void *user, const void *regex, const uint8_t *s, size_t len);
+    void *regex_user;
+    /* The value of time.now(); 0 means "read the clock at each call" (yara's behaviour). */
+    int64_t now;
+} vt_modrt_options;
+
+/* ---- the scan context ----------------------------------------------------------------------- */
+
+/* A context for scanning data[0..size). The bytes are borrowed: they must stay valid and unchanged
+ * until vt_modrt_scan_free. `options` is copied (may be NULL). */
+vt_status vt_modrt_scan_new(const uint8_t *data, size_t size, const vt_modrt_options *options,
+                            vt_modrt_scan **out, vt_error *err);
+void vt_modrt_scan_free(vt_modrt_scan *scan);
+
+/* True if the runtime implements module `name` (a declared module may lack a runtime). */
+bool vt_modrt_available(const char *name);
+
+/* Import module `name` for this scan: build its tree and run its load function. Importing the
+ * same module again returns the same root. VT_ERR_NOT_FOUND for an unknown module. */
+vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root, vt_error *err);
+
+/* ---- reading the tree (what the evaluator needs) ------------------------------------------- */
+
+vt_module_kind vt_mobj_kind(const vt_mobj *obj);
+/* The identifier of a member ("sections"); array items and dictionary values have the
+ * identifier of their container's prototype. */
+const char *vt_mobj_name(const vt_mobj *obj);
+
+/* Member `name` of a structure (NULL if obj is not a structure or has no such member). For a
+ * function, this is the function object holding all its overloads. */
+vt_mobj *vt_mobj_member(const vt_mobj *obj, const char *name);
+/* Item `index` of an array (NULL if out of range, never set, or obj is not an array). */
+vt_mobj *vt_mobj_item(const vt_mobj *obj, int64_t index);
+/* Value for `key` (len bytes) of a dictionary (NULL if absent or obj is not a dictionary). */
+vt_mobj *vt_mobj_lookup(const vt_mobj *obj, const char *key, size_t len);
+/* Number of items: for an array, yara's length (highest set index + 1; holes included and
+ * undefined); for a dictionary, the number of keys. 0 for anything else. */
+int64_t vt_mobj_count(const vt_mobj *obj);
+/* The i-th entry of a dictionary in insertion order (0 <= i < count): its key and value. */
+vt_mobj *vt_mobj_entry(const vt_mobj *obj, int64_t i, const char **key, size_t *key_len);
+
+/* Leaves. Each returns false when the object is undefined or not of that kind. Strings are
+ * bytes (may contain NUL); *bytes stays valid until the scan is freed. */
+bool vt_mobj_integer(const vt_mobj *obj, int64_t *value);
+bool vt_mobj_float(const vt_mobj *obj, double *value);
+bool vt_mobj_string(const vt_mobj *obj, const uint8_t **bytes, size_t *len);
+
+/* ---- functions ------------------------------------------------------------------------------ */
+
+/* One argument of a function call, of the kind its format letter says. */
+typedef struct vt_modrt_arg {
+    int64_t i;              /* 'i' and 'b' */
+    double f;               /* 'f' */
+    const uint8_t *s;       /* 's': bytes (not necessarily NUL-terminated) */
+    size_t len;
+    const void *regex;      /* 'r': the evaluator's compiled regex, given to regex_search */
+} vt_modrt_arg;
+
+/* A function's result: VT_MODULE_INTEGER, VT_MODULE_FLOAT, VT_MODULE_STRING, or 0 for
+ * undefined. A string result lives in the scan's arena. */
+typedef struct vt_modrt_value {
+    vt_module_kind kind;
+    int64_t i;
+    double f;
+    const uint8_t *s;
+    size_t len;
+} vt_modrt_value;
+
+/* True if function object `fn` (from vt_mobj_member) has an overload taking `format`. */
+bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
+
+/* Call function `fn` with the overload matching `format` (one letter per argument, see
+ * modules.h) and nargs arguments. Undefined results are kind 0, not errors; errors are
+ * VT_ERR_NOMEM and VT_ERR_ARGUMENT (no such overload). */
+vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
+                        const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
+                        vt_error *err);
+
+/* ---- yara -D -------------------------------------------------------------------------------- */
+
+/* Append the tree of an imported module to `out` exactly as `yara -D` prints it (the module name,
+ * then one line per field, tab-indented, functions left out; ends with a newline). */
+vt_status vt_modrt_dump(const vt_mobj *root, vt_buf *out, vt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

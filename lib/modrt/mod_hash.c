@@ -1,0 +1,115 @@
+/* mod_hash.c: yara's hash module: md5, sha1, sha256 (lowercase hex, through OpenSSL), checksum32
+ * and crc32, over a range of the scanned data or over a string. */
+#include <openssl/evp.h>
+
+#include "modrt_internal.h"
+#include "range.h"
+
+static void digest(vt_modrt_fncall *call, const EVP_MD *md, const uint8_t *p, size_t len)
+{
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int out_len = 0;
+    if (!EVP_Digest(p, len, out, &out_len, md, NULL)) {
+        call->scan->out_of_memory = true;
+        return;
+    }
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < out_len; i++) {
+        hex[2 * i] = digits[out[i] >> 4];
+        hex[2 * i + 1] = digits[out[i] & 15];
+    }
+    vt_modrt_return_string(call, hex, 2 * (size_t)out_len);
+}
+
+static bool data_range(vt_modrt_fncall *call, const uint8_t **p, size_t *len)
+{
+    size_t start;
+    if (!vt_modrt_range(call->size, call->args[0].i, call->args[1].i, &start, len))
+        return false;
+    *p = call->data + start;
+    return true;
+}
+
+#define DIGEST_FUNCTIONS(name, md)                                                             \
+    static void data_##name(vt_modrt_fncall *call)                                             \
+    {                                                                                          \
+        const uint8_t *p;                                                                      \
+        size_t len;                                                                            \
+        if (data_range(call, &p, &len))                                                        \
+            digest(call, md, p, len);                                                          \
+    }                                                                                          \
+    static void string_##name(vt_modrt_fncall *call)                                           \
+    {                                                                                          \
+        digest(call, md, call->args[0].s, call->args[0].len);                                  \
+    }
+
+DIGEST_FUNCTIONS(md5, EVP_md5())
+DIGEST_FUNCTIONS(sha1, EVP_sha1())
+DIGEST_FUNCTIONS(sha256, EVP_sha256())
+
+static uint32_t checksum32(const uint8_t *p, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += p[i];
+    return sum;
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t len)
+{
+    uint32_t table[256];
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++)
+        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static void data_checksum32(vt_modrt_fncall *call)
+{
+    const uint8_t *p;
+    size_t len;
+    if (data_range(call, &p, &len))
+        vt_modrt_return_integer(call, checksum32(p, len));
+}
+
+static void string_checksum32(vt_modrt_fncall *call)
+{
+    vt_modrt_return_integer(call, checksum32(call->args[0].s, call->args[0].len));
+}
+
+static void data_crc32(vt_modrt_fncall *call)
+{
+    const uint8_t *p;
+    size_t len;
+    if (data_range(call, &p, &len))
+        vt_modrt_return_integer(call, crc32_of(p, len));
+}
+
+static void string_crc32(vt_modrt_fncall *call)
+{
+    vt_modrt_return_integer(call, crc32_of(call->args[0].s, call->args[0].len));
+}
+
+static const vt_modrt_function_def functions[] = {
+    {"", "md5", "ii", data_md5},
+    {"", "md5", "s", string_md5},
+    {"", "sha1", "ii", data_sha1},
+    {"", "sha1", "s", string_sha1},
+    {"", "sha256", "ii", data_sha256},
+    {"", "sha256", "s", string_sha256},
+    {"", "checksum32", "ii", data_checksum32},
+    {"", "checksum32", "s", string_checksum32},
+    {"", "crc32", "ii", data_crc32},
+    {"", "crc32", "s", string_crc32},
+};
+
+const vt_modrt_module_def vt_modrt_module_hash = {
+    "hash", NULL, functions, sizeof functions / sizeof functions[0],
+};
