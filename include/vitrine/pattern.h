@@ -7,7 +7,9 @@
  *   e.g. "invalid jump length", "bad repeat interval", "syntax error". err->column is the 1-based
  *   offset inside `text` of the character where the problem was found (the caller maps it to
  *   FILE:LINE:COL); err->line is 0. The caller adds yara's prefix
- *   (`invalid hex string "$a": ` / `invalid regular expression "$a": `).
+ *   (`invalid hex string "$a": ` / `invalid regular expression "$a": `), except for
+ *   "greedy and ungreedy quantifiers can't be mixed in a regular expression", which yara prints
+ *   without that prefix.
  * - A parsed pattern is immutable and may be shared by threads.
  * - vt_string_is_slow gives yara's "string "$a" may slow down scanning" verdict (its atom
  *   quality rule), so a compiler can print the same warnings as yara.
@@ -53,8 +55,13 @@ vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, v
 
 void vt_pattern_free(vt_pattern *pattern);
 
-/* True when the pattern can match the empty string (yara then matches at every offset). */
+/* True when the pattern can match the empty string (yara never reports empty matches). */
 bool vt_pattern_matches_empty(const vt_pattern *pattern);
+
+/* True when yara 4.2.3 warns `$a contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or
+ * {x,N} with a reasonable value for N` (a `.` directly followed by an unbounded quantifier;
+ * hex jumps and `(.)*` do not count). yara prints it before the slow-string warning. */
+bool vt_pattern_has_unbounded_dot(const vt_pattern *pattern);
 
 /* ---- YARA strings ------------------------------------------------------------------------ */
 

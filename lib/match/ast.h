@@ -33,6 +33,7 @@ struct vt_node {
     bool greedy;
     bool any_all;     /* ANY matching every byte (hex `??`, hex jumps, dotall) */
     bool hex_jump;    /* REPEAT that is a hex jump [n-m] */
+    bool grouped;     /* written inside parentheses: (.)* is not yara's .* */
     int min, max;
     uint8_t set[32];  /* CLASS: the bytes matched (before case folding) */
     vt_node **kids;

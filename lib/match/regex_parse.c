@@ -25,6 +25,7 @@ typedef struct re_parser {
     uint8_t value;
     uint8_t set[32];
     int lo, hi;
+    size_t first_greedy, first_lazy; /* 1-based positions of the first quantifier of each kind */
 } re_parser;
 
 static void fail_at(re_parser *p, size_t pos, vt_status status, const char *message)
@@ -302,6 +303,7 @@ static vt_node *parse_single(re_parser *p)
             return NULL;
         }
         p->depth--;
+        n->grouped = true;
         next(p);
         return n;
     }
@@ -349,6 +351,7 @@ static vt_node *parse_repeat(re_parser *p)
     case T_RANGE: min = p->lo; max = p->hi; break;
     default: return single;
     }
+    size_t quant_pos = p->tok_pos;
     next(p);
     vt_node *rep = vt_node_new(VT_NODE_REPEAT);
     if (!rep)
@@ -359,6 +362,9 @@ static vt_node *parse_repeat(re_parser *p)
         rep->greedy = false;
         next(p);
     }
+    size_t *first = rep->greedy ? &p->first_greedy : &p->first_lazy;
+    if (!*first)
+        *first = quant_pos + 1;
     if (!vt_node_add(rep, single))
         return oom(p, rep);
     return rep;
@@ -450,6 +456,15 @@ vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, v
         if (!p.failed)
             fail_at(&p, p.tok_pos, VT_ERR_SYNTAX, "syntax error");
         return p.status;
+    }
+    if (p.first_greedy && p.first_lazy) {
+        /* yara checks this after parsing and reports it without the "invalid regular
+         * expression" prefix. */
+        vt_node_free(root);
+        size_t at = p.first_greedy > p.first_lazy ? p.first_greedy : p.first_lazy;
+        return vt_error_at(err, VT_ERR_SYNTAX, NULL, 0, (unsigned)at,
+                           "greedy and ungreedy quantifiers can't be mixed in a regular "
+                           "expression");
     }
     vt_pattern *pat = calloc(1, sizeof *pat);
     if (!pat) {

@@ -1,0 +1,71 @@
+/* vitrine/match.h: finding YARA strings in data with yara 4.2.3's exact results.
+ *
+ * Promises:
+ * - For every string (text, hex, regex, with its modifiers) the matches reported are those yara
+ *   4.2.3 reports: same start offsets, same lengths, one match per offset, in increasing offset
+ *   order per string; xor matches carry their key.
+ * - Verification of hex strings and regexes is a Pike-VM simulation: no backtracking, the cost
+ *   of checking one offset is bounded by VT_RE_SCAN_LIMIT x the program size, whatever the data.
+ * - Compiled matchers are immutable and shared by threads; all per-scan state lives in a
+ *   vt_match_scratch owned by one thread.
+ */
+#ifndef VITRINE_MATCH_H
+#define VITRINE_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/pattern.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vt_match {
+    uint32_t string_id; /* the id given with the string */
+    uint64_t offset;
+    uint32_t length;
+    uint8_t xor_key;    /* the key of an xor match (0 otherwise) */
+} vt_match;
+
+/* Called for each match; return nonzero to stop the scan. */
+typedef int (*vt_match_fn)(void *ctx, const vt_match *match);
+
+/* ---- one string ----------------------------------------------------------------------------- */
+
+typedef struct vt_string_matcher vt_string_matcher;
+
+/* Compile one YARA string (parses its hex / regex source). */
+vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id,
+                                vt_string_matcher **out, vt_error *err);
+void vt_string_matcher_free(vt_string_matcher *matcher);
+
+typedef struct vt_match_scratch vt_match_scratch;
+
+/* Scratch space sized for `matcher` (NULL-safe to free). */
+vt_match_scratch *vt_match_scratch_new(void);
+void vt_match_scratch_free(vt_match_scratch *scratch);
+
+/* The match yara reports for this string at `offset` of data[0..len), if any: returns true and
+ * fills *match. */
+bool vt_string_match_at(const vt_string_matcher *matcher, vt_match_scratch *scratch,
+                        const uint8_t *data, size_t len, size_t offset, vt_match *match);
+
+/* Every match of one string, trying each offset (a reference scan without prefiltering).
+ * Stops after VT_MAX_STRING_MATCHES matches like yara. */
+vt_status vt_string_matcher_scan(const vt_string_matcher *matcher, vt_match_scratch *scratch,
+                                 const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
+                                 vt_error *err);
+
+/* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90", the others as text
+ * with bytes outside 0x20-0x7E written \xHH. Returns the length the text needs (snprintf). */
+int vt_match_format_data(const vt_string_matcher *matcher, const uint8_t *data,
+                         const vt_match *match, char *out, size_t out_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

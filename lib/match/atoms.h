@@ -1,0 +1,34 @@
+/* atoms.h (private to lib/match): yara's atoms, the short substrings (up to 4 bytes, with masks)
+ * that yara 4.2.3 extracts from each string and searches for, and its heuristic atom quality,
+ * which decides the "may slow down scanning" warning. */
+#ifndef VITRINE_MATCH_ATOMS_H
+#define VITRINE_MATCH_ATOMS_H
+
+#include <stdint.h>
+
+#include <vitrine/pattern.h>
+
+#include "ast.h"
+
+#define VT_MAX_ATOM_LENGTH 4
+#define VT_MAX_ATOM_QUALITY 255
+#define VT_MIN_ATOM_QUALITY 0
+/* YR_ATOM_QUALITY_WARNING_THRESHOLD: the quality of atom "61 61". */
+#define VT_ATOM_QUALITY_WARNING_THRESHOLD (VT_MAX_ATOM_QUALITY - 22 * VT_MAX_ATOM_LENGTH + 38)
+
+typedef struct vt_atom {
+    uint8_t len;
+    uint8_t bytes[VT_MAX_ATOM_LENGTH];
+    uint8_t mask[VT_MAX_ATOM_LENGTH];
+} vt_atom;
+
+int vt_atom_quality(const vt_atom *atom);
+
+/* The quality yara assigns to the atoms it chooses for a pattern (min over the chosen atoms;
+ * VT_MIN_ATOM_QUALITY when no atom can be extracted). */
+int vt_atoms_pattern_quality(const vt_node *root);
+
+/* yara's min_atom_quality for a whole string (text, hex or regex, with modifiers). */
+vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err);
+
+#endif

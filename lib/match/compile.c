@@ -1,0 +1,280 @@
+/* compile.c: a pattern's syntax tree compiled to a Pike-VM program (Thompson construction with
+ * priorities, so the simulation reproduces yara's preference among alternatives and greedy or
+ * lazy repeats). Counted repeats are unrolled; bounds beyond the scan limit are clamped since no
+ * match can be longer than VT_RE_SCAN_LIMIT bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "program.h"
+
+typedef struct compiler {
+    vt_program *prog;
+    bool nocase;
+    bool dotall;
+    bool failed;
+    vt_status status;
+} compiler;
+
+static uint32_t emit(compiler *c, vt_op op, uint32_t x, uint32_t y)
+{
+    vt_program *p = c->prog;
+    if (c->failed)
+        return 0;
+    if (p->len >= VT_PROGRAM_MAX) {
+        c->failed = true;
+        c->status = VT_ERR_LIMIT;
+        return 0;
+    }
+    if (p->len == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 64;
+        vt_inst *code = realloc(p->code, cap * sizeof *code);
+        if (!code) {
+            c->failed = true;
+            c->status = VT_ERR_NOMEM;
+            return 0;
+        }
+        p->code = code;
+        p->cap = cap;
+    }
+    p->code[p->len] = (vt_inst){.op = (uint8_t)op, .x = x, .y = y};
+    return p->len++;
+}
+
+static uint8_t other_case(uint8_t b)
+{
+    if (b >= 'a' && b <= 'z')
+        return (uint8_t)(b - 32);
+    if (b >= 'A' && b <= 'Z')
+        return (uint8_t)(b + 32);
+    return b;
+}
+
+static uint32_t add_set(compiler *c, const uint8_t *set)
+{
+    vt_program *p = c->prog;
+    uint8_t folded[32];
+    memcpy(folded, set, 32);
+    if (c->nocase)
+        for (unsigned b = 0; b < 256; b++)
+            if (vt_set_has(set, other_case((uint8_t)b)))
+                vt_set_add(folded, b);
+    for (uint32_t i = 0; i < p->nsets; i++)
+        if (memcmp(p->sets[i], folded, 32) == 0)
+            return i;
+    if (p->nsets == p->capsets) {
+        uint32_t cap = p->capsets ? p->capsets * 2 : 16;
+        uint8_t(*sets)[32] = realloc(p->sets, cap * sizeof *sets);
+        if (!sets) {
+            c->failed = true;
+            c->status = VT_ERR_NOMEM;
+            return 0;
+        }
+        p->sets = sets;
+        p->capsets = cap;
+    }
+    memcpy(p->sets[p->nsets], folded, 32);
+    return p->nsets++;
+}
+
+static void node_set(const compiler *c, const vt_node *n, uint8_t *set)
+{
+    memset(set, 0, 32);
+    switch (n->kind) {
+    case VT_NODE_LITERAL:
+        if (n->negated) {
+            for (unsigned b = 0; b < 256; b++)
+                if (b != n->value)
+                    vt_set_add(set, b);
+        } else {
+            vt_set_add(set, n->value);
+        }
+        break;
+    case VT_NODE_MASKED:
+        for (unsigned b = 0; b < 256; b++)
+            if (((b & n->mask) == n->value) != n->negated)
+                vt_set_add(set, b);
+        break;
+    case VT_NODE_ANY:
+        for (unsigned b = 0; b < 256; b++)
+            if (b != '\n' || n->any_all || c->dotall)
+                vt_set_add(set, b);
+        break;
+    case VT_NODE_CLASS:
+        memcpy(set, n->set, 32);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Shortest number of bytes a node consumes (for clamping repeats). */
+static long min_length(const vt_node *n)
+{
+    switch (n->kind) {
+    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
+    case VT_NODE_CONCAT: {
+        long total = 0;
+        for (size_t i = 0; i < n->nkids; i++) {
+            total += min_length(n->kids[i]);
+            if (total > VT_RE_SCAN_LIMIT)
+                return VT_RE_SCAN_LIMIT + 1;
+        }
+        return total;
+    }
+    case VT_NODE_ALT: {
+        long best = -1;
+        for (size_t i = 0; i < n->nkids; i++) {
+            long m = min_length(n->kids[i]);
+            if (best < 0 || m < best)
+                best = m;
+        }
+        return best < 0 ? 0 : best;
+    }
+    case VT_NODE_REPEAT: {
+        long m = min_length(n->kids[0]) * (long)n->min;
+        return m > VT_RE_SCAN_LIMIT ? VT_RE_SCAN_LIMIT + 1 : m;
+    }
+    default: return 0;
+    }
+}
+
+static void gen(compiler *c, const vt_node *n);
+
+/* One optional copy of `child`: SPLIT to it or past it, in the repeat's preference order. */
+static uint32_t gen_optional_start(compiler *c, bool greedy)
+{
+    (void)greedy;
+    return emit(c, VT_OP_SPLIT, 0, 0);
+}
+
+static void patch_split(compiler *c, uint32_t at, uint32_t body, uint32_t out, bool greedy)
+{
+    if (c->failed)
+        return;
+    c->prog->code[at].x = greedy ? body : out;
+    c->prog->code[at].y = greedy ? out : body;
+}
+
+static void gen_repeat(compiler *c, const vt_node *n)
+{
+    const vt_node *child = n->kids[0];
+    long min = n->min, max = n->max;
+    long unit = min_length(child);
+    if (unit > 0) {
+        long cap = VT_RE_SCAN_LIMIT / unit + 1;
+        if (min > cap)
+            min = cap;
+        if (max > cap)
+            max = cap;
+    }
+    for (long i = 0; i < min && !c->failed; i++)
+        gen(c, child);
+    if (max < 0) {
+        /* L: SPLIT body, out; body; JMP L */
+        uint32_t split = gen_optional_start(c, n->greedy);
+        uint32_t body = c->prog->len;
+        gen(c, child);
+        emit(c, VT_OP_JMP, split, 0);
+        patch_split(c, split, body, c->prog->len, n->greedy);
+        return;
+    }
+    /* (max - min) nested optional copies: SPLIT b1, end; b1: child SPLIT b2, end; ... */
+    long optional = max - min;
+    uint32_t *splits = optional > 0 ? malloc((size_t)optional * sizeof *splits) : NULL;
+    if (optional > 0 && !splits) {
+        c->failed = true;
+        c->status = VT_ERR_NOMEM;
+        return;
+    }
+    for (long i = 0; i < optional && !c->failed; i++) {
+        splits[i] = gen_optional_start(c, n->greedy);
+        gen(c, child);
+    }
+    uint32_t end = c->prog->len;
+    for (long i = 0; i < optional && !c->failed; i++)
+        patch_split(c, splits[i], splits[i] + 1, end, n->greedy);
+    free(splits);
+}
+
+static void gen(compiler *c, const vt_node *n)
+{
+    if (c->failed)
+        return;
+    switch (n->kind) {
+    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: {
+        uint8_t set[32];
+        node_set(c, n, set);
+        emit(c, VT_OP_BYTE, add_set(c, set), 0);
+        return;
+    }
+    case VT_NODE_CONCAT:
+        for (size_t i = 0; i < n->nkids; i++)
+            gen(c, n->kids[i]);
+        return;
+    case VT_NODE_ALT: {
+        /* SPLIT a1, next1; a1: ... JMP end; next1: SPLIT a2, next2; ... last */
+        uint32_t *jumps = malloc(n->nkids * sizeof *jumps);
+        if (!jumps) {
+            c->failed = true;
+            c->status = VT_ERR_NOMEM;
+            return;
+        }
+        for (size_t i = 0; i < n->nkids && !c->failed; i++) {
+            if (i + 1 < n->nkids) {
+                uint32_t split = emit(c, VT_OP_SPLIT, 0, 0);
+                gen(c, n->kids[i]);
+                jumps[i] = emit(c, VT_OP_JMP, 0, 0);
+                if (!c->failed) {
+                    c->prog->code[split].x = split + 1;
+                    c->prog->code[split].y = c->prog->len;
+                }
+            } else {
+                gen(c, n->kids[i]);
+            }
+        }
+        for (size_t i = 0; i + 1 < n->nkids && !c->failed; i++)
+            c->prog->code[jumps[i]].x = c->prog->len;
+        free(jumps);
+        return;
+    }
+    case VT_NODE_REPEAT: gen_repeat(c, n); return;
+    case VT_NODE_EMPTY: return;
+    case VT_NODE_ANCHOR_START: emit(c, VT_OP_BOL, 0, 0); return;
+    case VT_NODE_ANCHOR_END: emit(c, VT_OP_EOL, 0, 0); return;
+    case VT_NODE_WORD_BOUNDARY: emit(c, VT_OP_WORDB, 0, 0); return;
+    case VT_NODE_NON_WORD_BOUNDARY: emit(c, VT_OP_NWORDB, 0, 0); return;
+    }
+}
+
+vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program **out,
+                             vt_error *err)
+{
+    *out = NULL;
+    vt_program *prog = calloc(1, sizeof *prog);
+    if (!prog)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    compiler c = {.prog = prog,
+                  .nocase = nocase || (pattern->flags & VT_REGEX_NOCASE),
+                  .dotall = (pattern->flags & VT_REGEX_DOTALL) != 0};
+    gen(&c, pattern->root);
+    emit(&c, VT_OP_MATCH, 0, 0);
+    if (c.failed) {
+        vt_program_free(prog);
+        if (c.status == VT_ERR_LIMIT)
+            return vt_error_set(err, VT_ERR_LIMIT, "regular expression is too large");
+        return vt_error_set(err, c.status, "out of memory");
+    }
+    prog->anchored_start = prog->len > 0 && prog->code[0].op == VT_OP_BOL;
+    *out = prog;
+    return VT_OK;
+}
+
+void vt_program_free(vt_program *prog)
+{
+    if (!prog)
+        return;
+    free(prog->code);
+    free(prog->sets);
+    free(prog);
+}

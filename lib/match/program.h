@@ -1,0 +1,58 @@
+/* program.h (private to lib/match): a pattern compiled to a Pike-VM program, and the anchored,
+ * linear-time simulation that gives yara's match length for one start offset. */
+#ifndef VITRINE_MATCH_PROGRAM_H
+#define VITRINE_MATCH_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/pattern.h>
+
+typedef enum vt_op {
+    VT_OP_BYTE,   /* consume one character whose byte is in sets[arg] */
+    VT_OP_SPLIT,  /* continue at x (preferred) and y */
+    VT_OP_JMP,    /* continue at x */
+    VT_OP_MATCH,
+    VT_OP_BOL,    /* offset 0 of the data */
+    VT_OP_EOL,    /* end of the data or of the scan window */
+    VT_OP_WORDB,
+    VT_OP_NWORDB,
+} vt_op;
+
+typedef struct vt_inst {
+    uint8_t op;
+    uint32_t x, y; /* BYTE: x = set index */
+} vt_inst;
+
+typedef struct vt_program {
+    vt_inst *code;
+    uint32_t len, cap;
+    uint8_t (*sets)[32];
+    uint32_t nsets, capsets;
+    bool anchored_start; /* begins with ^: only offset 0 can match */
+} vt_program;
+
+/* Largest program the compiler builds (yara refuses larger regexes too). */
+#define VT_PROGRAM_MAX 262144
+
+/* Compile a parsed pattern; `nocase` adds the other case of every byte (yara's /i, nocase). */
+vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program **out,
+                             vt_error *err);
+void vt_program_free(vt_program *prog);
+
+/* Working memory for runs of one program (one per thread). */
+typedef struct vt_pike_scratch vt_pike_scratch;
+vt_pike_scratch *vt_pike_scratch_new(void);
+/* Make room for runs of `prog`; false when memory runs out. */
+bool vt_pike_scratch_fit(vt_pike_scratch *scratch, const vt_program *prog);
+void vt_pike_scratch_free(vt_pike_scratch *scratch);
+
+/* Length of yara's match starting at `start` (characters of `char_size` bytes: 1, or 2 for wide),
+ * looking at most VT_RE_SCAN_LIMIT bytes ahead; -1 when none. Zero-length results are returned
+ * as 0 (yara does not report them). `scratch` must come from the same program. */
+long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const uint8_t *data,
+                      size_t len, size_t start, int char_size);
+
+#endif

@@ -1,0 +1,342 @@
+/* string.c: one YARA string compiled for verification, with yara 4.2.3's semantics for each
+ * kind and modifier (libyara scan.c): text compared as ascii then wide, nocase by ASCII case
+ * folding, xor keys derived from the first byte, base64 as the alternation of the three shifted
+ * encodings, hex and regex through the Pike VM, fullword checked on both sides. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vitrine/match.h>
+
+#include "ast.h"
+#include "program.h"
+#include "string_internal.h"
+
+struct vt_match_scratch {
+    vt_pike_scratch *pike;
+};
+
+vt_match_scratch *vt_match_scratch_new(void)
+{
+    vt_match_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->pike = vt_pike_scratch_new();
+    if (!s->pike) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vt_match_scratch_free(vt_match_scratch *s)
+{
+    if (!s)
+        return;
+    vt_pike_scratch_free(s->pike);
+    free(s);
+}
+
+static uint8_t lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static bool is_alnum(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static const char default_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The part of the base64 encoding of `shift` unknown bytes followed by text that depends only
+ * on the text (yara's base64 modifier). */
+static size_t base64_stable(const uint8_t *text, size_t len, int shift, const char *alphabet,
+                            char *out)
+{
+    size_t total = len + (size_t)shift;
+    size_t chars = total * 8 / 6;
+    size_t skip = shift == 0 ? 0 : (size_t)shift + 1;
+    size_t n = 0;
+    for (size_t i = skip; i < chars; i++) {
+        size_t bit = i * 6;
+        unsigned v = 0;
+        for (int k = 0; k < 6; k++) {
+            size_t b = bit + (size_t)k;
+            size_t byte_index = b / 8;
+            uint8_t byte = byte_index < (size_t)shift ? 0 : text[byte_index - (size_t)shift];
+            v = v << 1 | ((byte >> (7 - b % 8)) & 1);
+        }
+        out[n++] = alphabet[v];
+    }
+    return n;
+}
+
+static vt_node *literal_sequence(const char *chars, size_t n, bool wide)
+{
+    vt_node *seq = vt_node_new(VT_NODE_CONCAT);
+    if (!seq)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        vt_node *lit = vt_node_new(VT_NODE_LITERAL);
+        if (!lit || !vt_node_add(seq, lit)) {
+            vt_node_free(seq);
+            return NULL;
+        }
+        lit->value = (uint8_t)chars[i];
+        if (wide) {
+            vt_node *zero = vt_node_new(VT_NODE_LITERAL);
+            if (!zero || !vt_node_add(seq, zero)) {
+                vt_node_free(seq);
+                return NULL;
+            }
+            zero->value = 0;
+        }
+    }
+    return seq;
+}
+
+vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_error *err)
+{
+    const char *alphabet = spec->base64_alphabet ? spec->base64_alphabet : default_alphabet;
+    vt_node *alt = vt_node_new(VT_NODE_ALT);
+    char *buf = malloc(spec->len * 2 + 8);
+    if (!alt || !buf)
+        goto nomem;
+    for (int wide = 0; wide < 2; wide++) {
+        if (!(spec->modifiers & (wide ? VT_MOD_BASE64WIDE : VT_MOD_BASE64)))
+            continue;
+        for (int shift = 0; shift < 3; shift++) {
+            size_t n = base64_stable(spec->data, spec->len, shift, alphabet, buf);
+            if (n == 0)
+                continue;
+            if (!vt_node_add(alt, literal_sequence(buf, n, wide)))
+                goto nomem;
+        }
+    }
+    free(buf);
+    if (alt->nkids == 0) {
+        vt_node_free(alt);
+        return vt_error_set(err, VT_ERR_ARGUMENT, "base64 string is too short");
+    }
+    vt_pattern *pat = calloc(1, sizeof *pat);
+    if (!pat)
+        goto nomem_free;
+    pat->root = alt;
+    pat->flags = VT_REGEX_DOTALL;
+    *out = pat;
+    return VT_OK;
+nomem:
+    free(buf);
+nomem_free:
+    vt_node_free(alt);
+    return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+}
+
+vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id, vt_string_matcher **out,
+                                vt_error *err)
+{
+    *out = NULL;
+    vt_string_matcher *m = calloc(1, sizeof *m);
+    if (!m)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    m->id = id;
+    m->kind = spec->kind;
+    m->modifiers = spec->modifiers;
+    m->xor_min = spec->modifiers & VT_MOD_XOR ? spec->xor_min : 0;
+    m->xor_max = spec->modifiers & VT_MOD_XOR ? spec->xor_max : 0;
+    m->ascii = (spec->modifiers & VT_MOD_ASCII) || !(spec->modifiers & VT_MOD_WIDE);
+    m->wide = (spec->modifiers & VT_MOD_WIDE) != 0;
+    vt_pattern *pat = NULL;
+    vt_status st = VT_OK;
+    bool nocase = (spec->modifiers & VT_MOD_NOCASE) != 0;
+    if (spec->kind == VT_STRING_TEXT &&
+        (spec->modifiers & (VT_MOD_BASE64 | VT_MOD_BASE64WIDE))) {
+        st = vt_base64_pattern(spec, &pat, err);
+        m->ascii = true;
+        m->wide = false;
+        m->base64 = true;
+    } else if (spec->kind == VT_STRING_TEXT) {
+        m->text = malloc(spec->len ? spec->len : 1);
+        if (!m->text) {
+            free(m);
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        }
+        memcpy(m->text, spec->data, spec->len);
+        m->text_len = spec->len;
+        m->nocase = nocase;
+        *out = m;
+        return VT_OK;
+    } else if (spec->kind == VT_STRING_HEX) {
+        st = vt_pattern_parse_hex((const char *)spec->data, spec->len, &pat, err);
+        m->ascii = true;
+        m->wide = false;
+    } else {
+        unsigned flags = spec->regex_flags | (nocase ? VT_REGEX_NOCASE : 0);
+        st = vt_pattern_parse_regex((const char *)spec->data, spec->len, flags, &pat, err);
+    }
+    if (st == VT_OK)
+        st = vt_program_compile(pat, nocase, &m->prog, err);
+    vt_pattern_free(pat);
+    if (st != VT_OK) {
+        vt_string_matcher_free(m);
+        return st;
+    }
+    *out = m;
+    return VT_OK;
+}
+
+void vt_string_matcher_free(vt_string_matcher *m)
+{
+    if (!m)
+        return;
+    vt_program_free(m->prog);
+    free(m->text);
+    free(m);
+}
+
+/* Text compare, ascii (step 1) or wide (step 2, each second byte 0). Returns bytes matched. */
+static size_t text_compare(const vt_string_matcher *m, const uint8_t *d, size_t avail, int step)
+{
+    size_t need = m->text_len * (size_t)step;
+    if (need > avail || m->text_len == 0)
+        return 0;
+    for (size_t i = 0; i < m->text_len; i++) {
+        uint8_t c = d[i * (size_t)step];
+        if (m->nocase ? lower(c) != lower(m->text[i]) : c != m->text[i])
+            return 0;
+        if (step == 2 && d[i * 2 + 1] != 0)
+            return 0;
+    }
+    return need;
+}
+
+static size_t xor_compare(const vt_string_matcher *m, const uint8_t *d, size_t avail, int step,
+                          uint8_t *key)
+{
+    size_t need = m->text_len * (size_t)step;
+    if (need > avail || m->text_len == 0)
+        return 0;
+    uint8_t k = d[0] ^ m->text[0];
+    if (k < m->xor_min || k > m->xor_max)
+        return 0;
+    for (size_t i = 0; i < m->text_len; i++) {
+        if ((d[i * (size_t)step] ^ k) != m->text[i])
+            return 0;
+        if (step == 2 && (d[i * 2 + 1] ^ k) != 0)
+            return 0;
+    }
+    *key = k;
+    return need;
+}
+
+/* yara's fullword rule: no alphanumeric character (wide: alnum followed by 0) touching the match
+ * on either side. */
+static bool fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bool wide)
+{
+    if (wide) {
+        if (off >= 2 && data[off - 1] == 0 && is_alnum(data[off - 2]))
+            return false;
+        if (off + mlen + 1 < len && data[off + mlen + 1] == 0 && is_alnum(data[off + mlen]))
+            return false;
+    } else {
+        if (off >= 1 && is_alnum(data[off - 1]))
+            return false;
+        if (off + mlen < len && is_alnum(data[off + mlen]))
+            return false;
+    }
+    return true;
+}
+
+bool vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
+                        const uint8_t *data, size_t len, size_t offset, vt_match *match)
+{
+    if (offset >= len)
+        return false;
+    size_t got = 0;
+    bool wide_hit = false;
+    uint8_t key = 0;
+    const uint8_t *d = data + offset;
+    size_t avail = len - offset;
+    if (m->prog) {
+        long n = -1;
+        if (!vt_pike_scratch_fit(scratch->pike, m->prog))
+            return false;
+        if (m->ascii)
+            n = vt_pike_match_at(m->prog, scratch->pike, data, len, offset, 1);
+        if (m->wide && n < 0) {
+            n = vt_pike_match_at(m->prog, scratch->pike, data, len, offset, 2);
+            wide_hit = n >= 0;
+        }
+        if (n <= 0)
+            return false;
+        got = (size_t)n;
+    } else {
+        /* Text: the ascii and the wide form are separate atoms in yara, each verified and
+         * checked for fullword on its own; the ascii one is found first. */
+        bool fullword = (m->modifiers & VT_MOD_FULLWORD) != 0;
+        if (m->ascii) {
+            got = m->modifiers & VT_MOD_XOR ? xor_compare(m, d, avail, 1, &key)
+                                            : text_compare(m, d, avail, 1);
+            if (got && fullword && !fullword_ok(data, len, offset, got, false))
+                got = 0;
+        }
+        if (m->wide && got == 0) {
+            got = m->modifiers & VT_MOD_XOR ? xor_compare(m, d, avail, 2, &key)
+                                            : text_compare(m, d, avail, 2);
+            wide_hit = got > 0;
+        }
+    }
+    if (got == 0)
+        return false;
+    if ((m->modifiers & VT_MOD_FULLWORD) && !fullword_ok(data, len, offset, got, wide_hit))
+        return false;
+    match->string_id = m->id;
+    match->offset = offset;
+    match->length = (uint32_t)got;
+    match->xor_key = key;
+    return true;
+}
+
+vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *scratch,
+                                 const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
+                                 vt_error *err)
+{
+    if (m->prog && !vt_pike_scratch_fit(scratch->pike, m->prog))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    size_t count = 0;
+    for (size_t off = 0; off < len; off++) {
+        vt_match match;
+        if (!vt_string_match_at(m, scratch, data, len, off, &match))
+            continue;
+        if (fn(ctx, &match))
+            break;
+        if (++count >= VT_MAX_STRING_MATCHES)
+            break;
+    }
+    return VT_OK;
+}
+
+int vt_match_format_data(const vt_string_matcher *m, const uint8_t *data, const vt_match *match,
+                         char *out, size_t out_size)
+{
+    size_t n = 0;
+    const uint8_t *d = data + match->offset;
+    for (uint32_t i = 0; i < match->length; i++) {
+        char piece[8];
+        int k;
+        if (m->kind == VT_STRING_HEX)
+            k = snprintf(piece, sizeof piece, i ? " %02X" : "%02X", d[i]);
+        else if (d[i] >= 0x20 && d[i] < 0x7F)
+            k = snprintf(piece, sizeof piece, "%c", d[i]);
+        else
+            k = snprintf(piece, sizeof piece, "\\x%02X", d[i]);
+        if (n + (size_t)k < out_size)
+            memcpy(out + n, piece, (size_t)k);
+        n += (size_t)k;
+    }
+    if (out_size)
+        out[n < out_size ? n : out_size - 1] = 0;
+    return (int)n;
+}

@@ -1,0 +1,23 @@
+/* string_internal.h (private to lib/match): the compiled form of one YARA string. */
+#ifndef VITRINE_MATCH_STRING_INTERNAL_H
+#define VITRINE_MATCH_STRING_INTERNAL_H
+
+#include <vitrine/match.h>
+
+#include "program.h"
+
+struct vt_string_matcher {
+    uint32_t id;
+    vt_string_kind kind;
+    unsigned modifiers;
+    bool ascii, wide, nocase, base64;
+    uint8_t xor_min, xor_max;
+    uint8_t *text;      /* text strings (not base64) */
+    size_t text_len;
+    vt_program *prog;   /* hex, regex and base64 strings */
+};
+
+/* The regex yara builds for a base64 / base64wide text string. */
+vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_error *err);
+
+#endif
