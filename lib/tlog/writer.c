@@ -170,9 +170,9 @@ static int remove_beyond(vt_tlog_writer *w, const char *full_rel, unsigned keep)
     while ((e = readdir(d))) {
         uint64_t width;
         if (tlog_parse_decimal(e->d_name, strlen(e->d_name), &width) && width > keep) {
-            char file[4200];
-            snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-            unlink(file);
+            char file[4400];
+            if (snprintf(file, sizeof file, "%s/%s", path, e->d_name) < (int)sizeof file)
+                unlink(file);
             removed = 1;
         }
     }
