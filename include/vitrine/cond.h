@@ -1,0 +1,105 @@
+/* vitrine/cond.h: evaluating the conditions of a compiled ruleset for one scanned file.
+ *
+ * The evaluator walks each rule's condition nodes (see rules.h and docs/ruleset-format.md) with
+ * yara 4.2.3's semantics, quirks included (each checked against yara 4.2.3 by
+ * tests/cond/differential.sh): undefined values propagate through arithmetic and comparisons;
+ * `and` and `or` treat an undefined operand as false and are always defined; `not` keeps
+ * undefined; a rule whose condition is undefined does not match; division by zero, reads outside
+ * the data and negative shifts are undefined; float `<` with an undefined operand is false;
+ * loops over nothing or over an undefined range are false; `for none ...` loops are true whenever
+ * they have an item (while `none of` means no item). Evaluation short-circuits (`and`, `or`, and
+ * quantified loops stop as soon as the outcome is known).
+ *
+ * It knows nothing of files, matching or modules: the scanner hands it the string matches, the
+ * bytes, and hooks for module objects and regular expressions.
+ *
+ * Promises: no global state; the ruleset is only read; each evaluation uses the caller's
+ * vt_cond_env and nothing else, so threads evaluate in parallel with their own environments. */
+#ifndef VITRINE_COND_H
+#define VITRINE_COND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/rules.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One match of a string: where it starts and how long it is. */
+typedef struct vt_string_match {
+    uint64_t offset;
+    uint32_t length;
+    uint32_t reserved;
+} vt_string_match;
+
+/* The matches of one string, sorted by offset, one per offset. */
+typedef struct vt_match_list {
+    const vt_string_match *items;
+    uint32_t count;
+} vt_match_list;
+
+/* A value of the evaluator. `type` is VT_TYPE_*; `undefined` marks yara's UNDEFINED. */
+typedef struct vt_cond_value {
+    uint8_t type;
+    bool undefined;
+    union {
+        int64_t i;
+        double f;
+        struct {
+            const uint8_t *bytes;
+            size_t len;
+        } s;
+        const void *object; /* VT_TYPE_OBJECT: opaque, owned by the module hooks */
+        uint32_t node;      /* VT_TYPE_REGEX: the CONST_REGEX node */
+    } u;
+} vt_cond_value;
+
+/* What the evaluator needs from the modules' runtime. Objects are opaque pointers; NULL means
+ * undefined. Any hook may be NULL when no module is imported. */
+typedef struct vt_cond_module_hooks {
+    void *context;
+    const void *(*module)(void *context, const char *name);
+    const void *(*field)(void *context, const void *object, const char *name);
+    const void *(*index)(void *context, const void *array, int64_t index);
+    const void *(*lookup)(void *context, const void *dictionary, const uint8_t *key, size_t len);
+    /* Items of an array or dictionary (for `for ... in`); -1 when it is neither. */
+    int64_t (*item_count)(void *context, const void *object);
+    /* The i-th item (0-based) and, for a dictionary, its key. */
+    const void *(*item)(void *context, const void *object, int64_t i, const uint8_t **key,
+                        size_t *key_len);
+    /* The value of an integer, float or string object (undefined if unset). */
+    void (*value)(void *context, const void *object, vt_cond_value *out);
+    /* Call a function object whose overload matches `format`. */
+    vt_status (*call)(void *context, const void *function, const char *format,
+                      const vt_cond_value *args, size_t argc, vt_cond_value *result);
+} vt_cond_module_hooks;
+
+/* Everything one evaluation reads. */
+typedef struct vt_cond_env {
+    const vt_ruleset *rules;
+    const uint8_t *data; /* the scanned bytes, for int8..uint32be */
+    uint64_t size;       /* filesize */
+    const vt_match_list *matches; /* indexed by the ruleset's string index */
+    bool has_entrypoint;
+    int64_t entrypoint;
+    /* External variables' values, indexed like the ruleset's externals; NULL: their defaults. */
+    const vt_cond_value *externals;
+    vt_cond_module_hooks modules;
+    /* `matches`: does the regex of CONST_REGEX node `node` match somewhere in the bytes? */
+    bool (*regex_search)(void *context, uint32_t node, const uint8_t *bytes, size_t len);
+    void *regex_context;
+} vt_cond_env;
+
+/* Evaluate every rule in order. results[i] becomes 1 when rule i matches and 0 otherwise
+ * (rules of a namespace whose global rule failed do not match). `results` has one byte per rule.
+ * Fails only on an internal inconsistency of the ruleset or a failing module hook. */
+vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
