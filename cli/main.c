@@ -13,6 +13,9 @@ const struct vt_command *const vt_commands[] = {
     &command_version,
     &command_keygen,
     &command_log,
+    &command_serve,
+    &command_keygen,
+    &command_log,
     &command_compile,
     NULL,
 };
