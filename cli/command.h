@@ -32,8 +32,6 @@ extern const struct vt_command command_version;
 extern const struct vt_command command_keygen;
 extern const struct vt_command command_log;
 extern const struct vt_command command_serve;
-extern const struct vt_command command_keygen;
-extern const struct vt_command command_log;
 extern const struct vt_command command_compile;
 
 #endif

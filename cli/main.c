@@ -14,8 +14,6 @@ const struct vt_command *const vt_commands[] = {
     &command_keygen,
     &command_log,
     &command_serve,
-    &command_keygen,
-    &command_log,
     &command_compile,
     NULL,
 };
