@@ -33,7 +33,7 @@ static void print_object(const vt_mobj *o, int indent, bool print_name, vt_buf *
     switch (o->kind) {
     case VT_MODULE_INTEGER:
         if (o->defined)
-            vt_buf_printf(out, " = %" PRIu64, (uint64_t)o->u.i);
+            vt_buf_printf(out, " = %" PRId64, o->u.i);
         else
             vt_buf_append_str(out, " = YR_UNDEFINED");
         break;

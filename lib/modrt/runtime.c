@@ -12,7 +12,7 @@ static const vt_modrt_module_def *const registry[] = {
     &vt_modrt_module_math,
     &vt_modrt_module_time,
     &vt_modrt_module_console,
-    /* elf, pe: see below */
+    &vt_modrt_module_elf,
 };
 
 const vt_modrt_module_def *vt_modrt_find_module(const char *name)

@@ -1,0 +1,155 @@
+/* modrt_tool.c: the module runtime driven from the command line, for the differential tests
+ * against yara 4.2.3 (tests/compat/modules_*.sh).
+ *
+ *   modrt_tool dump FILE MODULE...      print each module's tree as `yara -D` does
+ *   modrt_tool call FILE CALL...        evaluate calls like  math.entropy(0, 64)  or
+ *                                       hash.md5("abc")  and print, for each defined result,
+ *                                       "CALL=VALUE" formatted as yara's console.log prints it
+ *
+ * Arguments of a CALL are integers, floats (with a '.') or "strings" (no escapes). */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vitrine/module_runtime.h>
+
+static int dump(vt_modrt_scan *scan, int argc, char **argv)
+{
+    vt_buf out = {0};
+    vt_error err;
+    for (int i = 0; i < argc; i++) {
+        vt_mobj *root;
+        if (vt_modrt_import(scan, argv[i], &root, &err) != VT_OK ||
+            vt_modrt_dump(root, &out, &err) != VT_OK) {
+            fprintf(stderr, "modrt_tool: %s\n", err.message);
+            vt_buf_free(&out);
+            return 2;
+        }
+    }
+    fwrite(out.data, 1, out.len, stdout);
+    vt_buf_free(&out);
+    return 0;
+}
+
+static void print_escaped(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (isprint(s[i]))
+            putchar(s[i]);
+        else
+            printf("\\x%02x", s[i]);
+    }
+}
+
+static int call_one(vt_modrt_scan *scan, const char *spec)
+{
+    char module[64], path[128];
+    const char *paren = strchr(spec, '(');
+    const char *dot = strchr(spec, '.');
+    if (!paren || !dot || dot > paren || (size_t)(dot - spec) >= sizeof module ||
+        (size_t)(paren - dot) >= sizeof path)
+        return 2;
+    memcpy(module, spec, (size_t)(dot - spec));
+    module[dot - spec] = '\0';
+    memcpy(path, dot + 1, (size_t)(paren - dot - 1));
+    path[paren - dot - 1] = '\0';
+    vt_error err;
+    vt_mobj *obj;
+    if (vt_modrt_import(scan, module, &obj, &err) != VT_OK) {
+        fprintf(stderr, "modrt_tool: %s\n", err.message);
+        return 2;
+    }
+    for (char *part = strtok(path, "."); part; part = strtok(NULL, "."))
+        obj = vt_mobj_member(obj, part);
+    vt_modrt_arg args[8];
+    char format[9] = {0};
+    size_t n = 0;
+    const char *p = paren + 1;
+    char strings[8][256];
+    while (*p && *p != ')' && n < 8) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        memset(&args[n], 0, sizeof args[n]);
+        if (*p == '"') {
+            const char *end = strchr(p + 1, '"');
+            if (!end || (size_t)(end - p - 1) >= sizeof strings[n])
+                return 2;
+            memcpy(strings[n], p + 1, (size_t)(end - p - 1));
+            args[n].s = (const uint8_t *)strings[n];
+            args[n].len = (size_t)(end - p - 1);
+            format[n] = 's';
+            p = end + 1;
+        } else {
+            char *end;
+            size_t span = strcspn(p, ",)");
+            if (memchr(p, '.', span)) {
+                args[n].f = strtod(p, &end);
+                format[n] = 'f';
+            } else {
+                args[n].i = strtoll(p, &end, 0);
+                format[n] = 'i';
+            }
+            p = end;
+        }
+        n++;
+        while (*p == ' ')
+            p++;
+    }
+    if (!vt_modrt_has_overload(obj, format) && n == 1 && format[0] == 'i' &&
+        vt_modrt_has_overload(obj, "b"))
+        format[0] = 'b';
+    vt_modrt_value v;
+    if (vt_modrt_call(scan, obj, format, args, n, &v, &err) != VT_OK) {
+        fprintf(stderr, "modrt_tool: %s: %s\n", spec, err.message);
+        return 2;
+    }
+    switch (v.kind) {
+    case VT_MODULE_INTEGER:
+        printf("%s=%" PRId64 "\n", spec, v.i);
+        break;
+    case VT_MODULE_FLOAT:
+        printf("%s=%f\n", spec, v.f);
+        break;
+    case VT_MODULE_STRING:
+        printf("%s=", spec);
+        print_escaped(v.s, v.len);
+        putchar('\n');
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4 || (strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "call") != 0)) {
+        fprintf(stderr, "usage: modrt_tool dump|call FILE MODULE|CALL...\n");
+        return 2;
+    }
+    unsigned char *data;
+    size_t len;
+    vt_error err;
+    if (vt_read_file(argv[2], (size_t)1 << 30, &data, &len, &err) != VT_OK) {
+        fprintf(stderr, "modrt_tool: %s: %s\n", argv[2], err.message);
+        return 2;
+    }
+    vt_modrt_options options = {0};
+    vt_modrt_scan *scan;
+    if (vt_modrt_scan_new(data, len, &options, &scan, &err) != VT_OK) {
+        free(data);
+        return 2;
+    }
+    int status = 0;
+    if (strcmp(argv[1], "dump") == 0) {
+        status = dump(scan, argc - 3, argv + 3);
+    } else {
+        for (int i = 3; i < argc && status == 0; i++)
+            status = call_one(scan, argv[i]);
+    }
+    vt_modrt_scan_free(scan);
+    free(data);
+    return status;
+}
