@@ -64,6 +64,36 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *matcher, vt_match_scra
 int vt_match_format_data(const vt_string_matcher *matcher, const uint8_t *data,
                          const vt_match *match, char *out, size_t out_size);
 
+/* ---- many strings: the multi-string matcher --------------------------------------------- */
+
+typedef struct vt_matcher vt_matcher;
+typedef struct vt_matcher_scratch vt_matcher_scratch;
+
+/* Compile strings specs[0..count) (their ids are their indexes) into one matcher: one
+ * Vectorscan database of prefilter factors plus each string's verifier. Fails with the string's
+ * parse error if a hex string or regex is invalid. */
+vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
+                           vt_error *err);
+void vt_matcher_free(vt_matcher *matcher);
+size_t vt_matcher_string_count(const vt_matcher *matcher);
+
+/* Per-thread scan state for one matcher (NULL on allocation failure). */
+vt_matcher_scratch *vt_matcher_scratch_new(const vt_matcher *matcher);
+void vt_matcher_scratch_free(vt_matcher_scratch *scratch);
+
+/* Scan data once and report every match of every string: strings in index order, each string's
+ * matches in increasing offset order, at most VT_MAX_STRING_MATCHES per string. */
+vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *scratch,
+                          const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
+                          vt_error *err);
+
+/* Save a compiled matcher (string specs, factor table and the serialized Vectorscan database,
+ * format "VTMATCH1", little-endian) and load it back without recompiling Vectorscan. Loading
+ * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT. */
+vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
+vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
+                                 vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -455,6 +455,26 @@ static void yara_lines(const char *rules, const char *data, line_set *out)
     pclose(p);
 }
 
+typedef struct multi_collect {
+    line_set *out;
+    const size_t *index; /* matcher string id -> generated string index */
+    gen_string *gs;
+    const uint8_t *data;
+} multi_collect;
+
+static int on_multi_match(void *ctx, const vt_match *m)
+{
+    multi_collect *c = ctx;
+    size_t i = c->index[m->string_id];
+    static char text[1 << 15];
+    vt_match_format_data(c->gs[i].matcher, c->data, m, text, sizeof text);
+    char buf[1 << 16];
+    snprintf(buf, sizeof buf, "r%zu 0x%llx:%u:%s", i, (unsigned long long)m->offset, m->length,
+             text);
+    add_line(c->out, buf);
+    return 0;
+}
+
 typedef struct collect {
     line_set *out;
     const gen_string *g;
@@ -586,6 +606,15 @@ static void test_matches_agree_with_yara(void)
     CHECK_INT_EQ(wrong_accepts, 0);
     compare_warnings(gs, NUM_STRINGS, rules);
 
+    /* every string yara accepted, non-private ones (yara -s prints only those) */
+    static vt_string_spec specs[NUM_STRINGS];
+    static size_t spec_index[NUM_STRINGS];
+    size_t nspecs = 0;
+    for (size_t i = 0; i < NUM_STRINGS; i++)
+        if (!gs[i].dropped && !(gs[i].spec.modifiers & VT_MOD_PRIVATE)) {
+            spec_index[nspecs] = i;
+            specs[nspecs++] = gs[i].spec;
+        }
     size_t same = 0, differ = 0, total_lines = 0, differing_rules = 0;
     static unsigned shown_per_rule[NUM_STRINGS];
     for (int k = 0; k < 2; k++) {
@@ -601,6 +630,53 @@ static void test_matches_agree_with_yara(void)
         vt_match_scratch_free(scratch);
         qsort(want.lines, want.n, sizeof *want.lines, cmp_str);
         qsort(got.lines, got.n, sizeof *got.lines, cmp_str);
+
+        /* The Vectorscan matcher, and the same matcher saved and loaded, give exactly what the
+         * reference scan (every offset verified) gives. */
+        for (int round = 0; round < 2; round++) {
+            line_set multi = {0};
+            vt_error err;
+            vt_error_clear(&err);
+            vt_status st = VT_OK;
+            vt_matcher *matcher = NULL;
+            if (round == 0) {
+                st = vt_matcher_build(specs, nspecs, &matcher, &err);
+            } else {
+                vt_matcher *built = NULL;
+                vt_buf saved = {0};
+                st = vt_matcher_build(specs, nspecs, &built, &err);
+                if (st == VT_OK)
+                    st = vt_matcher_serialize(built, &saved, &err);
+                vt_matcher_free(built);
+                if (st == VT_OK)
+                    st = vt_matcher_deserialize(saved.data, saved.len, &matcher, &err);
+                vt_buf_free(&saved);
+            }
+            if (st != VT_OK)
+                printf("# matcher: %s\n", err.message);
+            CHECK_INT_EQ(st, VT_OK);
+            vt_matcher_scratch *ms = matcher ? vt_matcher_scratch_new(matcher) : NULL;
+            CHECK(ms != NULL);
+            if (ms) {
+                multi_collect mc = {&multi, spec_index, gs, data[k]};
+                CHECK_INT_EQ(vt_matcher_scan(matcher, ms, data[k], DATA_LEN, on_multi_match, &mc,
+                                             &err), VT_OK);
+            }
+            vt_matcher_scratch_free(ms);
+            vt_matcher_free(matcher);
+            qsort(multi.lines, multi.n, sizeof *multi.lines, cmp_str);
+            size_t mismatches = multi.n == got.n ? 0 : 1;
+            for (size_t i = 0; i < multi.n && i < got.n; i++)
+                if (strcmp(multi.lines[i], got.lines[i]) != 0) {
+                    if (mismatches++ < 5)
+                        printf("# matcher differs from the reference: %s / %s\n",
+                               multi.lines[i], got.lines[i]);
+                }
+            if (mismatches)
+                printf("# matcher (round %d): %zu lines, reference %zu\n", round, multi.n, got.n);
+            CHECK_INT_EQ(mismatches, 0);
+            free_lines(&multi);
+        }
         total_lines += want.n;
         /* per rule comparison */
         size_t a = 0, b = 0;
@@ -619,7 +695,7 @@ static void test_matches_agree_with_yara(void)
                 differing_rules++;
             if (rule_index < NUM_STRINGS && shown_per_rule[rule_index] <= 3) {
                 size_t idx = (size_t)strtoul(l + 1, NULL, 10);
-                printf("# %s %s   [%s]\n", c < 0 ? "yara only:   " : "vitrine only:", l,
+                printf("# %s %.160s   [%s]\n", c < 0 ? "yara only:   " : "vitrine only:", l,
                        idx < NUM_STRINGS ? gs[idx].src : "?");
             }
             if (c < 0)

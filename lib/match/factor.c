@@ -1,0 +1,354 @@
+/* factor.c: choosing prefilter factors. Text strings give their whole text (and its wide, xor
+ * and case variants); hex strings and regexes give the best run of byte-class nodes in their
+ * top-level sequence (one per branch of a top-level alternation), with the range of distances
+ * from the match start that the nodes before it allow. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "factor.h"
+#include "string_internal.h"
+
+#define MAX_FACTOR 32
+#define UNBOUNDED (VT_RE_SCAN_LIMIT + 1L)
+
+void vt_factor_list_free(vt_factor_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i].expr);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+typedef struct seq {
+    uint8_t sets[MAX_FACTOR * 2][32];
+    size_t n;
+} seq;
+
+static uint8_t other_case(uint8_t b)
+{
+    if (b >= 'a' && b <= 'z')
+        return (uint8_t)(b - 32);
+    if (b >= 'A' && b <= 'Z')
+        return (uint8_t)(b + 32);
+    return b;
+}
+
+static int popcount(const uint8_t *set)
+{
+    int n = 0;
+    for (int i = 0; i < 32; i++)
+        n += __builtin_popcount(set[i]);
+    return n;
+}
+
+/* Render sets as a Vectorscan expression. */
+static char *render(const seq *s)
+{
+    size_t cap = s->n * 1100 + 1, n = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        int count = popcount(s->sets[i]);
+        if (count == 1) {
+            for (unsigned b = 0; b < 256; b++)
+                if (vt_set_has(s->sets[i], b))
+                    n += (size_t)snprintf(out + n, cap - n, "\\x%02x", b);
+            continue;
+        }
+        n += (size_t)snprintf(out + n, cap - n, "[");
+        for (unsigned b = 0; b < 256; b++)
+            if (vt_set_has(s->sets[i], b))
+                n += (size_t)snprintf(out + n, cap - n, "\\x%02x", b);
+        n += (size_t)snprintf(out + n, cap - n, "]");
+    }
+    out[n] = 0;
+    return out;
+}
+
+static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, long min_dist,
+                            long max_dist, vt_error *err)
+{
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 64;
+        vt_factor *items = realloc(out->items, cap * sizeof *items);
+        if (!items)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        out->items = items;
+        out->cap = cap;
+    }
+    char *expr = render(s);
+    if (!expr)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    if (max_dist > VT_RE_SCAN_LIMIT)
+        max_dist = VT_RE_SCAN_LIMIT;
+    out->items[out->count++] = (vt_factor){.string = index, .len = (uint32_t)s->n,
+                                           .min_dist = (uint32_t)min_dist,
+                                           .max_dist = (uint32_t)max_dist, .expr = expr};
+    return VT_OK;
+}
+
+static void bytes_seq(seq *s, const uint8_t *bytes, size_t n, bool nocase, bool wide, uint8_t key)
+{
+    s->n = 0;
+    for (size_t i = 0; i < n && s->n + 2 <= MAX_FACTOR * 2; i++) {
+        memset(s->sets[s->n], 0, 32);
+        vt_set_add(s->sets[s->n], bytes[i] ^ key);
+        if (nocase)
+            vt_set_add(s->sets[s->n], other_case(bytes[i]));
+        s->n++;
+        if (wide) {
+            memset(s->sets[s->n], 0, 32);
+            vt_set_add(s->sets[s->n], key);
+            s->n++;
+        }
+    }
+}
+
+static vt_status text_factors(const vt_string_spec *spec, uint32_t index, vt_factor_list *out,
+                              vt_error *err)
+{
+    bool wide = spec->modifiers & VT_MOD_WIDE;
+    bool ascii = (spec->modifiers & VT_MOD_ASCII) || !wide;
+    bool nocase = spec->modifiers & VT_MOD_NOCASE;
+    bool xor = spec->modifiers & VT_MOD_XOR;
+    int kmin = xor ? spec->xor_min : 0, kmax = xor ? spec->xor_max : 0;
+    size_t n = spec->len < MAX_FACTOR ? spec->len : MAX_FACTOR;
+    seq s;
+    for (int k = kmin; k <= kmax; k++) {
+        for (int w = 0; w < 2; w++) {
+            if ((w == 0 && !ascii) || (w == 1 && !wide))
+                continue;
+            bytes_seq(&s, spec->data, n, nocase, w == 1, (uint8_t)k);
+            vt_status st = add_factor(out, index, &s, 0, 0, err);
+            if (st != VT_OK)
+                return st;
+        }
+    }
+    return VT_OK;
+}
+
+static long node_min(const vt_node *n);
+static long node_max(const vt_node *n);
+
+static long node_min(const vt_node *n)
+{
+    switch (n->kind) {
+    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
+    case VT_NODE_CONCAT: {
+        long t = 0;
+        for (size_t i = 0; i < n->nkids && t < UNBOUNDED; i++)
+            t += node_min(n->kids[i]);
+        return t < UNBOUNDED ? t : UNBOUNDED;
+    }
+    case VT_NODE_ALT: {
+        long best = UNBOUNDED;
+        for (size_t i = 0; i < n->nkids; i++) {
+            long m = node_min(n->kids[i]);
+            if (m < best)
+                best = m;
+        }
+        return best;
+    }
+    case VT_NODE_REPEAT: {
+        long m = node_min(n->kids[0]) * n->min;
+        return m < UNBOUNDED ? m : UNBOUNDED;
+    }
+    default: return 0;
+    }
+}
+
+static long node_max(const vt_node *n)
+{
+    switch (n->kind) {
+    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
+    case VT_NODE_CONCAT: {
+        long t = 0;
+        for (size_t i = 0; i < n->nkids && t < UNBOUNDED; i++)
+            t += node_max(n->kids[i]);
+        return t < UNBOUNDED ? t : UNBOUNDED;
+    }
+    case VT_NODE_ALT: {
+        long best = 0;
+        for (size_t i = 0; i < n->nkids; i++) {
+            long m = node_max(n->kids[i]);
+            if (m > best)
+                best = m;
+        }
+        return best;
+    }
+    case VT_NODE_REPEAT: {
+        if (n->max < 0)
+            return node_max(n->kids[0]) ? UNBOUNDED : 0;
+        long m = node_max(n->kids[0]) * n->max;
+        return m < UNBOUNDED ? m : UNBOUNDED;
+    }
+    default: return 0;
+    }
+}
+
+/* The byte set of a single-byte node as the verifier sees it, or false when the node is not
+ * selective enough to serve in a factor. Returns a score (0: unusable). */
+static int node_set(const vt_node *n, bool nocase, uint8_t *set)
+{
+    memset(set, 0, 32);
+    switch (n->kind) {
+    case VT_NODE_LITERAL:
+        if (n->negated)
+            return 0;
+        vt_set_add(set, n->value);
+        break;
+    case VT_NODE_MASKED:
+        for (unsigned b = 0; b < 256; b++)
+            if (((b & n->mask) == n->value) != n->negated)
+                vt_set_add(set, b);
+        break;
+    case VT_NODE_CLASS:
+        memcpy(set, n->set, 32);
+        break;
+    default:
+        return 0;
+    }
+    if (nocase)
+        for (unsigned b = 0; b < 256; b++)
+            if (vt_set_has(set, other_case((uint8_t)b)))
+                vt_set_add(set, b);
+    int count = popcount(set);
+    if (count <= 2)
+        return 4;
+    if (count <= 16)
+        return 2;
+    if (count <= 64)
+        return 1;
+    return 0;
+}
+
+/* Best factor of a sequence of nodes; false when none. */
+static bool best_run(const vt_node *const *kids, size_t nkids, bool nocase, seq *best,
+                     long *best_min, long *best_max)
+{
+    long pmin = 0, pmax = 0;
+    int best_score = 0;
+    seq cur = {.n = 0};
+    long cur_min = 0, cur_max = 0;
+    int cur_score = 0;
+    for (size_t i = 0; i <= nkids; i++) {
+        uint8_t set[32];
+        int score = i < nkids ? node_set(kids[i], nocase, set) : 0;
+        if (score && cur.n < MAX_FACTOR) {
+            if (cur.n == 0) {
+                cur_min = pmin;
+                cur_max = pmax;
+                cur_score = 0;
+            }
+            memcpy(cur.sets[cur.n++], set, 32);
+            cur_score += score;
+        } else if (cur.n) {
+            if (cur_score > best_score) {
+                *best = cur;
+                *best_min = cur_min;
+                *best_max = cur_max;
+                best_score = cur_score;
+            }
+            cur.n = 0;
+            if (score) { /* a long run: start a new one here */
+                cur_min = pmin;
+                cur_max = pmax;
+                memcpy(cur.sets[cur.n++], set, 32);
+                cur_score = score;
+            }
+        }
+        if (i < nkids) {
+            pmin += node_min(kids[i]);
+            long mx = node_max(kids[i]);
+            pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
+            if (pmin > VT_RE_SCAN_LIMIT)
+                break;
+        }
+    }
+    return best_score >= 4;
+}
+
+static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, uint32_t index,
+                              bool nocase, vt_factor_list *out, bool *none, vt_error *err)
+{
+    const vt_node *const *branches = (const vt_node *const *)&root;
+    size_t nbranches = 1;
+    if (root->kind == VT_NODE_ALT) {
+        branches = (const vt_node *const *)root->kids;
+        nbranches = root->nkids;
+    }
+    bool wide = spec->kind == VT_STRING_REGEX && (spec->modifiers & VT_MOD_WIDE);
+    bool ascii = spec->kind != VT_STRING_REGEX || (spec->modifiers & VT_MOD_ASCII) || !wide;
+    size_t first = out->count;
+    for (size_t b = 0; b < nbranches; b++) {
+        const vt_node *br = branches[b];
+        const vt_node *const *kids = (const vt_node *const *)&br;
+        size_t nkids = 1;
+        if (br->kind == VT_NODE_CONCAT) {
+            kids = (const vt_node *const *)br->kids;
+            nkids = br->nkids;
+        }
+        seq s;
+        long dmin, dmax;
+        if (!best_run(kids, nkids, nocase, &s, &dmin, &dmax)) {
+            for (size_t i = first; i < out->count; i++)
+                free(out->items[i].expr);
+            out->count = first;
+            *none = true;
+            return VT_OK;
+        }
+        if (ascii) {
+            vt_status st = add_factor(out, index, &s, dmin, dmax, err);
+            if (st != VT_OK)
+                return st;
+        }
+        if (wide) {
+            seq w = {.n = 0};
+            for (size_t i = 0; i < s.n && w.n + 2 <= MAX_FACTOR * 2; i++) {
+                memcpy(w.sets[w.n++], s.sets[i], 32);
+                memset(w.sets[w.n], 0, 32);
+                vt_set_add(w.sets[w.n++], 0);
+            }
+            long wmax = dmax >= UNBOUNDED ? UNBOUNDED : dmax * 2;
+            vt_status st = add_factor(out, index, &w, dmin * 2, wmax, err);
+            if (st != VT_OK)
+                return st;
+        }
+    }
+    return VT_OK;
+}
+
+vt_status vt_factors_for_string(const vt_string_spec *spec, uint32_t index, vt_factor_list *out,
+                                bool *none, vt_error *err)
+{
+    *none = false;
+    bool base64 = spec->kind == VT_STRING_TEXT &&
+                  (spec->modifiers & (VT_MOD_BASE64 | VT_MOD_BASE64WIDE));
+    if (spec->kind == VT_STRING_TEXT && !base64) {
+        if (spec->len == 0) {
+            *none = true;
+            return VT_OK;
+        }
+        return text_factors(spec, index, out, err);
+    }
+    vt_pattern *pat = NULL;
+    vt_status st;
+    bool nocase = (spec->modifiers & VT_MOD_NOCASE) != 0;
+    if (base64)
+        st = vt_base64_pattern(spec, &pat, err);
+    else if (spec->kind == VT_STRING_HEX)
+        st = vt_pattern_parse_hex((const char *)spec->data, spec->len, &pat, err);
+    else {
+        st = vt_pattern_parse_regex((const char *)spec->data, spec->len, spec->regex_flags, &pat,
+                                    err);
+        nocase = nocase || (spec->regex_flags & VT_REGEX_NOCASE);
+    }
+    if (st != VT_OK)
+        return st;
+    st = node_factors(pat->root, spec, index, nocase, out, none, err);
+    vt_pattern_free(pat);
+    return st;
+}

@@ -1,0 +1,32 @@
+/* factor.h (private to lib/match): the prefilter factors of a YARA string: short byte-class
+ * sequences that every match must contain at a bounded distance from its start. Vectorscan
+ * searches all factors of all strings in one pass; each hit names the start offsets to verify. */
+#ifndef VITRINE_MATCH_FACTOR_H
+#define VITRINE_MATCH_FACTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/pattern.h>
+
+typedef struct vt_factor {
+    uint32_t string;   /* index of the string */
+    uint32_t len;      /* bytes the factor spans */
+    uint32_t min_dist; /* the factor starts min_dist..max_dist bytes after the match start */
+    uint32_t max_dist;
+    char *expr;        /* Vectorscan expression (byte classes only) */
+} vt_factor;
+
+typedef struct vt_factor_list {
+    vt_factor *items;
+    size_t count, cap;
+} vt_factor_list;
+
+/* Append the factors of one string to `out`. *none is set when the string has no usable factor
+ * and must be verified at every offset. */
+vt_status vt_factors_for_string(const vt_string_spec *spec, uint32_t index, vt_factor_list *out,
+                                bool *none, vt_error *err);
+void vt_factor_list_free(vt_factor_list *list);
+
+#endif

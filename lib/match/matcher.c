@@ -1,0 +1,454 @@
+/* matcher.c: the multi-string matcher. All prefilter factors of all strings are compiled into
+ * one Vectorscan database; a scan runs it once over the data, turns every factor hit into a
+ * range of candidate start offsets for its string, merges the ranges, and verifies each
+ * candidate offset once with the exact string verifier. Matches are reported per string in
+ * increasing offset order, strings in index order, as yara lists them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include <vitrine/match.h>
+
+#include "factor.h"
+#include "program.h"
+#include "string_internal.h"
+
+#define MATCHER_MAGIC "VTMATCH1"
+
+typedef struct factor_info {
+    uint32_t string, len, min_dist, max_dist;
+} factor_info;
+
+typedef struct stored_spec {
+    vt_string_spec spec;
+    uint8_t *data;
+    char alphabet[65];
+} stored_spec;
+
+struct vt_matcher {
+    size_t nstrings;
+    stored_spec *specs;
+    vt_string_matcher **strings;
+    bool *verify_everywhere; /* strings without factors */
+    size_t nfactors;
+    factor_info *factors;
+    hs_database_t *db; /* NULL when there are no factors */
+};
+
+typedef struct range {
+    uint64_t lo, hi; /* inclusive */
+} range;
+
+typedef struct range_list {
+    range *items;
+    size_t count, cap;
+} range_list;
+
+struct vt_matcher_scratch {
+    hs_scratch_t *hs;
+    vt_match_scratch *verify;
+    range_list *ranges; /* per string */
+    uint32_t *touched;  /* strings with ranges in this scan */
+    size_t ntouched;
+    size_t nstrings;
+    bool failed;
+};
+
+static void free_specs(stored_spec *specs, size_t n)
+{
+    if (!specs)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(specs[i].data);
+    free(specs);
+}
+
+void vt_matcher_free(vt_matcher *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nstrings; i++)
+        vt_string_matcher_free(m->strings ? m->strings[i] : NULL);
+    free(m->strings);
+    free(m->verify_everywhere);
+    free(m->factors);
+    free_specs(m->specs, m->nstrings);
+    if (m->db)
+        hs_free_database(m->db);
+    free(m);
+}
+
+static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t count,
+                            vt_error *err)
+{
+    m->specs = calloc(count ? count : 1, sizeof *m->specs);
+    m->strings = calloc(count ? count : 1, sizeof *m->strings);
+    m->verify_everywhere = calloc(count ? count : 1, sizeof *m->verify_everywhere);
+    if (!m->specs || !m->strings || !m->verify_everywhere)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    m->nstrings = count;
+    for (size_t i = 0; i < count; i++) {
+        stored_spec *s = &m->specs[i];
+        s->spec = specs[i];
+        s->data = malloc(specs[i].len ? specs[i].len : 1);
+        if (!s->data)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        memcpy(s->data, specs[i].data, specs[i].len);
+        s->spec.data = s->data;
+        if (specs[i].base64_alphabet) {
+            memcpy(s->alphabet, specs[i].base64_alphabet, 64);
+            s->alphabet[64] = 0;
+            s->spec.base64_alphabet = s->alphabet;
+        }
+        vt_status st = vt_string_matcher_new(&s->spec, (uint32_t)i, &m->strings[i], err);
+        if (st != VT_OK)
+            return st;
+    }
+    return VT_OK;
+}
+
+vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
+                           vt_error *err)
+{
+    *out = NULL;
+    vt_matcher *m = calloc(1, sizeof *m);
+    if (!m)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    vt_factor_list list = {0};
+    vt_status st = copy_specs(m, specs, count, err);
+    for (size_t i = 0; i < count && st == VT_OK; i++)
+        st = vt_factors_for_string(&m->specs[i].spec, (uint32_t)i, &list,
+                                   &m->verify_everywhere[i], err);
+    if (st == VT_OK && list.count) {
+        m->factors = malloc(list.count * sizeof *m->factors);
+        const char **exprs = malloc(list.count * sizeof *exprs);
+        unsigned *flags = malloc(list.count * sizeof *flags);
+        unsigned *ids = malloc(list.count * sizeof *ids);
+        if (!m->factors || !exprs || !flags || !ids) {
+            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        } else {
+            for (size_t i = 0; i < list.count; i++) {
+                const vt_factor *f = &list.items[i];
+                m->factors[i] = (factor_info){f->string, f->len, f->min_dist, f->max_dist};
+                exprs[i] = f->expr;
+                flags[i] = 0;
+                ids[i] = (unsigned)i;
+            }
+            m->nfactors = list.count;
+            hs_compile_error_t *cerr = NULL;
+            if (hs_compile_multi(exprs, flags, ids, (unsigned)list.count, HS_MODE_BLOCK, NULL,
+                                 &m->db, &cerr) != HS_SUCCESS) {
+                st = vt_error_set(err, VT_ERR_LIMIT, "vectorscan cannot compile the factors: %s",
+                                  cerr && cerr->message ? cerr->message : "unknown error");
+                hs_free_compile_error(cerr);
+                m->db = NULL;
+            }
+        }
+        free(exprs);
+        free(flags);
+        free(ids);
+    }
+    vt_factor_list_free(&list);
+    if (st != VT_OK) {
+        vt_matcher_free(m);
+        return st;
+    }
+    *out = m;
+    return VT_OK;
+}
+
+size_t vt_matcher_string_count(const vt_matcher *m)
+{
+    return m->nstrings;
+}
+
+vt_matcher_scratch *vt_matcher_scratch_new(const vt_matcher *m)
+{
+    vt_matcher_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->nstrings = m->nstrings;
+    s->verify = vt_match_scratch_new();
+    s->ranges = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->ranges);
+    s->touched = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->touched);
+    if (!s->verify || !s->ranges || !s->touched ||
+        (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS)) {
+        vt_matcher_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vt_matcher_scratch_free(vt_matcher_scratch *s)
+{
+    if (!s)
+        return;
+    if (s->hs)
+        hs_free_scratch(s->hs);
+    vt_match_scratch_free(s->verify);
+    if (s->ranges)
+        for (size_t i = 0; i < s->nstrings; i++)
+            free(s->ranges[i].items);
+    free(s->ranges);
+    free(s->touched);
+    free(s);
+}
+
+static void add_range(vt_matcher_scratch *s, uint32_t string, uint64_t lo, uint64_t hi)
+{
+    range_list *l = &s->ranges[string];
+    if (l->count) {
+        range *last = &l->items[l->count - 1];
+        if (lo >= last->lo && lo <= last->hi + 1) {
+            if (hi > last->hi)
+                last->hi = hi;
+            return;
+        }
+    } else {
+        s->touched[s->ntouched++] = string;
+    }
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        range *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            s->failed = true;
+            return;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = (range){lo, hi};
+}
+
+typedef struct scan_ctx {
+    const vt_matcher *m;
+    vt_matcher_scratch *s;
+    size_t len;
+} scan_ctx;
+
+static int on_factor(unsigned id, unsigned long long from, unsigned long long to,
+                     unsigned flags, void *ctx)
+{
+    (void)from;
+    (void)flags;
+    scan_ctx *c = ctx;
+    const factor_info *f = &c->m->factors[id];
+    uint64_t start = to - f->len;
+    if (start < f->min_dist)
+        return 0;
+    uint64_t hi = start - f->min_dist;
+    uint64_t lo = start >= f->max_dist ? start - f->max_dist : 0;
+    add_range(c->s, f->string, lo, hi);
+    return c->s->failed ? 1 : 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+    const range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
+                          size_t len, vt_match_fn fn, void *ctx, vt_error *err)
+{
+    s->ntouched = 0;
+    s->failed = false;
+    for (size_t i = 0; i < m->nstrings; i++)
+        m->verify_everywhere[i] && len ? add_range(s, (uint32_t)i, 0, len - 1) : (void)0;
+    if (m->db && len) {
+        scan_ctx c = {m, s, len};
+        hs_error_t r = hs_scan(m->db, (const char *)data, (unsigned)len, 0, s->hs, on_factor, &c);
+        if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
+            return vt_error_set(err, VT_ERR_STATE, "vectorscan scan failed (%d)", (int)r);
+    }
+    if (s->failed)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    qsort(s->touched, s->ntouched, sizeof *s->touched, cmp_u32);
+    vt_status st = VT_OK;
+    bool stop = false;
+    for (size_t t = 0; t < s->ntouched; t++) {
+        uint32_t id = s->touched[t];
+        range_list *l = &s->ranges[id];
+        qsort(l->items, l->count, sizeof *l->items, cmp_range);
+        uint64_t next = 0;
+        size_t found = 0;
+        for (size_t r = 0; r < l->count && !stop; r++) {
+            uint64_t lo = l->items[r].lo > next ? l->items[r].lo : next;
+            uint64_t hi = l->items[r].hi < len ? l->items[r].hi : len - 1;
+            for (uint64_t off = lo; off <= hi && !stop; off++) {
+                vt_match match;
+                if (!vt_string_match_at(m->strings[id], s->verify, data, len, (size_t)off,
+                                        &match))
+                    continue;
+                if (found++ >= VT_MAX_STRING_MATCHES)
+                    break;
+                if (fn(ctx, &match))
+                    stop = true;
+            }
+            if (hi + 1 > next)
+                next = hi + 1;
+        }
+        l->count = 0;
+    }
+    for (size_t t = 0; t < s->ntouched; t++)
+        s->ranges[s->touched[t]].count = 0;
+    s->ntouched = 0;
+    return st;
+}
+
+/* ---- serialization --------------------------------------------------------------------- */
+
+static vt_status put_u32(vt_buf *b, uint32_t v)
+{
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    return vt_buf_append(b, x, 4);
+}
+
+vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
+{
+    vt_status st = vt_buf_append(out, MATCHER_MAGIC, 8);
+    st = st ? st : put_u32(out, (uint32_t)m->nstrings);
+    for (size_t i = 0; i < m->nstrings && st == VT_OK; i++) {
+        const vt_string_spec *sp = &m->specs[i].spec;
+        st = put_u32(out, (uint32_t)sp->kind);
+        st = st ? st : put_u32(out, sp->modifiers);
+        st = st ? st : put_u32(out, sp->regex_flags);
+        st = st ? st : put_u32(out, (uint32_t)sp->xor_min | (uint32_t)sp->xor_max << 8 |
+                                        (sp->base64_alphabet ? 1u << 16 : 0));
+        st = st ? st : put_u32(out, (uint32_t)sp->len);
+        st = st ? st : vt_buf_append(out, sp->data, sp->len);
+        if (st == VT_OK && sp->base64_alphabet)
+            st = vt_buf_append(out, sp->base64_alphabet, 64);
+    }
+    st = st ? st : put_u32(out, (uint32_t)m->nfactors);
+    for (size_t i = 0; i < m->nfactors && st == VT_OK; i++) {
+        st = put_u32(out, m->factors[i].string);
+        st = st ? st : put_u32(out, m->factors[i].len);
+        st = st ? st : put_u32(out, m->factors[i].min_dist);
+        st = st ? st : put_u32(out, m->factors[i].max_dist);
+    }
+    char *bytes = NULL;
+    size_t nbytes = 0;
+    if (st == VT_OK && m->db && hs_serialize_database(m->db, &bytes, &nbytes) != HS_SUCCESS)
+        return vt_error_set(err, VT_ERR_NOMEM, "cannot serialize the vectorscan database");
+    st = st ? st : put_u32(out, (uint32_t)nbytes);
+    st = st ? st : vt_buf_append(out, bytes, nbytes);
+    free(bytes);
+    if (st != VT_OK)
+        return vt_error_set(err, st, "out of memory");
+    return VT_OK;
+}
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t left;
+    bool bad;
+} reader;
+
+static uint32_t get_u32(reader *r)
+{
+    if (r->left < 4) {
+        r->bad = true;
+        return 0;
+    }
+    uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+                 (uint32_t)r->p[3] << 24;
+    r->p += 4;
+    r->left -= 4;
+    return v;
+}
+
+static const uint8_t *get_bytes(reader *r, size_t n)
+{
+    if (r->left < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const uint8_t *p = r->p;
+    r->p += n;
+    r->left -= n;
+    return p;
+}
+
+vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
+                                 vt_error *err)
+{
+    *out = NULL;
+    reader r = {data, len, false};
+    const uint8_t *magic = get_bytes(&r, 8);
+    if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
+        return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
+    uint32_t n = get_u32(&r);
+    if (r.bad || n > len)
+        return vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
+    vt_string_spec *specs = calloc(n ? n : 1, sizeof *specs);
+    if (!specs)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && !r.bad; i++) {
+        specs[i].kind = (vt_string_kind)get_u32(&r);
+        specs[i].modifiers = get_u32(&r);
+        specs[i].regex_flags = get_u32(&r);
+        uint32_t x = get_u32(&r);
+        specs[i].xor_min = (uint8_t)x;
+        specs[i].xor_max = (uint8_t)(x >> 8);
+        uint32_t dlen = get_u32(&r);
+        specs[i].data = get_bytes(&r, dlen);
+        specs[i].len = dlen;
+        if (x >> 16 & 1)
+            specs[i].base64_alphabet = (const char *)get_bytes(&r, 64);
+        if (specs[i].kind > VT_STRING_REGEX)
+            r.bad = true;
+    }
+    vt_matcher *m = calloc(1, sizeof *m);
+    vt_status st = !m ? vt_error_set(err, VT_ERR_NOMEM, "out of memory")
+                 : r.bad ? vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt")
+                         : copy_specs(m, specs, n, err);
+    free(specs);
+    if (st == VT_OK) {
+        uint32_t nf = get_u32(&r);
+        if (r.bad || nf > r.left / 16) {
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
+        } else {
+            m->factors = calloc(nf ? nf : 1, sizeof *m->factors);
+            m->nfactors = nf;
+            if (!m->factors)
+                st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            for (uint32_t i = 0; i < nf && st == VT_OK; i++) {
+                m->factors[i].string = get_u32(&r);
+                m->factors[i].len = get_u32(&r);
+                m->factors[i].min_dist = get_u32(&r);
+                m->factors[i].max_dist = get_u32(&r);
+                if (m->factors[i].string >= n || m->factors[i].len == 0)
+                    st = vt_error_set(err, VT_ERR_FORMAT, "matcher factor table is corrupt");
+            }
+        }
+    }
+    if (st == VT_OK) {
+        /* strings without factors are verified everywhere */
+        for (size_t i = 0; i < m->nstrings; i++)
+            m->verify_everywhere[i] = true;
+        for (size_t i = 0; i < m->nfactors; i++)
+            m->verify_everywhere[m->factors[i].string] = false;
+        uint32_t dblen = get_u32(&r);
+        const uint8_t *db = get_bytes(&r, dblen);
+        if (r.bad || r.left != 0)
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
+        else if (dblen && hs_deserialize_database((const char *)db, dblen, &m->db) != HS_SUCCESS)
+            st = vt_error_set(err, VT_ERR_FORMAT, "vectorscan database is corrupt or foreign");
+        else if (!dblen && m->nfactors)
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher lacks its vectorscan database");
+    }
+    if (st != VT_OK) {
+        vt_matcher_free(m);
+        return st;
+    }
+    *out = m;
+    return VT_OK;
+}
