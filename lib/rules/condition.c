@@ -132,10 +132,37 @@ static vt_status reduce_binop(vt_parser *p, const binop *op, vt_expr *l, vt_expr
     } else {
         return vt_parser_error(p, line, col, "type mismatch");
     }
+    bool constant = l->constant && r->constant && type == VT_TYPE_INT;
+    uint64_t a = (uint64_t)l->value, b = (uint64_t)r->value, v = 0;
+    if ((op->op == VT_OP_DIV || op->op == VT_OP_MOD) && r->constant && r->type == VT_TYPE_INT &&
+        r->value == 0)
+        return vt_parser_error(p, line, col, "division by zero");
+    if (constant) {
+        switch (op->op) {
+        case VT_OP_ADD: v = a + b; break;
+        case VT_OP_SUB: v = a - b; break;
+        case VT_OP_MUL: v = a * b; break;
+        case VT_OP_DIV:
+            v = (l->value == INT64_MIN && r->value == -1) ? a : (uint64_t)(l->value / r->value);
+            break;
+        case VT_OP_MOD:
+            v = (l->value == INT64_MIN && r->value == -1) ? 0 : (uint64_t)(l->value % r->value);
+            break;
+        case VT_OP_BIT_AND: v = a & b; break;
+        case VT_OP_BIT_OR: v = a | b; break;
+        case VT_OP_BIT_XOR: v = a ^ b; break;
+        case VT_OP_SHL: v = b < 64 ? a << b : 0; break;
+        case VT_OP_SHR: v = b < 64 ? a >> b : 0; break;
+        default: constant = false;
+        }
+    }
     uint32_t n;
     vt_status st = emit(p, op->op, type, 0, l->node, r->node, VT_NONE, 0, &n);
-    if (st == VT_OK)
+    if (st == VT_OK) {
         expr_init(l, n, type, true);
+        l->constant = constant;
+        l->value = (int64_t)v;
+    }
     return st;
 }
 
@@ -687,6 +714,7 @@ static vt_status parse_identifier(vt_parser *p, bool allow_object, vt_expr *out)
     memcpy(name, p->tok.start, len);
     name[len] = 0;
     unsigned line = p->tok.line, col = p->tok.col;
+    const unsigned start_line = line, start_col = col;
     uint32_t n;
     bool found = false;
     for (int d = p->loop_depth - 1; d >= 0 && !found; d--) {
@@ -847,7 +875,8 @@ static vt_status parse_identifier(vt_parser *p, bool allow_object, vt_expr *out)
     }
     settle_object(out);
     if (out->type == VT_TYPE_OBJECT && !allow_object)
-        return vt_parser_error(p, line, col, "wrong usage of identifier \"%s\"", out->name);
+        return vt_parser_error(p, start_line, start_col, "wrong usage of identifier \"%s\"",
+                               out->name);
     return VT_OK;
 }
 
@@ -869,8 +898,11 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
     }
     case T_INT:
         st = emit(p, VT_OP_CONST_INT, VT_TYPE_INT, 0, VT_NONE, VT_NONE, VT_NONE, p->tok.ival, &n);
-        if (st == VT_OK)
+        if (st == VT_OK) {
             expr_init(out, n, VT_TYPE_INT, true);
+            out->constant = true;
+            out->value = p->tok.ival;
+        }
         break;
     case T_FLOAT:
         st = emit(p, VT_OP_CONST_FLOAT, VT_TYPE_FLOAT, 0, VT_NONE, VT_NONE, VT_NONE, 0, &n);
@@ -1003,10 +1035,14 @@ static vt_status parse_unary(vt_parser *p, vt_expr *out)
                                    type_name(out->type), minus ? "-" : "~");
         uint32_t n;
         uint8_t t = out->type;
+        bool constant = out->constant && t == VT_TYPE_INT;
+        uint64_t v = minus ? 0 - (uint64_t)out->value : ~(uint64_t)out->value;
         if ((st = emit(p, minus ? VT_OP_NEG : VT_OP_BIT_NOT, t, 0, out->node, VT_NONE, VT_NONE, 0,
                        &n)) != VT_OK)
             return st;
         expr_init(out, n, t, true);
+        out->constant = constant;
+        out->value = (int64_t)v;
         return VT_OK;
     }
     return parse_atom(p, out);
@@ -1102,6 +1138,7 @@ static vt_status parse_relation(vt_parser *p, vt_expr *out)
         if ((st = vt_parser_advance(p)) != VT_OK)
             return st;
         if (out->type == VT_TYPE_INT) {
+            /* yara checks only a literal percentage, not a folded expression */
             vt_rs_node *q = VT_VEC_AT(&p->c->nodes, vt_rs_node, out->node);
             if (q->op == VT_OP_CONST_INT && (q->v.i < 1 || q->v.i > 100))
                 return vt_parser_error(p, line, col,

@@ -150,9 +150,12 @@ static int skip_space(vt_lexer *lx)
                 lx->p++;
             }
             if (lx->p + 1 >= lx->end) {
-                lx->p = lx->end;
-                lex_error(lx, start, "unterminated comment");
-                return -1;
+                /* yara 4.2.3 accepts a block comment left open at the end of the file. */
+                (void)start;
+                for (; lx->p < lx->end; lx->p++)
+                    if (*lx->p == '\n')
+                        newline(lx, lx->p + 1);
+                return 0;
             }
             lx->p += 2;
         } else {
@@ -235,7 +238,7 @@ static vt_tok lex_number(vt_lexer *lx, vt_token *tok)
         while (p < lx->end && *p >= '0' && *p <= '7') {
             if (v > ((uint64_t)INT64_MAX >> 3))
                 overflow = 1;
-            v = v * 8 + (uint64_t)(*p++ - '0');
+            v = (v << 3) + (uint64_t)(*p++ - '0');
         }
         lx->p = p;
         if (overflow || v > (uint64_t)INT64_MAX)
@@ -259,11 +262,9 @@ static vt_tok lex_number(vt_lexer *lx, vt_token *tok)
     }
     uint64_t v = 0;
     int overflow = 0;
-    for (const char *q = start; q < p; q++) {
-        if (v > ((uint64_t)INT64_MAX - 9) / 10)
+    for (const char *q = start; q < p; q++)
+        if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, (uint64_t)(*q - '0'), &v))
             overflow = 1;
-        v = v * 10 + (uint64_t)(*q - '0');
-    }
     int64_t mult = 1;
     if (p + 1 < lx->end && (p[0] == 'K' || p[0] == 'M') && p[1] == 'B') {
         mult = p[0] == 'K' ? 1024 : 1048576;

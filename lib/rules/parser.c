@@ -672,10 +672,7 @@ vt_status vt_parse_source(vt_compiler *c, uint32_t ns_index, const char *file, c
     p->string_pos.elem = 2 * sizeof(unsigned);
     vt_lexer_init(&p->lx, file, text, len);
     vt_status st = VT_OK;
-    if (memchr(text, 0, len))
-        st = vt_parser_error(p, 0, 0, "source contains a NUL byte");
-    if (st == VT_OK)
-        st = vt_parser_advance(p);
+    st = vt_parser_advance(p);
     while (st == VT_OK && p->tok.kind != T_EOF) {
         switch (p->tok.kind) {
         case T_IMPORT: st = parse_import(p); break;

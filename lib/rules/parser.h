@@ -45,6 +45,8 @@ typedef struct vt_expr {
     uint8_t type;      /* VT_TYPE_* */
     bool primary;      /* usable as an operand of arithmetic and comparisons */
     bool literal;      /* a text string literal (for yara's warning) */
+    bool constant;     /* an integer whose value is known while compiling (yara folds these) */
+    int64_t value;
     vt_module_decl *decl; /* OBJECT: declaration and object */
     int32_t object;
     bool struct_item;  /* OBJECT: an item (structure) of an array or dictionary of structures */

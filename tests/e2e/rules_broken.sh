@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# rules_broken.sh: every hand-written broken rule in tests/rules/broken is rejected by
+# `vitrine compile` with exit status 2, the FILE:LINE:COL and message fragment its first line
+# expects (`// expect: LINE:COL: fragment`), no crash and no output file; and yara 4.2.3's yarac
+# rejects it too (the referee). Accepted tricky cases in tests/rules/accepted compile in both.
+. "$(dirname "$0")/lib.sh"
+: "${VITRINE_SOURCE_ROOT:?}"
+rules="$VITRINE_SOURCE_ROOT/tests/rules"
+cd "$rules/broken" || exit 2
+count=0
+for f in *.yar; do
+  count=$((count + 1))
+  expect=$(head -n 1 "$f" | sed -n 's|^// expect: ||p')
+  pos=${expect%%: *}
+  frag=${expect#*: }
+  rm -f "$work/out.vtr"
+  "$VITRINE" compile "$f" -o "$work/out.vtr" >"$work/out" 2>"$work/err"
+  status=$?
+  err=$(cat "$work/err")
+  if [ -z "$expect" ]; then
+    not_ok "$f has an expect line"
+  elif [ $status -ne 2 ]; then
+    not_ok "$f is rejected" "exit $status" "$err"
+  elif [ -e "$work/out.vtr" ]; then
+    not_ok "$f writes nothing"
+  elif [[ "$err" != *"$f:$pos: "* || "$err" != *"$frag"* ]]; then
+    not_ok "$f: $expect" "got: $err"
+  elif yarac -w "$f" "$work/yarac.out" >/dev/null 2>&1; then
+    not_ok "$f is rejected by yarac too"
+  else
+    ok "$f: $expect"
+  fi
+done
+[ "$count" -ge 100 ] && ok "at least 100 broken rules ($count)" || not_ok "at least 100 broken rules ($count)"
+
+cd "$rules/accepted" || exit 2
+for f in *.yar; do
+  if ! "$VITRINE" compile -w "$f" -o "$work/out.vtr" >"$work/out" 2>"$work/err"; then
+    not_ok "$f compiles" "$(cat "$work/err")"
+    continue
+  fi
+  if grep -q '^// YARA 4.3' "$f"; then
+    # Syntax of YARA 4.3 that 4.2.3 lacks: accepted on purpose.
+    yarac -w "$f" "$work/yarac.out" >/dev/null 2>&1 && not_ok "$f is 4.3-only" || ok "$f (4.3 syntax)"
+  elif yarac -w "$f" "$work/yarac.out" >/dev/null 2>&1; then
+    ok "$f compiles in both"
+  else
+    not_ok "$f compiles in yarac too"
+  fi
+done
+finish

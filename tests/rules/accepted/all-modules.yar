@@ -1,0 +1,13 @@
+import "pe"
+import "elf"
+import "math"
+import "hash"
+import "time"
+import "console"
+import "dotnet"
+import "dex"
+import "macho"
+import "magic"
+import "cuckoo"
+import "tests"
+rule a { condition: time.now() > 0 and console.log("x") and magic.type() == "x" and dotnet.is_dotnet == 1 and macho.cputype == macho.CPU_TYPE_X86 and dex.has_method("x") and cuckoo.network.dns_lookup(/x/) and tests.isum(1, 2) == 3 }

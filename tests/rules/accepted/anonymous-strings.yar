@@ -1,0 +1,1 @@
+rule a { strings: $ = "abc" $ = "bcd" condition: all of them }

@@ -1,0 +1,1 @@
+rule a { condition: defined 1 and not defined (1 \ filesize) }

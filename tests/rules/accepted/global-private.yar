@@ -1,0 +1,3 @@
+global private rule g { condition: true }
+private global rule h { condition: g }
+rule a { condition: g and h }

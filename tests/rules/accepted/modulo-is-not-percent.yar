@@ -1,0 +1,1 @@
+rule a { condition: 7 % 3 == 1 }

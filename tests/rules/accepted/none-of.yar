@@ -1,0 +1,1 @@
+rule a { strings: $a = "abc" condition: none of ($a*) }

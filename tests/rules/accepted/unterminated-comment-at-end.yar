@@ -1,0 +1,2 @@
+rule a { condition: true }
+/* a block comment left open at the end of the file

@@ -1,0 +1,3 @@
+// expect: 2:33: unterminated regular expression
+rule a { condition: "x" matches /abc
+ }

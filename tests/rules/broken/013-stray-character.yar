@@ -1,0 +1,2 @@
+// expect: 2:26: unexpected character '`'
+rule a { condition: true ` }

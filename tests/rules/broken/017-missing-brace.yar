@@ -1,0 +1,2 @@
+// expect: 2:8: expecting '{'
+rule a condition: true }

@@ -1,0 +1,3 @@
+// expect: 2:8: expecting text string
+import pe
+rule a { condition: true }

@@ -1,0 +1,3 @@
+// expect: 2:8: unknown module "nosuchmodule"
+import "nosuchmodule"
+rule a { condition: true }

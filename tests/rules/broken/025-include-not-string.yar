@@ -1,0 +1,2 @@
+// expect: 2:9: expecting text string
+include foo

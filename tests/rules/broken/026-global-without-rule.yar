@@ -1,0 +1,2 @@
+// expect: 2:16: expecting rule
+global private { condition: true }

@@ -1,0 +1,2 @@
+// expect: 2:10: expecting identifier
+rule a : { condition: true }

@@ -1,0 +1,2 @@
+// expect: 2:30: expecting condition
+rule a { strings: $a = "abc" }

@@ -1,0 +1,2 @@
+// expect: 2:20: expecting ':'
+rule a { condition true }

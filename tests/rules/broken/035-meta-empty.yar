@@ -1,0 +1,2 @@
+// expect: 2:16: expecting identifier
+rule a { meta: condition: true }

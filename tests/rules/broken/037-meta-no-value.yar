@@ -1,0 +1,2 @@
+// expect: 2:20: expecting text string, number, true or false
+rule a { meta: x = condition: true }

@@ -1,0 +1,2 @@
+// expect: 2:26: expecting '}'
+rule a { condition: true condition: true }

@@ -1,0 +1,2 @@
+// expect: 2:19: empty string "$a"
+rule a { strings: $a = "" condition: $a }

@@ -1,0 +1,2 @@
+// expect: 2:19: unreferenced string "$"
+rule a { strings: $ = "abc" condition: true }

@@ -1,0 +1,2 @@
+// expect: 2:34: expecting condition
+rule a { strings: $a = { 01 02 } wide condition: $a }

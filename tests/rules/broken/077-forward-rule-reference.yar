@@ -1,0 +1,3 @@
+// expect: 2:21: undefined identifier "b"
+rule a { condition: b }
+rule b { condition: true }

@@ -1,0 +1,2 @@
+// expect: 2:49: undefined string "$b*"
+rule a { strings: $a = "abc" condition: any of ($b*) }

@@ -1,0 +1,2 @@
+// expect: 2:28: undefined string "$*"
+rule a { condition: any of them }

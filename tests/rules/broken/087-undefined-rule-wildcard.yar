@@ -1,0 +1,2 @@
+// expect: 2:29: undefined identifier "zz"
+rule a { condition: any of (zz*) }

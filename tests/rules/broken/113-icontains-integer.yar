@@ -1,0 +1,2 @@
+// expect: 2:25: wrong type "integer" for icontains operator
+rule a { condition: "a" icontains 2 }

@@ -1,0 +1,2 @@
+// expect: 2:33: expecting regular expression
+rule a { condition: "a" matches "a" }

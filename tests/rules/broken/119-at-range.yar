@@ -1,0 +1,2 @@
+// expect: 2:48: unexpected '..'
+rule a { strings: $a = "abc" condition: $a at 1..2 }

@@ -1,0 +1,2 @@
+// expect: 2:26: unexpected true
+rule a { condition: 1 == true }

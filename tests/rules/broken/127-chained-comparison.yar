@@ -1,0 +1,2 @@
+// expect: 2:29: unexpected '<'
+rule a { condition: (1 < 2) < 3 }

@@ -1,0 +1,2 @@
+// expect: 2:53: unexpected at
+rule a { strings: $a = "abc" condition: any of them at 0 }

@@ -1,0 +1,2 @@
+// expect: 2:29: expecting ')'
+rule a { condition: (1 == 1 }

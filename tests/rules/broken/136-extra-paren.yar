@@ -1,0 +1,2 @@
+// expect: 2:27: unexpected ')'
+rule a { condition: 1 == 1) }

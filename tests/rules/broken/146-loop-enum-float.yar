@@ -1,0 +1,2 @@
+// expect: 2:38: wrong type for enumeration item
+rule a { condition: for any i in (1, 2.0) : (i == 1) }

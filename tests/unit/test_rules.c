@@ -1,0 +1,337 @@
+/* test_rules.c: the rule compiler and the ruleset format: records of a compiled ruleset, node
+ * order, diagnostics with line and column, save/load round trip, and refusal of truncated,
+ * corrupted and foreign images (every length, every byte) without a crash. */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vitrine/modules.h>
+#include <vitrine/rules.h>
+
+#include "check.h"
+
+static const char sample[] =
+    "import \"pe\"\n"
+    "global rule g { condition: filesize > 0 }\n"
+    "private rule p : t1 t2 {\n"
+    "  meta: author = \"me\" version = 3 neg = -1 ok = true\n"
+    "  strings:\n"
+    "    $a = \"abc\" xor(1-3) wide\n"
+    "    $b = { 4D 5A ?? [2-4] ( 00 | FF ) }\n"
+    "    $c = /ab+c/is nocase\n"
+    "    $d = \"xyz\" base64(\"!@#$%^&*(){}[].,|ABCDEFGHIJ\\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu\")\n"
+    "  condition:\n"
+    "    $a at 0 and #b in (0..10) > 1 and any of ($c, $d) and pe.number_of_sections > 2 and\n"
+    "    for any s in pe.sections : (s.name == \".text\") and g\n"
+    "}\n";
+
+static vt_ruleset *compile_text(const char *text, vt_error *err)
+{
+    vt_compiler *c;
+    vt_ruleset *rs = NULL;
+    if (vt_compiler_new(&c, err) != VT_OK)
+        return NULL;
+    if (vt_compiler_add_source(c, NULL, "test.yar", text, strlen(text), err) == VT_OK)
+        vt_compiler_finish(c, &rs, err);
+    vt_compiler_free(c);
+    return rs;
+}
+
+static void test_records(void)
+{
+    vt_error err;
+    vt_ruleset *rs = compile_text(sample, &err);
+    CHECK(rs != NULL);
+    if (!rs) {
+        printf("# %s:%u:%u: %s\n", err.file, err.line, err.column, err.message);
+        return;
+    }
+    vt_ruleset_view v;
+    vt_ruleset_get_view(rs, &v);
+    CHECK_INT_EQ(v.rule_count, 2);
+    CHECK_INT_EQ(v.namespace_count, 1);
+    CHECK_STR_EQ(vt_ruleset_str(rs, v.namespaces[0]), "default");
+    CHECK_STR_EQ(vt_ruleset_str(rs, v.rules[0].name), "g");
+    CHECK_INT_EQ(v.rules[0].flags, VT_RULE_GLOBAL);
+    const vt_rs_rule *r = &v.rules[1];
+    CHECK_STR_EQ(vt_ruleset_str(rs, r->name), "p");
+    CHECK_INT_EQ(r->flags, VT_RULE_PRIVATE);
+    CHECK_INT_EQ(r->tag_count, 2);
+    CHECK_STR_EQ(vt_ruleset_str(rs, v.tags[r->tag_first + 1]), "t2");
+    CHECK_INT_EQ(r->meta_count, 4);
+    CHECK_INT_EQ(v.meta[r->meta_first + 1].type, VT_META_INTEGER);
+    CHECK_INT_EQ(v.meta[r->meta_first + 1].integer, 3);
+    CHECK_INT_EQ(v.meta[r->meta_first + 2].integer, -1);
+    CHECK_INT_EQ(v.meta[r->meta_first + 3].type, VT_META_BOOLEAN);
+    CHECK_INT_EQ(r->string_count, 4);
+    const vt_rs_string *a = &v.strings[r->string_first];
+    CHECK_STR_EQ(vt_ruleset_str(rs, a->identifier), "$a");
+    CHECK_INT_EQ(a->kind, VT_STRING_TEXT);
+    CHECK((a->flags & (VT_MOD_XOR | VT_MOD_WIDE)) == (VT_MOD_XOR | VT_MOD_WIDE));
+    CHECK_INT_EQ(a->xor_min, 1);
+    CHECK_INT_EQ(a->xor_max, 3);
+    CHECK_INT_EQ(v.strings[r->string_first + 1].kind, VT_STRING_HEX);
+    const vt_rs_string *c = &v.strings[r->string_first + 2];
+    CHECK_INT_EQ(c->kind, VT_STRING_REGEX);
+    CHECK_STR_EQ(vt_ruleset_str(rs, c->text), "ab+c");
+    CHECK((c->flags & (VT_RS_REGEX_NOCASE | VT_RS_REGEX_DOTALL | VT_MOD_NOCASE)) ==
+          (VT_RS_REGEX_NOCASE | VT_RS_REGEX_DOTALL | VT_MOD_NOCASE));
+    CHECK_INT_EQ(v.strings[r->string_first + 3].base64_alphabet.len, 64);
+    CHECK_INT_EQ(v.import_count, 1);
+    CHECK_STR_EQ(vt_ruleset_str(rs, v.imports[0].module), "pe");
+    /* post-order: children before parents, inside the rule; root is boolean */
+    for (size_t i = 0; i < v.rule_count; i++) {
+        const vt_rs_rule *rr = &v.rules[i];
+        const vt_rs_node *root = &v.nodes[rr->node_first + rr->node_count - 1];
+        CHECK_INT_EQ(root->type, VT_TYPE_BOOL);
+        for (uint32_t k = rr->node_first; k < rr->node_first + rr->node_count; k++) {
+            const vt_rs_node *n = &v.nodes[k];
+            CHECK(n->a == VT_NONE || (n->a >= rr->node_first && n->a < k));
+        }
+    }
+    int saw_for_in = 0, saw_call_or_field = 0;
+    for (size_t i = 0; i < v.node_count; i++) {
+        saw_for_in |= v.nodes[i].op == VT_OP_FOR_IN;
+        saw_call_or_field |= v.nodes[i].op == VT_OP_FIELD;
+    }
+    CHECK(saw_for_in && saw_call_or_field);
+    CHECK_STR_EQ(vt_op_name(VT_OP_ADD), "add");
+    vt_ruleset_free(rs);
+}
+
+static void expect_error(const char *text, unsigned line, unsigned col, const char *fragment)
+{
+    vt_error err;
+    vt_error_clear(&err);
+    vt_ruleset *rs = compile_text(text, &err);
+    CHECK(rs == NULL);
+    vt_ruleset_free(rs);
+    CHECK_INT_EQ(err.status, VT_ERR_SYNTAX);
+    CHECK_INT_EQ(err.line, line);
+    CHECK_INT_EQ(err.column, col);
+    CHECK_STR_EQ(err.file, "test.yar");
+    if (!strstr(err.message, fragment))
+        printf("# message \"%s\" lacks \"%s\"\n", err.message, fragment);
+    CHECK(strstr(err.message, fragment) != NULL);
+}
+
+static void test_errors(void)
+{
+    expect_error("rule a { condition: foo }", 1, 21, "undefined identifier \"foo\"");
+    expect_error("rule a {\n strings: $a = \"x\"\n $b = \"y\"\n condition: $a }", 3, 2,
+                 "unreferenced string \"$b\"");
+    expect_error("rule a { condition: 1 ==\n\n   \"a\" }", 1, 23, "type mismatch");
+    expect_error("rule a { strings: $a = { 01 [9-2] 02 } condition: $a }", 1, 33,
+                 "invalid hex string \"$a\"");
+    expect_error("import \"nope\"", 1, 8, "unknown module \"nope\"");
+}
+
+static void test_compiler_spent(void)
+{
+    vt_error err;
+    vt_compiler *c;
+    CHECK(vt_compiler_new(&c, &err) == VT_OK);
+    CHECK(vt_compiler_add_source(c, NULL, "x", "rule a {", 8, &err) == VT_ERR_SYNTAX);
+    CHECK(vt_compiler_add_source(c, NULL, "y", "rule b { condition: true }", 26, &err) != VT_OK);
+    vt_ruleset *rs = NULL;
+    CHECK(vt_compiler_finish(c, &rs, &err) != VT_OK);
+    CHECK(rs == NULL);
+    vt_compiler_free(c);
+}
+
+static void test_warnings(void)
+{
+    vt_error err;
+    vt_compiler *c;
+    CHECK(vt_compiler_new(&c, &err) == VT_OK);
+    const char *text = "rule a { condition: entrypoint >= 0 and \"lit\" }";
+    CHECK(vt_compiler_add_source(c, NULL, "w.yar", text, strlen(text), &err) == VT_OK);
+    CHECK_INT_EQ(vt_compiler_warning_count(c), 2);
+    CHECK(strstr(vt_compiler_warning(c, 0)->message, "deprecated \"entrypoint\"") != NULL);
+    CHECK_INT_EQ(vt_compiler_warning(c, 0)->column, 21);
+    CHECK(strstr(vt_compiler_warning(c, 1)->message, "using literal string \"lit\"") != NULL);
+    vt_compiler_free(c);
+}
+
+static void resign(unsigned char *img, size_t len)
+{
+    vt_rs_header h;
+    memcpy(&h, img, sizeof h);
+    memset(h.sha256, 0, 32);
+    memcpy(img, &h, sizeof h);
+    unsigned n;
+    EVP_Digest(img, len, h.sha256, &n, EVP_sha256(), NULL);
+    memcpy(img, &h, sizeof h);
+}
+
+static void test_save_load_corrupt(void)
+{
+    vt_error err;
+    vt_ruleset *rs = compile_text(sample, &err);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    char path[] = "/tmp/vitrine-test-rules-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK(vt_ruleset_save(rs, path, &err) == VT_OK);
+    vt_ruleset *loaded = NULL;
+    CHECK(vt_ruleset_load(path, &loaded, &err) == VT_OK);
+    size_t len, len2;
+    const unsigned char *img = vt_ruleset_image(rs, &len);
+    const unsigned char *img2 = loaded ? vt_ruleset_image(loaded, &len2) : NULL;
+    CHECK(img2 && len == len2 && memcmp(img, img2, len) == 0);
+    vt_ruleset_free(loaded);
+    unlink(path);
+
+    unsigned char *copy = malloc(len);
+    memcpy(copy, img, len);
+    /* every truncation */
+    size_t refused = 0;
+    for (size_t n = 0; n < len; n++) {
+        vt_ruleset *bad = NULL;
+        if (vt_ruleset_from_bytes(copy, n, &bad, &err) == VT_ERR_FORMAT)
+            refused++;
+        vt_ruleset_free(bad);
+    }
+    CHECK_INT_EQ(refused, len);
+    /* every byte flipped: the checksum catches it */
+    refused = 0;
+    for (size_t i = 0; i < len; i++) {
+        copy[i] ^= 0x5a;
+        vt_ruleset *bad = NULL;
+        if (vt_ruleset_from_bytes(copy, len, &bad, &err) == VT_ERR_FORMAT)
+            refused++;
+        vt_ruleset_free(bad);
+        copy[i] ^= 0x5a;
+    }
+    CHECK_INT_EQ(refused, len);
+    /* every byte changed and the checksum recomputed: validation must hold without a crash;
+       whatever is accepted is still a consistent ruleset */
+    static const unsigned char values[] = {0x00, 0xff, 0x01, 0x80, 0x7f};
+    for (size_t i = sizeof(vt_rs_header); i < len; i++) {
+        for (size_t k = 0; k < sizeof values; k++) {
+            unsigned char saved = copy[i];
+            copy[i] = values[k];
+            resign(copy, len);
+            vt_ruleset *maybe = NULL;
+            vt_status st = vt_ruleset_from_bytes(copy, len, &maybe, &err);
+            CHECK(st == VT_OK || st == VT_ERR_FORMAT);
+            if (maybe) {
+                vt_ruleset_view v;
+                vt_ruleset_get_view(maybe, &v);
+                for (size_t r = 0; r < v.rule_count; r++)
+                    (void)vt_ruleset_str(maybe, v.rules[r].name)[v.rules[r].name.len];
+            }
+            vt_ruleset_free(maybe);
+            copy[i] = saved;
+        }
+    }
+    resign(copy, len);
+    CHECK(memcmp(copy, img, len) == 0);
+    /* foreign files */
+    vt_ruleset *bad = NULL;
+    CHECK(vt_ruleset_from_bytes("PK\x03\x04 not a ruleset at all, just some bytes......"
+                                "................", 70, &bad, &err) == VT_ERR_FORMAT);
+    CHECK(strstr(err.message, "bad magic") != NULL);
+    memcpy(copy + 8, "\x02\x00\x00\x00", 4);
+    CHECK(vt_ruleset_from_bytes(copy, len, &bad, &err) == VT_ERR_FORMAT);
+    CHECK(strstr(err.message, "version") != NULL);
+    free(copy);
+    vt_ruleset_free(rs);
+}
+
+static void test_extra_section(void)
+{
+    vt_error err;
+    vt_ruleset *rs = compile_text("rule a { condition: true }", &err);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    vt_ruleset *more = NULL;
+    uint32_t id = VT_SECTION_ID('T', 'E', 'S', 'T');
+    CHECK(vt_ruleset_with_section(rs, id, "payload", 7, &more, &err) == VT_OK);
+    size_t size = 0;
+    const char *data = more ? vt_ruleset_section(more, id, &size) : NULL;
+    CHECK(data && size == 7 && memcmp(data, "payload", 7) == 0);
+    vt_ruleset_view v;
+    if (more) {
+        vt_ruleset_get_view(more, &v);
+        CHECK_INT_EQ(v.rule_count, 1);
+    }
+    CHECK(vt_ruleset_section(rs, id, &size) == NULL);
+    vt_ruleset_free(more);
+    vt_ruleset_free(rs);
+}
+
+static void test_modules(void)
+{
+    vt_error err;
+    CHECK(vt_module_count() >= 12);
+    for (size_t i = 0; i < vt_module_count(); i++) {
+        vt_module_decl *d = NULL;
+        CHECK(vt_module_declare(vt_module_name(i), &d, &err) == VT_OK);
+        if (d)
+            CHECK_STR_EQ(vt_module_object_at(d, 0)->name, vt_module_name(i));
+        vt_module_decl_free(d);
+    }
+    vt_module_decl *pe = NULL;
+    CHECK(vt_module_declare("pe", &pe, &err) == VT_OK);
+    if (pe) {
+        int32_t sections = vt_module_member(pe, 0, "sections");
+        CHECK(sections > 0);
+        CHECK_INT_EQ(vt_module_object_at(pe, sections)->kind, VT_MODULE_ARRAY);
+        CHECK_INT_EQ(vt_module_object_at(pe, sections)->item, VT_MODULE_STRUCT);
+        int32_t name = vt_module_member(pe, sections, "name");
+        CHECK(name > 0 && vt_module_object_at(pe, name)->kind == VT_MODULE_STRING);
+        int32_t imports = vt_module_member(pe, 0, "imports");
+        int overloads = 0;
+        for (int32_t i = imports; i >= 0; i = vt_module_object_at(pe, i)->next_sibling)
+            overloads += strcmp(vt_module_object_at(pe, i)->name, "imports") == 0;
+        CHECK_INT_EQ(overloads, 8);
+    }
+    vt_module_decl_free(pe);
+    vt_module_decl *none = NULL;
+    CHECK(vt_module_declare("androguard", &none, &err) == VT_ERR_NOT_FOUND);
+}
+
+static void test_define(void)
+{
+    vt_error err;
+    vt_compiler *c;
+    CHECK(vt_compiler_new(&c, &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "i", "0x10", &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "f", "1.5", &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "b", "false", &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "s", "text", &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "9bad", "1", &err) == VT_ERR_ARGUMENT);
+    const char *text = "rule a { condition: i == 16 and f > 1.0 and not b and s == \"text\" }";
+    CHECK(vt_compiler_add_source(c, NULL, "d.yar", text, strlen(text), &err) == VT_OK);
+    vt_ruleset *rs = NULL;
+    CHECK(vt_compiler_finish(c, &rs, &err) == VT_OK);
+    if (rs) {
+        vt_ruleset_view v;
+        vt_ruleset_get_view(rs, &v);
+        CHECK_INT_EQ(v.external_count, 4);
+        CHECK_INT_EQ(v.externals[0].type, VT_TYPE_INT);
+        CHECK_INT_EQ(v.externals[0].v.i, 16);
+        CHECK_INT_EQ(v.externals[3].type, VT_TYPE_STRING);
+    }
+    vt_ruleset_free(rs);
+    vt_compiler_free(c);
+}
+
+int main(void)
+{
+    RUN(test_records);
+    RUN(test_errors);
+    RUN(test_compiler_spent);
+    RUN(test_warnings);
+    RUN(test_save_load_corrupt);
+    RUN(test_extra_section);
+    RUN(test_modules);
+    RUN(test_define);
+    return check_done();
+}
