@@ -22,6 +22,46 @@ static void print_warnings(const vt_compiler *c, int quiet)
     }
 }
 
+/* --each: compile every file on its own and print one verdict line per file. */
+static int check_each(int argc, char **argv, int first, char **defines, size_t define_count)
+{
+    int status = EXIT_CLEAN;
+    for (int i = first; i < argc; i++) {
+        vt_error err;
+        vt_error_clear(&err);
+        vt_compiler *c;
+        if (vt_compiler_new(&c, &err) != VT_OK)
+            return cli_report("compile", &err);
+        vt_status st = VT_OK;
+        for (size_t d = 0; d < define_count && st == VT_OK; d++) {
+            char *eq = strchr(defines[d], '=');
+            if (!eq) {
+                vt_compiler_free(c);
+                return cli_usage_error("compile", "-d needs NAME=VALUE, got '%s'", defines[d]);
+            }
+            *eq = 0;
+            st = vt_compiler_define(c, defines[d], eq + 1, &err);
+            *eq = '=';
+        }
+        if (st == VT_OK)
+            st = vt_compiler_add_file(c, NULL, argv[i], &err);
+        vt_ruleset *rules = NULL;
+        if (st == VT_OK)
+            st = vt_compiler_finish(c, &rules, &err);
+        if (st == VT_OK) {
+            printf("ok %s\n", argv[i]);
+        } else {
+            char text[2048];
+            vt_error_format(&err, text, sizeof text);
+            printf("error %s: %s\n", argv[i], text);
+            status = EXIT_ERROR;
+        }
+        vt_ruleset_free(rules);
+        vt_compiler_free(c);
+    }
+    return status;
+}
+
 static int run_compile(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -31,10 +71,11 @@ static int run_compile(int argc, char **argv)
         {"fail-on-warnings", no_argument, NULL, 'W'},
         {"check", no_argument, NULL, 'n'},
         {"stats", no_argument, NULL, 's'},
+        {"each", no_argument, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
-    int no_warnings = 0, fail_on_warnings = 0, check = 0, stats = 0;
+    int no_warnings = 0, fail_on_warnings = 0, check = 0, stats = 0, each = 0;
     char **defines = calloc((size_t)argc + 1, sizeof *defines);
     size_t define_count = 0;
     if (!defines)
@@ -50,6 +91,7 @@ static int run_compile(int argc, char **argv)
         case 'W': fail_on_warnings = 1; break;
         case 'n': check = 1; break;
         case 's': stats = 1; break;
+        case 'e': each = 1; break;
         default:
             free(defines);
             return cli_usage_error("compile", "unknown option '%s'", argv[optind - 1]);
@@ -58,6 +100,15 @@ static int run_compile(int argc, char **argv)
     if (optind >= argc) {
         free(defines);
         return cli_usage_error("compile", "no rule files given");
+    }
+    if (each) {
+        if (output) {
+            free(defines);
+            return cli_usage_error("compile", "--each checks files; it writes no output");
+        }
+        int st = check_each(argc, argv, optind, defines, define_count);
+        free(defines);
+        return st;
     }
     if (!output && !check) {
         free(defines);
@@ -135,6 +186,7 @@ const struct vt_command command_compile = {
         "SYNOPSIS\n"
         "    vitrine compile [-d NAME=VALUE]... [-w] [--fail-on-warnings] [NS:]RULES... -o OUT\n"
         "    vitrine compile [-d NAME=VALUE]... --check [NS:]RULES...\n"
+        "    vitrine compile [-d NAME=VALUE]... --each RULES...\n"
         "\n"
         "DESCRIPTION\n"
         "    Reads YARA 4.x rule files and checks them as yara 4.2.3 does: the same files are\n"
@@ -154,9 +206,12 @@ const struct vt_command command_compile = {
         "    --fail-on-warnings      treat warnings as errors\n"
         "    -n, --check             only check the rules, write nothing\n"
         "    -s, --stats             print counts of rules, strings, nodes and the size\n"
+        "    --each                  check every file on its own (a fresh compiler each) and\n"
+        "                            print \"ok FILE\" or \"error FILE: LOCATION: message\"\n"
         "\n"
         "EXIT STATUS\n"
-        "    0 the rules compiled (and OUT was written), 2 an error (nothing written).\n"
+        "    0 the rules compiled (and OUT was written), 2 an error (nothing written; with\n"
+        "    --each: some file did not compile).\n"
         "\n"
         "EXAMPLES\n"
         "    vitrine compile rules/index.yar -o rules.vtr\n"

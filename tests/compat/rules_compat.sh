@@ -6,20 +6,21 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 rules="$VITRINE_SHARED/rules"
 [ -d "$rules" ] || { not_ok "shared rules at $rules"; finish; }
-export VITRINE work
-judge() {
-  f=$1
-  if yarac -w "$f" /dev/null >/dev/null 2>&1; then y=accept; else y=reject; fi
-  if "$VITRINE" compile -w --check "$f" >/dev/null 2>&1; then v=accept
-  else
-    s=$?
-    [ $s -eq 2 ] && v=reject || v="crash($s)"
-  fi
-  printf '%s %s %s\n' "$y" "$v" "$f"
+export VITRINE
+# yarac decides each file; vitrine checks a batch of files per process (--each).
+yarac_judge() {
+  for f in "$@"; do
+    if yarac -w "$f" /dev/null >/dev/null 2>&1; then echo "accept $f"; else echo "reject $f"; fi
+  done
 }
-export -f judge
-find "$rules" -type f \( -name '*.yar' -o -name '*.yara' \) -print0 |
-  xargs -0 -P "$(nproc)" -n 8 bash -c 'for f in "$@"; do judge "$f"; done' _ >"$work/results"
+export -f yarac_judge
+find "$rules" -type f \( -name '*.yar' -o -name '*.yara' \) | sort >"$work/files"
+xargs -d '\n' -P "$(nproc)" -n 4 bash -c 'yarac_judge "$@"' _ <"$work/files" >"$work/yarac"
+xargs -d '\n' -P "$(nproc)" -n 50 "$VITRINE" compile -w --each <"$work/files" >"$work/vitrine" 2>"$work/vitrine.err"
+# results: YARAC-VERDICT VITRINE-VERDICT FILE
+awk 'NR == FNR { f = $2; sub(/:$/, "", f); v[f] = ($1 == "ok" ? "accept" : "reject"); next }
+     { print $1, ($2 in v ? v[$2] : "missing"), $2 }' "$work/vitrine" "$work/yarac" >"$work/results"
+[ -s "$work/vitrine.err" ] && not_ok "vitrine printed nothing unexpected" "$(head -5 "$work/vitrine.err")"
 total=$(wc -l <"$work/results")
 accepted=$(awk '$1=="accept"' "$work/results" | wc -l)
 rejected=$(awk '$1=="reject"' "$work/results" | wc -l)

@@ -233,8 +233,10 @@ static void test_save_load_corrupt(void)
     CHECK(memcmp(copy, img, len) == 0);
     /* foreign files */
     vt_ruleset *bad = NULL;
-    CHECK(vt_ruleset_from_bytes("PK\x03\x04 not a ruleset at all, just some bytes......"
-                                "................", 70, &bad, &err) == VT_ERR_FORMAT);
+    unsigned char foreign[80];
+    memset(foreign, '.', sizeof foreign);
+    memcpy(foreign, "PK\x03\x04 not a ruleset", sizeof "PK\x03\x04 not a ruleset" - 1);
+    CHECK(vt_ruleset_from_bytes(foreign, sizeof foreign, &bad, &err) == VT_ERR_FORMAT);
     CHECK(strstr(err.message, "bad magic") != NULL);
     memcpy(copy + 8, "\x02\x00\x00\x00", 4);
     CHECK(vt_ruleset_from_bytes(copy, len, &bad, &err) == VT_ERR_FORMAT);
