@@ -28,13 +28,9 @@ static uint64_t opt_image_base(const pe_file *pe)
 }
 static uint64_t opt_data_dirs(const pe_file *pe) { return pe->opt + (pe->is64 ? 112 : 96); }
 
-/* pe_get_header: the NT headers offset if data is a PE file yara accepts. */
+/* pe_get_header: the NT headers offset if data is a PE file yara 4.2.3 accepts (any machine). */
 static bool find_header(const uint8_t *data, size_t size, uint64_t *nt)
 {
-    static const uint16_t machines[] = {
-        0x0,   0x1d3, 0x8664, 0x1c0, 0x1c4, 0xaa64, 0xebc, 0x14c, 0x200, 0x9041, 0x266,
-        0x366, 0x466, 0x1f0,  0x1f1, 0x166, 0x1a2,  0x1a3, 0x1a6, 0x1a8, 0x1c2,  0x169,
-    };
     if (size < DOS_HEADER_SIZE || vt_le16(data) != 0x5a4d)
         return false;
     int32_t lfanew = (int32_t)vt_le32(data + 60);
@@ -48,14 +44,8 @@ static bool find_header(const uint8_t *data, size_t size, uint64_t *nt)
     headers += vt_le16(data + headers) == MAGIC_PE64 ? OPT64_SIZE : OPT32_SIZE;
     if (size < headers)
         return false;
-    uint16_t machine = vt_le16(data + lfanew + 4);
-    for (size_t i = 0; i < sizeof machines / sizeof machines[0]; i++) {
-        if (machines[i] == machine) {
-            *nt = (uint64_t)lfanew;
-            return true;
-        }
-    }
-    return false;
+    *nt = (uint64_t)lfanew;
+    return true;
 }
 
 int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva)
@@ -95,14 +85,21 @@ int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva)
     return (int64_t)result;
 }
 
-/* pe_get_directory_entry: the offset of data directory `entry`, or 0 if outside the optional
- * header as SizeOfOptionalHeader declares it. */
+/* pe_get_directory_entry: the offset of data directory `entry` if it lies inside the optional
+ * header as SizeOfOptionalHeader declares it, else 0. */
 uint64_t pe_directory(const pe_file *pe, int entry)
 {
     uint64_t dir = opt_data_dirs(pe) + (uint64_t)entry * 8;
-    if (dir <= pe->opt + pe_u16(pe, FH(16)) && pe_fits(pe, dir, 8))
+    if (entry < 16 && dir <= pe->opt + pe_u16(pe, FH(16)) && pe_fits(pe, dir, 8))
         return dir;
     return 0;
+}
+
+/* Observed in yara 4.2.3 (crafted files): the resource and security directories are ignored
+ * when NumberOfRvaAndSizes does not cover them, while exports and imports are not. */
+static bool directory_counted(const pe_file *pe, int entry)
+{
+    return (uint32_t)entry < pe_u32(pe, pe->opt + (pe->is64 ? 108 : 92));
 }
 
 /* ---- header, sections, overlay ----------------------------------------------------------- */
@@ -243,7 +240,8 @@ static void parse_header(pe_file *pe)
         vt_modrt_set_integer(pe_u32(pe, dd), r, "data_directories[%i].virtual_address", (int)i);
         vt_modrt_set_integer(pe_u32(pe, dd + 4), r, "data_directories[%i].size", (int)i);
     }
-    pe_parse_resources(pe);
+    if (directory_counted(pe, 2))
+        pe_parse_resources(pe);
     vt_modrt_set_integer(pe->resources, r, "number_of_resources");
     vt_modrt_set_integer(pe->version_infos, r, "number_of_version_infos");
     parse_sections(pe);
@@ -366,7 +364,8 @@ vt_status pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *d
     parse_header(pe);
     parse_rich_signature(pe);
     parse_debug_directory(pe);
-    vt_modrt_set_integer(0, root, "number_of_signatures");
+    if (directory_counted(pe, 4))
+        vt_modrt_set_integer(0, root, "number_of_signatures");
     pe_parse_imports(pe);
     pe_parse_delayed_imports(pe);
     pe_parse_exports(pe);
