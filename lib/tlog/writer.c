@@ -395,7 +395,12 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
     char path[4096];
     for (size_t i = 0; st == VT_OK && i < w->file_count; i++) {
         struct pending_file *f = &w->files[i];
-        st = make_parents(w->dir, f->path, err);
+        const char *slash = strrchr(f->path, '/');
+        int same_dir = i > 0 && strrchr(w->files[i - 1].path, '/') - w->files[i - 1].path ==
+                                    slash - f->path &&
+                       memcmp(w->files[i - 1].path, f->path, (size_t)(slash - f->path)) == 0;
+        if (!same_dir)
+            st = make_parents(w->dir, f->path, err);
         if (st == VT_OK)
             st = path_join(w->dir, f->path, path, sizeof path, err);
         if (st != VT_OK)
@@ -417,6 +422,10 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
             }
             done += (size_t)n;
         }
+        /* Start writing this file's data now, so that the fsyncs below find it mostly on disk
+         * and the file system can commit the whole batch in one journal transaction. */
+        if (st == VT_OK)
+            sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
     for (size_t i = 0; i < opened; i++) {
         if (st == VT_OK && fsync(fds[i]) != 0)
@@ -424,17 +433,23 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
         close(fds[i]);
     }
     free(fds);
-    /* Directories: each distinct parent once (files of a batch are grouped by directory). */
-    char last[4096] = "";
+    /* Directories: each distinct parent once. */
     for (size_t i = 0; st == VT_OK && i < w->file_count; i++) {
-        st = path_join(w->dir, w->files[i].path, path, sizeof path, err);
-        if (st != VT_OK)
-            break;
-        *strrchr(path, '/') = '\0';
-        if (strcmp(path, last) == 0)
+        const char *slash = strrchr(w->files[i].path, '/');
+        size_t dir_len = (size_t)(slash - w->files[i].path);
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) {
+            const char *other = strrchr(w->files[j].path, '/');
+            seen = (size_t)(other - w->files[j].path) == dir_len &&
+                   memcmp(w->files[j].path, w->files[i].path, dir_len) == 0;
+        }
+        if (seen)
             continue;
-        st = vt_fsync_dir(path, err);
-        snprintf(last, sizeof last, "%s", path);
+        char rel[128];
+        snprintf(rel, sizeof rel, "%.*s", (int)dir_len, w->files[i].path);
+        st = path_join(w->dir, rel, path, sizeof path, err);
+        if (st == VT_OK)
+            st = vt_fsync_dir(path, err);
     }
     return st;
 }
