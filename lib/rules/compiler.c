@@ -109,11 +109,26 @@ vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *o
 {
     if (c->pool.len + len + 1 > UINT32_MAX)
         return VT_ERR_LIMIT;
+    /* Identical short strings (identifiers, meta keys, tags, names) are stored once. */
+    char key[256];
+    bool dedup = len < sizeof key && !memchr(data, 0, len);
+    if (dedup) {
+        memcpy(key, data, len);
+        key[len] = 0;
+        uint32_t off;
+        if (vt_map_get(&c->pool_index, key, &off)) {
+            out->off = off;
+            out->len = (uint32_t)len;
+            return VT_OK;
+        }
+    }
     out->off = (uint32_t)c->pool.len;
     out->len = (uint32_t)len;
     vt_status st = vt_buf_append(&c->pool, data, len);
     if (st == VT_OK)
         st = vt_buf_append_byte(&c->pool, 0);
+    if (st == VT_OK && dedup)
+        st = vt_map_put(&c->pool_index, key, out->off);
     return st;
 }
 
@@ -201,6 +216,7 @@ void vt_compiler_free(vt_compiler *c)
     vt_map_free(&c->ns_names);
     vt_map_free(&c->import_names);
     vt_map_free(&c->extern_names);
+    vt_map_free(&c->pool_index);
     for (size_t i = 0; i < c->module_count; i++)
         vt_module_decl_free(c->modules[i].decl);
     for (size_t i = 0; i < VT_MAX_INCLUDE_DEPTH + 1; i++)

@@ -398,7 +398,7 @@ vt_status vt_ruleset_load(const char *path, vt_ruleset **out, vt_error *err)
         snprintf(err ? err->file : (char[1]){0}, err ? sizeof err->file : 1, "%s", path);
         return VT_ERR_FORMAT;
     }
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     int e = errno;
     close(fd);
     if (map == MAP_FAILED)

@@ -112,6 +112,7 @@ struct vt_compiler {
     vt_map ns_names;    /* name -> namespace index */
     vt_map import_names; /* "ns\x01module" -> import index */
     vt_map extern_names; /* name -> external index */
+    vt_map pool_index;   /* short pool strings -> offset, to store them once */
     vt_module_ref modules[32];
     size_t module_count;
     vt_vec warnings; /* vt_error */
