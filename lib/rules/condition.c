@@ -682,6 +682,7 @@ static vt_status parse_arguments(vt_parser *p, char *format, uint32_t *first, ui
             case VT_TYPE_FLOAT: letter = 'f'; break;
             case VT_TYPE_STRING: letter = 's'; break;
             case VT_TYPE_BOOL: letter = 'b'; break;
+            case VT_TYPE_REGEX: letter = 'r'; break;
             default: letter = '?';
             }
             args[n] = e.node;
@@ -993,9 +994,8 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
                 return st;
             if (!i.primary)
                 return vt_parser_unexpected(p, "']'");
-            if (i.type != VT_TYPE_INT)
-                return vt_parser_error(p, iline, icol, "wrong type \"%s\" for string index",
-                                       type_name(i.type));
+            (void)iline;
+            (void)icol; /* yara 4.2.3 does not check the index's type */
             if ((st = vt_parser_expect(p, T_RBRACK, "']'")) != VT_OK)
                 return st;
             which = i.node;
@@ -1008,6 +1008,20 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
     }
     case T_IDENT:
         return parse_identifier(p, false, out);
+    case T_REGEX: {
+        /* yara 4.2.3 takes a regular expression as a primary expression of type regexp */
+        char msg[256];
+        unsigned off = 0;
+        if (!vt_rules_check_regex(p->tok.text, p->tok.text_len, p->tok.regex_flags, msg, sizeof msg,
+                                  &off))
+            return vt_parser_error(p, p->tok.text_line, p->tok.text_col + (off ? off - 1 : 0),
+                                   "invalid regular expression: %s", msg);
+        st = vt_parser_emit_str(p, VT_OP_CONST_REGEX, VT_TYPE_REGEX, (uint8_t)p->tok.regex_flags,
+                                VT_NONE, VT_NONE, VT_NONE, p->tok.text, p->tok.text_len, &n);
+        if (st == VT_OK)
+            expr_init(out, n, VT_TYPE_REGEX, true);
+        break;
+    }
     default:
         return vt_parser_unexpected(p, "an expression");
     }
@@ -1137,10 +1151,12 @@ static vt_status parse_relation(vt_parser *p, vt_expr *out)
     if (p->tok.kind == T_PERCENT) { /* N% of */
         if ((st = vt_parser_advance(p)) != VT_OK)
             return st;
+        if (out->type != VT_TYPE_INT)
+            return vt_parser_error(p, line, col, "wrong type \"%s\" for %% operator",
+                                   type_name(out->type));
         if (out->type == VT_TYPE_INT) {
-            /* yara checks only a literal percentage, not a folded expression */
-            vt_rs_node *q = VT_VEC_AT(&p->c->nodes, vt_rs_node, out->node);
-            if (q->op == VT_OP_CONST_INT && (q->v.i < 1 || q->v.i > 100))
+            /* yara checks percentages it can fold to a constant */
+            if (out->constant && (out->value < 1 || out->value > 100))
                 return vt_parser_error(p, line, col,
                                        "percentage must be between 1 and 100 (inclusive)");
         }

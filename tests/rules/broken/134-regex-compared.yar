@@ -1,0 +1,2 @@
+// expect: 2:25: type mismatch
+rule a { condition: /x/ == 1 }
