@@ -136,7 +136,7 @@ static int skip_space(vt_lexer *lx)
         if (ch == '\n') {
             lx->p++;
             newline(lx, lx->p);
-        } else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v') {
+        } else if (ch == ' ' || ch == '\t' || ch == '\r') { /* yara's blanks */
             lx->p++;
         } else if (ch == '/' && lx->p + 1 < lx->end && lx->p[1] == '/') {
             while (lx->p < lx->end && *lx->p != '\n')

@@ -1,0 +1,2 @@
+// expect: 2:9: unexpected byte 0x0c
+rule a { condition: true }
