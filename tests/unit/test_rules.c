@@ -2,6 +2,7 @@
  * order, diagnostics with line and column, save/load round trip, and refusal of truncated,
  * corrupted and foreign images (every length, every byte) without a crash. */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -325,6 +326,41 @@ static void test_define(void)
     vt_compiler_free(c);
 }
 
+/* Threads read one ruleset at the same time without locks (the image is immutable). */
+static void *walk(void *arg)
+{
+    const vt_ruleset *rs = arg;
+    size_t sum = 0;
+    for (int round = 0; round < 200; round++) {
+        vt_ruleset_view v;
+        vt_ruleset_get_view(rs, &v);
+        for (size_t i = 0; i < v.node_count; i++)
+            sum += v.nodes[i].op + v.nodes[i].type;
+        for (size_t i = 0; i < v.rule_count; i++)
+            sum += strlen(vt_ruleset_str(rs, v.rules[i].name));
+    }
+    return (void *)sum;
+}
+
+static void test_threads(void)
+{
+    vt_error err;
+    vt_ruleset *rs = compile_text(sample, &err);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    pthread_t t[4];
+    void *results[4];
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_create(&t[i], NULL, walk, rs) == 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], &results[i]);
+    for (int i = 1; i < 4; i++)
+        CHECK(results[i] == results[0]);
+    CHECK(results[0] == walk(rs));
+    vt_ruleset_free(rs);
+}
+
 int main(void)
 {
     RUN(test_records);
@@ -335,5 +371,6 @@ int main(void)
     RUN(test_extra_section);
     RUN(test_modules);
     RUN(test_define);
+    RUN(test_threads);
     return check_done();
 }
