@@ -247,6 +247,42 @@ static void gen(compiler *c, const vt_node *n)
     }
 }
 
+/* The bytes the first consuming instruction can take: every reportable match (length > 0)
+ * begins with one of them, whatever the assertions decide. */
+static bool first_bytes(vt_program *prog)
+{
+    memset(prog->first, 0, sizeof prog->first);
+    uint8_t *seen = calloc(prog->len, 1);
+    uint32_t *stack = malloc(((size_t)prog->len * 2 + 2) * sizeof *stack);
+    if (!seen || !stack) {
+        free(seen);
+        free(stack);
+        return false;
+    }
+    size_t top = 0;
+    stack[top++] = 0;
+    while (top) {
+        uint32_t pc = stack[--top];
+        if (seen[pc])
+            continue;
+        seen[pc] = 1;
+        const vt_inst *in = &prog->code[pc];
+        switch (in->op) {
+        case VT_OP_BYTE:
+            for (int i = 0; i < 32; i++)
+                prog->first[i] |= prog->sets[in->x][i];
+            break;
+        case VT_OP_SPLIT: stack[top++] = in->x; stack[top++] = in->y; break;
+        case VT_OP_JMP: stack[top++] = in->x; break;
+        case VT_OP_MATCH: break;
+        default: stack[top++] = pc + 1; break;
+        }
+    }
+    free(seen);
+    free(stack);
+    return true;
+}
+
 vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program **out,
                              vt_error *err)
 {
@@ -266,6 +302,10 @@ vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program 
         return vt_error_set(err, c.status, "out of memory");
     }
     prog->anchored_start = prog->len > 0 && prog->code[0].op == VT_OP_BOL;
+    if (!first_bytes(prog)) {
+        vt_program_free(prog);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    }
     *out = prog;
     return VT_OK;
 }

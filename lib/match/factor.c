@@ -52,6 +52,10 @@ static char *render(const seq *s)
         return NULL;
     for (size_t i = 0; i < s->n; i++) {
         int count = popcount(s->sets[i]);
+        if (count == 256) {
+            n += (size_t)snprintf(out + n, cap - n, ".");
+            continue;
+        }
         if (count == 1) {
             for (unsigned b = 0; b < 256; b++)
                 if (vt_set_has(s->sets[i], b))
@@ -189,8 +193,8 @@ static long node_max(const vt_node *n)
     }
 }
 
-/* The byte set of a single-byte node as the verifier sees it, or false when the node is not
- * selective enough to serve in a factor. Returns a score (0: unusable). */
+/* The byte set of a single-byte node as the verifier sees it and a score for how selective it
+ * is (0: unusable in a factor; ANY nodes give -1: allowed as a gap inside a factor). */
 static int node_set(const vt_node *n, bool nocase, uint8_t *set)
 {
     memset(set, 0, 32);
@@ -208,6 +212,11 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
     case VT_NODE_CLASS:
         memcpy(set, n->set, 32);
         break;
+    case VT_NODE_ANY:
+        if (!n->any_all)
+            return 0;
+        memset(set, 0xFF, 32);
+        return -1;
     default:
         return 0;
     }
@@ -216,8 +225,13 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
             if (vt_set_has(set, other_case((uint8_t)b)))
                 vt_set_add(set, b);
     int count = popcount(set);
+    if (count == 1) {
+        uint8_t b = n->value;
+        /* bytes that fill binaries are weak evidence */
+        return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90 ? 1 : 4;
+    }
     if (count <= 2)
-        return 4;
+        return 3;
     if (count <= 16)
         return 2;
     if (count <= 64)
@@ -226,8 +240,8 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
 }
 
 /* Best factor of a sequence of nodes; false when none. */
-static bool best_run(const vt_node *const *kids, size_t nkids, bool nocase, seq *best,
-                     long *best_min, long *best_max)
+static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool gaps, seq *best,
+                    long *best_min, long *best_max)
 {
     long pmin = 0, pmax = 0;
     int best_score = 0;
@@ -237,6 +251,35 @@ static bool best_run(const vt_node *const *kids, size_t nkids, bool nocase, seq 
     for (size_t i = 0; i <= nkids; i++) {
         uint8_t set[32];
         int score = i < nkids ? node_set(kids[i], nocase, set) : 0;
+        /* x{n,m} with n >= 1 of a single-byte node: n copies of x join the run, and the run
+         * ends there unless the count is fixed. */
+        if (!score && i < nkids && kids[i]->kind == VT_NODE_REPEAT && kids[i]->min >= 1 &&
+            !kids[i]->hex_jump && (score = node_set(kids[i]->kids[0], nocase, set)) > 0) {
+            if (cur.n == 0) {
+                cur_min = pmin;
+                cur_max = pmax;
+                cur_score = 0;
+            }
+            for (int k = 0; k < kids[i]->min && cur.n < MAX_FACTOR; k++) {
+                memcpy(cur.sets[cur.n++], set, 32);
+                cur_score += score;
+            }
+            if (kids[i]->max != kids[i]->min || cur.n >= MAX_FACTOR) {
+                if (cur_score > best_score) {
+                    *best = cur;
+                    *best_min = cur_min;
+                    *best_max = cur_max;
+                    best_score = cur_score;
+                }
+                cur.n = 0;
+            }
+            pmin += node_min(kids[i]);
+            long mx = node_max(kids[i]);
+            pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
+            continue;
+        }
+        if (score < 0 && (cur.n == 0 || !gaps))
+            score = 0; /* a factor does not start with a gap */
         if (score && cur.n < MAX_FACTOR) {
             if (cur.n == 0) {
                 cur_min = pmin;
@@ -244,8 +287,11 @@ static bool best_run(const vt_node *const *kids, size_t nkids, bool nocase, seq 
                 cur_score = 0;
             }
             memcpy(cur.sets[cur.n++], set, 32);
-            cur_score += score;
+            if (score > 0)
+                cur_score += score;
         } else if (cur.n) {
+            while (cur.n && popcount(cur.sets[cur.n - 1]) == 256)
+                cur.n--; /* nor ends with one */
             if (cur_score > best_score) {
                 *best = cur;
                 *best_min = cur_min;
@@ -253,7 +299,7 @@ static bool best_run(const vt_node *const *kids, size_t nkids, bool nocase, seq 
                 best_score = cur_score;
             }
             cur.n = 0;
-            if (score) { /* a long run: start a new one here */
+            if (score > 0) { /* a long run: start a new one here */
                 cur_min = pmin;
                 cur_max = pmax;
                 memcpy(cur.sets[cur.n++], set, 32);
@@ -268,7 +314,7 @@ static bool best_run(const vt_node *const *kids, size_t nkids, bool nocase, seq 
                 break;
         }
     }
-    return best_score >= 4;
+    return best_score;
 }
 
 static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, uint32_t index,
@@ -292,8 +338,22 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
             nkids = br->nkids;
         }
         seq s;
-        long dmin, dmax;
-        if (!best_run(kids, nkids, nocase, &s, &dmin, &dmax)) {
+        long dmin = 0, dmax = 0;
+        /* Literal runs first; wildcard gaps (costly for Vectorscan) only when no run of at
+         * least two good bytes exists. */
+        int score = best_run(kids, nkids, nocase, false, &s, &dmin, &dmax);
+        if (score < 8) {
+            seq g;
+            long gmin = 0, gmax = 0;
+            int gscore = best_run(kids, nkids, nocase, true, &g, &gmin, &gmax);
+            if (gscore > score) {
+                s = g;
+                dmin = gmin;
+                dmax = gmax;
+                score = gscore;
+            }
+        }
+        if (score < 4) {
             for (size_t i = first; i < out->count; i++)
                 free(out->items[i].expr);
             out->count = first;

@@ -132,7 +132,7 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
                 const vt_factor *f = &list.items[i];
                 m->factors[i] = (factor_info){f->string, f->len, f->min_dist, f->max_dist};
                 exprs[i] = f->expr;
-                flags[i] = 0;
+                flags[i] = HS_FLAG_DOTALL;
                 ids[i] = (unsigned)i;
             }
             m->nfactors = list.count;

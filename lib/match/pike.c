@@ -139,8 +139,11 @@ static void add_thread(const run *r, thread_list *l, uint32_t pc0, size_t pos)
 long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const uint8_t *data,
                       size_t len, size_t start, int char_size)
 {
-    if (start > len || (prog->anchored_start && start != 0))
+    if (start >= len || (prog->anchored_start && start != 0))
         return -1;
+    if (!vt_set_has(prog->first, data[start]) ||
+        (char_size == 2 && (start + 1 >= len || data[start + 1] != 0)))
+        return -1; /* no non-empty match can start here */
     size_t limit = len - start < VT_RE_SCAN_LIMIT ? len - start : VT_RE_SCAN_LIMIT;
     run r = {.prog = prog, .data = data, .len = len, .window_end = start + limit,
              .cs = char_size, .stack = scratch->stack};

@@ -32,6 +32,7 @@ typedef struct vt_program {
     uint8_t (*sets)[32];
     uint32_t nsets, capsets;
     bool anchored_start; /* begins with ^: only offset 0 can match */
+    uint8_t first[32];   /* bytes a non-empty match can begin with */
 } vt_program;
 
 /* Largest program the compiler builds (yara refuses larger regexes too). */
