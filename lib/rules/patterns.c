@@ -38,15 +38,10 @@ int vt_rules_check_regex(const char *text, size_t len, unsigned flags, char *mes
     return verdict(st, pattern, &err, message, message_size, offset);
 }
 
-/* lib/match's slow-string verdict. Referenced weakly so this part links while lib/match's
- * slow.c is not yet in the build; without it no string is reported slow. */
-#pragma weak vt_string_is_slow
-
+/* lib/match's slow-string verdict (yara's atom-quality rule). */
 bool vt_rules_string_is_slow(const vt_string_spec *spec)
 {
     bool slow = false;
     vt_error err;
-    if (vt_string_is_slow && vt_string_is_slow(spec, &slow, &err) == VT_OK)
-        return slow;
-    return false;
+    return vt_string_is_slow(spec, &slow, &err) == VT_OK && slow;
 }
