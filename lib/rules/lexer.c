@@ -181,6 +181,17 @@ static int hex_value(char ch)
     return -1;
 }
 
+static int is_hex_material(char ch)
+{
+    switch (ch) {
+    case ' ': case '\t': case '\r': case '\n': case '-': case '|': case '~': case '?':
+    case '[': case ']': case '(': case ')':
+        return 1;
+    default:
+        return hex_value(ch) >= 0;
+    }
+}
+
 /* A '{' starts a hex string when everything up to the next '}' is hex-string material. Returns
  * the position of the closing '}' or NULL. */
 static const char *match_hex_string(const vt_lexer *lx, const char *open)
@@ -191,7 +202,7 @@ static const char *match_hex_string(const vt_lexer *lx, const char *open)
         char ch = *p;
         if (ch == '}')
             return items ? p : NULL;
-        if (hex_value(ch) >= 0 || strchr(" \t\r\n-|~?[]()", ch)) {
+        if (is_hex_material(ch)) {
             p++;
         } else if (ch == '/' && p + 1 < lx->end && p[1] == '*') {
             const char *q = p + 2;
@@ -399,8 +410,9 @@ vt_tok vt_lex(vt_lexer *lx, vt_token *tok)
             size_t n = (size_t)(p - lx->p);
             lx->p = p;
             kind = T_IDENT;
-            for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-                if (strlen(keywords[i].word) == n && memcmp(keywords[i].word, tok->start, n) == 0) {
+            for (size_t i = 0; n >= 2 && n <= 11 && i < sizeof keywords / sizeof keywords[0]; i++)
+                if (keywords[i].word[0] == tok->start[0] && strlen(keywords[i].word) == n &&
+                    memcmp(keywords[i].word, tok->start, n) == 0) {
                     kind = keywords[i].kind;
                     tok->ival = keywords[i].intfn;
                     break;
