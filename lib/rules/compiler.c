@@ -109,9 +109,12 @@ vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *o
 {
     if (c->pool.len + len + 1 > UINT32_MAX)
         return VT_ERR_LIMIT;
-    /* Identical short strings (identifiers, meta keys, tags, names) are stored once. */
-    char key[256];
-    bool dedup = len < sizeof key && !memchr(data, 0, len);
+    /* Identical strings (identifiers, meta, tags, names, repeated texts) are stored once. */
+    char small[256];
+    bool dedup = len < 65536 && !memchr(data, 0, len);
+    char *key = dedup && len >= sizeof small ? malloc(len + 1) : small;
+    if (!key)
+        return VT_ERR_NOMEM;
     if (dedup) {
         memcpy(key, data, len);
         key[len] = 0;
@@ -119,6 +122,8 @@ vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *o
         if (vt_map_get(&c->pool_index, key, &off)) {
             out->off = off;
             out->len = (uint32_t)len;
+            if (key != small)
+                free(key);
             return VT_OK;
         }
     }
@@ -129,6 +134,8 @@ vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *o
         st = vt_buf_append_byte(&c->pool, 0);
     if (st == VT_OK && dedup)
         st = vt_map_put(&c->pool_index, key, out->off);
+    if (key != small)
+        free(key);
     return st;
 }
 
