@@ -186,7 +186,7 @@ static vt_mobj *dict_item(vt_mobj *dict, const char *key, size_t len, bool creat
 /* Walk `path` from obj (yara's _yr_object_lookup). */
 static vt_mobj *lookup(vt_mobj *obj, bool create, const char *path, va_list args)
 {
-    if (!path)
+    if (!obj || !path)
         return obj;
     const char *p = path;
     char name[128];
@@ -268,6 +268,8 @@ int64_t vt_modrt_get_integer(vt_mobj *obj, const char *path, ...)
 static vt_status target(vt_mobj **out, vt_mobj *obj, vt_module_kind kind, const char *path,
                         va_list args)
 {
+    if (!obj)
+        return VT_ERR_ARGUMENT;
     vt_mobj *o = lookup(obj, true, path, args);
     if (!o)
         return obj->scan->out_of_memory ? VT_ERR_NOMEM : VT_ERR_ARGUMENT;

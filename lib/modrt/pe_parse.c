@@ -417,7 +417,8 @@ void pe_parse_delayed_imports(pe_file *pe)
     }
     vt_modrt_set_integer(dll_count, pe->root, "number_of_delayed_imports");
     vt_modrt_set_integer(function_count, pe->root, "number_of_delayed_imported_functions");
-    set_imports(pe, pe->delayed, pe->delayed_count, "delay_import_details");
+    /* yara 4.2.3 writes the details to "delayed_import_details", which its declaration calls
+     * "delay_import_details": the sets fail and the declared array stays empty. So do we. */
 }
 
 /* ---- exports ------------------------------------------------------------------------------- */

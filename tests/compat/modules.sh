@@ -135,6 +135,28 @@ for n, path in enumerate(sys.argv[2:]):
             for _ in range(random.randint(1, 30)): b[random.randint(0, len(b) - 1)] = random.randint(0, 255)
         open('%s/p%d_%02d' % (out, n, k), 'wb').write(b)
 PY
+# Two files with a delay-import table added in the padding after the section table.
+python3 - "$work/pe" "$wine/x86_64-windows/version.dll" 0x500 "$wine/i386-windows/zlib1.dll" 0x340 <<'PY'
+import struct, sys
+out = sys.argv[1]
+for n in range(2):
+    src, base = sys.argv[2 + 2 * n], int(sys.argv[3 + 2 * n], 0)
+    try: b = bytearray(open(src, 'rb').read())
+    except OSError: continue
+    if b[base:base + 0xa0] != bytes(0xa0): continue
+    o = struct.unpack_from('<I', b, 60)[0] + 24
+    is64 = struct.unpack_from('<H', b, o)[0] == 0x20b
+    w, fmt, flag = (8, '<Q', 1 << 63) if is64 else (4, '<I', 1 << 31)
+    name, iat, table, hint = base + 0x40, base + 0x50, base + 0x70, base + 0x90
+    struct.pack_into('<8I', b, base, 1, name, 0, iat, table, 0, 0, 0)
+    b[name:name + 13] = b'KERNEL32.dll\0'
+    for i, v in enumerate([hint, flag | 5, 0]):
+        struct.pack_into(fmt, b, table + i * w, v)
+        struct.pack_into(fmt, b, iat + i * w, 1 if v else 0)
+    b[hint + 2:hint + 15] = b'GetTickCount\0'
+    struct.pack_into('<II', b, o + (112 if is64 else 96) + 13 * 8, base, 64)
+    open('%s/delay%d' % (out, n), 'wb').write(bytes(b))
+PY
 compare_dumps "pe on crafted files" pe "$work"/pe/*
 
 # PE functions.
@@ -147,8 +169,11 @@ pe_calls=(
   'pe.imports("msvcrt.dll", "memcpy")' 'pe.imports(1, "kernel32.dll")' 'pe.imports(3, "kernel32.dll", "nosuch")'
   'pe.imports("ntdll.dll", 5)' 'pe.imports(2, "ntdll.dll", 5)' 'pe.locale(1033)' 'pe.language(9)'
   'pe.rich_signature.version(0)' 'pe.rich_signature.toolid(1, 2)'
+  'pe.imports(2, "kernel32.dll", "GetTickCount")' 'pe.imports(1, "kernel32.dll", "GetTickCount")'
+  'pe.imports(2, "KERNEL32.DLL", 5)' 'pe.imports(2, "kernel32.dll")' 'pe.imports(3, "kernel32.dll")'
 )
-for f in "$wine/x86_64-windows/version.dll" "$wine/i386-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" "$work/pe/p0_01"; do
+for f in "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" "$work/pe/p0_01" \
+         "$work/pe/delay0" "$work/pe/delay1"; do
   [ -f "$f" ] || continue
   {
     echo 'import "pe"'; echo 'import "console"'

@@ -137,6 +137,8 @@ static void test_object_model(void)
     CHECK(!vt_mobj_integer(vt_modrt_get(root, "struct_array[1].i"), &i));
     CHECK_INT_EQ(vt_modrt_set_integer(1, root, "nosuch"), VT_ERR_ARGUMENT);
     CHECK_INT_EQ(vt_modrt_set_integer(1, root, "constants.foo"), VT_ERR_ARGUMENT);
+    CHECK_INT_EQ(vt_modrt_set_integer(1, NULL, "constants.one"), VT_ERR_ARGUMENT);
+    CHECK(vt_modrt_get(NULL, "constants.one") == NULL);
     const char *key;
     CHECK(vt_mobj_entry(vt_mobj_member(root, "string_dict"), 0, &key, &len) != NULL);
     CHECK_STR_EQ(key, "k.[x]");
