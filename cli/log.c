@@ -234,9 +234,13 @@ static vt_status current_checkpoint(vt_tlog_reader *r, vt_tlog_checkpoint *cp, v
 
 static int verb_get(const struct log_args *a)
 {
-    uint64_t index;
-    if (a->npos != 2 || !parse_u64(a->pos[1], &index))
-        return cli_usage_error("log", "usage: vitrine log get DIR|URL INDEX");
+    if (a->npos < 2)
+        return cli_usage_error("log", "usage: vitrine log get DIR|URL INDEX...");
+    for (int i = 1; i < a->npos; i++) {
+        uint64_t index;
+        if (!parse_u64(a->pos[i], &index))
+            return cli_usage_error("log", "invalid index '%s'", a->pos[i]);
+    }
     vt_error err;
     vt_error_clear(&err);
     vt_tlog_reader *r;
@@ -245,12 +249,15 @@ static int verb_get(const struct log_args *a)
     vt_status st = vt_tlog_reader_open(a->pos[0], &r, &err);
     if (st == VT_OK) {
         st = current_checkpoint(r, &cp, &raw, &err);
-        if (st == VT_OK)
+        for (int i = 1; st == VT_OK && i < a->npos; i++) {
+            uint64_t index;
+            parse_u64(a->pos[i], &index);
             st = vt_tlog_reader_entry(r, cp.size, index, &entry, &err);
+            if (st == VT_OK && fwrite(entry.data, 1, entry.len, stdout) != entry.len)
+                st = vt_error_set(&err, VT_ERR_IO, "cannot write to standard output");
+        }
         vt_tlog_reader_close(r);
     }
-    if (st == VT_OK && fwrite(entry.data, 1, entry.len, stdout) != entry.len)
-        st = vt_error_set(&err, VT_ERR_IO, "cannot write to standard output");
     vt_tlog_checkpoint_clear(&cp);
     vt_buf_free(&raw);
     vt_buf_free(&entry);
@@ -488,7 +495,7 @@ const struct vt_command command_log = {
         "SYNOPSIS\n"
         "    vitrine log init DIR --origin ORIGIN --key PREFIX.key\n"
         "    vitrine log add DIR --key PREFIX.key FILE...\n"
-        "    vitrine log get DIR|URL INDEX\n"
+        "    vitrine log get DIR|URL INDEX...\n"
         "    vitrine log prove DIR|URL INDEX [--size N] [--checkpoint FILE]\n"
         "    vitrine log consistency DIR|URL OLD NEW\n"
         "    vitrine log verify DIR|URL --vkey VKEY\n"
@@ -505,7 +512,8 @@ const struct vt_command command_log = {
         "    and prints each entry's index, one per line, only once all of it is durable.\n"
         "    One writer at a time: a second is refused. The private key may not live\n"
         "    inside DIR.\n"
-        "    get prints the entry at INDEX (unauthenticated; check it with a proof).\n"
+        "    get prints the entries at the INDEXes, one after the other, as they are stored\n"
+        "    (unauthenticated: check an entry with a proof).\n"
         "    prove prints a c2sp.org/tlog-proof@v1 for the entry at INDEX against the\n"
         "    current checkpoint, or against the signed checkpoint of size N kept as\n"
         "    DIR/checkpoint.N or given with --checkpoint.\n"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,53 @@ static vt_status push_hash(vt_tlog_writer *w, unsigned t, const unsigned char ha
     return push_hash(w, t + 1, root, err);
 }
 
+/* fsync many descriptors at once: the waits overlap and the file system can commit them in one
+ * journal transaction, instead of one disk round trip per file. Returns 0 or the first errno
+ * (*bad: its index). Threads only wait for the disk; the work stays on one core. */
+#define SYNC_THREADS 8
+
+struct sync_part {
+    const int *fds;
+    size_t count, start;
+    int error;
+    size_t bad;
+};
+
+static void *sync_part_run(void *arg)
+{
+    struct sync_part *p = arg;
+    for (size_t i = p->start; i < p->count; i += SYNC_THREADS)
+        if (fsync(p->fds[i]) != 0 && !p->error) {
+            p->error = errno;
+            p->bad = i;
+        }
+    return NULL;
+}
+
+static int fsync_all(const int *fds, size_t count, size_t *bad)
+{
+    struct sync_part parts[SYNC_THREADS];
+    pthread_t threads[SYNC_THREADS];
+    int started[SYNC_THREADS] = {0};
+    size_t n = count < SYNC_THREADS ? count : SYNC_THREADS;
+    for (size_t t = 0; t < n; t++) {
+        parts[t] = (struct sync_part){fds, count, t, 0, 0};
+        started[t] = n > 1 && pthread_create(&threads[t], NULL, sync_part_run, &parts[t]) == 0;
+        if (!started[t])
+            sync_part_run(&parts[t]);
+    }
+    int error = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (started[t])
+            pthread_join(threads[t], NULL);
+        if (parts[t].error && !error) {
+            error = parts[t].error;
+            *bad = parts[t].bad;
+        }
+    }
+    return error;
+}
+
 /* Write every queued file, fsync the files, then the directories holding them. */
 static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
 {
@@ -427,13 +475,14 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
         if (st == VT_OK)
             sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
-    for (size_t i = 0; i < opened; i++) {
-        if (st == VT_OK && fsync(fds[i]) != 0)
-            st = vt_error_errno(err, VT_ERR_IO, errno, "cannot fsync %s", w->files[i].path);
+    size_t bad = 0;
+    int e = st == VT_OK ? fsync_all(fds, opened, &bad) : 0;
+    if (e)
+        st = vt_error_errno(err, VT_ERR_IO, e, "cannot fsync %s", w->files[bad].path);
+    for (size_t i = 0; i < opened; i++)
         close(fds[i]);
-    }
-    free(fds);
-    /* Directories: each distinct parent once. */
+    /* Directories: each distinct parent once, all at once. */
+    size_t dirs = 0;
     for (size_t i = 0; st == VT_OK && i < w->file_count; i++) {
         const char *slash = strrchr(w->files[i].path, '/');
         size_t dir_len = (size_t)(slash - w->files[i].path);
@@ -448,9 +497,21 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
         char rel[128];
         snprintf(rel, sizeof rel, "%.*s", (int)dir_len, w->files[i].path);
         st = path_join(w->dir, rel, path, sizeof path, err);
-        if (st == VT_OK)
-            st = vt_fsync_dir(path, err);
+        if (st != VT_OK)
+            break;
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            st = vt_error_errno(err, VT_ERR_IO, errno, "cannot open directory %s", path);
+            break;
+        }
+        fds[dirs++] = fd;
     }
+    e = st == VT_OK ? fsync_all(fds, dirs, &bad) : 0;
+    if (e)
+        st = vt_error_errno(err, VT_ERR_IO, e, "cannot fsync a directory of %s", w->dir);
+    for (size_t i = 0; i < dirs; i++)
+        close(fds[i]);
+    free(fds);
     return st;
 }
 
