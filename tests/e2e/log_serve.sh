@@ -51,6 +51,18 @@ printf 'X' | dd of="$log/tile/0/000" bs=1 seek=7 conv=notrunc status=none
 expect_exit "verify over HTTP catches a changed tile" 1 "$VITRINE" log verify "$url/" --vkey "$work/rules.pub"
 cp "$work/tile.orig" "$log/tile/0/000"
 
+# A hostile server cannot make the client read without bound: oversized files are refused.
+cp "$log/checkpoint" "$work/checkpoint.orig"
+head -c 100000 /dev/zero | tr '\0' 'a' > "$log/checkpoint"
+expect_exit "an oversized checkpoint is refused" 1 "$VITRINE" log verify "$url/" --vkey "$work/rules.pub"
+expect_contains "... as over the limit" "$err" "limit"
+cp "$work/checkpoint.orig" "$log/checkpoint"
+head -c 9000 /dev/zero >> "$log/tile/0/000"
+expect_exit "an oversized tile is refused" 1 "$VITRINE" log verify "$url/" --vkey "$work/rules.pub"
+expect_contains "... as over the limit" "$err" "limit"
+cp "$work/tile.orig" "$log/tile/0/000"
+expect_exit "the restored log verifies again" 0 "$VITRINE" log verify "$url/" --vkey "$work/rules.pub"
+
 kill -TERM $server
 wait $server
 [ $? -eq 0 ] && ok "server exits 0 on SIGTERM" || not_ok "server exits 0 on SIGTERM"
