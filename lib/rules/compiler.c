@@ -4,6 +4,7 @@
  * partly added file can never reach a ruleset. */
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,14 +330,61 @@ vt_status vt_compiler_add_path(vt_compiler *c, uint32_t ns_index, const char *pa
     return st;
 }
 
+/* The parser recurses once per nesting level and allows nesting as deep as yara's (about
+ * 10,000 levels), more than a default thread stack holds: sources are parsed on a thread with a
+ * large stack (reserved, committed only as used). */
+#define PARSER_STACK_SIZE ((size_t)512 << 20)
+
+typedef struct parse_job {
+    vt_compiler *c;
+    uint32_t ns;
+    const char *path; /* a file, or NULL for text */
+    const char *name, *text;
+    size_t len;
+    vt_error *err;
+    vt_status status;
+} parse_job;
+
+static void *parse_job_run(void *arg)
+{
+    parse_job *job = arg;
+    if (job->path)
+        job->status = vt_compiler_add_path(job->c, job->ns, job->path, job->err);
+    else
+        job->status = vt_parse_source(job->c, job->ns, job->name, NULL, job->text, job->len,
+                                      job->err);
+    return NULL;
+}
+
+static vt_status run_parse_job(parse_job *job)
+{
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) != 0)
+        return vt_error_set(job->err, VT_ERR_NOMEM, "cannot create the parser thread");
+    int rc = pthread_attr_setstacksize(&attr, PARSER_STACK_SIZE);
+    if (rc == 0)
+        rc = pthread_create(&thread, &attr, parse_job_run, job);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        /* No thread: parse here, on the caller's stack. */
+        parse_job_run(job);
+        return job->status;
+    }
+    pthread_join(thread, NULL);
+    return job->status;
+}
+
 vt_status vt_compiler_add_file(vt_compiler *c, const char *ns, const char *path, vt_error *err)
 {
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     uint32_t index;
     vt_status st = namespace_index(c, ns, &index, err);
-    if (st == VT_OK)
-        st = vt_compiler_add_path(c, index, path, err);
+    if (st == VT_OK) {
+        parse_job job = {.c = c, .ns = index, .path = path, .err = err};
+        st = run_parse_job(&job);
+    }
     if (st != VT_OK)
         c->failed = true;
     return st;
@@ -349,8 +397,11 @@ vt_status vt_compiler_add_source(vt_compiler *c, const char *ns, const char *nam
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     uint32_t index;
     vt_status st = namespace_index(c, ns, &index, err);
-    if (st == VT_OK)
-        st = vt_parse_source(c, index, name ? name : "", NULL, text, len, err);
+    if (st == VT_OK) {
+        parse_job job = {.c = c, .ns = index, .name = name ? name : "", .text = text,
+                         .len = len, .err = err};
+        st = run_parse_job(&job);
+    }
     if (st != VT_OK)
         c->failed = true;
     return st;

@@ -12,6 +12,8 @@
 #include "parser.h"
 
 static vt_status parse_bool(vt_parser *p, vt_expr *out);
+/* yara's parser stack holds 10,000 entries; deeper nesting fails there with this message. */
+#define TOO_DEEP "memory exhausted (expression nested too deeply)"
 static vt_status parse_arith(vt_parser *p, int min_prec, vt_expr *out);
 static vt_status parse_identifier(vt_parser *p, bool allow_object, vt_expr *out);
 
@@ -889,14 +891,10 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
     uint32_t n;
     unsigned line = p->tok.line, col = p->tok.col;
     switch (p->tok.kind) {
-    case T_LPAREN: {
-        if (++p->expr_depth > VT_MAX_EXPR_DEPTH)
-            return vt_parser_error(p, line, col, "expression nested too deeply");
+    case T_LPAREN: /* counted by parse_unary */
         if ((st = vt_parser_advance(p)) != VT_OK || (st = parse_bool(p, out)) != VT_OK)
             return st;
-        p->expr_depth--;
         return vt_parser_expect(p, T_RPAREN, "')'");
-    }
     case T_INT:
         st = emit(p, VT_OP_CONST_INT, VT_TYPE_INT, 0, VT_NONE, VT_NONE, VT_NONE, p->tok.ival, &n);
         if (st == VT_OK) {
@@ -1030,17 +1028,27 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
     return vt_parser_advance(p);
 }
 
+static vt_status parse_unary_inner(vt_parser *p, vt_expr *out);
+
+/* Every operand counts toward the nesting limit while it is being parsed. */
 static vt_status parse_unary(vt_parser *p, vt_expr *out)
+{
+    if (++p->expr_depth > VT_MAX_EXPR_DEPTH)
+        return vt_parser_error(p, p->tok.line, p->tok.col, TOO_DEEP);
+    vt_status st = parse_unary_inner(p, out);
+    if (st == VT_OK)
+        p->expr_depth--;
+    return st;
+}
+
+static vt_status parse_unary_inner(vt_parser *p, vt_expr *out)
 {
     vt_status st;
     if (p->tok.kind == T_MINUS || p->tok.kind == T_TILDE) {
         bool minus = p->tok.kind == T_MINUS;
         unsigned line = p->tok.line, col = p->tok.col;
-        if (++p->expr_depth > VT_MAX_EXPR_DEPTH)
-            return vt_parser_error(p, line, col, "expression nested too deeply");
         if ((st = vt_parser_advance(p)) != VT_OK || (st = parse_unary(p, out)) != VT_OK)
             return st;
-        p->expr_depth--;
         if (!out->primary)
             return vt_parser_error(p, line, col, "syntax error, unexpected %s before a boolean "
                                    "expression", minus ? "'-'" : "'~'");
@@ -1065,8 +1073,6 @@ static vt_status parse_unary(vt_parser *p, vt_expr *out)
 static vt_status parse_arith(vt_parser *p, int min_prec, vt_expr *out)
 {
     vt_status st;
-    if (++p->expr_depth > VT_MAX_EXPR_DEPTH)
-        return vt_parser_error(p, p->tok.line, p->tok.col, "expression nested too deeply");
     if ((st = parse_unary(p, out)) != VT_OK)
         return st;
     for (;;) {
@@ -1085,15 +1091,17 @@ static vt_status parse_arith(vt_parser *p, int min_prec, vt_expr *out)
         if ((st = vt_parser_advance(p)) != VT_OK)
             return st;
         vt_expr r;
+        if (++p->expr_depth > VT_MAX_EXPR_DEPTH)
+            return vt_parser_error(p, line, col, TOO_DEEP);
         if ((st = parse_arith(p, op->prec + 1, &r)) != VT_OK)
             return st;
+        p->expr_depth--;
         if (!r.primary)
             return vt_parser_error(p, line, col, "syntax error, operand of %s is a boolean "
                                    "expression", op->text);
         if ((st = reduce_binop(p, op, out, &r, line, col)) != VT_OK)
             return st;
     }
-    p->expr_depth--;
     return VT_OK;
 }
 
@@ -1248,7 +1256,7 @@ static vt_status parse_not(vt_parser *p, vt_expr *out)
     if (p->tok.kind == T_NOT || p->tok.kind == T_DEFINED) {
         uint16_t op = p->tok.kind == T_NOT ? VT_OP_NOT : VT_OP_DEFINED;
         if (++p->expr_depth > VT_MAX_EXPR_DEPTH)
-            return vt_parser_error(p, p->tok.line, p->tok.col, "expression nested too deeply");
+            return vt_parser_error(p, p->tok.line, p->tok.col, TOO_DEEP);
         if ((st = vt_parser_advance(p)) != VT_OK)
             return st;
         unsigned line = p->tok.line, col = p->tok.col;

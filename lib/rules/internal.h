@@ -15,7 +15,7 @@
 #define VT_MAX_LOOP_NESTING 4   /* yara's YR_MAX_LOOP_NESTING */
 #define VT_MAX_INCLUDE_DEPTH 16 /* yara's YR_MAX_INCLUDE_DEPTH */
 #define VT_MAX_STRINGS_PER_RULE 10000
-#define VT_MAX_EXPR_DEPTH 200    /* nesting of parentheses and operators */
+#define VT_MAX_EXPR_DEPTH 9985   /* nesting of parentheses and operators (yara: ~10,000) */
 #define VT_MAX_FUNCTION_ARGS 128
 
 /* ---- growable arrays ---- */
