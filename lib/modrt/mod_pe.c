@@ -1,8 +1,8 @@
 /* mod_pe.c: yara's pe module (4.2.3), the loader: headers, data directories, sections with full
  * names, overlay, rich signature, PDB path, resources with version information, imports, delayed
  * imports and exports. The logic and its many quirks are yara's (pe.c, pe_utils.c); every offset
- * taken from the file is checked with pe_fits() before it is read. Authenticode signatures are
- * not parsed: number_of_signatures is 0 for every PE file. Functions are in mod_pe_functions.c. */
+ * taken from the file is checked with pe_fits() before it is read. Directory parsers are in
+ * pe_parse.c, Authenticode in pe_sig.c, functions in mod_pe_functions.c. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -365,7 +365,7 @@ vt_status pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *d
     parse_rich_signature(pe);
     parse_debug_directory(pe);
     if (directory_counted(pe, 4))
-        vt_modrt_set_integer(0, root, "number_of_signatures");
+        pe_parse_certificates(pe);
     pe_parse_imports(pe);
     pe_parse_delayed_imports(pe);
     pe_parse_exports(pe);

@@ -402,6 +402,17 @@ static void rich_version_toolid(vt_modrt_fncall *call) { rich(call, call->args[0
 static void rich_toolid(vt_modrt_fncall *call) { rich(call, VT_MODRT_UNDEFINED, call->args[0].i); }
 static void rich_toolid_version(vt_modrt_fncall *call) { rich(call, call->args[1].i, call->args[0].i); }
 
+/* signatures[i].valid_on(t): not_before <= t <= not_after of that certificate. */
+static void valid_on(vt_modrt_fncall *call)
+{
+    int64_t before = vt_modrt_get_integer(call->parent, "not_before");
+    int64_t after = vt_modrt_get_integer(call->parent, "not_after");
+    if (before == VT_MODRT_UNDEFINED || after == VT_MODRT_UNDEFINED)
+        return;
+    int64_t t = call->args[0].i;
+    vt_modrt_return_integer(call, t >= before && t <= after);
+}
+
 static const vt_modrt_function_def functions[] = {
     {"", "imphash", "", imphash},
     {"", "imports", "ss", imports_ss},
@@ -427,6 +438,7 @@ static const vt_modrt_function_def functions[] = {
     {"", "is_64bit", "", is_64bit},
     {"", "rva_to_offset", "i", rva_to_offset},
     {"", "calculate_checksum", "", calculate_checksum},
+    {"signatures", "valid_on", "i", valid_on},
     {"rich_signature", "version", "i", rich_version},
     {"rich_signature", "version", "ii", rich_version_toolid},
     {"rich_signature", "toolid", "i", rich_toolid},

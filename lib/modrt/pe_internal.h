@@ -68,5 +68,6 @@ void pe_parse_resources(pe_file *pe);
 void pe_parse_imports(pe_file *pe);
 void pe_parse_delayed_imports(pe_file *pe);
 void pe_parse_exports(pe_file *pe);
+void pe_parse_certificates(pe_file *pe);
 
 #endif

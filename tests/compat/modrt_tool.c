@@ -61,8 +61,16 @@ static int call_one(vt_modrt_scan *scan, const char *spec)
         fprintf(stderr, "modrt_tool: %s\n", err.message);
         return 2;
     }
-    for (char *part = strtok(path, "."); part; part = strtok(NULL, "."))
+    for (char *part = strtok(path, "."); part; part = strtok(NULL, ".")) {
+        char *bracket = strchr(part, '[');
+        if (bracket)
+            *bracket = '\0';
         obj = vt_mobj_member(obj, part);
+        if (bracket)
+            obj = vt_mobj_item(obj, strtoll(bracket + 1, NULL, 10));
+    }
+    if (!obj)
+        return 0; /* an absent item or member: yara's result is undefined, nothing printed */
     vt_modrt_arg args[8];
     char format[9] = {0};
     size_t n = 0;

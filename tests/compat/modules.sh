@@ -159,6 +159,24 @@ for n in range(2):
 PY
 compare_dumps "pe on crafted files" pe "$work"/pe/*
 
+# Signed PE files: version.dll signed by a fresh self-signed certificate, then given a nested
+# SHA-1 signature by a second one (osslsigncode), so pe.signatures has one and two items.
+if command -v osslsigncode >/dev/null && command -v openssl >/dev/null; then
+  (
+    cd "$work" || exit 1
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout k1.pem -out c1.pem -days 365 \
+      -subj "/C=US/O=Vitrine Test/CN=vitrine signer" -set_serial 0x0102030405 2>/dev/null &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout k2.pem -out c2.pem -days 30 \
+      -subj "/CN=second" -sha1 2>/dev/null &&
+    osslsigncode sign -certs c1.pem -key k1.pem -in "$wine/x86_64-windows/version.dll" \
+      -out pe/signed1 >/dev/null &&
+    osslsigncode sign -nest -certs c2.pem -key k2.pem -h sha1 -in pe/signed1 -out pe/signed2 >/dev/null
+  ) || not_ok "signing test files with osslsigncode"
+  compare_dumps "pe on signed files" pe "$work/pe/signed1" "$work/pe/signed2"
+else
+  not_ok "osslsigncode and openssl are installed (scripts/install-deps)"
+fi
+
 # PE functions.
 pe_calls=(
   'pe.imphash()' 'pe.is_dll()' 'pe.is_32bit()' 'pe.is_64bit()' 'pe.calculate_checksum()'
@@ -171,9 +189,10 @@ pe_calls=(
   'pe.rich_signature.version(0)' 'pe.rich_signature.toolid(1, 2)'
   'pe.imports(2, "kernel32.dll", "GetTickCount")' 'pe.imports(1, "kernel32.dll", "GetTickCount")'
   'pe.imports(2, "KERNEL32.DLL", 5)' 'pe.imports(2, "kernel32.dll")' 'pe.imports(3, "kernel32.dll")'
+  'pe.signatures[0].valid_on(1700000000)' 'pe.signatures[1].valid_on(4000000000)'
 )
 for f in "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" "$work/pe/p0_01" \
-         "$work/pe/delay0" "$work/pe/delay1"; do
+         "$work/pe/delay0" "$work/pe/delay1" "$work/pe/signed2"; do
   [ -f "$f" ] || continue
   {
     echo 'import "pe"'; echo 'import "console"'
