@@ -203,8 +203,8 @@ typedef struct vt_ruleset vt_ruleset;
 vt_status vt_compiler_new(vt_compiler **out, vt_error *err);
 void vt_compiler_free(vt_compiler *compiler);
 
-/* Define an external variable as yarac's -d does: "true"/"false" are booleans, a decimal or 0x
- * number an integer, a number with a dot a float, anything else a string. */
+/* Define an external variable as yarac's -d does: "true"/"false" are booleans, [-]digits an
+ * integer, [-]digits with one dot a float, anything else (also "0x10") a string. */
 vt_status vt_compiler_define(vt_compiler *compiler, const char *name, const char *value,
                              vt_error *err);
 

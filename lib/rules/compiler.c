@@ -245,6 +245,23 @@ static int valid_identifier(const char *name)
     return 1;
 }
 
+/* yarac's reading of -d values: [-]digits is an integer, [-]digits with one dot a float. */
+static bool is_decimal(const char *s, bool with_dot)
+{
+    int dots = 0, digits = 0;
+    if (*s == '-')
+        s++;
+    for (; *s; s++) {
+        if (*s == '.')
+            dots++;
+        else if (*s >= '0' && *s <= '9')
+            digits++;
+        else
+            return false;
+    }
+    return digits > 0 && dots == (with_dot ? 1 : 0);
+}
+
 vt_status vt_compiler_define(vt_compiler *c, const char *name, const char *value, vt_error *err)
 {
     if (c->failed)
@@ -253,27 +270,23 @@ vt_status vt_compiler_define(vt_compiler *c, const char *name, const char *value
         return vt_error_set(err, VT_ERR_ARGUMENT, "invalid external variable name \"%s\"", name);
     vt_rs_external x;
     memset(&x, 0, sizeof x);
-    char *end;
     if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
         x.type = VT_TYPE_BOOL;
         x.v.i = value[0] == 't';
-    } else {
+    } else if (is_decimal(value, false)) {
         errno = 0;
-        long long v = strtoll(value, &end, 0);
-        if (value[0] && !*end && errno == 0) {
-            x.type = VT_TYPE_INT;
-            x.v.i = v;
-        } else {
-            double d = strtod(value, &end);
-            if (value[0] && !*end && strchr(value, '.')) {
-                x.type = VT_TYPE_FLOAT;
-                x.v.f = d;
-            } else {
-                x.type = VT_TYPE_STRING;
-                if (vt_pool_add(c, value, strlen(value), &x.string) != VT_OK)
-                    return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-            }
-        }
+        x.type = VT_TYPE_INT;
+        x.v.i = strtoll(value, NULL, 10);
+        if (errno == ERANGE)
+            return vt_error_set(err, VT_ERR_ARGUMENT, "external variable \"%s\": %s is out of "
+                                "range", name, value);
+    } else if (is_decimal(value, true)) {
+        x.type = VT_TYPE_FLOAT;
+        x.v.f = strtod(value, NULL);
+    } else {
+        x.type = VT_TYPE_STRING;
+        if (vt_pool_add(c, value, strlen(value), &x.string) != VT_OK)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     }
     uint32_t idx;
     if (vt_map_get(&c->extern_names, name, &idx)) {

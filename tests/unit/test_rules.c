@@ -305,22 +305,26 @@ static void test_define(void)
     vt_error err;
     vt_compiler *c;
     CHECK(vt_compiler_new(&c, &err) == VT_OK);
-    CHECK(vt_compiler_define(c, "i", "0x10", &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "i", "16", &err) == VT_OK);
+    CHECK(vt_compiler_define(c, "h", "0x10", &err) == VT_OK); /* a string, as in yarac */
     CHECK(vt_compiler_define(c, "f", "1.5", &err) == VT_OK);
     CHECK(vt_compiler_define(c, "b", "false", &err) == VT_OK);
     CHECK(vt_compiler_define(c, "s", "text", &err) == VT_OK);
     CHECK(vt_compiler_define(c, "9bad", "1", &err) == VT_ERR_ARGUMENT);
-    const char *text = "rule a { condition: i == 16 and f > 1.0 and not b and s == \"text\" }";
+    const char *text = "rule a { condition: i == 16 and f > 1.0 and not b and s == \"text\" and "
+                       "h == \"0x10\" }";
     CHECK(vt_compiler_add_source(c, NULL, "d.yar", text, strlen(text), &err) == VT_OK);
     vt_ruleset *rs = NULL;
     CHECK(vt_compiler_finish(c, &rs, &err) == VT_OK);
     if (rs) {
         vt_ruleset_view v;
         vt_ruleset_get_view(rs, &v);
-        CHECK_INT_EQ(v.external_count, 4);
+        CHECK_INT_EQ(v.external_count, 5);
         CHECK_INT_EQ(v.externals[0].type, VT_TYPE_INT);
         CHECK_INT_EQ(v.externals[0].v.i, 16);
-        CHECK_INT_EQ(v.externals[3].type, VT_TYPE_STRING);
+        CHECK_INT_EQ(v.externals[1].type, VT_TYPE_STRING);
+        CHECK_INT_EQ(v.externals[2].type, VT_TYPE_FLOAT);
+        CHECK_INT_EQ(v.externals[4].type, VT_TYPE_STRING);
     }
     vt_ruleset_free(rs);
     vt_compiler_free(c);
