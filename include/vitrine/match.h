@@ -59,8 +59,9 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *matcher, vt_match_scra
                                  const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
                                  vt_error *err);
 
-/* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90", the others as text
- * with bytes outside 0x20-0x7E written \xHH. Returns the length the text needs (snprintf). */
+/* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90" (at most 64 bytes,
+ * then " ..."), the others as text with bytes outside 0x20-0x7E written \xHH (at most 512
+ * bytes, yara's YR_MAX_MATCH_DATA). Returns the length the text needs (snprintf). */
 int vt_match_format_data(const vt_string_matcher *matcher, const uint8_t *data,
                          const vt_match *match, char *out, size_t out_size);
 

@@ -339,21 +339,21 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
         }
         seq s;
         long dmin = 0, dmax = 0;
-        /* Literal runs first; wildcard gaps (costly for Vectorscan) only when no run of at
-         * least two good bytes exists. */
+        /* Literal runs first; a run with wildcard gaps (costlier for Vectorscan to compile)
+         * only when it is clearly more selective. */
         int score = best_run(kids, nkids, nocase, false, &s, &dmin, &dmax);
-        if (score < 8) {
+        if (score < 24) {
             seq g;
             long gmin = 0, gmax = 0;
             int gscore = best_run(kids, nkids, nocase, true, &g, &gmin, &gmax);
-            if (gscore > score) {
+            if (gscore >= score + 8 || (score < 8 && gscore > score)) {
                 s = g;
                 dmin = gmin;
                 dmax = gmax;
                 score = gscore;
             }
         }
-        if (score < 4) {
+        if (score < 1) {
             for (size_t i = first; i < out->count; i++)
                 free(out->items[i].expr);
             out->count = first;

@@ -323,7 +323,12 @@ int vt_match_format_data(const vt_string_matcher *m, const uint8_t *data, const 
 {
     size_t n = 0;
     const uint8_t *d = data + match->offset;
-    for (uint32_t i = 0; i < match->length; i++) {
+    /* yara keeps at most 512 bytes of match data (YR_MAX_MATCH_DATA) and prints at most 64
+     * bytes of a hex string, followed by " ..." */
+    uint32_t shown = match->length < 512 ? match->length : 512;
+    if (m->kind == VT_STRING_HEX && shown > 64)
+        shown = 64;
+    for (uint32_t i = 0; i < shown; i++) {
         char piece[8];
         int k;
         if (m->kind == VT_STRING_HEX)
@@ -335,6 +340,11 @@ int vt_match_format_data(const vt_string_matcher *m, const uint8_t *data, const 
         if (n + (size_t)k < out_size)
             memcpy(out + n, piece, (size_t)k);
         n += (size_t)k;
+    }
+    if (m->kind == VT_STRING_HEX && match->length > 64) {
+        if (n + 4 < out_size)
+            memcpy(out + n, " ...", 4);
+        n += 4;
     }
     if (out_size)
         out[n < out_size ? n : out_size - 1] = 0;
