@@ -6,6 +6,10 @@
 
 #include "pe_internal.h"
 
+#include <strings.h>
+
+#include "pe_ordinals.inc"
+
 /* ---- resources ----------------------------------------------------------------------------- */
 
 /* Align like yara's ADD_OFFSET: ptr + ((off + 3) & ~3). */
@@ -213,9 +217,21 @@ static bool valid_dll_name(const pe_file *pe, uint64_t at)
     return l > 0 && l < n;
 }
 
-/* yara's ord_lookup for DLLs without a known ordinal table: "ordN". */
-static const char *ordinal_name(pe_file *pe, uint16_t ordinal)
+/* yara's ord_lookup: a name from its tables for ws2_32/wsock32 and oleaut32, else "ordN". */
+static const char *ordinal_name(pe_file *pe, const char *dll, uint16_t ordinal)
 {
+    const pe_ordinal *table = NULL;
+    size_t count = 0;
+    if (strncasecmp(dll, "WS2_32.dll", 10) == 0 || strncasecmp(dll, "wsock32.dll", 11) == 0) {
+        table = ws2_32_ordinals;
+        count = sizeof ws2_32_ordinals / sizeof ws2_32_ordinals[0];
+    } else if (strncasecmp(dll, "oleaut32.dll", 12) == 0) {
+        table = oleaut32_ordinals;
+        count = sizeof oleaut32_ordinals / sizeof oleaut32_ordinals[0];
+    }
+    for (size_t i = 0; i < count; i++)
+        if (table[i].ordinal == ordinal)
+            return table[i].name;
     char name[16];
     snprintf(name, sizeof name, "ord%u", (unsigned)ordinal);
     return vt_arena_dup(&pe->scan->arena, name, strlen(name));
@@ -283,7 +299,7 @@ static void parse_thunks(pe_file *pe, uint64_t descriptor, pe_dll *dll, int *fun
         } else {
             f.ordinal = (uint16_t)(value & 0xffff);
             f.has_ordinal = true;
-            f.name = ordinal_name(pe, f.ordinal);
+            f.name = ordinal_name(pe, dll->name, f.ordinal);
         }
         if ((f.name || f.has_ordinal) && !add_function(pe, dll, &cap, f))
             return;
@@ -405,7 +421,7 @@ void pe_parse_delayed_imports(pe_file *pe)
             } else {
                 fn.ordinal = (uint16_t)(name_address & 0xffff);
                 fn.has_ordinal = true;
-                fn.name = ordinal_name(pe, fn.ordinal);
+                fn.name = ordinal_name(pe, dll.name, fn.ordinal);
             }
             function_count++;
             if (!add_function(pe, &dll, &fcap, fn))

@@ -157,6 +157,30 @@ for n in range(2):
     struct.pack_into('<II', b, o + (112 if is64 else 96) + 13 * 8, base, 64)
     open('%s/delay%d' % (out, n), 'wb').write(bytes(b))
 PY
+# A file whose import table is replaced by imports by ordinal from WS2_32.dll and OLEAUT32.dll,
+# which yara names from its ordinal tables.
+python3 - "$work/pe" "$wine/x86_64-windows/version.dll" 0x500 <<'PY'
+import struct, sys
+out = sys.argv[1]
+for n in range(1):
+    src, base = sys.argv[2 + 2 * n], int(sys.argv[3 + 2 * n], 0)
+    try: b = bytearray(open(src, 'rb').read())
+    except OSError: continue
+    if b[base:base + 0xe0] != bytes(0xe0): continue
+    o = struct.unpack_from('<I', b, 60)[0] + 24
+    is64 = struct.unpack_from('<H', b, o)[0] == 0x20b
+    w, fmt, flag = (8, '<Q', 1 << 63) if is64 else (4, '<I', 1 << 31)
+    dlls = [(b'WS2_32.dll', [115, 23, 999]), (b'OLEAUT32.dll', [2, 500])]
+    for k, (name, ordinals) in enumerate(dlls):
+        name_at, int_at, iat_at = base + 0x40 + 0x10 * k, base + 0x60 + 0x20 * k, base + 0xa0 + 0x20 * k
+        b[name_at:name_at + len(name) + 1] = name + b'\0'
+        for i, v in enumerate(ordinals + [0]):
+            struct.pack_into(fmt, b, int_at + i * w, flag | v if v else 0)
+            struct.pack_into(fmt, b, iat_at + i * w, flag | v if v else 0)
+        struct.pack_into('<5I', b, base + 20 * k, int_at, 0, 0, name_at, iat_at)
+    struct.pack_into('<II', b, o + (112 if is64 else 96) + 1 * 8, base, 60)
+    open('%s/ordinals%d' % (out, n), 'wb').write(bytes(b))
+PY
 compare_dumps "pe on crafted files" pe "$work"/pe/*
 
 # Signed PE files: version.dll signed by a fresh self-signed certificate, then given a nested
@@ -190,9 +214,11 @@ pe_calls=(
   'pe.imports(2, "kernel32.dll", "GetTickCount")' 'pe.imports(1, "kernel32.dll", "GetTickCount")'
   'pe.imports(2, "KERNEL32.DLL", 5)' 'pe.imports(2, "kernel32.dll")' 'pe.imports(3, "kernel32.dll")'
   'pe.signatures[0].valid_on(1700000000)' 'pe.signatures[1].valid_on(4000000000)'
+  'pe.imports("ws2_32.dll", "WSAStartup")' 'pe.imports("ws2_32.dll", 999)'
+  'pe.imports("oleaut32.dll", "SysAllocString")' 'pe.imports("ws2_32.dll")'
 )
 for f in "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" "$work/pe/p0_01" \
-         "$work/pe/delay0" "$work/pe/delay1" "$work/pe/signed2"; do
+         "$work/pe/delay0" "$work/pe/delay1" "$work/pe/signed2" "$work/pe/ordinals0"; do
   [ -f "$f" ] || continue
   {
     echo 'import "pe"'; echo 'import "console"'

@@ -15,7 +15,18 @@ yarac_judge() {
 }
 export -f yarac_judge
 find "$rules" -type f \( -name '*.yar' -o -name '*.yara' \) | sort >"$work/files"
-xargs -d '\n' -P "$(nproc)" -n 4 bash -c 'yarac_judge "$@"' _ <"$work/files" >"$work/yarac"
+# yarac's verdicts depend only on yarac and on the rule tree (index files include others), so
+# they are kept per (yarac version, tree hash) and shared by the dev and ASan runs of this test.
+tree=$( (yarac --version; find "$rules" -type f | sort | xargs -d '\n' sha256sum) | sha256sum | cut -c1-32)
+cache_dir=${TMPDIR:-/tmp}/vitrine-yarac-verdicts-$(id -u)
+cache=$cache_dir/$tree
+if [ -s "$cache" ] && [ "$(wc -l <"$cache")" -eq "$(wc -l <"$work/files")" ]; then
+  cp "$cache" "$work/yarac"
+  echo "# yarac verdicts reused from $cache"
+else
+  xargs -d '\n' -P "$(nproc)" -n 4 bash -c 'yarac_judge "$@"' _ <"$work/files" >"$work/yarac"
+  mkdir -p "$cache_dir" && cp "$work/yarac" "$cache.$$" && mv -f "$cache.$$" "$cache"
+fi
 xargs -d '\n' -P "$(nproc)" -n 50 "$VITRINE" compile -w --each <"$work/files" >"$work/vitrine" 2>"$work/vitrine.err"
 # results: YARAC-VERDICT VITRINE-VERDICT FILE
 awk 'NR == FNR { f = $2; sub(/:$/, "", f); v[f] = ($1 == "ok" ? "accept" : "reject"); next }
