@@ -33,5 +33,6 @@ extern const struct vt_command command_keygen;
 extern const struct vt_command command_log;
 extern const struct vt_command command_serve;
 extern const struct vt_command command_compile;
+extern const struct vt_command command_yara;
 
 #endif

@@ -615,18 +615,21 @@ static vt_status eval_for_in(evaluator *ev, uint32_t index, const vt_rs_node *no
 
 /* ---- module objects --------------------------------------------------------------------- */
 
-/* An object reached by MODULE/FIELD/INDEX is turned into its value when it is a leaf. */
+/* An object reached by MODULE/FIELD/INDEX is turned into its value when it is a leaf (integer,
+ * float or string), whatever type the node was given; structures, arrays, dictionaries and
+ * functions stay objects. */
 static void object_or_value(evaluator *ev, const void *object, uint8_t type, vt_cond_value *out)
 {
     if (!object) {
         set_undefined(out, type);
         return;
     }
-    if (type != VT_TYPE_OBJECT && ev->env->modules.value) {
+    if (ev->env->modules.value) {
         ev->env->modules.value(ev->env->modules.context, object, out);
         if (out->type == VT_TYPE_FLOAT && isnan(out->u.f))
             out->undefined = true;
-        return;
+        if (out->type != VT_TYPE_OBJECT)
+            return;
     }
     memset(out, 0, sizeof *out);
     out->type = VT_TYPE_OBJECT;
@@ -866,8 +869,6 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
         if ((uint64_t)node->v.i >= 2 * MAX_LOOP_DEPTH)
             return corrupt(ev, "loop variable out of range", index);
         *out = ev->vars[node->v.i];
-        if (out->type == VT_TYPE_OBJECT && node->type != VT_TYPE_OBJECT && !out->undefined)
-            object_or_value(ev, out->u.object, node->type, out);
         return VT_OK;
     case VT_OP_RULE:
         if ((uint64_t)node->v.i >= ev->view.rule_count)

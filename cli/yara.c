@@ -1,0 +1,726 @@
+/* yara.c: `vitrine yara`, a drop-in for yara 4.2.3's command line: the same options, the same
+ * output lines, the same exit status, so that scripts that call yara can call vitrine instead.
+ * Output formats follow yara's cli/yara.c: "[NS:]RULE [TAGS] [META] FILE", then with -s/-L
+ * "0xOFFSET[:LENGTH]:$ID[: DATA]" per match (data cut at 512 bytes, hex strings as "4D 5A", 64
+ * bytes at most), -c counts, -n negation, -D module data; warnings and errors on stderr. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <vitrine/rules.h>
+#include <vitrine/scan.h>
+
+#include "command.h"
+
+#define YARA_COMPAT_VERSION "4.2.3"
+#define MAX_MATCH_DATA 512 /* YR_MAX_MATCH_DATA */
+#define MAX_MULTI 32       /* yara's limit on repeated -t, -i, -d, -x */
+
+typedef struct yara_options {
+    const char *tags[MAX_MULTI];
+    size_t tag_count;
+    const char *identifiers[MAX_MULTI];
+    size_t identifier_count;
+    const char *defines[MAX_MULTI];
+    size_t define_count;
+    bool compiled, count_only, fail_on_warnings, fast, negate, no_follow, no_warnings;
+    bool show_meta, show_module_data, show_namespace, show_stats, show_strings;
+    bool show_string_length, show_tags, recursive, scan_list, show_version, show_help;
+    long limit, timeout, skip_larger, threads, max_strings_per_rule;
+} yara_options;
+
+typedef struct yara_run {
+    const yara_options *opt;
+    const vt_ruleset *rules;
+    vt_ruleset_view view;
+    long total_count; /* matching rules so far, for -l */
+    time_t deadline;
+    vt_buf out;       /* one file's output, written at once */
+} yara_run;
+
+/* ---- output of one scanned file --------------------------------------------------------- */
+
+static void print_data(vt_buf *out, const uint8_t *data, size_t length, bool hex)
+{
+    if (hex) {
+        size_t n = length < 64 ? length : 64;
+        for (size_t i = 0; i < n; i++)
+            vt_buf_printf(out, "%s%02X", i ? " " : "", data[i]);
+        if (length > 64)
+            vt_buf_append_str(out, " ...");
+        return;
+    }
+    for (size_t i = 0; i < length; i++) {
+        if (data[i] >= 32 && data[i] <= 126)
+            vt_buf_append_byte(out, data[i]);
+        else
+            vt_buf_printf(out, "\\x%02X", data[i]);
+    }
+}
+
+/* yara's print_escaped, used for string meta values. */
+static void print_escaped(vt_buf *out, const uint8_t *s, size_t len)
+{
+    static const char cescapes[32] = {0, 0, 0, 0, 0, 0, 0, 'a', 'b', 't', 'n', 'v', 'f', 'r'};
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = s[i];
+        if (c == '"' || c == '\'' || c == '\\')
+            vt_buf_printf(out, "\\%c", c);
+        else if (c >= 127)
+            vt_buf_printf(out, "\\%03o", c);
+        else if (c >= 32)
+            vt_buf_append_byte(out, c);
+        else if (cescapes[c])
+            vt_buf_printf(out, "\\%c", cescapes[c]);
+        else
+            vt_buf_printf(out, "\\%03o", c);
+    }
+}
+
+static bool rule_selected(const yara_run *run, const vt_rs_rule *rule)
+{
+    const yara_options *o = run->opt;
+    bool show = true;
+    if (o->tag_count) {
+        show = false;
+        for (size_t t = 0; t < o->tag_count && !show; t++)
+            for (uint32_t k = 0; k < rule->tag_count && !show; k++)
+                show = strcmp(vt_ruleset_str(run->rules, run->view.tags[rule->tag_first + k]),
+                              o->tags[t]) == 0;
+    }
+    if (o->identifier_count) {
+        show = false;
+        for (size_t i = 0; i < o->identifier_count && !show; i++)
+            show = strcmp(vt_ruleset_str(run->rules, rule->name), o->identifiers[i]) == 0;
+    }
+    return show;
+}
+
+static void print_rule(yara_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *rule,
+                       const char *path)
+{
+    const yara_options *o = run->opt;
+    vt_buf *out = &run->out;
+    if (o->show_namespace)
+        vt_buf_printf(out, "%s:", vt_ruleset_str(run->rules, run->view.namespaces[rule->ns]));
+    vt_buf_printf(out, "%s ", vt_ruleset_str(run->rules, rule->name));
+    if (o->show_tags) {
+        vt_buf_append_str(out, "[");
+        for (uint32_t k = 0; k < rule->tag_count; k++)
+            vt_buf_printf(out, "%s%s", k ? "," : "",
+                          vt_ruleset_str(run->rules, run->view.tags[rule->tag_first + k]));
+        vt_buf_append_str(out, "] ");
+    }
+    if (o->show_meta) {
+        vt_buf_append_str(out, "[");
+        for (uint32_t k = 0; k < rule->meta_count; k++) {
+            const vt_rs_meta *m = &run->view.meta[rule->meta_first + k];
+            const char *key = vt_ruleset_str(run->rules, m->key);
+            if (k)
+                vt_buf_append_str(out, ",");
+            if (m->type == VT_META_INTEGER) {
+                vt_buf_printf(out, "%s =%" PRId64, key, m->integer); /* sic: yara's space */
+            } else if (m->type == VT_META_BOOLEAN) {
+                vt_buf_printf(out, "%s=%s", key, m->integer ? "true" : "false");
+            } else {
+                /* yara prints the C string: up to the first NUL */
+                const char *value = vt_ruleset_str(run->rules, m->string);
+                vt_buf_printf(out, "%s=\"", key);
+                print_escaped(out, (const uint8_t *)value, strlen(value));
+                vt_buf_append_str(out, "\"");
+            }
+        }
+        vt_buf_append_str(out, "] ");
+    }
+    vt_buf_printf(out, "%s\n", path);
+    if (!o->show_strings && !o->show_string_length)
+        return;
+    uint64_t size;
+    const uint8_t *data = vt_scan_data(ctx, &size);
+    for (uint32_t k = 0; k < rule->string_count; k++) {
+        uint32_t s = rule->string_first + k;
+        const vt_rs_string *string = &run->view.strings[s];
+        if (string->flags & VT_MOD_PRIVATE)
+            continue;
+        const char *id = vt_ruleset_str(run->rules, string->identifier);
+        vt_match_list list = vt_scan_string_matches(ctx, s);
+        for (uint32_t m = 0; m < list.count; m++) {
+            const vt_string_match *match = &list.items[m];
+            size_t length = match->length < MAX_MATCH_DATA ? match->length : MAX_MATCH_DATA;
+            if (match->offset + length > size)
+                length = match->offset < size ? (size_t)(size - match->offset) : 0;
+            if (o->show_string_length)
+                vt_buf_printf(out, "0x%" PRIx64 ":%zu:%s", match->offset, length, id);
+            else
+                vt_buf_printf(out, "0x%" PRIx64 ":%s", match->offset, id);
+            if (o->show_strings) {
+                vt_buf_append_str(out, ": ");
+                print_data(out, data + match->offset, length, string->kind == VT_STRING_HEX);
+            }
+            vt_buf_append_str(out, "\n");
+        }
+    }
+}
+
+/* The rules' lines for one file; returns nonzero when the -l limit is reached. */
+static int report_file(yara_run *run, const vt_scan_ctx *ctx, const char *path, long *count)
+{
+    const yara_options *o = run->opt;
+    for (uint32_t r = 0; r < run->view.rule_count; r++) {
+        const vt_rs_rule *rule = &run->view.rules[r];
+        if (rule->flags & VT_RULE_PRIVATE)
+            continue;
+        bool matching = vt_scan_rule_matched(ctx, r);
+        bool show = rule_selected(run, rule) && (o->negate ? !matching : matching);
+        if (show && !o->count_only)
+            print_rule(run, ctx, rule, path);
+        if (matching) {
+            (*count)++;
+            run->total_count++;
+        }
+        if (o->limit != 0 && run->total_count >= o->limit)
+            return 1;
+    }
+    return 0;
+}
+
+static const char *yara_error_text(const vt_error *err)
+{
+    switch (err->status) {
+    case VT_ERR_NOMEM: return "not enough memory";
+    case VT_ERR_LIMIT: return strstr(err->message, "timed out") ? "scanning timed out"
+                                                                  : "could not open file";
+    default: return "could not open file";
+    }
+}
+
+static void flush_output(yara_run *run)
+{
+    fwrite(run->out.data ? (const char *)run->out.data : "", 1, run->out.len, stdout);
+    fflush(stdout);
+    run->out.len = 0;
+}
+
+/* ---- scanning ----------------------------------------------------------------------------- */
+
+static void on_warning(void *user, const char *rule, const char *string, const char *message)
+{
+    const yara_run *run = user;
+    if (run->opt->no_warnings)
+        return;
+    if (strcmp(message, "too many matches") == 0)
+        fprintf(stderr,
+                "warning: rule \"%s\": too many matches for %s, results for this rule may be "
+                "incorrect\n",
+                rule, string);
+    else
+        fprintf(stderr, "warning: rule \"%s\": %s: %s\n", rule, string, message);
+}
+
+static void on_module_dump(void *user, const char *module, const char *text, size_t len)
+{
+    yara_run *run = user;
+    (void)module;
+    vt_buf_append(&run->out, text, len);
+    vt_buf_append_str(&run->out, "\n");
+}
+
+static unsigned remaining_seconds(const yara_run *run)
+{
+    time_t now = time(NULL);
+    return now >= run->deadline ? 1 : (unsigned)(run->deadline - now);
+}
+
+static int pool_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status status,
+                       const vt_error *err)
+{
+    yara_run *run = user;
+    long count = 0;
+    int stop = 0;
+    if (status == VT_OK)
+        stop = report_file(run, ctx, path, &count);
+    if (run->opt->count_only)
+        vt_buf_printf(&run->out, "%s: %ld\n", path, count);
+    flush_output(run);
+    if (status != VT_OK)
+        fprintf(stderr, "error scanning %s: %s\n", path, yara_error_text(err));
+    return stop;
+}
+
+/* What the directory walk hands to its callbacks. */
+typedef struct walk_target {
+    vt_pool *pool;
+    const yara_run *run;
+} walk_target;
+
+static vt_status queue_file(void *user, const char *path)
+{
+    const walk_target *target = user;
+    vt_error err;
+    return vt_pool_submit(target->pool, path, &err);
+}
+
+static void on_skip(void *user, const char *path, uint64_t size)
+{
+    const walk_target *target = user;
+    fprintf(stderr, "skipping %s (%" PRIu64 " bytes) because it's larger than %ld bytes.\n", path,
+            size, target->run->opt->skip_larger);
+}
+
+static bool is_directory(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int scan_many(yara_run *run, const vt_scanner *scanner, const vt_scan_options *scan_opts,
+                     const char *target)
+{
+    const yara_options *o = run->opt;
+    vt_pool *pool = NULL;
+    vt_error err;
+    unsigned threads = o->threads > 0 ? (unsigned)o->threads : 1;
+    if (vt_pool_new(scanner, scan_opts, threads, 0, pool_result, run, &pool, &err) != VT_OK) {
+        fprintf(stderr, "error: %s\n", err.message);
+        return 1;
+    }
+    walk_target walk_user = {pool, run};
+    vt_walk_options walk = {
+        .recursive = o->recursive,
+        .follow_symlinks = !o->no_follow,
+        .skip_larger = o->skip_larger > 0 ? (uint64_t)o->skip_larger : 0,
+        .on_file = queue_file,
+        .on_skip = on_skip,
+        .user = &walk_user,
+    };
+    int status = 0;
+    if (o->scan_list) {
+        FILE *list = fopen(target, "r");
+        if (!list) {
+            fprintf(stderr, "error: could not open file \"%s\".\n", target);
+            vt_pool_stop(pool);
+            vt_pool_free(pool);
+            return 1;
+        }
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while ((n = getline(&line, &cap, list)) != -1) {
+            if (n && line[n - 1] == '\n')
+                line[--n] = 0;
+            vt_status st = is_directory(line) ? vt_walk(line, &walk, &err)
+                                              : vt_pool_submit(pool, line, &err);
+            if (st != VT_OK)
+                break;
+        }
+        free(line);
+        fclose(list);
+    } else {
+        vt_walk(target, &walk, &err);
+    }
+    if (vt_pool_finish(pool, &err) != VT_OK) {
+        fprintf(stderr, "error: %s\n", err.message);
+        status = 1;
+    }
+    vt_pool_free(pool);
+    return status;
+}
+
+static int scan_one(yara_run *run, const vt_scanner *scanner, const vt_scan_options *scan_opts,
+                    const char *target)
+{
+    vt_scan_ctx *ctx = NULL;
+    vt_error err;
+    if (vt_scan_ctx_new(scanner, scan_opts, &ctx, &err) != VT_OK) {
+        fprintf(stderr, "error: %s\n", err.message);
+        return 1;
+    }
+    vt_status st = vt_scan_file(ctx, target, 0, &err);
+    long count = 0;
+    if (st == VT_OK)
+        report_file(run, ctx, target, &count);
+    flush_output(run);
+    vt_scan_ctx_free(ctx);
+    if (st != VT_OK) {
+        fprintf(stderr, "error scanning %s: %s\n", target, yara_error_text(&err));
+        return 1;
+    }
+    if (run->opt->count_only)
+        printf("%ld\n", count);
+    return 0;
+}
+
+/* ---- compiling ---------------------------------------------------------------------------- */
+
+static void print_diagnostic(const vt_error *e, const char *kind)
+{
+    if (e->file[0] && e->line)
+        fprintf(stderr, "%s(%u): %s: %s\n", e->file, e->line, kind, e->message);
+    else if (e->file[0])
+        fprintf(stderr, "%s: %s: %s\n", e->file, kind, e->message);
+    else
+        fprintf(stderr, "%s: %s\n", kind, e->message);
+}
+
+/* Split "NS:FILE" the way yara does: a namespace is what precedes the first ':' unless the whole
+ * argument names an existing file. */
+static void split_namespace(char *arg, const char **ns, const char **path)
+{
+    char *colon = strchr(arg, ':');
+    struct stat st;
+    if (colon && stat(arg, &st) != 0) {
+        *colon = 0;
+        *ns = arg;
+        *path = colon + 1;
+    } else {
+        *ns = NULL;
+        *path = arg;
+    }
+}
+
+static int load_rules(const yara_options *o, int nfiles, char **files, vt_ruleset **out)
+{
+    vt_error err;
+    if (o->compiled) {
+        if (nfiles != 1) {
+            fprintf(stderr, "error: can't accept multiple rules files if one of them is in "
+                            "compiled form.\n");
+            return 1;
+        }
+        if (vt_ruleset_load(files[0], out, &err) != VT_OK) {
+            fprintf(stderr, "%s\n", err.status == VT_ERR_NOT_FOUND || err.status == VT_ERR_IO
+                                        ? "could not open file"
+                                        : "invalid compiled rules file.");
+            return 1;
+        }
+        return 0;
+    }
+    vt_compiler *compiler = NULL;
+    if (vt_compiler_new(&compiler, &err) != VT_OK) {
+        fprintf(stderr, "error: %s\n", err.message);
+        return 1;
+    }
+    for (size_t i = 0; i < o->define_count; i++) {
+        char name[256];
+        const char *eq = strchr(o->defines[i], '=');
+        if (!eq || (size_t)(eq - o->defines[i]) >= sizeof name) {
+            fprintf(stderr, "error: wrong syntax for `-d` option.\n");
+            vt_compiler_free(compiler);
+            return 1;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(eq - o->defines[i]), o->defines[i]);
+        if (vt_compiler_define(compiler, name, eq + 1, &err) != VT_OK) {
+            fprintf(stderr, "error: %s\n", err.message);
+            vt_compiler_free(compiler);
+            return 1;
+        }
+    }
+    int status = 0;
+    for (int i = 0; i < nfiles && status == 0; i++) {
+        const char *ns, *path;
+        split_namespace(files[i], &ns, &path);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            fprintf(stderr, "error: could not open file: %s\n", path);
+            status = 1;
+        } else if (vt_compiler_add_file(compiler, ns, path, &err) != VT_OK) {
+            print_diagnostic(&err, "error");
+            status = 1;
+        }
+    }
+    size_t warnings = vt_compiler_warning_count(compiler);
+    if (!o->no_warnings)
+        for (size_t i = 0; i < warnings; i++)
+            print_diagnostic(vt_compiler_warning(compiler, i), "warning");
+    if (status == 0 && o->fail_on_warnings && warnings > 0)
+        status = 1;
+    if (status == 0 && vt_compiler_finish(compiler, out, &err) != VT_OK) {
+        print_diagnostic(&err, "error");
+        status = 1;
+    }
+    vt_compiler_free(compiler);
+    return status;
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+enum { OPT_ATOM_TABLE = 256, OPT_FAIL_ON_WARNINGS, OPT_MAX_CHUNK, OPT_MAX_STRINGS, OPT_SCAN_LIST };
+
+static const struct option long_options[] = {
+    {"atom-quality-table", required_argument, NULL, OPT_ATOM_TABLE},
+    {"compiled-rules", no_argument, NULL, 'C'},
+    {"count", no_argument, NULL, 'c'},
+    {"define", required_argument, NULL, 'd'},
+    {"fail-on-warnings", no_argument, NULL, OPT_FAIL_ON_WARNINGS},
+    {"fast-scan", no_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {"identifier", required_argument, NULL, 'i'},
+    {"max-process-memory-chunk", required_argument, NULL, OPT_MAX_CHUNK},
+    {"max-rules", required_argument, NULL, 'l'},
+    {"max-strings-per-rule", required_argument, NULL, OPT_MAX_STRINGS},
+    {"module-data", required_argument, NULL, 'x'},
+    {"negate", no_argument, NULL, 'n'},
+    {"no-follow-symlinks", no_argument, NULL, 'N'},
+    {"no-warnings", no_argument, NULL, 'w'},
+    {"print-meta", no_argument, NULL, 'm'},
+    {"print-module-data", no_argument, NULL, 'D'},
+    {"print-namespace", no_argument, NULL, 'e'},
+    {"print-stats", no_argument, NULL, 'S'},
+    {"print-strings", no_argument, NULL, 's'},
+    {"print-string-length", no_argument, NULL, 'L'},
+    {"print-tags", no_argument, NULL, 'g'},
+    {"recursive", no_argument, NULL, 'r'},
+    {"scan-list", no_argument, NULL, OPT_SCAN_LIST},
+    {"skip-larger", required_argument, NULL, 'z'},
+    {"stack-size", required_argument, NULL, 'k'},
+    {"tag", required_argument, NULL, 't'},
+    {"threads", required_argument, NULL, 'p'},
+    {"timeout", required_argument, NULL, 'a'},
+    {"version", no_argument, NULL, 'v'},
+    {NULL, 0, NULL, 0},
+};
+
+static bool parse_number(const char *text, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || errno)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool add_multi(const char **list, size_t *count, const char *value)
+{
+    if (*count >= MAX_MULTI)
+        return false;
+    list[(*count)++] = value;
+    return true;
+}
+
+static int parse_options(int argc, char **argv, yara_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout = 1000000;
+    o->threads = 2; /* yara uses YR_MAX_THREADS; output order is the same either way per file */
+    o->max_strings_per_rule = 10000;
+    opterr = 0;
+    optind = 1;
+    int c;
+    const char *modules_data[MAX_MULTI];
+    size_t modules_data_count = 0;
+    while ((c = getopt_long(argc, argv, "+Ccd:fhi:l:x:nNwmDeSsLgrz:k:t:p:a:v", long_options,
+                            NULL)) != -1) {
+        long n = 0;
+        switch (c) {
+        case 'C': o->compiled = true; break;
+        case 'c': o->count_only = true; break;
+        case 'd': if (!add_multi(o->defines, &o->define_count, optarg)) return -1; break;
+        case 'f': o->fast = true; break;
+        case 'h': o->show_help = true; break;
+        case 'i': if (!add_multi(o->identifiers, &o->identifier_count, optarg)) return -1; break;
+        case 'x': if (!add_multi(modules_data, &modules_data_count, optarg)) return -1; break;
+        case 'n': o->negate = true; break;
+        case 'N': o->no_follow = true; break;
+        case 'w': o->no_warnings = true; break;
+        case 'm': o->show_meta = true; break;
+        case 'D': o->show_module_data = true; break;
+        case 'e': o->show_namespace = true; break;
+        case 'S': o->show_stats = true; break;
+        case 's': o->show_strings = true; break;
+        case 'L': o->show_string_length = true; break;
+        case 'g': o->show_tags = true; break;
+        case 'r': o->recursive = true; break;
+        case 't': if (!add_multi(o->tags, &o->tag_count, optarg)) return -1; break;
+        case 'v': o->show_version = true; break;
+        case OPT_FAIL_ON_WARNINGS: o->fail_on_warnings = true; break;
+        case OPT_SCAN_LIST: o->scan_list = true; break;
+        case OPT_ATOM_TABLE: break; /* atom selection is vitrine's own; the table is not used */
+        case 'l': case 'z': case 'k': case 'p': case 'a': case OPT_MAX_CHUNK:
+        case OPT_MAX_STRINGS:
+            if (!parse_number(optarg, &n)) {
+                fprintf(stderr, "invalid value for option `%s`\n", argv[optind - 1]);
+                return -1;
+            }
+            if (c == 'l') o->limit = n;
+            else if (c == 'z') o->skip_larger = n;
+            else if (c == 'p') o->threads = n;
+            else if (c == 'a') o->timeout = n;
+            else if (c == OPT_MAX_STRINGS) o->max_strings_per_rule = n;
+            break;
+        default:
+            fprintf(stderr, "unknown option `%s`\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < modules_data_count; i++) {
+        const char *eq = strchr(modules_data[i], '=');
+        struct stat st;
+        if (!eq) {
+            fprintf(stderr, "error: wrong syntax for `-x` option.\n");
+            return -1;
+        }
+        if (stat(eq + 1, &st) != 0) {
+            fprintf(stderr, "error: could not open file \"%s\".\n", eq + 1);
+            return -1;
+        }
+    }
+    return optind;
+}
+
+static void print_yara_help(void)
+{
+    printf("YARA %s, the pattern matching swiss army knife (vitrine %s).\n"
+           "Usage: vitrine yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR\n\n"
+           "Mandatory arguments to long options are mandatory for short options too.\n\n",
+           YARA_COMPAT_VERSION, vt_version());
+    fputs(command_yara.manual + (strstr(command_yara.manual, "OPTIONS\n") - command_yara.manual),
+          stdout);
+}
+
+static int run_yara(int argc, char **argv)
+{
+    yara_options o;
+    int first = parse_options(argc, argv, &o);
+    if (first < 0)
+        return 1;
+    if (o.show_version) {
+        printf("%s (vitrine %s)\n", YARA_COMPAT_VERSION, vt_version());
+        return 0;
+    }
+    if (o.show_help) {
+        print_yara_help();
+        return 0;
+    }
+    if (o.threads > 32) {
+        fprintf(stderr, "maximum number of threads is 32\n");
+        return 1;
+    }
+    int rest = argc - first;
+    if (rest < 2) {
+        fprintf(stderr, "yara: wrong number of arguments\n"
+                        "Usage: yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID\n\n"
+                        "Try `--help` for more options\n");
+        return 1;
+    }
+    vt_ruleset *rules = NULL;
+    if (load_rules(&o, rest - 1, argv + first, &rules) != 0)
+        return 1;
+    yara_run run = {.opt = &o, .rules = rules};
+    vt_ruleset_get_view(rules, &run.view);
+    vt_error err;
+    for (size_t r = 0; r < run.view.rule_count; r++) {
+        if (o.max_strings_per_rule > 0 && run.view.rules[r].string_count > o.max_strings_per_rule) {
+            fprintf(stderr, "error: rule \"%s\" has more than %ld strings\n",
+                    vt_ruleset_str(rules, run.view.rules[r].name), o.max_strings_per_rule);
+            vt_ruleset_free(rules);
+            return 1;
+        }
+    }
+    if (o.show_stats)
+        printf("number of rules                    : %zu\n"
+               "number of strings                  : %zu\n",
+               run.view.rule_count, run.view.string_count);
+    vt_scanner *scanner = NULL;
+    if (vt_scanner_new(rules, &scanner, &err) != VT_OK) {
+        fprintf(stderr, "error: %s\n", err.message);
+        vt_ruleset_free(rules);
+        return 1;
+    }
+    run.deadline = time(NULL) + o.timeout;
+    vt_scan_options scan_opts = {
+        .timeout_seconds = remaining_seconds(&run),
+        .fast = o.fast,
+        .warning = on_warning,
+        .module_dump = o.show_module_data ? on_module_dump : NULL,
+        .user = &run,
+        /* with -C the variables are set at scan time; sources got them when compiled */
+        .defines = o.compiled ? o.defines : NULL,
+        .define_count = o.compiled ? o.define_count : 0,
+    };
+    int status = 0;
+    const char *target = argv[argc - 1];
+    bool dir = is_directory(target);
+    if (o.scan_list && dir) {
+        fprintf(stderr, "error: cannot use a directory as scan list.\n");
+        status = 1;
+    }
+    if (status == 0)
+        status = (o.scan_list || dir) ? scan_many(&run, scanner, &scan_opts, target)
+                                      : scan_one(&run, scanner, &scan_opts, target);
+    vt_buf_free(&run.out);
+    vt_scanner_free(scanner);
+    vt_ruleset_free(rules);
+    return status;
+}
+
+const struct vt_command command_yara = {
+    .name = "yara",
+    .summary = "scan like yara 4.2.3: same options, same output, same exit status",
+    .manual =
+        "NAME\n"
+        "    vitrine yara - scan files with YARA rules, as a drop-in for yara 4.2.3\n"
+        "\n"
+        "SYNOPSIS\n"
+        "    vitrine yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR\n"
+        "\n"
+        "DESCRIPTION\n"
+        "    Compiles the rule files (or loads one compiled ruleset with -C) and scans FILE, or\n"
+        "    the files of DIR, printing exactly the lines yara 4.2.3 prints: one line\n"
+        "    '[NAMESPACE:]RULE [TAGS] [META] FILE' per matching rule, followed with -s by one\n"
+        "    line '0xOFFSET:$STRING: DATA' per match. Warnings and errors go to standard error\n"
+        "    in yara's words. Scripts that call yara can call 'vitrine yara' instead.\n"
+        "    Differences: -v prints '4.2.3 (vitrine VERSION)'; -S prints vitrine's own\n"
+        "    statistics; --atom-quality-table is accepted and not used; process memory (PID)\n"
+        "    is not scanned; -x is accepted, but no module of this version reads module data.\n"
+        "\n"
+        "OPTIONS\n"
+        "       --atom-quality-table=FILE           path to a file with the atom quality table\n"
+        "  -C,  --compiled-rules                    load compiled rules\n"
+        "  -c,  --count                             print only number of matches\n"
+        "  -d,  --define=VAR=VALUE                  define external variable\n"
+        "       --fail-on-warnings                  fail on warnings\n"
+        "  -f,  --fast-scan                         fast matching mode\n"
+        "  -h,  --help                              show this help and exit\n"
+        "  -i,  --identifier=IDENTIFIER             print only rules named IDENTIFIER\n"
+        "       --max-process-memory-chunk=NUMBER   accepted for compatibility\n"
+        "  -l,  --max-rules=NUMBER                  abort scanning after matching a NUMBER of rules\n"
+        "       --max-strings-per-rule=NUMBER       set maximum number of strings per rule (default=10000)\n"
+        "  -x,  --module-data=MODULE=FILE           pass FILE's content as extra data to MODULE\n"
+        "  -n,  --negate                            print only not satisfied rules (negate)\n"
+        "  -N,  --no-follow-symlinks                do not follow symlinks when scanning\n"
+        "  -w,  --no-warnings                       disable warnings\n"
+        "  -m,  --print-meta                        print metadata\n"
+        "  -D,  --print-module-data                 print module data\n"
+        "  -e,  --print-namespace                   print rules' namespace\n"
+        "  -S,  --print-stats                       print rules' statistics\n"
+        "  -s,  --print-strings                     print matching strings\n"
+        "  -L,  --print-string-length               print length of matched strings\n"
+        "  -g,  --print-tags                        print tags\n"
+        "  -r,  --recursive                         recursively search directories\n"
+        "       --scan-list                         scan files listed in FILE, one per line\n"
+        "  -z,  --skip-larger=NUMBER                skip files larger than the given size when scanning a directory\n"
+        "  -k,  --stack-size=SLOTS                  accepted for compatibility\n"
+        "  -t,  --tag=TAG                           print only rules tagged as TAG\n"
+        "  -p,  --threads=NUMBER                    use the specified NUMBER of threads to scan a directory\n"
+        "  -a,  --timeout=SECONDS                   abort scanning after the given number of SECONDS\n"
+        "  -v,  --version                           show version information\n"
+        "\n"
+        "EXIT STATUS\n"
+        "    As yara: 0 when the scan ran (whether or not rules matched), 1 on an error\n"
+        "    (bad option, rules that do not compile, a file that cannot be scanned).\n"
+        "\n"
+        "EXAMPLES\n"
+        "    vitrine yara -s rules.yar sample.exe\n"
+        "    vitrine yara -r -p 4 -w malware:rules/index.yar /srv/uploads\n"
+        "\n"
+        "SEE ALSO\n"
+        "    vitrine scan (clamscan-style output, JSON lines), vitrine compile\n",
+    .run = run_yara,
+};

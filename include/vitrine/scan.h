@@ -1,0 +1,127 @@
+/* vitrine/scan.h: the scanner. A file or a buffer goes in; which rules matched, with each
+ * string's matches, comes out, exactly as yara 4.2.3 would report them.
+ *
+ * Two objects:
+ * - vt_scanner: made once from a compiled ruleset. It holds the multi-string matcher (Vectorscan
+ *   prefilter plus exact verifiers) and the compiled regular expressions of the conditions. It is
+ *   immutable: any number of threads scan with one scanner.
+ * - vt_scan_ctx: one per thread. It owns everything one scan writes (the matches, the modules'
+ *   data, the rule results) and is reused from file to file. The results of the last scan stay
+ *   readable until the next scan or until the context is freed.
+ *
+ * Promises: no global state; the scanned bytes are only read; a file that vanishes, cannot be
+ * read or is larger than the limit is reported as an error for that file and nothing else
+ * changes; a scan that passes its timeout stops and says so. */
+#ifndef VITRINE_SCAN_H
+#define VITRINE_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/cond.h>
+#include <vitrine/rules.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vt_scanner vt_scanner;
+typedef struct vt_scan_ctx vt_scan_ctx;
+
+/* Make a scanner for `rules` (borrowed: it must outlive the scanner). Uses the ruleset's stored
+ * matcher section when there is one, so loading a compiled ruleset does no compilation. */
+vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *err);
+void vt_scanner_free(vt_scanner *scanner);
+const vt_ruleset *vt_scanner_rules(const vt_scanner *scanner);
+
+/* Build the matcher of `rules` and return a copy of the ruleset that stores it (section
+ * VT_SECTION_MATCHER), so that a saved ruleset loads without compiling anything. */
+#define VT_SECTION_MATCHER VT_SECTION_ID('M', 'T', 'C', 'H')
+vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err);
+
+/* Optional behaviour of a scan context. A zeroed struct is valid. */
+typedef struct vt_scan_options {
+    unsigned timeout_seconds; /* 0: none */
+    bool fast;                /* keep only the first match of each string (yara -f) */
+    /* Called for each warning of a scan, e.g. yara's "too many matches" (rule, string given). */
+    void (*warning)(void *user, const char *rule, const char *string, const char *message);
+    /* console.log output (a line, no newline). NULL: lines go to stdout as yara prints them. */
+    void (*console_log)(void *user, const char *text, size_t len);
+    /* Called once per imported module after it is loaded, with its `yara -D` dump. */
+    void (*module_dump)(void *user, const char *module, const char *text, size_t len);
+    void *user;
+    /* External variables as "NAME=VALUE", given to every context made with these options
+     * (vt_scan_ctx_define); a bad one makes vt_scan_ctx_new fail. */
+    const char *const *defines;
+    size_t define_count;
+} vt_scan_options;
+
+vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *options,
+                          vt_scan_ctx **out, vt_error *err);
+void vt_scan_ctx_free(vt_scan_ctx *ctx);
+
+/* Give external variable `name` a value for the scans of this context, as yara's -d does
+ * ("true"/"false", an integer, a float or a string, converted to the variable's declared type).
+ * VT_ERR_NOT_FOUND if the ruleset declares no such variable. */
+vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
+                             vt_error *err);
+
+/* Scan a buffer (borrowed for the duration of the call and for reading the results). */
+vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err);
+/* Scan a file: mapped read-only; refused with VT_ERR_LIMIT when larger than max_size (0: no
+ * limit); VT_ERR_IO / VT_ERR_NOT_FOUND with the reason when it cannot be opened or read. */
+vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err);
+
+/* Results of the last scan. */
+bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
+vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string);
+/* The bytes of the last scan (valid until the next scan), to print matched data. */
+const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size);
+
+/* ---- walking directories and scanning with several threads -------------------------------- */
+
+#define VT_WALK_MAX_DEPTH 256
+
+/* What vt_walk does. on_file is required; the others may be NULL. A callback returning anything
+ * but VT_OK stops the walk with that status. */
+typedef struct vt_walk_options {
+    bool recursive;        /* descend into subdirectories */
+    bool follow_symlinks;  /* follow symbolic links (never a link to ".") */
+    uint64_t skip_larger;  /* skip files of this size or more (0: no limit) */
+    vt_status (*on_file)(void *user, const char *path);
+    void (*on_skip)(void *user, const char *path, uint64_t size);
+    vt_status (*on_error)(void *user, const char *path, const vt_error *err);
+    void *user;
+} vt_walk_options;
+
+/* Visit the regular files under directory `root` in readdir order (yara's order), as
+ * "root/name" paths. */
+vt_status vt_walk(const char *root, const vt_walk_options *options, vt_error *err);
+
+typedef struct vt_pool vt_pool;
+
+/* Called once per scanned file, from a worker thread but never two at a time: `status` and `err`
+ * tell whether the scan worked; the results are read from `ctx`. Return nonzero to stop. */
+typedef int (*vt_pool_fn)(void *user, vt_scan_ctx *ctx, const char *path, vt_status status,
+                          const vt_error *err);
+
+/* Start `threads` workers, each with its own context over `scanner`. Files larger than
+ * max_size (0: no limit) are reported as errors. */
+vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
+                      unsigned threads, uint64_t max_size, vt_pool_fn fn, void *user,
+                      vt_pool **out, vt_error *err);
+/* Queue a file (waits while the queue is full). VT_ERR_STATE once the pool was stopped. */
+vt_status vt_pool_submit(vt_pool *pool, const char *path, vt_error *err);
+/* Drop what is queued and let the workers end after their current file. */
+void vt_pool_stop(vt_pool *pool);
+/* Wait until every queued file is scanned and the workers have ended. */
+vt_status vt_pool_finish(vt_pool *pool, vt_error *err);
+void vt_pool_free(vt_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

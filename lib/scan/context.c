@@ -1,0 +1,612 @@
+/* context.c: vt_scan_ctx, everything one thread's scans write. A scan maps the file (or borrows
+ * the buffer), runs the multi-string matcher once and collects every string's matches, loads the
+ * imported modules over the same bytes, computes the entry point, and evaluates all conditions
+ * with lib/cond, wiring the modules and the conditions' regexes into the evaluator's hooks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vitrine/module_runtime.h>
+
+#include "scan_internal.h"
+
+typedef struct imported_module {
+    const char *name;
+    vt_mobj *root;
+} imported_module;
+
+struct vt_scan_ctx {
+    const vt_scanner *scanner;
+    vt_scan_options options;
+    vt_ruleset_view view;
+    vt_matcher_scratch *scratch;
+    vt_match_scratch *regex_scratch;
+
+    /* Matches of the last scan. While matching, `reserved` holds the string index; afterwards
+     * the array is sorted by (string, offset) and lists[] point into it. */
+    vt_string_match *found;
+    size_t found_len, found_cap;
+    bool found_sorted;
+    vt_match_list *lists;
+    uint32_t *touched; /* strings whose list is set, to reset them before the next scan */
+    size_t touched_len;
+    uint8_t *results;
+
+    vt_cond_value *externals;
+    char **external_strings; /* owned copies of string values given by vt_scan_ctx_define */
+
+    const uint8_t *data;
+    uint64_t size;
+    void *map;
+    size_t map_len;
+
+    vt_modrt_scan *modules;
+    imported_module *imported;
+    size_t imported_count;
+
+    struct timespec deadline;
+    bool has_deadline, timed_out;
+    vt_status match_status;
+    vt_error *err;
+};
+
+/* ---- creation ----------------------------------------------------------------------------- */
+
+static vt_status load_default_externals(vt_scan_ctx *ctx)
+{
+    size_t n = ctx->view.external_count;
+    ctx->externals = calloc(n ? n : 1, sizeof *ctx->externals);
+    ctx->external_strings = calloc(n ? n : 1, sizeof *ctx->external_strings);
+    if (!ctx->externals || !ctx->external_strings)
+        return VT_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const vt_rs_external *x = &ctx->view.externals[i];
+        vt_cond_value *v = &ctx->externals[i];
+        v->type = (uint8_t)x->type;
+        if (x->type == VT_TYPE_STRING) {
+            v->u.s.bytes = (const uint8_t *)vt_ruleset_str(ctx->scanner->rules, x->string);
+            v->u.s.len = x->string.len;
+        } else if (x->type == VT_TYPE_FLOAT) {
+            v->u.f = x->v.f;
+        } else {
+            v->u.i = x->v.i;
+        }
+    }
+    return VT_OK;
+}
+
+vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *options,
+                          vt_scan_ctx **out, vt_error *err)
+{
+    *out = NULL;
+    vt_scan_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scan context");
+    ctx->scanner = scanner;
+    if (options)
+        ctx->options = *options;
+    vt_ruleset_get_view(scanner->rules, &ctx->view);
+    size_t strings = ctx->view.string_count ? ctx->view.string_count : 1;
+    size_t rules = ctx->view.rule_count ? ctx->view.rule_count : 1;
+    ctx->lists = calloc(strings, sizeof *ctx->lists);
+    ctx->touched = calloc(strings, sizeof *ctx->touched);
+    ctx->results = calloc(rules, 1);
+    ctx->imported = calloc(ctx->view.import_count ? ctx->view.import_count : 1,
+                           sizeof *ctx->imported);
+    ctx->scratch = vt_matcher_scratch_new(scanner->matcher);
+    ctx->regex_scratch = vt_match_scratch_new();
+    if (!ctx->lists || !ctx->touched || !ctx->results || !ctx->imported || !ctx->scratch ||
+        !ctx->regex_scratch || load_default_externals(ctx) != VT_OK) {
+        vt_scan_ctx_free(ctx);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scan context");
+    }
+    /* The modules this ruleset imports, each once, in the order they are first imported. */
+    for (size_t i = 0; i < ctx->view.import_count; i++) {
+        const char *name = vt_ruleset_str(scanner->rules, ctx->view.imports[i].module);
+        bool seen = false;
+        for (size_t k = 0; k < ctx->imported_count && !seen; k++)
+            seen = strcmp(ctx->imported[k].name, name) == 0;
+        if (seen)
+            continue;
+        if (!vt_modrt_available(name)) {
+            vt_scan_ctx_free(ctx);
+            return vt_error_set(err, VT_ERR_NOT_FOUND,
+                                "module \"%s\" has no runtime in this version of vitrine, so "
+                                "rules importing it cannot be evaluated",
+                                name);
+        }
+        ctx->imported[ctx->imported_count++].name = name;
+    }
+    for (size_t i = 0; i < ctx->options.define_count; i++) {
+        const char *define = ctx->options.defines[i];
+        const char *eq = strchr(define, '=');
+        char name[256];
+        if (!eq || (size_t)(eq - define) >= sizeof name) {
+            vt_scan_ctx_free(ctx);
+            return vt_error_set(err, VT_ERR_ARGUMENT, "expected NAME=VALUE, found \"%s\"", define);
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(eq - define), define);
+        vt_status st = vt_scan_ctx_define(ctx, name, eq + 1, err);
+        if (st != VT_OK) {
+            vt_scan_ctx_free(ctx);
+            return st;
+        }
+    }
+    ctx->options.defines = NULL; /* borrowed: used only here */
+    ctx->options.define_count = 0;
+    *out = ctx;
+    return VT_OK;
+}
+
+static void release_data(vt_scan_ctx *ctx)
+{
+    if (ctx->map)
+        munmap(ctx->map, ctx->map_len);
+    ctx->map = NULL;
+    ctx->map_len = 0;
+    ctx->data = NULL;
+    ctx->size = 0;
+    vt_modrt_scan_free(ctx->modules);
+    ctx->modules = NULL;
+}
+
+void vt_scan_ctx_free(vt_scan_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    release_data(ctx);
+    if (ctx->external_strings)
+        for (size_t i = 0; i < ctx->view.external_count; i++)
+            free(ctx->external_strings[i]);
+    free(ctx->external_strings);
+    free(ctx->externals);
+    free(ctx->found);
+    free(ctx->lists);
+    free(ctx->touched);
+    free(ctx->results);
+    free(ctx->imported);
+    vt_matcher_scratch_free(ctx->scratch);
+    vt_match_scratch_free(ctx->regex_scratch);
+    free(ctx);
+}
+
+vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
+                             vt_error *err)
+{
+    for (size_t i = 0; i < ctx->view.external_count; i++) {
+        const vt_rs_external *x = &ctx->view.externals[i];
+        if (strcmp(vt_ruleset_str(ctx->scanner->rules, x->name), name) != 0)
+            continue;
+        vt_cond_value *v = &ctx->externals[i];
+        char *end = NULL;
+        errno = 0;
+        switch (x->type) {
+        case VT_TYPE_BOOL:
+            if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+                break;
+            v->u.i = strcmp(value, "true") == 0;
+            return VT_OK;
+        case VT_TYPE_INT: {
+            long long n = strtoll(value, &end, 0);
+            if (!*value || *end || errno)
+                break;
+            v->u.i = n;
+            return VT_OK;
+        }
+        case VT_TYPE_FLOAT: {
+            double f = strtod(value, &end);
+            if (!*value || *end || errno)
+                break;
+            v->u.f = f;
+            return VT_OK;
+        }
+        default: {
+            char *copy = strdup(value);
+            if (!copy)
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            free(ctx->external_strings[i]);
+            ctx->external_strings[i] = copy;
+            v->u.s.bytes = (const uint8_t *)copy;
+            v->u.s.len = strlen(copy);
+            return VT_OK;
+        }
+        }
+        return vt_error_set(err, VT_ERR_ARGUMENT, "invalid type for external variable \"%s\"",
+                            name);
+    }
+    return vt_error_set(err, VT_ERR_NOT_FOUND, "undefined external variable \"%s\"", name);
+}
+
+/* ---- module hooks for the evaluator --------------------------------------------------------- */
+
+static const void *hook_module(void *context, const char *name)
+{
+    vt_scan_ctx *ctx = context;
+    for (size_t i = 0; i < ctx->imported_count; i++)
+        if (strcmp(ctx->imported[i].name, name) == 0)
+            return ctx->imported[i].root;
+    return NULL;
+}
+
+static const void *hook_field(void *context, const void *object, const char *name)
+{
+    (void)context;
+    return vt_mobj_member(object, name);
+}
+
+static const void *hook_index(void *context, const void *array, int64_t index)
+{
+    (void)context;
+    return vt_mobj_item(array, index);
+}
+
+static const void *hook_lookup(void *context, const void *dictionary, const uint8_t *key,
+                               size_t len)
+{
+    (void)context;
+    return vt_mobj_lookup(dictionary, (const char *)key, len);
+}
+
+static int64_t hook_item_count(void *context, const void *object)
+{
+    (void)context;
+    vt_module_kind kind = vt_mobj_kind(object);
+    if (kind != VT_MODULE_ARRAY && kind != VT_MODULE_DICTIONARY)
+        return -1;
+    return vt_mobj_count(object);
+}
+
+static const void *hook_item(void *context, const void *object, int64_t i, const uint8_t **key,
+                             size_t *key_len)
+{
+    (void)context;
+    if (vt_mobj_kind(object) == VT_MODULE_ARRAY)
+        return vt_mobj_item(object, i);
+    const char *k = NULL;
+    const void *value = vt_mobj_entry(object, i, &k, key_len);
+    *key = (const uint8_t *)k;
+    return value;
+}
+
+static void hook_value(void *context, const void *object, vt_cond_value *out)
+{
+    (void)context;
+    memset(out, 0, sizeof *out);
+    switch (vt_mobj_kind(object)) {
+    case VT_MODULE_INTEGER:
+        out->type = VT_TYPE_INT;
+        out->undefined = !vt_mobj_integer(object, &out->u.i);
+        return;
+    case VT_MODULE_FLOAT:
+        out->type = VT_TYPE_FLOAT;
+        out->undefined = !vt_mobj_float(object, &out->u.f);
+        return;
+    case VT_MODULE_STRING:
+        out->type = VT_TYPE_STRING;
+        out->undefined = !vt_mobj_string(object, &out->u.s.bytes, &out->u.s.len);
+        return;
+    default:
+        out->type = VT_TYPE_OBJECT;
+        out->u.object = object;
+        return;
+    }
+}
+
+#define MAX_FUNCTION_ARGUMENTS 16
+
+static vt_status hook_call(void *context, const void *function, const char *format,
+                           const vt_cond_value *args, size_t argc, vt_cond_value *result)
+{
+    vt_scan_ctx *ctx = context;
+    vt_modrt_arg margs[MAX_FUNCTION_ARGUMENTS];
+    if (argc > MAX_FUNCTION_ARGUMENTS || strlen(format) != argc)
+        return VT_ERR_ARGUMENT;
+    for (size_t i = 0; i < argc; i++) {
+        memset(&margs[i], 0, sizeof margs[i]);
+        switch (format[i]) {
+        case 'f':
+            margs[i].f = args[i].type == VT_TYPE_FLOAT ? args[i].u.f : (double)args[i].u.i;
+            break;
+        case 's':
+            margs[i].s = args[i].u.s.bytes;
+            margs[i].len = args[i].u.s.len;
+            break;
+        case 'r':
+            margs[i].regex = vt_scanner_regex(ctx->scanner, args[i].u.node);
+            break;
+        default:
+            margs[i].i = args[i].u.i;
+            break;
+        }
+    }
+    vt_modrt_value value;
+    vt_status st = vt_modrt_call(ctx->modules, function, format, margs, argc, &value, ctx->err);
+    if (st != VT_OK)
+        return st;
+    memset(result, 0, sizeof *result);
+    switch (value.kind) {
+    case VT_MODULE_INTEGER:
+        result->type = VT_TYPE_INT;
+        result->u.i = value.i;
+        break;
+    case VT_MODULE_FLOAT:
+        result->type = VT_TYPE_FLOAT;
+        result->u.f = value.f;
+        break;
+    case VT_MODULE_STRING:
+        result->type = VT_TYPE_STRING;
+        result->u.s.bytes = value.s;
+        result->u.s.len = value.len;
+        break;
+    default:
+        result->undefined = true;
+        break;
+    }
+    return VT_OK;
+}
+
+/* ---- regular expressions ---------------------------------------------------------------- */
+
+static int stop_at_first(void *found, const vt_match *match)
+{
+    (void)match;
+    *(bool *)found = true;
+    return 1;
+}
+
+static bool search_with(vt_scan_ctx *ctx, const vt_string_matcher *matcher, const uint8_t *s,
+                        size_t len)
+{
+    if (!matcher)
+        return false;
+    bool found = false;
+    vt_error ignored;
+    vt_string_matcher_scan(matcher, ctx->regex_scratch, s, len, stop_at_first, &found, &ignored);
+    return found;
+}
+
+static bool condition_regex_search(void *context, uint32_t node, const uint8_t *s, size_t len)
+{
+    vt_scan_ctx *ctx = context;
+    return search_with(ctx, vt_scanner_regex(ctx->scanner, node), s, len);
+}
+
+static bool module_regex_search(void *user, const void *regex, const uint8_t *s, size_t len)
+{
+    return search_with(user, regex, s, len);
+}
+
+/* ---- matching ----------------------------------------------------------------------------- */
+
+static bool past_deadline(const vt_scan_ctx *ctx)
+{
+    if (!ctx->has_deadline)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > ctx->deadline.tv_sec ||
+           (now.tv_sec == ctx->deadline.tv_sec && now.tv_nsec >= ctx->deadline.tv_nsec);
+}
+
+static int collect_match(void *context, const vt_match *match)
+{
+    vt_scan_ctx *ctx = context;
+    if (ctx->found_len == ctx->found_cap) {
+        size_t cap = ctx->found_cap ? ctx->found_cap * 2 : 1024;
+        vt_string_match *grown = realloc(ctx->found, cap * sizeof *grown);
+        if (!grown) {
+            ctx->match_status = vt_error_set(ctx->err, VT_ERR_NOMEM, "out of memory storing matches");
+            return 1;
+        }
+        ctx->found = grown;
+        ctx->found_cap = cap;
+    }
+    vt_string_match *m = &ctx->found[ctx->found_len];
+    if (ctx->found_len > 0) {
+        const vt_string_match *prev = m - 1;
+        if (prev->reserved > match->string_id ||
+            (prev->reserved == match->string_id && prev->offset > match->offset))
+            ctx->found_sorted = false;
+    }
+    m->offset = match->offset;
+    m->length = match->length;
+    m->reserved = match->string_id;
+    ctx->found_len++;
+    if ((ctx->found_len & 1023) == 0 && past_deadline(ctx)) {
+        ctx->timed_out = true;
+        return 1;
+    }
+    return 0;
+}
+
+static int compare_found(const void *a, const void *b)
+{
+    const vt_string_match *x = a, *y = b;
+    if (x->reserved != y->reserved)
+        return x->reserved < y->reserved ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Turn the collected matches into one sorted list per string. */
+static void index_matches(vt_scan_ctx *ctx)
+{
+    if (!ctx->found_sorted)
+        qsort(ctx->found, ctx->found_len, sizeof *ctx->found, compare_found);
+    size_t i = 0;
+    while (i < ctx->found_len) {
+        uint32_t s = ctx->found[i].reserved;
+        size_t first = i;
+        while (i < ctx->found_len && ctx->found[i].reserved == s)
+            i++;
+        if (s >= ctx->view.string_count)
+            continue;
+        ctx->lists[s].items = &ctx->found[first];
+        ctx->lists[s].count = ctx->options.fast ? 1 : (uint32_t)(i - first);
+        ctx->touched[ctx->touched_len++] = s;
+        if (i - first >= VT_MAX_STRING_MATCHES && ctx->options.warning) {
+            const vt_rs_string *string = &ctx->view.strings[s];
+            const vt_rs_rule *rule = &ctx->view.rules[string->rule];
+            ctx->options.warning(ctx->options.user, vt_ruleset_str(ctx->scanner->rules, rule->name),
+                                 vt_ruleset_str(ctx->scanner->rules, string->identifier),
+                                 "too many matches");
+        }
+    }
+}
+
+static void reset_results(vt_scan_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->touched_len; i++) {
+        ctx->lists[ctx->touched[i]].items = NULL;
+        ctx->lists[ctx->touched[i]].count = 0;
+    }
+    ctx->touched_len = 0;
+    ctx->found_len = 0;
+    ctx->found_sorted = true;
+    ctx->timed_out = false;
+    ctx->match_status = VT_OK;
+    if (ctx->view.rule_count)
+        memset(ctx->results, 0, ctx->view.rule_count);
+}
+
+static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
+{
+    if (ctx->imported_count == 0)
+        return VT_OK;
+    vt_modrt_options options = {
+        .console_log = ctx->options.console_log,
+        .console_user = ctx->options.user,
+        .regex_search = module_regex_search,
+        .regex_user = ctx,
+    };
+    vt_status st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
+    for (size_t i = 0; st == VT_OK && i < ctx->imported_count; i++) {
+        st = vt_modrt_import(ctx->modules, ctx->imported[i].name, &ctx->imported[i].root, err);
+        if (st == VT_OK && ctx->options.module_dump) {
+            vt_buf dump = {0};
+            st = vt_modrt_dump(ctx->imported[i].root, &dump, err);
+            if (st == VT_OK)
+                ctx->options.module_dump(ctx->options.user, ctx->imported[i].name,
+                                         (const char *)dump.data, dump.len);
+            vt_buf_free(&dump);
+        }
+    }
+    return st;
+}
+
+static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
+{
+    ctx->err = err;
+    if (ctx->options.timeout_seconds) {
+        clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
+        ctx->deadline.tv_sec += ctx->options.timeout_seconds;
+        ctx->has_deadline = true;
+    }
+    vt_status st = load_modules(ctx, err);
+    if (st != VT_OK)
+        return st;
+    static const uint8_t empty[1] = {0};
+    st = vt_matcher_scan(ctx->scanner->matcher, ctx->scratch, ctx->size ? ctx->data : empty,
+                         (size_t)ctx->size, collect_match, ctx, err);
+    if (ctx->match_status != VT_OK)
+        return ctx->match_status;
+    if (ctx->timed_out || past_deadline(ctx))
+        return vt_error_set(err, VT_ERR_LIMIT, "scanning timed out");
+    if (st != VT_OK)
+        return st;
+    index_matches(ctx);
+
+    vt_cond_env env = {
+        .rules = ctx->scanner->rules,
+        .data = ctx->data,
+        .size = ctx->size,
+        .matches = ctx->lists,
+        .externals = ctx->externals,
+        .modules =
+            {
+                .context = ctx,
+                .module = hook_module,
+                .field = hook_field,
+                .index = hook_index,
+                .lookup = hook_lookup,
+                .item_count = hook_item_count,
+                .item = hook_item,
+                .value = hook_value,
+                .call = hook_call,
+            },
+        .regex_search = condition_regex_search,
+        .regex_context = ctx,
+    };
+    env.has_entrypoint = vt_entry_point_offset(ctx->data, ctx->size, &env.entrypoint);
+    return vt_cond_evaluate(&env, ctx->results, err);
+}
+
+vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err)
+{
+    release_data(ctx);
+    reset_results(ctx);
+    ctx->data = data;
+    ctx->size = size;
+    return scan_loaded_data(ctx, err);
+}
+
+vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err)
+{
+    release_data(ctx);
+    reset_results(ctx);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return vt_error_errno(err, errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
+                              "cannot open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return vt_error_errno(err, VT_ERR_IO, e, "cannot stat %s", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return vt_error_set(err, VT_ERR_IO, "%s is not a regular file", path);
+    }
+    if (max_size && (uint64_t)st.st_size > max_size) {
+        close(fd);
+        return vt_error_set(err, VT_ERR_LIMIT, "%s is larger than the limit of %llu bytes",
+                            path, (unsigned long long)max_size);
+    }
+    if (st.st_size > 0) {
+        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return vt_error_errno(err, VT_ERR_IO, e, "cannot map %s", path);
+        }
+        ctx->map = map;
+        ctx->map_len = (size_t)st.st_size;
+        ctx->data = map;
+        ctx->size = (uint64_t)st.st_size;
+    }
+    close(fd);
+    return scan_loaded_data(ctx, err);
+}
+
+bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule)
+{
+    return rule < ctx->view.rule_count && ctx->results[rule];
+}
+
+vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string)
+{
+    vt_match_list none = {0};
+    return string < ctx->view.string_count ? ctx->lists[string] : none;
+}
+
+const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size)
+{
+    *size = ctx->size;
+    return ctx->data;
+}

@@ -1,0 +1,32 @@
+/* scan_internal.h: what the files of lib/scan share: the scanner's layout, the per-thread
+ * context's layout, and the entry-point helper. Not part of the public API. */
+#ifndef VITRINE_SCAN_INTERNAL_H
+#define VITRINE_SCAN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vitrine/match.h>
+#include <vitrine/scan.h>
+
+/* A regular expression of a condition (CONST_REGEX node), compiled once. */
+typedef struct vt_scan_regex {
+    uint32_t node;
+    vt_string_matcher *matcher;
+} vt_scan_regex;
+
+struct vt_scanner {
+    const vt_ruleset *rules;
+    vt_matcher *matcher;
+    vt_scan_regex *regexes; /* sorted by node */
+    size_t regex_count;
+};
+
+/* The compiled regex of CONST_REGEX node `node` (NULL if there is none). */
+const vt_string_matcher *vt_scanner_regex(const vt_scanner *scanner, uint32_t node);
+
+/* The file offset of the entry point of PE or ELF data, as yara's `entrypoint`; false when the
+ * data is neither (the keyword is then undefined). */
+bool vt_entry_point_offset(const uint8_t *data, uint64_t size, int64_t *offset);
+
+#endif

@@ -1,0 +1,151 @@
+/* scanner.c: vt_scanner, the immutable part of scanning. It turns a ruleset's strings into one
+ * multi-string matcher (or loads the matcher stored in the ruleset), and compiles the regular
+ * expressions used by conditions (`matches`, and 'r' arguments of module functions) once, so
+ * that per-file work is only matching and evaluation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <vitrine/match.h>
+#include <vitrine/scan.h>
+
+#include "scan_internal.h"
+
+/* The matcher's description of string `s` of the ruleset. */
+static void string_spec(const vt_ruleset *rules, const vt_rs_string *s, vt_string_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->kind = (vt_string_kind)s->kind;
+    spec->data = (const uint8_t *)vt_ruleset_str(rules, s->text);
+    spec->len = s->text.len;
+    spec->modifiers = s->flags & 0xff; /* the VT_MOD_* bits */
+    spec->regex_flags = ((s->flags & VT_RS_REGEX_NOCASE) ? VT_REGEX_NOCASE : 0) |
+                        ((s->flags & VT_RS_REGEX_DOTALL) ? VT_REGEX_DOTALL : 0);
+    spec->xor_min = s->xor_min;
+    spec->xor_max = s->xor_max;
+    /* yara allows one alphabet for base64 and base64wide together; either field may carry it */
+    if (s->base64_alphabet.len)
+        spec->base64_alphabet = vt_ruleset_str(rules, s->base64_alphabet);
+    else if (s->base64wide_alphabet.len)
+        spec->base64_alphabet = vt_ruleset_str(rules, s->base64wide_alphabet);
+}
+
+static vt_status build_matcher(const vt_ruleset *rules, vt_matcher **out, vt_error *err)
+{
+    vt_ruleset_view view;
+    vt_ruleset_get_view(rules, &view);
+    vt_string_spec *specs = calloc(view.string_count ? view.string_count : 1, sizeof *specs);
+    if (!specs)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory building the matcher");
+    for (size_t i = 0; i < view.string_count; i++)
+        string_spec(rules, &view.strings[i], &specs[i]);
+    vt_status st = vt_matcher_build(specs, view.string_count, out, err);
+    free(specs);
+    return st;
+}
+
+vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err)
+{
+    vt_matcher *matcher = NULL;
+    vt_status st = build_matcher(rules, &matcher, err);
+    if (st != VT_OK)
+        return st;
+    vt_buf image = {0};
+    st = vt_matcher_serialize(matcher, &image, err);
+    vt_matcher_free(matcher);
+    if (st == VT_OK)
+        st = vt_ruleset_with_section(rules, VT_SECTION_MATCHER, image.data, image.len, out, err);
+    vt_buf_free(&image);
+    return st;
+}
+
+static int compare_regex_node(const void *a, const void *b)
+{
+    uint32_t x = ((const vt_scan_regex *)a)->node, y = ((const vt_scan_regex *)b)->node;
+    return x < y ? -1 : x > y;
+}
+
+/* Compile every CONST_REGEX node of the conditions, sorted by node for lookup. */
+static vt_status compile_regexes(vt_scanner *scanner, vt_error *err)
+{
+    vt_ruleset_view view;
+    vt_ruleset_get_view(scanner->rules, &view);
+    size_t count = 0;
+    for (size_t i = 0; i < view.node_count; i++)
+        count += view.nodes[i].op == VT_OP_CONST_REGEX;
+    if (count == 0)
+        return VT_OK;
+    scanner->regexes = calloc(count, sizeof *scanner->regexes);
+    if (!scanner->regexes)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory compiling regular expressions");
+    for (size_t i = 0; i < view.node_count; i++) {
+        const vt_rs_node *node = &view.nodes[i];
+        if (node->op != VT_OP_CONST_REGEX)
+            continue;
+        vt_string_spec spec = {
+            .kind = VT_STRING_REGEX,
+            .data = (const uint8_t *)vt_ruleset_str(scanner->rules, node->v.s),
+            .len = node->v.s.len,
+            .regex_flags = node->flags & (VT_REGEX_NOCASE | VT_REGEX_DOTALL),
+        };
+        vt_scan_regex *r = &scanner->regexes[scanner->regex_count];
+        r->node = (uint32_t)i;
+        vt_status st = vt_string_matcher_new(&spec, 0, &r->matcher, err);
+        if (st != VT_OK)
+            return st;
+        scanner->regex_count++;
+    }
+    qsort(scanner->regexes, scanner->regex_count, sizeof *scanner->regexes, compare_regex_node);
+    return VT_OK;
+}
+
+const vt_string_matcher *vt_scanner_regex(const vt_scanner *scanner, uint32_t node)
+{
+    size_t lo = 0, hi = scanner->regex_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (scanner->regexes[mid].node < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < scanner->regex_count && scanner->regexes[lo].node == node
+               ? scanner->regexes[lo].matcher
+               : NULL;
+}
+
+vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *err)
+{
+    *out = NULL;
+    vt_scanner *scanner = calloc(1, sizeof *scanner);
+    if (!scanner)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scanner");
+    scanner->rules = rules;
+    size_t stored_len = 0;
+    const void *stored = vt_ruleset_section(rules, VT_SECTION_MATCHER, &stored_len);
+    vt_status st = stored ? vt_matcher_deserialize(stored, stored_len, &scanner->matcher, err)
+                          : build_matcher(rules, &scanner->matcher, err);
+    if (st == VT_OK)
+        st = compile_regexes(scanner, err);
+    if (st != VT_OK) {
+        vt_scanner_free(scanner);
+        return st;
+    }
+    *out = scanner;
+    return VT_OK;
+}
+
+void vt_scanner_free(vt_scanner *scanner)
+{
+    if (!scanner)
+        return;
+    for (size_t i = 0; i < scanner->regex_count; i++)
+        vt_string_matcher_free(scanner->regexes[i].matcher);
+    free(scanner->regexes);
+    vt_matcher_free(scanner->matcher);
+    free(scanner);
+}
+
+const vt_ruleset *vt_scanner_rules(const vt_scanner *scanner)
+{
+    return scanner->rules;
+}
