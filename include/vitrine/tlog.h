@@ -264,6 +264,13 @@ vt_status vt_tlog_writer_open(const char *dir, const vt_tlog_signer *key, vt_tlo
 vt_status vt_tlog_writer_append(vt_tlog_writer *writer, const vt_tlog_entry *entries, size_t count,
                                 uint64_t *first_index, vt_error *err);
 uint64_t vt_tlog_writer_size(const vt_tlog_writer *writer);
+/* The currently published signed checkpoint (appended to out). */
+vt_status vt_tlog_writer_checkpoint(vt_tlog_writer *writer, vt_buf *out, vt_error *err);
+/* Publish the current checkpoint with cosignatures added (e.g. collected from witnesses):
+ * `note` must have exactly the current checkpoint's text and a valid signature by the log; it
+ * replaces the checkpoint file atomically. VT_ERR_STATE if the log has moved on. */
+vt_status vt_tlog_writer_publish_cosigned(vt_tlog_writer *writer, const void *note, size_t len,
+                                          vt_error *err);
 void vt_tlog_writer_close(vt_tlog_writer *writer);
 
 /* ---- the reader (a directory or an http(s):// URL) ---- */

@@ -613,3 +613,52 @@ vt_status vt_tlog_writer_append(vt_tlog_writer *w, const vt_tlog_entry *entries,
     vt_buf_free(&saved_bundle);
     return st;
 }
+
+/* ---- publishing cosignatures ---- */
+
+vt_status vt_tlog_writer_checkpoint(vt_tlog_writer *w, vt_buf *out, vt_error *err)
+{
+    unsigned char *data;
+    size_t len;
+    vt_status st = read_rel(w, "checkpoint", VT_TLOG_MAX_NOTE, &data, &len, err);
+    if (st != VT_OK)
+        return st;
+    if (vt_buf_append(out, data, len) != VT_OK)
+        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    free(data);
+    return st;
+}
+
+vt_status vt_tlog_writer_publish_cosigned(vt_tlog_writer *w, const void *note_data, size_t len,
+                                          vt_error *err)
+{
+    vt_buf current = {0};
+    vt_tlog_note *cur = NULL, *note = NULL;
+    vt_tlog_verifier *vkey = NULL;
+    char *vkey_text = NULL;
+    vt_status st = vt_tlog_writer_checkpoint(w, &current, err);
+    if (st == VT_OK)
+        st = vt_tlog_note_parse(current.data, current.len, &cur, err);
+    if (st == VT_OK)
+        st = vt_tlog_note_parse(note_data, len, &note, err);
+    if (st == VT_OK && (note->text_len != cur->text_len ||
+                        memcmp(note->text, cur->text, cur->text_len) != 0))
+        st = vt_error_set(err, VT_ERR_STATE, "the cosigned checkpoint is not the current checkpoint");
+    if (st == VT_OK)
+        st = vt_tlog_signer_vkey(w->key, &vkey_text, err);
+    if (st == VT_OK)
+        st = vt_tlog_verifier_parse(vkey_text, strlen(vkey_text), &vkey, err);
+    if (st == VT_OK)
+        st = vt_tlog_note_verify(note, vkey, NULL, err);
+    char path[4096];
+    if (st == VT_OK)
+        st = path_join(w->dir, "checkpoint", path, sizeof path, err);
+    if (st == VT_OK)
+        st = vt_write_file_atomic(path, note_data, len, 0644, err);
+    vt_tlog_verifier_free(vkey);
+    free(vkey_text);
+    vt_tlog_note_free(cur);
+    vt_tlog_note_free(note);
+    vt_buf_free(&current);
+    return st;
+}

@@ -265,6 +265,38 @@ static void test_write_prove_verify(void)
     CHECK(vt_tlog_writer_append(w, &too_big, 1, &first, &err) == VT_ERR_LIMIT);
     free(big);
     CHECK_INT_EQ(vt_tlog_writer_size(w), size);
+    /* Cosignatures collected from a witness are published with the current checkpoint. */
+    char *wpriv, *wpub;
+    vt_tlog_signer *witness;
+    vt_tlog_verifier *wkey;
+    CHECK(vt_tlog_keygen("witness.example/w", VT_TLOG_SIG_COSIGNATURE_V1, &wpriv, &wpub, NULL) == VT_OK);
+    CHECK(vt_tlog_signer_parse(wpriv, strlen(wpriv), &witness, NULL) == VT_OK);
+    CHECK(vt_tlog_verifier_parse(wpub, strlen(wpub), &wkey, NULL) == VT_OK);
+    vt_buf cur = {0}, cosigned = {0};
+    CHECK(vt_tlog_writer_checkpoint(w, &cur, &err) == VT_OK);
+    CHECK(vt_tlog_cosign(witness, cur.data, cur.len, 1700000001, &cosigned, &err) == VT_OK);
+    CHECK(vt_tlog_writer_publish_cosigned(w, cosigned.data, cosigned.len, &err) == VT_OK);
+    vt_buf raw = {0};
+    vt_tlog_checkpoint cp;
+    CHECK(vt_tlog_reader_checkpoint(r, vkey, &cp, &raw, &err) == VT_OK);
+    vt_tlog_checkpoint_clear(&cp);
+    vt_tlog_note *note;
+    uint64_t ts = 0;
+    CHECK(vt_tlog_note_parse(raw.data, raw.len, &note, NULL) == VT_OK);
+    CHECK(vt_tlog_note_verify(note, wkey, &ts, NULL) == VT_OK);
+    CHECK_INT_EQ(ts, 1700000001);
+    vt_tlog_note_free(note);
+    CHECK(verify_dir(dir, vkey));
+    /* A cosigned older checkpoint is refused once the log has moved on. */
+    append_n(w, 1);
+    CHECK(vt_tlog_writer_publish_cosigned(w, cosigned.data, cosigned.len, &err) == VT_ERR_STATE);
+    vt_buf_free(&cur);
+    vt_buf_free(&cosigned);
+    vt_buf_free(&raw);
+    vt_tlog_signer_free(witness);
+    vt_tlog_verifier_free(wkey);
+    free(wpriv);
+    free(wpub);
     vt_tlog_reader_close(r);
     vt_tlog_writer_close(w);
     vt_tlog_signer_free(key);
