@@ -34,5 +34,6 @@ extern const struct vt_command command_log;
 extern const struct vt_command command_serve;
 extern const struct vt_command command_compile;
 extern const struct vt_command command_yara;
+extern const struct vt_command command_scan;
 
 #endif

@@ -15,6 +15,7 @@ const struct vt_command *const vt_commands[] = {
     &command_log,
     &command_serve,
     &command_compile,
+    &command_scan,
     &command_yara,
     NULL,
 };
