@@ -26,6 +26,8 @@ static void print_warnings(const vt_compiler *c, int quiet)
 static int check_each(int argc, char **argv, int first, char **defines, size_t define_count)
 {
     int status = EXIT_CLEAN;
+    /* One write per verdict line, so parallel runs sharing an output file do not interleave. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = first; i < argc; i++) {
         vt_error err;
         vt_error_clear(&err);
