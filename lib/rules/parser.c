@@ -181,12 +181,12 @@ static vt_status parse_include(vt_parser *p)
     for (unsigned i = 0; i < p->c->include_depth; i++)
         if (p->c->include_stack[i] && strcmp(p->c->include_stack[i], real) == 0) {
             free(real);
-            return vt_parser_error(p, line, col, "include circular reference: %s",
+            return vt_parser_error(p, line, col, "includes circular reference: %s",
                                    p->tok.text);
         }
     if (p->c->include_depth >= VT_MAX_INCLUDE_DEPTH) {
         free(real);
-        return vt_parser_error(p, line, col, "too many levels of include");
+        return vt_parser_error(p, line, col, "includes depth exceeded");
     }
     free(real);
     vt_error inner;

@@ -38,7 +38,7 @@ include "cyc1.yar"
 rule c2 { condition: true }
 R
 expect_exit "include cycle refused" 2 "$VITRINE" compile cyc1.yar -o cyc.vtr
-expect_contains "include cycle named" "$err" "cyc2.yar:1:9: include circular reference"
+expect_contains "include cycle named" "$err" "cyc2.yar:1:9: includes circular reference"
 cat >self.yar <<'R'
 include "self.yar"
 R
