@@ -44,6 +44,16 @@ include "self.yar"
 R
 expect_exit "self include refused" 2 "$VITRINE" compile self.yar -o cyc.vtr
 
+# yara's include depth: a chain of 16 files compiles, 17 do not
+mkdir -p chain
+for i in $(seq 1 17); do printf 'include "c%d.yar"\nrule c%d { condition: true }\n' $((i + 1)) "$i" >chain/c$i.yar; done
+printf 'rule c17 { condition: true }\n' >chain/c17.yar
+printf 'rule c16 { condition: true }\n' >chain/c16.yar
+expect_exit "16 levels of include" 0 "$VITRINE" compile chain/c1.yar -o chain.vtr
+printf 'include "c17.yar"\nrule c16 { condition: true }\n' >chain/c16.yar
+expect_exit "17 levels of include" 2 "$VITRINE" compile chain/c1.yar -o chain.vtr
+expect_contains "include depth named" "$err" "chain/c16.yar:1:9: includes depth exceeded"
+
 # external variables
 cat >ext.yar <<'R'
 rule e { condition: env == "prod" and level > 2 and debug and ratio > 0.5 }
