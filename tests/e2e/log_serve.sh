@@ -15,7 +15,7 @@ printf 'note' > "$work/outside"
 "$VITRINE" serve log "$log" --listen 127.0.0.1:0 > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 port=
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
   port=$(sed -n 's/^serving .* on port \([0-9]*\)$/\1/p' "$work/serve.out")
   [ -n "$port" ] && break
   sleep 0.1
