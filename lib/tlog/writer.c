@@ -515,6 +515,34 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
     return st;
 }
 
+/* After a checkpoint is published: the partial versions of every tile and bundle this batch
+ * completed are no longer needed (tlog-tiles allows deleting them once the full tile exists;
+ * readers fall back to the full one). Best effort: a leftover partial is still valid. Without
+ * this, appending one entry at a time would keep up to 255 growing copies of every bundle. */
+static void remove_completed_partials(vt_tlog_writer *w)
+{
+    for (size_t i = 0; i < w->file_count; i++) {
+        if (strstr(w->files[i].path, ".p/"))
+            continue;
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s.p", w->dir, w->files[i].path) >= sizeof path)
+            continue;
+        DIR *d = opendir(path);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            uint64_t width;
+            char file[4400];
+            if (tlog_parse_decimal(e->d_name, strlen(e->d_name), &width) &&
+                snprintf(file, sizeof file, "%s/%s", path, e->d_name) < (int)sizeof file)
+                unlink(file);
+        }
+        closedir(d);
+        rmdir(path);
+    }
+}
+
 static void drop_queue(vt_tlog_writer *w)
 {
     for (size_t i = 0; i < w->file_count; i++)
@@ -596,6 +624,8 @@ vt_status vt_tlog_writer_append(vt_tlog_writer *w, const vt_tlog_entry *entries,
     if (st == VT_OK)
         st = vt_write_file_atomic(path, note.data, note.len, 0644, err);
     vt_buf_free(&note);
+    if (st == VT_OK)
+        remove_completed_partials(w);
     drop_queue(w);
     if (st == VT_OK) {
         *first_index = saved_size;

@@ -218,6 +218,17 @@ static void test_write_prove_verify(void)
         }
     }
     CHECK(verify_dir(dir, vkey));
+    /* Partials of completed tiles are gone (proofs at old sizes below fall back to full tiles);
+     * the partials of the current tree are there. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tile/entries/000.p", dir);
+    CHECK(access(path, F_OK) != 0);
+    snprintf(path, sizeof path, "%s/tile/0/000.p", dir);
+    CHECK(access(path, F_OK) != 0);
+    char rel[128];
+    vt_tlog_tile_path(0, size / 256, (unsigned)(size % 256), rel, sizeof rel);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    CHECK(access(path, F_OK) == 0);
     /* Proofs from tiles. */
     unsigned char proof[VT_TLOG_MAX_PROOF_HASHES][32];
     size_t n;
