@@ -71,7 +71,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_match: cannot read the lists\n");
         return 2;
     }
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     size_t cap = 4096, nspecs = 0, skipped = 0;
     vt_string_spec *specs = malloc(cap * sizeof *specs);
     vt_ruleset **sets = calloc(nrules, sizeof *sets);
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
                 sp->base64_alphabet = vt_ruleset_str(sets[i], s->base64wide_alphabet);
         }
     }
-    double t1 = now();
+    double t1 = now(), c1 = cpu_now();
     vt_matcher *m = NULL;
     vt_error err;
     vt_error_clear(&err);
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_match: matcher: %s\n", err.message);
         return 1;
     }
-    double t2 = now();
+    double t2 = now(), c2 = cpu_now();
     vt_matcher_scratch *scratch = vt_matcher_scratch_new(m);
     size_t matches = 0, bytes = 0, files = 0;
     double t3 = now(), c3 = cpu_now();
@@ -137,7 +137,8 @@ int main(int argc, char **argv)
     double t4 = now(), c4 = cpu_now();
     printf("rule files: %zu compiled, %zu skipped; strings: %zu\n", nrules - skipped, skipped,
            nspecs);
-    printf("compile rules: %.2f s, build matcher: %.2f s\n", t1 - t0, t2 - t1);
+    printf("compile rules: %.2f s (%.2f s CPU), build matcher: %.2f s (%.2f s CPU)\n", t1 - t0,
+           c1 - c0, t2 - t1, c2 - c1);
     printf("scan: %zu files, %.1f MB in %.2f s wall (%.2f s CPU) = %.1f MB/s, %zu string "
            "matches\n", files, (double)bytes / 1e6, t4 - t3, c4 - c3,
            (double)bytes / 1e6 / (t4 - t3), matches);

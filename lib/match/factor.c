@@ -37,36 +37,61 @@ static uint8_t other_case(uint8_t b)
 
 static int popcount(const uint8_t *set)
 {
+    static const uint8_t bits[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
     int n = 0;
     for (int i = 0; i < 32; i++)
-        n += __builtin_popcount(set[i]);
+        n += bits[set[i] & 15] + bits[set[i] >> 4];
     return n;
 }
 
-/* Render sets as a Vectorscan expression. */
+static size_t put_hex(char *out, unsigned b)
+{
+    static const char digits[] = "0123456789abcdef";
+    out[0] = '\\';
+    out[1] = 'x';
+    out[2] = digits[b >> 4];
+    out[3] = digits[b & 15];
+    return 4;
+}
+
+/* Render sets as a Vectorscan expression: a byte as \xHH, a full set as '.', other sets as a
+ * class of ranges. */
 static char *render(const seq *s)
 {
-    size_t cap = s->n * 1100 + 1, n = 0;
+    size_t cap = s->n * (256 * 9 + 3) + 1, n = 0;
     char *out = malloc(cap);
     if (!out)
         return NULL;
     for (size_t i = 0; i < s->n; i++) {
-        int count = popcount(s->sets[i]);
+        const uint8_t *set = s->sets[i];
+        int count = popcount(set);
         if (count == 256) {
-            n += (size_t)snprintf(out + n, cap - n, ".");
+            out[n++] = '.';
             continue;
         }
         if (count == 1) {
             for (unsigned b = 0; b < 256; b++)
-                if (vt_set_has(s->sets[i], b))
-                    n += (size_t)snprintf(out + n, cap - n, "\\x%02x", b);
+                if (vt_set_has(set, b))
+                    n += put_hex(out + n, b);
             continue;
         }
-        n += (size_t)snprintf(out + n, cap - n, "[");
-        for (unsigned b = 0; b < 256; b++)
-            if (vt_set_has(s->sets[i], b))
-                n += (size_t)snprintf(out + n, cap - n, "\\x%02x", b);
-        n += (size_t)snprintf(out + n, cap - n, "]");
+        out[n++] = '[';
+        for (unsigned b = 0; b < 256;) {
+            if (!vt_set_has(set, b)) {
+                b++;
+                continue;
+            }
+            unsigned e = b;
+            while (e + 1 < 256 && vt_set_has(set, e + 1))
+                e++;
+            n += put_hex(out + n, b);
+            if (e > b) {
+                out[n++] = '-';
+                n += put_hex(out + n, e);
+            }
+            b = e + 1;
+        }
+        out[n++] = ']';
     }
     out[n] = 0;
     return out;
