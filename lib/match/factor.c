@@ -276,6 +276,22 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
     for (size_t i = 0; i <= nkids; i++) {
         uint8_t set[32];
         int score = i < nkids ? node_set(kids[i], nocase, set) : 0;
+        /* A group repeated at least once, (...){n,m} or (...)+: its first iteration is a
+         * sequence of its own; a factor found there is one candidate, shifted by the prefix. */
+        if (!score && i < nkids && kids[i]->kind == VT_NODE_REPEAT && kids[i]->min >= 1 &&
+            !kids[i]->hex_jump && kids[i]->kids[0]->kind == VT_NODE_CONCAT && pmax < UNBOUNDED) {
+            const vt_node *inner = kids[i]->kids[0];
+            seq sub;
+            long smin = 0, smax = 0;
+            int sscore = best_run((const vt_node *const *)inner->kids, inner->nkids, nocase,
+                                  gaps, &sub, &smin, &smax);
+            if (sscore > best_score && pmax + smax < UNBOUNDED) {
+                *best = sub;
+                *best_min = pmin + smin;
+                *best_max = pmax + smax;
+                best_score = sscore;
+            }
+        }
         /* x{n,m} with n >= 1 of a single-byte node: n copies of x join the run, and the run
          * ends there unless the count is fixed. */
         if (!score && i < nkids && kids[i]->kind == VT_NODE_REPEAT && kids[i]->min >= 1 &&
