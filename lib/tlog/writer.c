@@ -385,6 +385,21 @@ static vt_status push_hash(vt_tlog_writer *w, unsigned t, const unsigned char ha
     return push_hash(w, t + 1, root, err);
 }
 
+static vt_status write_all(int fd, const unsigned char *data, size_t len, const char *path,
+                           vt_error *err)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return vt_error_errno(err, VT_ERR_IO, errno, "cannot write %s", path);
+        done += (size_t)n;
+    }
+    return VT_OK;
+}
+
 /* fsync many descriptors at once: the waits overlap and the file system can commit them in one
  * journal transaction, instead of one disk round trip per file. Returns 0 or the first errno
  * (*bad: its index). Threads only wait for the disk; the work stays on one core. */
@@ -432,15 +447,21 @@ static int fsync_all(const int *fds, size_t count, size_t *bad)
     return error;
 }
 
-/* Write every queued file, fsync the files, then the directories holding them. */
-static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
+/* Write every queued file and the new checkpoint (under a temporary name), make all of them and
+ * their directory entries durable, then publish the checkpoint by rename (*published) and make
+ * the rename durable. The fsyncs before the rename are independent of each other, so they are issued
+ * together: two waits for the disk per batch instead of one per file. */
+static vt_status write_and_publish(vt_tlog_writer *w, const vt_buf *note, int *published,
+                                   vt_error *err)
 {
     vt_status st = VT_OK;
-    int *fds = malloc((w->file_count + 1) * sizeof *fds);
+    *published = 0;
+    int *fds = malloc((2 * w->file_count + 2) * sizeof *fds);
     if (!fds)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     size_t opened = 0;
-    char path[4096];
+    char path[4096], tmp[4096];
+    int tmp_created = 0;
     for (size_t i = 0; st == VT_OK && i < w->file_count; i++) {
         struct pending_file *f = &w->files[i];
         const char *slash = strrchr(f->path, '/');
@@ -459,30 +480,29 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
             break;
         }
         fds[opened++] = fd;
-        size_t done = 0;
-        while (done < f->data.len) {
-            ssize_t n = write(fd, f->data.data + done, f->data.len - done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                st = vt_error_errno(err, VT_ERR_IO, errno, "cannot write %s", path);
-                break;
-            }
-            done += (size_t)n;
-        }
-        /* Start writing this file's data now, so that the fsyncs below find it mostly on disk
-         * and the file system can commit the whole batch in one journal transaction. */
+        st = write_all(fd, f->data.data, f->data.len, path, err);
+        /* Start writing this file's data now, so that the fsyncs find it mostly on disk and the
+         * file system can commit the whole batch in one journal transaction. */
         if (st == VT_OK)
             sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
-    size_t bad = 0;
-    int e = st == VT_OK ? fsync_all(fds, opened, &bad) : 0;
-    if (e)
-        st = vt_error_errno(err, VT_ERR_IO, e, "cannot fsync %s", w->files[bad].path);
-    for (size_t i = 0; i < opened; i++)
-        close(fds[i]);
-    /* Directories: each distinct parent once, all at once. */
-    size_t dirs = 0;
+    size_t files = opened;
+    if (st == VT_OK)
+        st = path_join(w->dir, "checkpoint.tmp.XXXXXX", tmp, sizeof tmp, err);
+    if (st == VT_OK) {
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
+            st = vt_error_errno(err, VT_ERR_IO, errno, "cannot create %s", tmp);
+        } else {
+            tmp_created = 1;
+            fds[opened++] = fd;
+            if (fchmod(fd, 0644) != 0)
+                st = vt_error_errno(err, VT_ERR_IO, errno, "cannot chmod %s", tmp);
+            if (st == VT_OK)
+                st = write_all(fd, note->data, note->len, tmp, err);
+        }
+    }
+    /* Directories: each distinct parent of a written file once. */
     for (size_t i = 0; st == VT_OK && i < w->file_count; i++) {
         const char *slash = strrchr(w->files[i].path, '/');
         size_t dir_len = (size_t)(slash - w->files[i].path);
@@ -504,14 +524,28 @@ static vt_status write_queued(vt_tlog_writer *w, vt_error *err)
             st = vt_error_errno(err, VT_ERR_IO, errno, "cannot open directory %s", path);
             break;
         }
-        fds[dirs++] = fd;
+        fds[opened++] = fd;
     }
-    e = st == VT_OK ? fsync_all(fds, dirs, &bad) : 0;
+    size_t bad = 0;
+    int e = st == VT_OK ? fsync_all(fds, opened, &bad) : 0;
     if (e)
-        st = vt_error_errno(err, VT_ERR_IO, e, "cannot fsync a directory of %s", w->dir);
-    for (size_t i = 0; i < dirs; i++)
+        st = vt_error_errno(err, VT_ERR_IO, e, "cannot fsync %s",
+                            bad < files ? w->files[bad].path
+                                        : bad == files ? "the new checkpoint" : "a tile directory");
+    for (size_t i = 0; i < opened; i++)
         close(fds[i]);
     free(fds);
+    /* Everything the new checkpoint covers is durable: publish it. */
+    if (st == VT_OK)
+        st = path_join(w->dir, "checkpoint", path, sizeof path, err);
+    if (st == VT_OK && rename(tmp, path) != 0)
+        st = vt_error_errno(err, VT_ERR_IO, errno, "cannot rename %s to %s", tmp, path);
+    else if (st == VT_OK)
+        tmp_created = 0, *published = 1;
+    if (st == VT_OK)
+        st = vt_fsync_dir(w->dir, err);
+    if (tmp_created)
+        unlink(tmp);
     return st;
 }
 
@@ -610,26 +644,25 @@ vt_status vt_tlog_writer_append(vt_tlog_writer *w, const vt_tlog_entry *entries,
         st = queue_file(w, rel, w->edge.hashes[t], (size_t)w->edge.count[t] * VT_TLOG_HASH_SIZE,
                         err);
     }
-    if (st == VT_OK)
-        st = write_queued(w, err);
     unsigned char root[VT_TLOG_HASH_SIZE];
     vt_buf note = {0};
-    char path[4096];
     if (st == VT_OK && tlog_edge_root(&w->edge, w->size, root) != VT_OK)
         st = vt_error_set(err, VT_ERR_FORMAT, "cannot compute the new root");
     if (st == VT_OK)
         st = sign_checkpoint(w->key, w->origin, w->size, root, &note, err);
+    int published = 0;
     if (st == VT_OK)
-        st = path_join(w->dir, "checkpoint", path, sizeof path, err);
-    if (st == VT_OK)
-        st = vt_write_file_atomic(path, note.data, note.len, 0644, err);
+        st = write_and_publish(w, &note, &published, err);
     vt_buf_free(&note);
     if (st == VT_OK)
         remove_completed_partials(w);
     drop_queue(w);
     if (st == VT_OK) {
         *first_index = saved_size;
-    } else {
+    } else if (!published) {
+        /* Nothing was published: forget the batch and what it wrote. (Once the rename is done
+         * the disk holds the new checkpoint, and so does memory; only the acknowledgement is
+         * withheld, since the rename may not be durable.) */
         memcpy(&w->edge, saved_edge, sizeof *saved_edge);
         memcpy(w->tile_index, saved_index, sizeof saved_index);
         w->size = saved_size;
