@@ -82,6 +82,8 @@ static vt_status fetch_http(vt_tlog_reader *r, const char *url, size_t max, vt_b
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_limited);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "vitrine-tlog");
+    /* tlog-tiles: servers may compress bundles; the limit above applies to decoded bytes. */
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
