@@ -224,7 +224,7 @@ static void add_range(vt_matcher_scratch *s, uint32_t string, uint64_t lo, uint6
 typedef struct scan_ctx {
     const vt_matcher *m;
     vt_matcher_scratch *s;
-    size_t len;
+    size_t base; /* offset of the scanned window in the data */
 } scan_ctx;
 
 static int on_factor(unsigned id, unsigned long long from, unsigned long long to,
@@ -234,7 +234,7 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
     (void)flags;
     scan_ctx *c = ctx;
     const factor_info *f = &c->m->factors[id];
-    uint64_t start = to - f->len;
+    uint64_t start = c->base + to - f->len;
     if (start < f->min_dist)
         return 0;
     uint64_t hi = start - f->min_dist;
@@ -262,11 +262,19 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     s->failed = false;
     for (size_t i = 0; i < m->nstrings; i++)
         m->verify_everywhere[i] && len ? add_range(s, (uint32_t)i, 0, len - 1) : (void)0;
-    if (m->db && len) {
-        scan_ctx c = {m, s, len};
-        hs_error_t r = hs_scan(m->db, (const char *)data, (unsigned)len, 0, s->hs, on_factor, &c);
+    /* Vectorscan's block mode takes at most 4 GiB - 1 at once: larger data is scanned in
+     * windows that overlap by more than the longest factor, so no factor hit is lost (hits seen
+     * twice only repeat a candidate range). */
+    const size_t window = (size_t)1 << 30, overlap = 4 * 64;
+    for (size_t base = 0; m->db && base < len; base += window) {
+        size_t n = len - base < window + overlap ? len - base : window + overlap;
+        scan_ctx c = {m, s, base};
+        hs_error_t r = hs_scan(m->db, (const char *)data + base, (unsigned)n, 0, s->hs,
+                               on_factor, &c);
         if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
             return vt_error_set(err, VT_ERR_STATE, "vectorscan scan failed (%d)", (int)r);
+        if (base + n >= len)
+            break;
     }
     if (s->failed)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
