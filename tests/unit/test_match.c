@@ -1,0 +1,286 @@
+/* test_match.c: the string verifier and the multi-string matcher on cases with known answers:
+ * yara's base64 encodings, xor keys, fullword, wide, saving and loading a matcher (and refusing
+ * damaged copies), several threads sharing one matcher, and linear time on hostile input. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <stdio.h>
+
+#include <vitrine/match.h>
+
+#include "../check.h"
+
+typedef struct found {
+    vt_match m[64];
+    size_t n;
+} found;
+
+static int collect(void *ctx, const vt_match *m)
+{
+    found *f = ctx;
+    if (f->n < 64)
+        f->m[f->n++] = *m;
+    return 0;
+}
+
+static bool same_matches(const found *a, const found *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->m[i].string_id != b->m[i].string_id || a->m[i].offset != b->m[i].offset ||
+            a->m[i].length != b->m[i].length || a->m[i].xor_key != b->m[i].xor_key)
+            return false;
+    return true;
+}
+
+static vt_string_spec text(const char *s, unsigned mods)
+{
+    return (vt_string_spec){.kind = VT_STRING_TEXT, .data = (const uint8_t *)s, .len = strlen(s),
+                            .modifiers = mods};
+}
+
+static found scan_one(const vt_string_spec *spec, const void *data, size_t len)
+{
+    found f = {.n = 0};
+    vt_string_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_string_matcher_new(spec, 3, &m, &err), VT_OK);
+    vt_match_scratch *s = vt_match_scratch_new();
+    if (m && s)
+        CHECK_INT_EQ(vt_string_matcher_scan(m, s, data, len, collect, &f, &err), VT_OK);
+    vt_match_scratch_free(s);
+    vt_string_matcher_free(m);
+    return f;
+}
+
+static void test_base64_uses_yaras_three_encodings(void)
+{
+    /* The encodings yara's documentation lists for "This program cannot". */
+    const char *encoded[] = {"VGhpcyBwcm9ncmFtIGNhbm5vd", "RoaXMgcHJvZ3JhbSBjYW5ub3",
+                             "UaGlzIHByb2dyYW0gY2Fubm90"};
+    vt_string_spec spec = text("This program cannot", VT_MOD_BASE64);
+    for (int i = 0; i < 3; i++) {
+        char data[64];
+        snprintf(data, sizeof data, "..%s..", encoded[i]);
+        found f = scan_one(&spec, data, strlen(data));
+        CHECK_INT_EQ(f.n, 1);
+        CHECK_INT_EQ(f.m[0].offset, 2);
+        CHECK_INT_EQ(f.m[0].length, strlen(encoded[i]));
+    }
+}
+
+static void test_xor_reports_the_key(void)
+{
+    uint8_t data[16] = "..";
+    const char *plain = "secret";
+    for (int i = 0; i < 6; i++)
+        data[2 + i] = (uint8_t)(plain[i] ^ 0x2A);
+    vt_string_spec spec = text("secret", VT_MOD_XOR);
+    spec.xor_min = 0;
+    spec.xor_max = 255;
+    found f = scan_one(&spec, data, 8);
+    CHECK_INT_EQ(f.n, 1);
+    CHECK_INT_EQ(f.m[0].offset, 2);
+    CHECK_INT_EQ(f.m[0].xor_key, 0x2A);
+    spec.xor_max = 0x29; /* key outside the range */
+    f = scan_one(&spec, data, 8);
+    CHECK_INT_EQ(f.n, 0);
+}
+
+static void test_fullword_and_wide(void)
+{
+    vt_string_spec spec = text("cat", VT_MOD_FULLWORD);
+    const char *data = "cat concat cat_ (cat)";
+    found f = scan_one(&spec, data, strlen(data));
+    /* "cat" at 0, "cat_" counts (yara's fullword ignores '_'), "(cat)" */
+    CHECK_INT_EQ(f.n, 3);
+    CHECK_INT_EQ(f.m[0].offset, 0);
+    CHECK_INT_EQ(f.m[1].offset, 11);
+    CHECK_INT_EQ(f.m[2].offset, 17);
+    const uint8_t wide[] = {'x', 0, 'c', 0, 'a', 0, 't', 0, ' ', 0, 'c', 0, 'a', 0, 't', 0};
+    spec = text("cat", VT_MOD_WIDE | VT_MOD_FULLWORD);
+    f = scan_one(&spec, wide, sizeof wide);
+    CHECK_INT_EQ(f.n, 1);
+    CHECK_INT_EQ(f.m[0].offset, 10);
+    CHECK_INT_EQ(f.m[0].length, 6);
+}
+
+static void test_regex_semantics(void)
+{
+    vt_string_spec spec = {.kind = VT_STRING_REGEX, .data = (const uint8_t *)"a.*?b", .len = 5};
+    found f = scan_one(&spec, "xaxxbxxb", 8);
+    CHECK_INT_EQ(f.n, 1);
+    CHECK_INT_EQ(f.m[0].length, 4); /* lazy: the nearest b */
+    spec.data = (const uint8_t *)"a.*b";
+    spec.len = 4;
+    f = scan_one(&spec, "xaxxbxxb", 8);
+    CHECK_INT_EQ(f.m[0].length, 7); /* greedy */
+    spec.data = (const uint8_t *)"a.b";
+    spec.len = 3;
+    f = scan_one(&spec, "a\nb", 3);
+    CHECK_INT_EQ(f.n, 0); /* . does not match \n without /s */
+    spec.regex_flags = VT_REGEX_DOTALL;
+    f = scan_one(&spec, "a\nb", 3);
+    CHECK_INT_EQ(f.n, 1);
+}
+
+static vt_matcher *build(void)
+{
+    static const char *const sources[] = {"{ 4D 5A ?? 00 }", "hello", "wor[a-z]d", "{ 61 [1-3] 62 }"};
+    vt_string_spec specs[4] = {
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)sources[0], .len = strlen(sources[0])},
+        text(sources[1], VT_MOD_NOCASE | VT_MOD_WIDE | VT_MOD_ASCII),
+        {.kind = VT_STRING_REGEX, .data = (const uint8_t *)sources[2], .len = strlen(sources[2])},
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)sources[3], .len = strlen(sources[3])},
+    };
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
+    return m;
+}
+
+static const char sample[] = "MZ\x90\x00 HeLLo world a..b h\0e\0l\0l\0o\0 aXb";
+
+static found scan_all(const vt_matcher *m)
+{
+    found f = {.n = 0};
+    vt_matcher_scratch *s = vt_matcher_scratch_new(m);
+    CHECK(s != NULL);
+    vt_error err;
+    if (s)
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)sample, sizeof sample - 1, collect,
+                                     &f, &err), VT_OK);
+    vt_matcher_scratch_free(s);
+    return f;
+}
+
+static void test_matcher_order_and_round_trip(void)
+{
+    vt_matcher *m = build();
+    if (!m)
+        return;
+    found f = scan_all(m);
+    /* strings in index order, offsets increasing */
+    CHECK_INT_EQ(f.n, 6);
+    CHECK_INT_EQ(f.m[0].string_id, 0);
+    CHECK_INT_EQ(f.m[1].string_id, 1);
+    CHECK_INT_EQ(f.m[1].offset, 5);
+    CHECK_INT_EQ(f.m[2].string_id, 1);
+    CHECK_INT_EQ(f.m[2].length, 10);
+    CHECK_INT_EQ(f.m[3].string_id, 2);
+    CHECK_INT_EQ(f.m[4].string_id, 3);
+    CHECK_INT_EQ(f.m[4].offset, 17); /* "a..b" */
+    CHECK_INT_EQ(f.m[4].length, 4);
+    CHECK_INT_EQ(f.m[5].offset, 33); /* "aXb" */
+    CHECK_INT_EQ(f.m[5].length, 3);
+
+    vt_buf saved = {0};
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    vt_matcher *loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
+    if (loaded) {
+        found g = scan_all(loaded);
+        CHECK(same_matches(&g, &f));
+        vt_matcher_free(loaded);
+    }
+    /* damaged copies are refused cleanly: every truncation, and flipped bytes in the header */
+    for (size_t cut = 0; cut < saved.len; cut += 1 + saved.len / 97) {
+        vt_matcher *bad = NULL;
+        CHECK(vt_matcher_deserialize(saved.data, cut, &bad, &err) == VT_ERR_FORMAT);
+        CHECK(bad == NULL);
+    }
+    for (size_t i = 0; i < 40 && i < saved.len; i++) {
+        saved.data[i] ^= 0x5A;
+        vt_matcher *bad = NULL;
+        vt_status st = vt_matcher_deserialize(saved.data, saved.len, &bad, &err);
+        if (st == VT_OK) {
+            found g = scan_all(bad); /* whatever it decoded must still be safe to use */
+            (void)g;
+            vt_matcher_free(bad);
+        } else {
+            CHECK(bad == NULL);
+        }
+        saved.data[i] ^= 0x5A;
+    }
+    vt_buf_free(&saved);
+    vt_matcher_free(m);
+}
+
+static void *thread_scan(void *arg)
+{
+    const vt_matcher *m = arg;
+    found *result = malloc(sizeof *result);
+    if (!result)
+        return NULL;
+    for (int i = 0; i < 200; i++)
+        *result = scan_all(m);
+    return result;
+}
+
+static void test_threads_share_one_matcher(void)
+{
+    vt_matcher *m = build();
+    if (!m)
+        return;
+    found want = scan_all(m);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_create(&t[i], NULL, thread_scan, m) == 0);
+    for (int i = 0; i < 4; i++) {
+        void *r = NULL;
+        pthread_join(t[i], &r);
+        found *got = r;
+        CHECK(got != NULL);
+        if (got) {
+            CHECK(same_matches(got, &want));
+        }
+        free(got);
+    }
+    vt_matcher_free(m);
+}
+
+static void test_hostile_input_is_linear(void)
+{
+    /* Patterns that make backtracking engines explode, over 30 KB of 'a'. */
+    size_t len = 30000;
+    uint8_t *data = malloc(len);
+    if (!data)
+        return;
+    memset(data, 'a', len);
+    const char *res[] = {"(a|aa)*c", "(a*)*b", "a{1,30}a{1,30}a{1,30}c"};
+    for (int i = 0; i < 3; i++) {
+        vt_string_spec spec = {.kind = VT_STRING_REGEX, .data = (const uint8_t *)res[i],
+                               .len = strlen(res[i])};
+        vt_matcher *m = NULL;
+        vt_error err;
+        CHECK_INT_EQ(vt_matcher_build(&spec, 1, &m, &err), VT_OK);
+        vt_matcher_scratch *s = m ? vt_matcher_scratch_new(m) : NULL;
+        clock_t t0 = clock();
+        found f = {.n = 0};
+        if (s)
+            CHECK_INT_EQ(vt_matcher_scan(m, s, data, len, collect, &f, &err), VT_OK);
+        double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        CHECK_INT_EQ(f.n, 0);
+        CHECK(secs < 20.0); /* a backtracking engine would not finish at all */
+        vt_matcher_scratch_free(s);
+        vt_matcher_free(m);
+    }
+    free(data);
+}
+
+int main(void)
+{
+    RUN(test_base64_uses_yaras_three_encodings);
+    RUN(test_xor_reports_the_key);
+    RUN(test_fullword_and_wide);
+    RUN(test_regex_semantics);
+    RUN(test_matcher_order_and_round_trip);
+    RUN(test_threads_share_one_matcher);
+    RUN(test_hostile_input_is_linear);
+    return check_done();
+}
