@@ -1,6 +1,7 @@
 /* tables.c: the declarations of yara 4.2.3's built-in modules, transcribed from libyara's
  * begin_declarations blocks (libyara/modules/<name>/<name>.c) and checked against Debian's
- * yara 4.2.3 (every field and overload here compiles there).
+ * yara 4.2.3 both ways: every field and overload here compiles there, and probing yara's
+ * compiler with every identifier found in libyara.so.9 finds no field or overload missing here.
  *
  * Notation (read by declare.c): words separated by blanks. A word starting with ':' sets what
  * the following plain words declare:
@@ -97,6 +98,8 @@ static const char pe[] =
     " :s dll_name :i export_timestamp"
     " :[ export_details :i offset :s name forward_name :i ordinal :}"
     " :[ import_details :s library_name :i number_of_functions"
+    " :[ functions :s name :i ordinal :} :}"
+    " :[ delay_import_details :s library_name :i number_of_function"
     " :[ functions :s name :i ordinal :} :}"
     " :i resource_timestamp"
     " :{ resource_version :i major minor :}"
