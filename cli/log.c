@@ -427,10 +427,14 @@ static int verb_verify_proof(const struct log_args *a)
         st = vt_read_file(a->policy, VT_TLOG_MAX_POLICY, &text, &text_len, &err);
         if (st == VT_OK)
             st = vt_tlog_policy_parse((const char *)text, text_len, &policy, &err);
-        if (st != VT_OK && !err.file[0])
-            snprintf(err.file, sizeof err.file, "%s", a->policy);
         free(text);
         text = NULL;
+        if (st != VT_OK) { /* our own configuration, not the thing being checked: exit 2 */
+            if (!err.file[0])
+                snprintf(err.file, sizeof err.file, "%s", a->policy);
+            vt_tlog_verifier_free(vkey);
+            return cli_report("log", &err);
+        }
     }
     if (st == VT_OK)
         st = vt_read_file(a->pos[0], VT_TLOG_MAX_PROOF_TEXT, &text, &text_len, &err);

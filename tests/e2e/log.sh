@@ -99,6 +99,19 @@ done < <(find "$work/tessera" -type f | sort)
 expect_exit "the restored copy verifies" 0 "$VITRINE" log verify "$work/tessera" --vkey "$tessera_vkey"
 expect_exit "verify with the wrong key fails" 1 "$VITRINE" log verify "$tessera/log" --vkey "$work/rules.pub"
 
+# The cosigned tlog-proof vector, with tlog-policy quorums.
+vectors=$VITRINE_SHARED/reference/vectors/cosignature
+printf 'seven' > "$work/seven"
+expect_exit "verify-proof accepts the cosigned vector" 0 "$VITRINE" log verify-proof --vkey "$tessera_vkey" "$vectors/entry6.tlog-proof" "$work/seven"
+expect_exit "keygen makes a witness key" 0 "$VITRINE" keygen witness.example/w2 -o "$work/w2" --witness
+printf 'log %s\nwitness w1 %s\nquorum w1\n' "$tessera_vkey" "$(cat "$vectors/witness.vkey")" > "$work/one.policy"
+expect_exit "a 1-of-1 policy is met by the witness's cosignature" 0 "$VITRINE" log verify-proof --policy "$work/one.policy" "$vectors/entry6.tlog-proof" "$work/seven"
+printf 'log %s\nwitness w1 %s\nwitness w2 %s\ngroup both all w1 w2\nquorum both\n' "$tessera_vkey" "$(cat "$vectors/witness.vkey")" "$(cat "$work/w2.pub")" > "$work/two.policy"
+expect_exit "a 2-of-2 policy is not met by one cosignature" 1 "$VITRINE" log verify-proof --policy "$work/two.policy" "$vectors/entry6.tlog-proof" "$work/seven"
+printf 'log %s\nquorum nobody\n' "$tessera_vkey" > "$work/bad.policy"
+expect_exit "a malformed policy is an error" 2 "$VITRINE" log verify-proof --policy "$work/bad.policy" "$vectors/entry6.tlog-proof" "$work/seven"
+expect_contains "the policy error has a line number" "$err" "bad.policy:2"
+
 expect_exit "unknown verb" 2 "$VITRINE" log frobnicate
 expect_exit "verify needs --vkey" 2 "$VITRINE" log verify "$log"
 expect_exit "bad index" 2 "$VITRINE" log prove "$log" 01x
