@@ -119,8 +119,9 @@ typedef struct vt_modrt_value {
 bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
 
 /* Call function `fn` with the overload matching `format` (one letter per argument, see
- * modules.h) and nargs arguments. Undefined results are kind 0, not errors; errors are
- * VT_ERR_NOMEM and VT_ERR_ARGUMENT (no such overload). */
+ * modules.h) and nargs arguments. Undefined results are kind 0, not errors; so is the result of
+ * an overload the declaration has but this runtime does not implement. Errors are VT_ERR_NOMEM
+ * and VT_ERR_ARGUMENT (an overload the declaration does not have, or nargs != strlen(format)). */
 vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
                         const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
                         vt_error *err);

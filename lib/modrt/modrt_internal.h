@@ -53,7 +53,12 @@ struct vt_mobj {
         int64_t i;
         double f;
         struct { uint8_t *bytes; size_t len; } s;
-        struct { vt_mobj **members; size_t count; } st;
+        struct {
+            vt_mobj **members;
+            size_t count;
+            uint32_t *slots; /* open-addressing index of members by name: member + 1, 0 empty */
+            size_t slot_count; /* a power of two, at least twice the member count */
+        } st;
         struct { vt_mobj **items; size_t len, cap; } arr;
         struct { const char **keys; size_t *key_lens; vt_mobj **values; size_t used, cap; } dict;
         struct { const vt_modrt_function_def **overloads; size_t count; } fn;

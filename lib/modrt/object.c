@@ -34,6 +34,25 @@ static vt_mobj *new_object(vt_modrt_scan *scan, vt_module_kind kind, const char 
     return o;
 }
 
+static uint32_t name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (; *name; name++)
+        h = (h ^ (uint8_t)*name) * 16777619u;
+    return h;
+}
+
+/* Append member m to structure st and index it by name. */
+static void add_member(vt_mobj *st, vt_mobj *m)
+{
+    size_t mask = st->u.st.slot_count - 1;
+    size_t at = name_hash(m->name) & mask;
+    while (st->u.st.slots[at])
+        at = (at + 1) & mask;
+    st->u.st.members[st->u.st.count++] = m;
+    st->u.st.slots[at] = (uint32_t)st->u.st.count;
+}
+
 /* Fill structure `st` with the members listed from decl index `first`. */
 static bool build_members(vt_modrt_scan *scan, const vt_modrt_module_def *def, vt_mobj *st,
                           int32_t first, const char *struct_name)
@@ -42,7 +61,12 @@ static bool build_members(vt_modrt_scan *scan, const vt_modrt_module_def *def, v
     for (int32_t c = first; c >= 0; c = vt_module_object_at(st->decl, c)->next_sibling)
         count++;
     st->u.st.members = vt_modrt_alloc(scan, (count ? count : 1) * sizeof(vt_mobj *));
-    if (!st->u.st.members)
+    size_t slots = 4;
+    while (slots < 2 * count)
+        slots *= 2;
+    st->u.st.slots = vt_modrt_alloc(scan, slots * sizeof(uint32_t));
+    st->u.st.slot_count = slots;
+    if (!st->u.st.members || !st->u.st.slots)
         return false;
     for (int32_t c = first; c >= 0; c = vt_module_object_at(st->decl, c)->next_sibling) {
         const vt_module_object *d = vt_module_object_at(st->decl, c);
@@ -56,7 +80,7 @@ static bool build_members(vt_modrt_scan *scan, const vt_modrt_module_def *def, v
                 fn->u.fn.overloads = vt_modrt_alloc(scan, 16 * sizeof(void *));
                 if (!fn->u.fn.overloads)
                     return false;
-                st->u.st.members[st->u.st.count++] = fn;
+                add_member(st, fn);
             }
             for (size_t k = 0; def && k < def->function_count; k++) {
                 const vt_modrt_function_def *f = &def->functions[k];
@@ -75,7 +99,7 @@ static bool build_members(vt_modrt_scan *scan, const vt_modrt_module_def *def, v
         vt_mobj *m = vt_modrt_build(scan, def, st->decl, c, st, d->name, st->generation);
         if (!m)
             return false;
-        st->u.st.members[st->u.st.count++] = m;
+        add_member(st, m);
     }
     return true;
 }
@@ -351,11 +375,14 @@ const char *vt_mobj_name(const vt_mobj *obj) { return obj ? obj->name : NULL; }
 
 vt_mobj *vt_mobj_member(const vt_mobj *obj, const char *name)
 {
-    if (!obj || obj->kind != VT_MODULE_STRUCT)
+    if (!obj || obj->kind != VT_MODULE_STRUCT || obj->u.st.slot_count == 0)
         return NULL;
-    for (size_t i = 0; i < obj->u.st.count; i++)
-        if (strcmp(obj->u.st.members[i]->name, name) == 0)
-            return obj->u.st.members[i];
+    size_t mask = obj->u.st.slot_count - 1;
+    for (size_t at = name_hash(name) & mask; obj->u.st.slots[at]; at = (at + 1) & mask) {
+        vt_mobj *m = obj->u.st.members[obj->u.st.slots[at] - 1];
+        if (strcmp(m->name, name) == 0)
+            return m;
+    }
     return NULL;
 }
 

@@ -112,16 +112,16 @@ static int64_t resource_name(const pe_file *pe, const rsrc_walk *w, uint32_t nam
     return (int64_t)at;
 }
 
-static void set_string_or_id(pe_file *pe, int64_t string, int id, const char *string_path,
-                             const char *id_path)
+static void set_string_or_id(pe_file *pe, vt_mobj *arr, int64_t string, int id,
+                             const char *string_path, const char *id_path)
 {
     int i = (int)pe->resources;
     if (string >= 0) {
         uint64_t len = (uint64_t)pe_u16(pe, (uint64_t)string) * 2;
         if (pe_fits(pe, (uint64_t)string + 2, len))
-            vt_modrt_set_string(pe->data + string + 2, len, pe->root, string_path, i);
+            vt_modrt_set_string(pe->data + string + 2, len, arr, string_path, i);
     } else {
-        vt_modrt_set_integer(id, pe->root, id_path, i);
+        vt_modrt_set_integer(id, arr, id_path, i);
     }
 }
 
@@ -130,18 +130,16 @@ static void collect_resource(pe_file *pe, const rsrc_walk *w, uint64_t entry)
     if (pe->resources > 65536)
         return;
     int i = (int)pe->resources;
+    vt_mobj *arr = vt_mobj_member(pe->root, "resources");
     uint32_t rva = pe_u32(pe, entry);
-    vt_modrt_set_integer(rva, pe->root, "resources[%i].rva", i);
+    vt_modrt_set_integer(rva, arr, "[%i].rva", i);
     int64_t offset = pe_rva_to_offset(pe, rva);
-    vt_modrt_set_integer(offset < 0 ? VT_MODRT_UNDEFINED : offset, pe->root,
-                         "resources[%i].offset", i);
-    vt_modrt_set_integer(pe_u32(pe, entry + 4), pe->root, "resources[%i].length", i);
-    set_string_or_id(pe, w->strings[0], w->ids[0], "resources[%i].type_string",
-                     "resources[%i].type");
-    set_string_or_id(pe, w->strings[1], w->ids[1], "resources[%i].name_string",
-                     "resources[%i].id");
-    set_string_or_id(pe, w->strings[2], w->ids[2], "resources[%i].language_string",
-                     "resources[%i].language");
+    vt_modrt_set_integer(offset < 0 ? VT_MODRT_UNDEFINED : offset, arr, "[%i].offset", i);
+    vt_modrt_set_integer(pe_u32(pe, entry + 4), arr, "[%i].length", i);
+    set_string_or_id(pe, arr, w->strings[0], w->ids[0], "[%i].type_string", "[%i].type");
+    set_string_or_id(pe, arr, w->strings[1], w->ids[1], "[%i].name_string", "[%i].id");
+    set_string_or_id(pe, arr, w->strings[2], w->ids[2], "[%i].language_string",
+                     "[%i].language");
     if (w->ids[0] == 16) /* RESOURCE_TYPE_VERSION */
         parse_version_info(pe, entry);
     pe->resources++;
@@ -439,10 +437,11 @@ void pe_parse_delayed_imports(pe_file *pe)
 
 /* ---- exports ------------------------------------------------------------------------------- */
 
-static void set_c_string(pe_file *pe, int64_t offset, size_t max, const char *path, int i)
+static void set_c_string(pe_file *pe, vt_mobj *obj, int64_t offset, size_t max, const char *path,
+                         int i)
 {
     size_t len = strnlen((const char *)pe->data + offset, pe->size - (size_t)offset);
-    vt_modrt_set_string(pe->data + offset, len < max ? len : max, pe->root, path, i);
+    vt_modrt_set_string(pe->data + offset, len < max ? len : max, obj, path, i);
 }
 
 void pe_parse_exports(pe_file *pe)
@@ -485,24 +484,35 @@ void pe_parse_exports(pe_file *pe)
     if (functions < 0 || pe_available(pe, functions) < 4 * (uint64_t)n)
         return;
     uint32_t named = names_count < n ? names_count : n;
+    /* yara scans the whole ordinal table for each export and takes the first j < named whose
+     * ordinal is the export's index; the same answer, computed once. */
+    int32_t *name_index = NULL;
+    if (names >= 0 && n > 0) {
+        name_index = vt_modrt_alloc(pe->scan, (size_t)n * sizeof *name_index);
+        if (!name_index)
+            return;
+        for (uint32_t i = 0; i < n; i++)
+            name_index[i] = -1;
+        for (uint32_t j = 0; j < named; j++) {
+            uint16_t target = vt_le16(pe->data + ordinals + 2 * (uint64_t)j);
+            if (target < n && name_index[target] < 0)
+                name_index[target] = (int32_t)j;
+        }
+    }
+    vt_mobj *arr = vt_mobj_member(pe->root, "export_details");
     int count = 0;
     for (uint32_t i = 0; i < n; i++, count++) {
-        vt_modrt_set_integer((uint32_t)(base + i), pe->root, "export_details[%i].ordinal", count);
+        vt_modrt_set_integer((uint32_t)(base + i), arr, "[%i].ordinal", count);
         offset = pe_rva_to_offset(pe, vt_le32(pe->data + functions + 4 * (uint64_t)i));
         if (offset > export_start && (uint64_t)offset < (uint64_t)export_start + export_size)
-            set_c_string(pe, offset, 512, "export_details[%i].forward_name", count);
+            set_c_string(pe, arr, offset, 512, "[%i].forward_name", count);
         else
-            vt_modrt_set_integer(offset, pe->root, "export_details[%i].offset", count);
-        if (names < 0)
+            vt_modrt_set_integer(offset, arr, "[%i].offset", count);
+        if (!name_index || name_index[i] < 0)
             continue;
-        for (uint32_t j = 0; j < n; j++) {
-            if (vt_le16(pe->data + ordinals + 2 * (uint64_t)j) == i && j < named) {
-                int64_t at = pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)j));
-                if (at > 0)
-                    set_c_string(pe, at, 512, "export_details[%i].name", count);
-                break;
-            }
-        }
+        int64_t at = pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)name_index[i]));
+        if (at > 0)
+            set_c_string(pe, arr, at, 512, "[%i].name", count);
     }
     vt_modrt_set_integer(count, pe->root, "number_of_exports");
 }

@@ -98,6 +98,20 @@ bool vt_modrt_has_overload(const vt_mobj *fn, const char *format)
     return false;
 }
 
+/* True if the module's declaration has an overload of fn taking `format`. */
+static bool declared(const vt_mobj *fn, const char *format)
+{
+    const vt_module_object *parent = vt_module_object_at(fn->decl, fn->parent->decl_index);
+    int32_t first = parent ? parent->first_child : -1;
+    for (int32_t c = first; c >= 0; c = vt_module_object_at(fn->decl, c)->next_sibling) {
+        const vt_module_object *d = vt_module_object_at(fn->decl, c);
+        if (d->kind == VT_MODULE_FUNCTION && strcmp(d->name, fn->name) == 0 &&
+            strcmp(d->arguments ? d->arguments : "", format) == 0)
+            return true;
+    }
+    return false;
+}
+
 vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
                         const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
                         vt_error *err)
@@ -109,9 +123,16 @@ vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *form
     for (size_t i = 0; i < fn->u.fn.count && !def; i++)
         if (strcmp(fn->u.fn.overloads[i]->arguments, format) == 0)
             def = fn->u.fn.overloads[i];
-    if (!def || strlen(format) != nargs)
+    if (strlen(format) != nargs)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "function %s called with %zu arguments for "
+                            "format \"%s\"", fn->name, nargs, format);
+    if (!def) {
+        /* Declared but without a runtime (a declaration yara 4.2.3 does not have): undefined. */
+        if (declared(fn, format))
+            return VT_OK;
         return vt_error_set(err, VT_ERR_ARGUMENT, "function %s has no overload (%s)", fn->name,
                             format);
+    }
     vt_mobj *module = fn->parent;
     while (module && module->parent)
         module = module->parent;

@@ -142,6 +142,15 @@ static void test_object_model(void)
     const char *key;
     CHECK(vt_mobj_entry(vt_mobj_member(root, "string_dict"), 0, &key, &len) != NULL);
     CHECK_STR_EQ(key, "k.[x]");
+    /* A declared function without a runtime answers undefined; an undeclared overload fails. */
+    vt_modrt_value v;
+    vt_modrt_arg two[2] = {{.i = 1}, {.i = 2}};
+    vt_mobj *isum = vt_mobj_member(root, "isum");
+    CHECK(isum != NULL && !vt_modrt_has_overload(isum, "ii"));
+    CHECK_INT_EQ(vt_modrt_call(scan, isum, "ii", two, 2, &v, &err), VT_OK);
+    CHECK_INT_EQ(v.kind, 0);
+    CHECK_INT_EQ(vt_modrt_call(scan, isum, "ss", two, 2, &v, &err), VT_ERR_ARGUMENT);
+    CHECK_INT_EQ(vt_modrt_call(scan, isum, "ii", two, 1, &v, &err), VT_ERR_ARGUMENT);
     vt_buf dump = {0};
     CHECK_INT_EQ(vt_modrt_dump(root, &dump, &err), VT_OK);
     /* Top-level members in reverse declaration order, array items in declaration order. */
