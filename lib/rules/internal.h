@@ -148,5 +148,8 @@ int vt_rules_check_regex(const char *text, size_t len, unsigned flags, char *mes
                          size_t message_size, unsigned *offset);
 /* yara's "may slow down scanning" verdict for a string. */
 bool vt_rules_string_is_slow(const vt_string_spec *spec);
+/* yara's ".*" warning: the regex repeats '.' without bound outside alternatives and repeated
+ * groups. */
+bool vt_rules_regex_has_unbounded_dot(const char *text, size_t len);
 
 #endif

@@ -538,6 +538,12 @@ static vt_status parse_string(vt_parser *p, uint32_t *count)
         vt_vec_push(&p->string_pos, pos, NULL) != VT_OK)
         return nomem(p);
     (*count)++;
+    if (s.kind == VT_STRING_REGEX &&
+        vt_rules_regex_has_unbounded_dot(vt_pool_get(p->c, s.text), s.text.len))
+        if (vt_compiler_warn(p->c, p->file, line, col,
+                             "%s contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} "
+                             "with a reasonable value for N", ident) != VT_OK)
+            return nomem(p);
     if (s.flags & VT_RS_SLOW)
         if (vt_compiler_warn(p->c, p->file, line, col, "string \"%s\" may slow down scanning",
                              ident) != VT_OK)

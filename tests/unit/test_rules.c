@@ -153,6 +153,25 @@ static void test_warnings(void)
     CHECK_INT_EQ(vt_compiler_warning(c, 0)->column, 21);
     CHECK(strstr(vt_compiler_warning(c, 1)->message, "using literal string \"lit\"") != NULL);
     vt_compiler_free(c);
+    /* yara's ".*" warning: not inside an alternative or a repeated group */
+    static const struct {
+        const char *regex;
+        int warns;
+    } dots[] = {{"a.*b", 1}, {"a.{2,}b", 1}, {"a(.*)b", 1}, {"a.*?b", 1}, {"a.{2,5}b", 0},
+                {"a\\.*b", 0}, {"a[.]*b", 0}, {"a(b|.*)c", 0}, {"(.*)+", 0}, {"a|.*b", 0}};
+    for (size_t i = 0; i < sizeof dots / sizeof dots[0]; i++) {
+        char src[128];
+        snprintf(src, sizeof src, "rule a { strings: $a = /%s/ condition: $a }", dots[i].regex);
+        CHECK(vt_compiler_new(&c, &err) == VT_OK);
+        CHECK(vt_compiler_add_source(c, NULL, "d.yar", src, strlen(src), &err) == VT_OK);
+        int found = 0;
+        for (size_t k = 0; k < vt_compiler_warning_count(c); k++)
+            found |= strstr(vt_compiler_warning(c, k)->message, "contains .*, .+ or .{x,}") != NULL;
+        if (found != dots[i].warns)
+            printf("# /%s/: warning %d, expected %d\n", dots[i].regex, found, dots[i].warns);
+        CHECK(found == dots[i].warns);
+        vt_compiler_free(c);
+    }
 }
 
 static void resign(unsigned char *img, size_t len)
