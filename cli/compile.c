@@ -51,7 +51,7 @@ static int check_each(int argc, char **argv, int first, char **defines, size_t d
         if (st == VT_OK)
             st = vt_compiler_finish(c, &rules, &err);
         if (st == VT_OK) {
-            printf("ok %s\n", argv[i]);
+            printf("ok %s %zu warning(s)\n", argv[i], vt_compiler_warning_count(c));
         } else {
             char text[2048];
             vt_error_format(&err, text, sizeof text);
@@ -209,7 +209,8 @@ const struct vt_command command_compile = {
         "    -n, --check             only check the rules, write nothing\n"
         "    -s, --stats             print counts of rules, strings, nodes and the size\n"
         "    --each                  check every file on its own (a fresh compiler each) and\n"
-        "                            print \"ok FILE\" or \"error FILE: LOCATION: message\"\n"
+        "                            print \"ok FILE N warning(s)\" or\n"
+        "                            \"error FILE: LOCATION: message\"\n"
         "\n"
         "EXIT STATUS\n"
         "    0 the rules compiled (and OUT was written), 2 an error (nothing written; with\n"
