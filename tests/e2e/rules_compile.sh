@@ -19,6 +19,13 @@ expect_exit "same rule name in one namespace" 2 "$VITRINE" compile a.yar b.yar -
 expect_contains "duplicate named" "$err" 'b.yar:1:6: duplicated identifier "a"'
 [ ! -e dup.vtr ] && ok "nothing written on error" || not_ok "nothing written on error"
 
+# imports and rules belong to their namespace, as in yara
+printf 'import "pe"\nrule r1 { condition: pe.is_pe == 1 }\n' >n1.yar
+printf 'rule r2 { condition: pe.is_pe == 1 and r1 }\n' >n2.yar
+expect_exit "same namespace sees the import and the rule" 0 "$VITRINE" compile a:n1.yar a:n2.yar -o n.vtr
+expect_exit "another namespace does not" 2 "$VITRINE" compile a:n1.yar b:n2.yar -o n.vtr
+expect_contains "undefined module in the other namespace" "$err" 'n2.yar:1:21: undefined identifier "pe"'
+
 # includes are relative to the including file; cycles are refused
 mkdir -p sub/deeper
 cat >sub/main.yar <<'R'
