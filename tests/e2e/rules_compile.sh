@@ -24,7 +24,7 @@ printf 'import "pe"\nrule r1 { condition: pe.is_pe == 1 }\n' >n1.yar
 printf 'rule r2 { condition: pe.is_pe == 1 and r1 }\n' >n2.yar
 expect_exit "same namespace sees the import and the rule" 0 "$VITRINE" compile a:n1.yar a:n2.yar -o n.vtr
 expect_exit "another namespace does not" 2 "$VITRINE" compile a:n1.yar b:n2.yar -o n.vtr
-expect_contains "undefined module in the other namespace" "$err" 'n2.yar:1:21: undefined identifier "pe"'
+expect_contains "undefined module in the other namespace" "$err" 'n2.yar:1:22: undefined identifier "pe"'
 
 # includes are relative to the including file; cycles are refused
 mkdir -p sub/deeper
