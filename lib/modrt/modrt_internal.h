@@ -143,6 +143,7 @@ extern const vt_modrt_module_def vt_modrt_module_time;
 extern const vt_modrt_module_def vt_modrt_module_console;
 extern const vt_modrt_module_def vt_modrt_module_elf;
 extern const vt_modrt_module_def vt_modrt_module_pe;
+extern const vt_modrt_module_def vt_modrt_module_macho;
 
 /* Little-endian / big-endian reads of fixed width at data + off, checked against size: return
  * false (and leave *v untouched) when the bytes are not all inside. */

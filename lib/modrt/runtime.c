@@ -14,6 +14,7 @@ static const vt_modrt_module_def *const registry[] = {
     &vt_modrt_module_console,
     &vt_modrt_module_elf,
     &vt_modrt_module_pe,
+    &vt_modrt_module_macho,
 };
 
 const vt_modrt_module_def *vt_modrt_find_module(const char *name)

@@ -234,4 +234,51 @@ for f in "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" 
   else not_ok "pe functions on $f" "$(diff "$work/yara.out" "$work/ours.out" | head -8)"; fi
 done
 
+# Mach-O: the test binaries of Go's debug/macho package (golang-go), including a fat binary,
+# and 60 truncations and corruptions of three of them.
+macho_dir=$(ls -d /usr/share/go*/src/debug/macho/testdata 2>/dev/null | head -1)
+if [ -n "$macho_dir" ]; then
+  mkdir -p "$work/macho"
+  for f in "$macho_dir"/*.base64; do base64 -d "$f" >"$work/macho/$(basename "$f" .base64)"; done
+  compare_dumps "macho on Go's test binaries" macho "$work"/macho/*
+  mkdir -p "$work/macho_crafted"
+  python3 - "$work/macho_crafted" "$work/macho/gcc-386-darwin-exec" \
+    "$work/macho/fat-gcc-386-amd64-darwin-exec" "$work/macho/gcc-amd64-darwin-exec" <<'PY'
+import random, sys
+random.seed(77)
+out, srcs = sys.argv[1], sys.argv[2:]
+for k in range(60):
+    b = bytearray(open(srcs[k % 3], 'rb').read()); mode = k % 4
+    if mode == 0: b = b[:random.randint(0, len(b))]
+    elif mode == 1:
+        for _ in range(random.randint(1, 8)): b[random.randint(0, min(len(b) - 1, 0x1000 + 64))] = random.randint(0, 255)
+    elif mode == 2:
+        for _ in range(random.randint(1, 4)):
+            i = random.randint(4, min(len(b) - 4, 1100))
+            b[i:i + 4] = random.choice([b'\0\0\0\0', b'\xff\xff\xff\xff', b'\x01\0\0\0', b'\x19\0\0\0', b'\x05\0\0\0'])
+    else:
+        for _ in range(random.randint(1, 40)): b[random.randint(0, len(b) - 1)] = random.randint(0, 255)
+    open('%s/m%02d' % (out, k), 'wb').write(bytes(b))
+PY
+  compare_dumps "macho on crafted files" macho "$work"/macho_crafted/*
+  macho_calls=('macho.file_index_for_arch(7)' 'macho.file_index_for_arch(16777223, 2147483651)'
+               'macho.entry_point_for_arch(16777223)' 'macho.entry_point_for_arch(7, 3)'
+               'macho.file_index_for_arch(12)')
+  {
+    echo 'import "macho"'; echo 'import "console"'
+    i=0
+    for c in "${macho_calls[@]}"; do
+      i=$((i + 1)); printf 'rule r%d { condition: console.log("%s=", %s) }\n' $i "$c" "$c"
+    done
+  } >"$work/macho_calls.yar"
+  f="$work/macho/fat-gcc-386-amd64-darwin-exec"
+  yara "$work/macho_calls.yar" "$f" 2>&1 | grep '=' >"$work/yara.out"
+  "$tool" call "$f" "${macho_calls[@]}" >"$work/ours.out" 2>&1
+  if cmp -s "$work/yara.out" "$work/ours.out"; then
+    ok "macho functions on a fat binary: $(wc -l <"$work/ours.out") results identical"
+  else not_ok "macho functions" "$(diff "$work/yara.out" "$work/ours.out" | head -8)"; fi
+else
+  not_ok "Go's debug/macho test binaries are installed (golang-go, scripts/install-deps)"
+fi
+
 finish

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# scan_differential.sh: vitrine yara against yara 4.2.3 on the shared rule sets. For each set,
+# every rule file that yarac compiles (and whose modules vitrine runs) is loaded in its own
+# namespace; both programs scan, with `-s -e -N -w -p 1`, three corpora: files generated to hold
+# each rule's strings behind PE and ELF headers (tests/compat/gen_corpus.c), PE files of Debian's
+# libwine, and system binaries. Every output line must be identical, in the same order.
+# The generated corpus keeps at most COMPAT_MAX_GENERATED files per rule set (spread evenly over
+# the rules); the sanitizer build (VITRINE_SANITIZED=1) compares every 4th rule file only.
+. "$(dirname "$0")/../e2e/lib.sh"
+tools=$VITRINE_BUILD_ROOT/tests
+sample=1
+max_generated=${COMPAT_MAX_GENERATED:-1500}
+if [ "${VITRINE_SANITIZED:-0}" = 1 ]; then sample=4; max_generated=400; fi
+wine_dir=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
+
+mkdir -p "$work/wine" "$work/bin"
+ls "$wine_dir"/*.dll 2>/dev/null | awk -v s=$((sample * 12)) 'NR % s == 1' | head -n 60 |
+  xargs -r -I{} cp {} "$work/wine/"
+[ "$(ls "$work/wine" | wc -l)" -gt 0 ] && ok "libwine PE corpus: $(ls "$work/wine" | wc -l) files" ||
+  not_ok "libwine PE corpus: no PE files under $wine_dir (is libwine installed?)"
+for f in /usr/bin/*; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done |
+  awk -v s=$((sample * 20)) 'NR % s == 1' | head -n 40 | xargs -r -I{} cp {} "$work/bin/"
+
+for set in reversinglabs yara-rules; do
+  root=$VITRINE_SHARED/rules/$set
+  find "$root" -name '*.yar' -o -name '*.yara' | grep -v '/index' | grep -v '_index' | sort |
+    awk -v s="$sample" 'NR % s == 0' >"$work/$set.files"
+  : >"$work/$set.args"
+  rejected=0 skipped=0 n=0
+  declare -A skipped_modules=()
+  while read -r f; do
+    if ! yarac -w "$f" /dev/null >/dev/null 2>&1; then
+      rejected=$((rejected + 1)); continue
+    fi
+    missing=$("$VITRINE" yara -w "$f" /dev/null 2>&1 | sed -n 's/.*module "\([a-z]*\)" has no runtime.*/\1/p')
+    if [ -n "$missing" ]; then
+      skipped=$((skipped + 1)); skipped_modules[$missing]=1; continue
+    fi
+    n=$((n + 1))
+    echo "f$n:$f" >>"$work/$set.args"
+  done <"$work/$set.files"
+  echo "# $set: $n rule files compared, $rejected rejected by yara 4.2.3 (not compared)," \
+       "$skipped skipped for modules without a runtime: ${!skipped_modules[*]}"
+  mapfile -t args <"$work/$set.args"
+  mkdir -p "$work/gen-$set"
+  generated=$("$tools/gen_corpus" "$work/gen-$set" "${args[@]}" 2>&1) ||
+    not_ok "$set: generating the corpus failed" "$generated"
+  total=$(ls "$work/gen-$set" | wc -l)
+  if [ "$total" -gt "$max_generated" ]; then
+    keep_every=$(( (total + max_generated - 1) / max_generated ))
+    ls "$work/gen-$set" | awk -v k="$keep_every" 'NR % k != 1' | sed "s|^|$work/gen-$set/|" | xargs rm -f
+  fi
+  echo "# $set: generated $total files, compared $(ls "$work/gen-$set" | wc -l)"
+  for corpus in "gen-$set" wine bin; do
+    yara -s -e -N -w -p 1 "${args[@]}" "$work/$corpus" >"$work/yara.out" 2>"$work/yara.err"
+    "$VITRINE" yara -s -e -N -w -p 1 "${args[@]}" "$work/$corpus" >"$work/vitrine.out" 2>"$work/vitrine.err"
+    rules_fired=$(grep -c -v '^0x' "$work/yara.out")
+    if cmp -s "$work/yara.out" "$work/vitrine.out" && cmp -s "$work/yara.err" "$work/vitrine.err"; then
+      ok "$set on $corpus: identical ($(wc -l <"$work/yara.out") lines, $rules_fired rule matches)"
+    else
+      not_ok "$set on $corpus: output differs from yara (< yara, > vitrine)" \
+        "$(diff "$work/yara.out" "$work/vitrine.out" | grep '^[<>]' | head -n 10 | cut -c1-200)" \
+        "$(diff "$work/yara.err" "$work/vitrine.err" | grep '^[<>]' | head -n 4 | cut -c1-200)"
+    fi
+  done
+  unset skipped_modules
+done
+finish
