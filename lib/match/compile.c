@@ -302,6 +302,19 @@ vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program 
         return vt_error_set(err, c.status, "out of memory");
     }
     prog->anchored_start = prog->len > 0 && prog->code[0].op == VT_OP_BOL;
+    uint64_t h = 14695981039346656037ull;
+    for (uint32_t i = 0; i < prog->len; i++) {
+        const vt_inst *in = &prog->code[i];
+        if (in->op >= VT_OP_BOL)
+            prog->has_assertions = true;
+        h = (h ^ in->op) * 1099511628211ull;
+        h = (h ^ in->x) * 1099511628211ull;
+        h = (h ^ in->y) * 1099511628211ull;
+    }
+    for (uint32_t i = 0; i < prog->nsets; i++)
+        for (int k = 0; k < 32; k++)
+            h = (h ^ prog->sets[i][k]) * 1099511628211ull;
+    prog->digest = h ^ prog->len;
     if (!first_bytes(prog)) {
         vt_program_free(prog);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");

@@ -287,6 +287,7 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         qsort(l->items, l->count, sizeof *l->items, cmp_range);
         uint64_t next = 0;
         size_t found = 0;
+        vt_match_scratch_memo(s->verify, true);
         for (size_t r = 0; r < l->count && !stop; r++) {
             uint64_t lo = l->items[r].lo > next ? l->items[r].lo : next;
             uint64_t hi = l->items[r].hi < len ? l->items[r].hi : len - 1;
@@ -303,6 +304,7 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
             if (hi + 1 > next)
                 next = hi + 1;
         }
+        vt_match_scratch_memo(s->verify, false);
         l->count = 0;
     }
     for (size_t t = 0; t < s->ntouched; t++)

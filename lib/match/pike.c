@@ -4,6 +4,7 @@
  * surviving thread matches, lower-priority threads are dropped, which gives the same match length
  * as yara's fiber engine (libyara re.c, yr_re_exec). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ast.h"
 #include "program.h"
@@ -14,15 +15,92 @@ typedef struct thread_list {
     uint32_t count;
 } thread_list;
 
+/* A lazily built DFA for one program without assertions. A state is the priority-ordered list
+ * of waiting threads (BYTE and MATCH instructions), cut after the first MATCH exactly as the
+ * simulation drops lower-priority threads, so running the DFA gives the simulation's result. */
+typedef struct dfa_state {
+    uint32_t off, n; /* pcs in pool[off..off+n) */
+    bool match;      /* the list holds a MATCH */
+} dfa_state;
+
+typedef struct dfa {
+    uint64_t digest; /* of the program (vt_program.digest) */
+    uint32_t len, nsets;
+    dfa_state *states;
+    int32_t (*next)[256]; /* -1: not built yet, -2: dead */
+    uint32_t nstates, cap;
+    uint32_t *pool;
+    size_t pool_n, pool_cap;
+    uint32_t *buckets; /* state index + 1, open addressing */
+    uint32_t nbuckets;
+} dfa;
+
+#define DFA_MAX_STATES 2048
+#define DFA_TOTAL_STATES 65536
+
+/* Memo of DFA runs over one string's candidates in one scan: the state a run was in at a
+ * position, and the last match position the rest of that run reached. A later run (a later
+ * start) that is in the same state at the same position has the same future. */
+#define MEMO_SIZE 8192
+typedef struct memo_entry {
+    uint64_t pos;
+    int64_t future; /* last match end at or after pos, -1: none */
+    int32_t state;
+    uint32_t gen;
+} memo_entry;
+
+typedef struct path_step {
+    uint64_t pos;
+    int32_t state;
+} path_step;
+
 struct vt_pike_scratch {
+    memo_entry *memo;
+    path_step *path;
+    uint32_t gen;
+    bool memo_on;
     uint32_t size;
     thread_list a, b;
     uint32_t *stack;
+    dfa **dfas; /* open addressing by program digest */
+    size_t ndfas_cap, ndfas;
+    size_t total_states;
 };
 
 vt_pike_scratch *vt_pike_scratch_new(void)
 {
     return calloc(1, sizeof(vt_pike_scratch));
+}
+
+void vt_pike_memo_begin(vt_pike_scratch *s)
+{
+    if (!s->memo) {
+        s->memo = calloc(MEMO_SIZE, sizeof *s->memo);
+        s->path = malloc((VT_RE_SCAN_LIMIT + 1) * sizeof *s->path);
+        if (!s->memo || !s->path) {
+            free(s->memo);
+            free(s->path);
+            s->memo = NULL;
+            s->path = NULL;
+            s->memo_on = false;
+            return;
+        }
+    }
+    s->memo_on = true;
+    if (++s->gen == 0) { /* wrapped: forget everything */
+        memset(s->memo, 0, MEMO_SIZE * sizeof *s->memo);
+        s->gen = 1;
+    }
+}
+
+void vt_pike_memo_end(vt_pike_scratch *s)
+{
+    if (s->memo && ++s->gen == 0) {
+        memset(s->memo, 0, MEMO_SIZE * sizeof *s->memo);
+        s->gen = 1;
+    }
+    s->gen = s->gen ? s->gen : 1;
+    s->memo_on = false;
 }
 
 static bool grow(uint32_t **array, size_t count)
@@ -46,10 +124,41 @@ bool vt_pike_scratch_fit(vt_pike_scratch *s, const vt_program *prog)
     return true;
 }
 
+static void dfa_free(dfa *d)
+{
+    if (!d)
+        return;
+    free(d->states);
+    free(d->next);
+    free(d->pool);
+    free(d->buckets);
+    free(d);
+}
+
+static void dfas_flush(vt_pike_scratch *s)
+{
+    for (size_t i = 0; i < s->ndfas_cap; i++)
+        dfa_free(s->dfas[i]);
+    free(s->dfas);
+    s->dfas = NULL;
+    s->ndfas_cap = 0;
+    s->ndfas = 0;
+    s->total_states = 0;
+    /* state numbers start over: what the memo knows no longer applies */
+    if (++s->gen == 0) {
+        if (s->memo)
+            memset(s->memo, 0, MEMO_SIZE * sizeof *s->memo);
+        s->gen = 1;
+    }
+}
+
 void vt_pike_scratch_free(vt_pike_scratch *s)
 {
     if (!s)
         return;
+    dfas_flush(s);
+    free(s->memo);
+    free(s->path);
     free(s->a.sparse);
     free(s->a.dense);
     free(s->b.sparse);
@@ -70,14 +179,15 @@ static inline void list_put(thread_list *l, uint32_t pc)
     l->dense[l->count++] = pc;
 }
 
-typedef struct run {
+struct run {
     const vt_program *prog;
     const uint8_t *data;
     size_t len;        /* whole data */
     size_t window_end; /* first offset a match may not reach */
     int cs;
     uint32_t *stack;
-} run;
+};
+typedef struct run run;
 
 /* yara's _yr_re_is_word_char; a position outside the data is not a word character. */
 static inline bool word_at(const run *r, size_t pos)
@@ -136,6 +246,230 @@ static void add_thread(const run *r, thread_list *l, uint32_t pc0, size_t pos)
     }
 }
 
+static uint32_t hash_list(const uint32_t *pcs, uint32_t n, bool match)
+{
+    uint32_t h = 2166136261u ^ (match ? 0x9E37u : 0);
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ pcs[i]) * 16777619u;
+    return h;
+}
+
+static bool dfa_grow_buckets(dfa *d)
+{
+    uint32_t nb = d->nbuckets ? d->nbuckets * 2 : 64;
+    uint32_t *b = calloc(nb, sizeof *b);
+    if (!b)
+        return false;
+    for (uint32_t i = 0; i < d->nstates; i++) {
+        const dfa_state *st = &d->states[i];
+        uint32_t h = hash_list(d->pool + st->off, st->n, st->match) & (nb - 1);
+        while (b[h])
+            h = (h + 1) & (nb - 1);
+        b[h] = i + 1;
+    }
+    free(d->buckets);
+    d->buckets = b;
+    d->nbuckets = nb;
+    return true;
+}
+
+/* The state for this thread list (interned); -1 when out of memory or over the state limit. */
+static int32_t dfa_intern(dfa *d, const uint32_t *pcs, uint32_t n, bool match)
+{
+    if (d->nstates * 2 >= d->nbuckets && !dfa_grow_buckets(d))
+        return -1;
+    uint32_t h = hash_list(pcs, n, match) & (d->nbuckets - 1);
+    while (d->buckets[h]) {
+        const dfa_state *st = &d->states[d->buckets[h] - 1];
+        if (st->n == n && st->match == match &&
+            memcmp(d->pool + st->off, pcs, n * sizeof *pcs) == 0)
+            return (int32_t)(d->buckets[h] - 1);
+        h = (h + 1) & (d->nbuckets - 1);
+    }
+    if (d->nstates >= DFA_MAX_STATES)
+        return -1;
+    if (d->nstates == d->cap) {
+        uint32_t cap = d->cap ? d->cap * 2 : 16;
+        dfa_state *st = realloc(d->states, cap * sizeof *st);
+        if (!st)
+            return -1;
+        d->states = st;
+        int32_t(*nx)[256] = realloc(d->next, cap * sizeof *nx);
+        if (!nx)
+            return -1;
+        d->next = nx;
+        d->cap = cap;
+    }
+    if (d->pool_n + n > d->pool_cap) {
+        size_t cap = (d->pool_n + n) * 2 + 64;
+        uint32_t *pool = realloc(d->pool, cap * sizeof *pool);
+        if (!pool)
+            return -1;
+        d->pool = pool;
+        d->pool_cap = cap;
+    }
+    memcpy(d->pool + d->pool_n, pcs, n * sizeof *pcs);
+    uint32_t id = d->nstates++;
+    d->states[id] = (dfa_state){.off = (uint32_t)d->pool_n, .n = n, .match = match};
+    d->pool_n += n;
+    for (int b = 0; b < 256; b++)
+        d->next[id][b] = -1;
+    d->buckets[h] = id + 1;
+    return (int32_t)id;
+}
+
+/* Waiting threads of `l` in order, cut after the first MATCH. */
+static uint32_t waiting(const vt_program *prog, const thread_list *l, uint32_t *out, bool *match)
+{
+    uint32_t n = 0;
+    *match = false;
+    for (uint32_t i = 0; i < l->count; i++) {
+        uint32_t pc = l->dense[i];
+        uint8_t op = prog->code[pc].op;
+        if (op == VT_OP_BYTE)
+            out[n++] = pc;
+        else if (op == VT_OP_MATCH) {
+            out[n++] = pc;
+            *match = true;
+            break;
+        }
+    }
+    return n;
+}
+
+static size_t dfa_slot(dfa *const *table, size_t cap, uint64_t digest, uint32_t len,
+                       uint32_t nsets)
+{
+    size_t mask = cap - 1;
+    size_t h = (size_t)(digest * 0x9E3779B97F4A7C15ull >> 20) & mask;
+    while (table[h] && !(table[h]->digest == digest && table[h]->len == len &&
+                         table[h]->nsets == nsets))
+        h = (h + 1) & mask;
+    return h;
+}
+
+static dfa *dfa_for(vt_pike_scratch *s, const vt_program *prog)
+{
+    if (s->total_states > DFA_TOTAL_STATES || s->ndfas >= 65536)
+        dfas_flush(s);
+    if (s->ndfas * 2 >= s->ndfas_cap) { /* keep the table at most half full */
+        size_t cap = s->ndfas_cap ? s->ndfas_cap * 2 : 256;
+        dfa **table = calloc(cap, sizeof *table);
+        if (!table)
+            return NULL;
+        for (size_t i = 0; i < s->ndfas_cap; i++)
+            if (s->dfas[i])
+                table[dfa_slot(table, cap, s->dfas[i]->digest, s->dfas[i]->len,
+                               s->dfas[i]->nsets)] = s->dfas[i];
+        free(s->dfas);
+        s->dfas = table;
+        s->ndfas_cap = cap;
+    }
+    size_t h = dfa_slot(s->dfas, s->ndfas_cap, prog->digest, prog->len, prog->nsets);
+    if (s->dfas[h])
+        return s->dfas[h];
+    dfa *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->digest = prog->digest;
+    d->len = prog->len;
+    d->nsets = prog->nsets;
+    s->dfas[h] = d;
+    s->ndfas++;
+    return d;
+}
+
+static void add_thread(const struct run *r, thread_list *l, uint32_t pc0, size_t pos);
+
+/* The DFA version of vt_pike_match_at for programs without assertions, one-byte characters.
+ * Returns -2 when the DFA cannot be used (limits, memory): the caller then simulates. */
+static long dfa_match_at(const vt_program *prog, vt_pike_scratch *s, const uint8_t *data,
+                         size_t len, size_t start, size_t window_end)
+{
+    dfa *d = dfa_for(s, prog);
+    if (!d)
+        return -2;
+    struct run r = {.prog = prog, .data = data, .len = len, .window_end = window_end, .cs = 1,
+                    .stack = s->stack};
+    uint32_t *buf = s->b.dense; /* scratch for thread lists while building states */
+    int32_t state;
+    if (d->nstates == 0) {
+        s->a.count = 0;
+        add_thread(&r, &s->a, 0, start);
+        bool match;
+        uint32_t n = waiting(prog, &s->a, buf, &match);
+        if (dfa_intern(d, buf, n, match) != 0)
+            return -2;
+        s->total_states++;
+    }
+    state = 0;
+    long matched = d->states[0].match ? 0 : -1;
+    bool memo = s->memo_on;
+    size_t steps = 0;
+    bool complete = false; /* the run ended by itself (dead state or end of data) */
+    int64_t future_hit = -2;
+    size_t pos = start;
+    for (; pos < window_end; pos++) {
+        uint8_t b = data[pos];
+        int32_t nx = d->next[state][b];
+        if (nx == -1) {
+            /* build the transition: step every waiting thread before the MATCH */
+            const dfa_state *st = &d->states[state];
+            s->a.count = 0;
+            for (uint32_t i = 0; i < st->n; i++) {
+                uint32_t pc = d->pool[st->off + i];
+                const vt_inst *in = &prog->code[pc];
+                if (in->op == VT_OP_MATCH)
+                    break;
+                if (vt_set_has(prog->sets[in->x], b))
+                    add_thread(&r, &s->a, pc + 1, pos + 1);
+            }
+            bool match;
+            uint32_t n = waiting(prog, &s->a, buf, &match);
+            if (n == 0) {
+                nx = -3;
+            } else {
+                nx = dfa_intern(d, buf, n, match);
+                if (nx < 0)
+                    return -2;
+                s->total_states++;
+            }
+            d->next[state][b] = nx;
+        }
+        if (nx == -3) {
+            complete = true;
+            break;
+        }
+        state = nx;
+        if (d->states[state].match)
+            matched = (long)(pos + 1 - start);
+        if (memo) {
+            const memo_entry *e = &s->memo[(pos + 1) % MEMO_SIZE];
+            if (e->gen == s->gen && e->pos == pos + 1 && e->state == state) {
+                future_hit = e->future;
+                complete = true;
+                break;
+            }
+            s->path[steps++] = (path_step){pos + 1, state};
+        }
+    }
+    if (pos >= window_end && window_end == len)
+        complete = true;
+    if (future_hit >= 0)
+        matched = (long)((uint64_t)future_hit - start);
+    if (memo && complete) {
+        int64_t last = matched > 0 ? (int64_t)(start + (size_t)matched) : -1;
+        for (size_t i = 0; i < steps; i++) {
+            memo_entry *e = &s->memo[s->path[i].pos % MEMO_SIZE];
+            e->pos = s->path[i].pos;
+            e->state = s->path[i].state;
+            e->future = last >= (int64_t)s->path[i].pos ? last : -1;
+            e->gen = s->gen;
+        }
+    }
+    return matched;
+}
+
 long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const uint8_t *data,
                       size_t len, size_t start, int char_size)
 {
@@ -145,6 +479,11 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
         (char_size == 2 && (start + 1 >= len || data[start + 1] != 0)))
         return -1; /* no non-empty match can start here */
     size_t limit = len - start < VT_RE_SCAN_LIMIT ? len - start : VT_RE_SCAN_LIMIT;
+    if (char_size == 1 && !prog->has_assertions) {
+        long m = dfa_match_at(prog, scratch, data, len, start, start + limit);
+        if (m != -2)
+            return m;
+    }
     run r = {.prog = prog, .data = data, .len = len, .window_end = start + limit,
              .cs = char_size, .stack = scratch->stack};
     thread_list *cur = &scratch->a, *nxt = &scratch->b;

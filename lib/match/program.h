@@ -33,6 +33,8 @@ typedef struct vt_program {
     uint32_t nsets, capsets;
     bool anchored_start; /* begins with ^: only offset 0 can match */
     uint8_t first[32];   /* bytes a non-empty match can begin with */
+    bool has_assertions; /* uses ^ $ \b \B (the DFA path needs none) */
+    uint64_t digest;     /* hash of code and sets: identical programs share cached DFAs */
 } vt_program;
 
 /* Largest program the compiler builds (yara refuses larger regexes too). */
@@ -49,6 +51,12 @@ vt_pike_scratch *vt_pike_scratch_new(void);
 /* Make room for runs of `prog`; false when memory runs out. */
 bool vt_pike_scratch_fit(vt_pike_scratch *scratch, const vt_program *prog);
 void vt_pike_scratch_free(vt_pike_scratch *scratch);
+
+/* Between begin and end, consecutive runs of ONE program over ONE unchanged data buffer may
+ * share what earlier runs learnt (a run that reaches a position in the same DFA state as an
+ * earlier one has the same future). Outside, nothing is remembered between runs. */
+void vt_pike_memo_begin(vt_pike_scratch *scratch);
+void vt_pike_memo_end(vt_pike_scratch *scratch);
 
 /* Length of yara's match starting at `start` (characters of `char_size` bytes: 1, or 2 for wide),
  * looking at most VT_RE_SCAN_LIMIT bytes ahead; -1 when none. Zero-length results are returned

@@ -16,6 +16,14 @@ struct vt_match_scratch {
     vt_pike_scratch *pike;
 };
 
+void vt_match_scratch_memo(vt_match_scratch *s, bool on)
+{
+    if (on)
+        vt_pike_memo_begin(s->pike);
+    else
+        vt_pike_memo_end(s->pike);
+}
+
 vt_match_scratch *vt_match_scratch_new(void)
 {
     vt_match_scratch *s = calloc(1, sizeof *s);
@@ -306,6 +314,7 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *s
     if (m->prog && !vt_pike_scratch_fit(scratch->pike, m->prog))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     size_t count = 0;
+    vt_pike_memo_begin(scratch->pike);
     for (size_t off = 0; off < len; off++) {
         vt_match match;
         if (!vt_string_match_at(m, scratch, data, len, off, &match))
@@ -315,6 +324,7 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *s
         if (++count >= VT_MAX_STRING_MATCHES)
             break;
     }
+    vt_pike_memo_end(scratch->pike);
     return VT_OK;
 }
 

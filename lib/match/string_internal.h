@@ -17,6 +17,10 @@ struct vt_string_matcher {
     vt_program *prog;   /* hex, regex and base64 strings */
 };
 
+/* Turn on (for consecutive offsets of one string over one unchanged buffer) or off the reuse
+ * of earlier verification runs. */
+void vt_match_scratch_memo(vt_match_scratch *scratch, bool on);
+
 /* The regex yara builds for a base64 / base64wide text string. */
 vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_error *err);
 
