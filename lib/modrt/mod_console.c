@@ -110,5 +110,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_console = {
-    "console", NULL, functions, sizeof functions / sizeof functions[0],
+    "console", NULL, functions, sizeof functions / sizeof functions[0], NULL,
 };

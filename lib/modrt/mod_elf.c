@@ -306,4 +306,4 @@ static vt_status load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_
     return scan->out_of_memory ? VT_ERR_NOMEM : VT_OK;
 }
 
-const vt_modrt_module_def vt_modrt_module_elf = {"elf", load, NULL, 0};
+const vt_modrt_module_def vt_modrt_module_elf = {"elf", load, NULL, 0, NULL};

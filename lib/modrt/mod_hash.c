@@ -111,5 +111,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_hash = {
-    "hash", NULL, functions, sizeof functions / sizeof functions[0],
+    "hash", NULL, functions, sizeof functions / sizeof functions[0], NULL,
 };

@@ -254,5 +254,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_macho = {
-    "macho", load, functions, sizeof functions / sizeof functions[0],
+    "macho", load, functions, sizeof functions / sizeof functions[0], NULL,
 };

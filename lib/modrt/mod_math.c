@@ -206,9 +206,12 @@ static void count_range(vt_modrt_fncall *call)
     vt_modrt_return_integer(call, (int64_t)counts[(uint8_t)call->args[0].i]);
 }
 
+/* An empty file has no data block in yara: the whole-file statistics are undefined. */
 static void count_global(vt_modrt_fncall *call)
 {
     uint64_t counts[256];
+    if (call->size == 0)
+        return;
     distribution(call->data, call->size, counts);
     vt_modrt_return_integer(call, (int64_t)counts[(uint8_t)call->args[0].i]);
 }
@@ -230,6 +233,8 @@ static void percentage_range(vt_modrt_fncall *call)
 
 static void percentage_global(vt_modrt_fncall *call)
 {
+    if (call->size == 0)
+        return;
     vt_modrt_return_float(call, percentage_of(call->data, call->size, (uint8_t)call->args[0].i));
 }
 
@@ -254,6 +259,8 @@ static void mode_range(vt_modrt_fncall *call)
 
 static void mode_global(vt_modrt_fncall *call)
 {
+    if (call->size == 0)
+        return;
     vt_modrt_return_integer(call, mode_of(call->data, call->size));
 }
 
@@ -289,5 +296,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_math = {
-    "math", load, functions, sizeof functions / sizeof functions[0],
+    "math", load, functions, sizeof functions / sizeof functions[0], NULL,
 };

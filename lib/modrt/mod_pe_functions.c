@@ -446,5 +446,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_pe = {
-    "pe", pe_load, functions, sizeof functions / sizeof functions[0],
+    "pe", pe_load, functions, sizeof functions / sizeof functions[0], NULL,
 };

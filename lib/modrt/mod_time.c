@@ -15,5 +15,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_time = {
-    "time", NULL, functions, sizeof functions / sizeof functions[0],
+    "time", NULL, functions, sizeof functions / sizeof functions[0], NULL,
 };

@@ -83,6 +83,8 @@ struct vt_modrt_module_def {
                       size_t size);
     const vt_modrt_function_def *functions;
     size_t function_count;
+    /* Optional: release what the module holds outside the arena, at the end of the scan. */
+    void (*unload)(vt_modrt_loaded *module);
 };
 
 /* A call in progress: the module functions read their arguments here and set the result. */
@@ -144,6 +146,7 @@ extern const vt_modrt_module_def vt_modrt_module_console;
 extern const vt_modrt_module_def vt_modrt_module_elf;
 extern const vt_modrt_module_def vt_modrt_module_pe;
 extern const vt_modrt_module_def vt_modrt_module_macho;
+extern const vt_modrt_module_def vt_modrt_module_magic;
 
 /* Little-endian / big-endian reads of fixed width at data + off, checked against size: return
  * false (and leave *v untouched) when the bytes are not all inside. */

@@ -15,6 +15,7 @@ static const vt_modrt_module_def *const registry[] = {
     &vt_modrt_module_elf,
     &vt_modrt_module_pe,
     &vt_modrt_module_macho,
+    &vt_modrt_module_magic,
 };
 
 const vt_modrt_module_def *vt_modrt_find_module(const char *name)
@@ -49,8 +50,11 @@ void vt_modrt_scan_free(vt_modrt_scan *scan)
 {
     if (!scan)
         return;
-    for (size_t i = 0; i < scan->module_count; i++)
+    for (size_t i = 0; i < scan->module_count; i++) {
+        if (scan->modules[i].def->unload)
+            scan->modules[i].def->unload(&scan->modules[i]);
         vt_module_decl_free(scan->modules[i].decl);
+    }
     vt_arena_free(&scan->arena);
     free(scan);
 }

@@ -87,7 +87,8 @@ calls=(
   'hash.sha256(0, 99999999)' 'hash.sha256("abc")' 'hash.checksum32(0, 500)'
   'hash.checksum32("abc")' 'hash.crc32(0, 1000)' 'hash.crc32("hello")' 'hash.md5(5, -1)'
 )
-for f in /bin/true "$work/elf/e001"; do
+: >"$work/empty_file"
+for f in /bin/true "$work/elf/e001" "$work/empty_file"; do
   {
     echo 'import "math"'; echo 'import "hash"'; echo 'import "console"'
     i=0
@@ -280,5 +281,25 @@ PY
 else
   not_ok "Go's debug/macho test binaries are installed (golang-go, scripts/install-deps)"
 fi
+
+# magic: libmagic's answers for files of several kinds (and an empty one).
+: >"$work/empty"
+printf 'hello, world\n' >"$work/text"
+gzip -c /bin/true >"$work/true.gz"
+magic_files=(/bin/true "$wine/x86_64-windows/version.dll" "$work/text" "$work/empty" "$work/true.gz"
+             /usr/share/go*/src/debug/macho/testdata/hello.c)
+printf 'import "magic"\nimport "console"\nrule t { condition: console.log("type=", magic.type()) }\nrule m { condition: console.log("mime=", magic.mime_type()) }\n' >"$work/magic.yar"
+magic_same=0 magic_total=0 magic_first=""
+for f in "${magic_files[@]}"; do
+  [ -f "$f" ] || continue
+  magic_total=$((magic_total + 1))
+  yara "$work/magic.yar" "$f" 2>&1 | grep '=' >"$work/yara.out"
+  "$tool" call "$f" 'magic.type()' 'magic.mime_type()' | sed 's/^magic\.type()=/type=/; s/^magic\.mime_type()=/mime=/' >"$work/ours.out"
+  if cmp -s "$work/yara.out" "$work/ours.out"; then magic_same=$((magic_same + 1))
+  else [ -z "$magic_first" ] && magic_first="$f: $(diff "$work/yara.out" "$work/ours.out" | head -4)"; fi
+done
+if [ "$magic_total" -gt 0 ] && [ "$magic_same" -eq "$magic_total" ]; then
+  ok "magic.type and magic.mime_type on $magic_total files identical"
+else not_ok "magic on $magic_total files: $magic_same identical" "$magic_first"; fi
 
 finish
