@@ -218,9 +218,7 @@ static void parse_segments(const elf_view *e, const elf_header *h, vt_mobj *root
         uint64_t dyn = ph_offset(e, p);
         int j = 0;
         for (; dyn <= e->size && valid(e, dyn, dyn_size(e)); dyn += dyn_size(e), j++) {
-            int64_t tag = e->is64 ? (int64_t)rd(e, dyn, 8)
-                                  : e->be ? (int64_t)rd(e, dyn, 4)
-                                          : (int64_t)(int32_t)rd(e, dyn, 4);
+            int64_t tag = (int64_t)rda(e, dyn); /* unsigned, as yara reads it */
             vt_modrt_set_integer(tag, root, "dynamic[%i].type", j);
             vt_modrt_set_integer((int64_t)rda(e, dyn + (e->is64 ? 8 : 4)), root,
                                  "dynamic[%i].val", j);

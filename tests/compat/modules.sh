@@ -70,6 +70,12 @@ for k in range(60):
     else:
         for _ in range(random.randint(1, 20)): b[random.randint(64, 64 + 56 * 13)] = random.randint(0, 255)
     open('%s/e%03d' % (sys.argv[1], k), 'wb').write(b)
+# A minimal 32-bit little-endian ELF whose dynamic section has a tag above 2^31.
+eh = bytearray(52); eh[0:4] = b'\x7fELF'; eh[4] = 1; eh[5] = 1; eh[6] = 1
+struct.pack_into('<HHIIIIIHHHHHH', eh, 16, 3, 3, 1, 0, 52, 0, 0, 52, 32, 1, 40, 0, 0)
+ph = struct.pack('<IIIIIIII', 2, 84, 0, 0, 24, 24, 6, 4)
+dyn = struct.pack('<iIiIiI', -2147483647, 5, 0x6ffffef5, 7, 0, 0)
+open('%s/elf32_dyn' % sys.argv[1], 'wb').write(bytes(eh) + ph + dyn)
 PY
 compare_dumps "elf on crafted files" elf "$work"/elf/*
 
