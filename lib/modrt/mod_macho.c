@@ -225,7 +225,10 @@ static void for_arch(vt_modrt_fncall *call, bool subtype, bool entry)
         return;
     const char *type_path = entry ? "fat_arch[%i].cputype" : "file[%i].cputype";
     const char *subtype_path = entry ? "fat_arch[%i].cpusubtype" : "file[%i].cpusubtype";
-    for (int i = 0; (uint64_t)i < (uint64_t)nfat && i < 1 << 20; i++) {
+    /* yara walks nfat_arch items; past the parsed ones every field is undefined and cannot
+     * match, so the walk stops at the end of the array it reads. */
+    int64_t count = vt_mobj_count(vt_mobj_member(m, entry ? "fat_arch" : "file"));
+    for (int i = 0; (uint64_t)i < (uint64_t)nfat && i < count; i++) {
         if (vt_modrt_get_integer(m, type_path, i) != call->args[0].i)
             continue;
         if (subtype && vt_modrt_get_integer(m, subtype_path, i) != call->args[1].i)
