@@ -121,6 +121,21 @@ int main(int argc, char **argv)
         return 1;
     }
     double t2 = now(), c2 = cpu_now();
+    /* save and load: what a compiled ruleset stores */
+    vt_buf saved = {0};
+    double ts0 = now();
+    if (vt_matcher_serialize(m, &saved, &err) == VT_OK) {
+        double ts1 = now();
+        vt_matcher *loaded = NULL;
+        if (vt_matcher_deserialize(saved.data, saved.len, &loaded, &err) == VT_OK) {
+            double ts2 = now();
+            printf("serialized matcher: %zu bytes, save %.3f s, load %.3f s\n", saved.len,
+                   ts1 - ts0, ts2 - ts1);
+            vt_matcher_free(m);
+            m = loaded; /* scan with the loaded copy */
+        }
+    }
+    vt_buf_free(&saved);
     vt_matcher_scratch *scratch = vt_matcher_scratch_new(m);
     size_t matches = 0, bytes = 0, files = 0;
     double t3 = now(), c3 = cpu_now();

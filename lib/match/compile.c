@@ -14,6 +14,7 @@ typedef struct compiler {
     bool dotall;
     bool failed;
     vt_status status;
+    int32_t single[256]; /* index of the set holding only byte b, or -1 */
 } compiler;
 
 static uint32_t emit(compiler *c, vt_op op, uint32_t x, uint32_t y)
@@ -59,9 +60,18 @@ static uint32_t add_set(compiler *c, const uint8_t *set)
         for (unsigned b = 0; b < 256; b++)
             if (vt_set_has(set, other_case((uint8_t)b)))
                 vt_set_add(folded, b);
-    for (uint32_t i = 0; i < p->nsets; i++)
-        if (memcmp(p->sets[i], folded, 32) == 0)
-            return i;
+    int only = -1, count = 0;
+    for (int i = 0; i < 32 && count < 2; i++)
+        if (folded[i]) {
+            count += __builtin_popcount(folded[i]);
+            only = i * 8 + __builtin_ctz(folded[i]);
+        }
+    if (count == 1 && c->single[only] >= 0)
+        return (uint32_t)c->single[only];
+    if (count != 1)
+        for (uint32_t i = 0; i < p->nsets; i++)
+            if (memcmp(p->sets[i], folded, 32) == 0)
+                return i;
     if (p->nsets == p->capsets) {
         uint32_t cap = p->capsets ? p->capsets * 2 : 16;
         uint8_t(*sets)[32] = realloc(p->sets, cap * sizeof *sets);
@@ -74,6 +84,8 @@ static uint32_t add_set(compiler *c, const uint8_t *set)
         p->capsets = cap;
     }
     memcpy(p->sets[p->nsets], folded, 32);
+    if (count == 1)
+        c->single[only] = (int32_t)p->nsets;
     return p->nsets++;
 }
 
@@ -293,6 +305,8 @@ vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program 
     compiler c = {.prog = prog,
                   .nocase = nocase || (pattern->flags & VT_REGEX_NOCASE),
                   .dotall = (pattern->flags & VT_REGEX_DOTALL) != 0};
+    for (int b = 0; b < 256; b++)
+        c.single[b] = -1;
     gen(&c, pattern->root);
     emit(&c, VT_OP_MATCH, 0, 0);
     if (c.failed) {
