@@ -167,7 +167,8 @@ static void print_rule(yara_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *
     }
 }
 
-/* The rules' lines for one file; returns nonzero when the -l limit is reached. */
+/* The rules' lines for one file; stops (returning 1) once the -l limit is reached, after the
+ * rule that reached it, as yara's callback does. */
 static int report_file(yara_run *run, const vt_scan_ctx *ctx, const char *path, long *count)
 {
     const yara_options *o = run->opt;
@@ -241,15 +242,16 @@ static int pool_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status
 {
     yara_run *run = user;
     long count = 0;
-    int stop = 0;
+    /* Like yara, reaching -l only cuts each later file's report short (after its first rule);
+     * the scan of the directory goes on. */
     if (status == VT_OK)
-        stop = report_file(run, ctx, path, &count);
+        report_file(run, ctx, path, &count);
     if (run->opt->count_only)
         vt_buf_printf(&run->out, "%s: %ld\n", path, count);
     flush_output(run);
     if (status != VT_OK)
         fprintf(stderr, "error scanning %s: %s\n", path, yara_error_text(err));
-    return stop;
+    return 0;
 }
 
 /* What the directory walk hands to its callbacks. */

@@ -397,6 +397,11 @@ static bool past_deadline(const vt_scan_ctx *ctx)
 static int collect_match(void *context, const vt_match *match)
 {
     vt_scan_ctx *ctx = context;
+    if (match->string_id < ctx->view.string_count) {
+        int64_t fixed = ctx->scanner->fixed_offsets[match->string_id];
+        if (fixed != VT_NO_FIXED_OFFSET && (int64_t)match->offset != fixed)
+            return 0;
+    }
     if (ctx->found_len == ctx->found_cap) {
         size_t cap = ctx->found_cap ? ctx->found_cap * 2 : 1024;
         vt_string_match *grown = realloc(ctx->found, cap * sizeof *grown);

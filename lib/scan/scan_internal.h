@@ -15,9 +15,14 @@ typedef struct vt_scan_regex {
     vt_string_matcher *matcher;
 } vt_scan_regex;
 
+#define VT_NO_FIXED_OFFSET INT64_MIN
+
 struct vt_scanner {
     const vt_ruleset *rules;
     vt_matcher *matcher;
+    /* Per string: the only offset it is used at (yara's fixed-offset strings, searched only
+     * there), or VT_NO_FIXED_OFFSET. */
+    int64_t *fixed_offsets;
     vt_scan_regex *regexes; /* sorted by node */
     size_t regex_count;
 };

@@ -58,6 +58,51 @@ vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_
     return st;
 }
 
+/* yara's fixed-offset strings: a string whose every use is `$a at N` with the same constant N
+ * is only looked for at N, so its matches elsewhere are never reported (yara -s shows none). */
+static vt_status find_fixed_offsets(vt_scanner *scanner, vt_error *err)
+{
+    vt_ruleset_view view;
+    vt_ruleset_get_view(scanner->rules, &view);
+    size_t n = view.string_count ? view.string_count : 1;
+    scanner->fixed_offsets = malloc(n * sizeof *scanner->fixed_offsets);
+    uint8_t *state = calloc(n, 1); /* 0 unused, 1 fixed so far, 2 not fixed */
+    if (!scanner->fixed_offsets || !state) {
+        free(state);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory preparing the scanner");
+    }
+    for (size_t i = 0; i < view.node_count; i++) {
+        const vt_rs_node *node = &view.nodes[i];
+        if (node->op == VT_OP_STRING_SET) {
+            for (uint32_t k = 0; k < node->c && (uint64_t)node->b + k < view.list_count; k++)
+                if (view.lists[node->b + k] < view.string_count)
+                    state[view.lists[node->b + k]] = 2;
+            continue;
+        }
+        if (node->op < VT_OP_STRING_MATCH || node->op > VT_OP_STRING_LENGTH)
+            continue;
+        uint32_t s = (uint32_t)node->v.i;
+        if (s >= view.string_count)
+            continue; /* the anonymous `$` of a loop: its strings are in a set */
+        const vt_rs_node *offset = node->op == VT_OP_STRING_AT && node->a < view.node_count
+                                       ? &view.nodes[node->a]
+                                       : NULL;
+        if (!offset || offset->op != VT_OP_CONST_INT) {
+            state[s] = 2;
+        } else if (state[s] == 0) {
+            state[s] = 1;
+            scanner->fixed_offsets[s] = offset->v.i;
+        } else if (state[s] == 1 && scanner->fixed_offsets[s] != offset->v.i) {
+            state[s] = 2;
+        }
+    }
+    for (size_t s = 0; s < view.string_count; s++)
+        if (state[s] != 1)
+            scanner->fixed_offsets[s] = VT_NO_FIXED_OFFSET;
+    free(state);
+    return VT_OK;
+}
+
 static int compare_regex_node(const void *a, const void *b)
 {
     uint32_t x = ((const vt_scan_regex *)a)->node, y = ((const vt_scan_regex *)b)->node;
@@ -126,6 +171,8 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
                           : build_matcher(rules, &scanner->matcher, err);
     if (st == VT_OK)
         st = compile_regexes(scanner, err);
+    if (st == VT_OK)
+        st = find_fixed_offsets(scanner, err);
     if (st != VT_OK) {
         vt_scanner_free(scanner);
         return st;
@@ -141,6 +188,7 @@ void vt_scanner_free(vt_scanner *scanner)
     for (size_t i = 0; i < scanner->regex_count; i++)
         vt_string_matcher_free(scanner->regexes[i].matcher);
     free(scanner->regexes);
+    free(scanner->fixed_offsets);
     vt_matcher_free(scanner->matcher);
     free(scanner);
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# scan.sh: `vitrine scan` and `vitrine yara` from the outside: detections, exit status, text and
+# JSON output, errors that do not stop a scan, compiled rulesets, threads; and `vitrine yara`
+# printing exactly what yara 4.2.3 prints for a range of options.
+. "$(dirname "$0")/lib.sh"
+starter=$VITRINE_SOURCE_ROOT/rules/starter
+d=$work/tree
+mkdir -p "$d/sub/deeper"
+printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' >"$d/eicar.com"
+printf 'nothing here\n' >"$d/clean.txt"
+cp "$d/eicar.com" "$d/sub/deeper/copy.com"
+: >"$d/empty"
+
+expect_exit "scan finds EICAR (exit 1)" 1 "$VITRINE" scan -r "$starter/eicar.yar" "$d"
+expect_contains "detection line" "$out" "$d/eicar.com: EICAR_Test_File FOUND"
+expect_contains "nested detection line" "$out" "$d/sub/deeper/copy.com: EICAR_Test_File FOUND"
+expect_contains "clean file OK" "$out" "$d/clean.txt: OK"
+expect_contains "summary counts files" "$out" "Scanned files: 4"
+expect_contains "summary counts infected files" "$out" "Infected files: 2"
+expect_exit "scan of a clean file (exit 0)" 0 "$VITRINE" scan -r "$starter/eicar.yar" "$d/clean.txt"
+expect_exit "-i prints only detections" 1 "$VITRINE" scan -i -S -r "$starter/eicar.yar" "$d"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ] && ok "-i -S: two lines" || not_ok "-i -S: two lines" "$out"
+
+expect_exit "JSON lines (exit 1)" 1 "$VITRINE" scan --format json -r "$starter/eicar.yar" "$d"
+printf '%s\n' "$out" >"$work/out.jsonl"
+if python3 - "$work/out.jsonl" "$d" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["path"]: r for r in rows}
+e = by[sys.argv[2] + "/eicar.com"]
+assert e["status"] == "found", e
+m = e["matches"][0]
+assert m["rule"] == "EICAR_Test_File" and m["namespace"] == "default" and m["tags"] == ["test"], m
+assert m["meta"]["author"] == "vitrine team", m
+s = m["strings"][0]
+assert s["identifier"] == "$eicar" and s["offset"] == 0 and s["length"] == 68, s
+assert by[sys.argv[2] + "/clean.txt"]["status"] == "clean"
+assert len(rows) == 4
+PY
+then ok "JSON lines carry path, status, rule, namespace, tags, meta, strings"; else not_ok "JSON lines content" "$out"; fi
+
+expect_exit "missing path: error (exit 2)" 2 "$VITRINE" scan -r "$starter/eicar.yar" "$work/nope"
+expect_contains "missing path named" "$err" "$work/nope"
+ln -s "$work/vanished" "$d/dangling"
+expect_exit "dangling link followed: found wins over the error (exit 1)" 1 \
+  "$VITRINE" scan -L -r "$starter/eicar.yar" "$d"
+expect_contains "the other files were still scanned" "$out" "Infected files: 2"
+rm "$d/dangling"
+head -c 3000 /dev/zero >"$d/big.bin"
+expect_exit "over the size limit: skipped, scan goes on" 1 \
+  "$VITRINE" scan --max-filesize 2K -r "$starter/eicar.yar" "$d"
+expect_contains "skip reported" "$err" "big.bin"
+expect_contains "skip counted" "$out" "Skipped files: 1"
+rm "$d/big.bin"
+
+printf 'rule broken {\n  condition: $a\n}\n' >"$work/broken.yar"
+expect_exit "broken rules: exit 2" 2 "$VITRINE" scan -r "$work/broken.yar" "$d"
+expect_contains "broken rules: FILE:LINE:COL" "$err" "broken.yar:2:"
+expect_exit "no rules: exit 2" 2 "$VITRINE" scan "$d"
+expect_exit "bad --format: exit 2" 2 "$VITRINE" scan --format xml -r "$starter/eicar.yar" "$d"
+
+expect_exit "compile the starter rules" 0 "$VITRINE" compile "$starter/eicar.yar" -o "$work/starter.vtr"
+expect_exit "scan with a compiled ruleset" 1 "$VITRINE" scan -S -r "$work/starter.vtr" "$d"
+expect_contains "compiled ruleset detects" "$out" "eicar.com: EICAR_Test_File FOUND"
+
+for i in $(seq 1 60); do printf 'file %d\n' "$i" >"$d/sub/f$i.txt"; done
+for i in 5 17 33; do cp "$d/eicar.com" "$d/sub/e$i.com"; done
+"$VITRINE" scan -j 1 -i -S -r "$starter/eicar.yar" "$d" | sort >"$work/j1"
+"$VITRINE" scan -j 4 -i -S -r "$starter/eicar.yar" "$d" | sort >"$work/j4"
+cmp -s "$work/j1" "$work/j4" && [ "$(wc -l <"$work/j1")" -eq 5 ] &&
+  ok "4 threads find what 1 thread finds (5 files)" || not_ok "threads agree" "$(diff "$work/j1" "$work/j4")"
+
+# vitrine yara prints what yara prints.
+cat >"$work/y.yar" <<'YAR'
+rule tagged : alpha beta { meta: author = "a \"quoted\" name" level = 3 ok = true
+  strings: $e = "EICAR" $p = "STANDARD" private $h = { 58 35 4F 21 } condition: any of them }
+rule counted { strings: $t = "file" condition: #t > 0 }
+private rule hidden { condition: true }
+global rule big_enough { condition: filesize > 0 }
+rule wide_nocase { strings: $w = "nothing" nocase condition: $w }
+YAR
+for opts in "-s" "-g -m -e" "-L" "-c" "-n" "-i counted -s" "-t beta -g" "-r -s" "-r -c" "-r -l 2" \
+            "-r -N -e -s -w"; do
+  target=$d
+  case "$opts" in -r*) ;; *) target=$d/eicar.com ;; esac
+  yara $opts -p 1 "$work/y.yar" "$target" >"$work/yara.out" 2>&1
+  "$VITRINE" yara $opts -p 1 "$work/y.yar" "$target" >"$work/vitrine.out" 2>&1
+  cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara $opts: same as yara" ||
+    not_ok "vitrine yara $opts: same as yara" "$(diff "$work/yara.out" "$work/vitrine.out" | head)"
+done
+yara "$work/y.yar" "$work/nope" >/dev/null 2>&1; want=$?
+expect_exit "vitrine yara: missing file, yara's exit status" "$want" "$VITRINE" yara "$work/y.yar" "$work/nope"
+expect_contains "vitrine yara: yara's message" "$err" "error scanning $work/nope: could not open file"
+expect_exit "vitrine yara: unknown option" 1 "$VITRINE" yara --frob "$work/y.yar" "$d"
+expect_contains "vitrine yara: unknown option named" "$err" "unknown option \`--frob\`"
+finish
