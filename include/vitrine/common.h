@@ -88,7 +88,9 @@ vt_status vt_read_file(const char *path, size_t max_size, unsigned char **data, 
 
 /* Write a file so that readers see either the old content or all of the new, never a part:
  * write to a temporary file in the same directory, fsync it, rename it over `path`, fsync the
- * directory. `mode` is the permission of the new file (e.g. 0644, 0600 for secrets). */
+ * directory. `mode` is the permission of the new file (e.g. 0644, 0600 for secrets).
+ * An existing character device or FIFO (/dev/stdout, /dev/null) is written into directly, never
+ * replaced; any other existing non-regular file (a directory, a socket) is refused. */
 vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                vt_error *err);
 

@@ -106,9 +106,33 @@ static vt_status write_all(int fd, const void *data, size_t len)
     return VT_OK;
 }
 
+/* Write into an existing character device or FIFO (e.g. /dev/stdout, /dev/null): renaming a
+ * temporary file over it would replace the device with a regular file. */
+static vt_status write_to_special(const char *path, const void *data, size_t len, vt_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return vt_error_errno(err, VT_ERR_IO, errno, "cannot open %s", path);
+    if (write_all(fd, data, len) != VT_OK) {
+        int e = errno;
+        close(fd);
+        return vt_error_errno(err, VT_ERR_IO, e, "cannot write %s", path);
+    }
+    if (close(fd) != 0)
+        return vt_error_errno(err, VT_ERR_IO, errno, "cannot write %s", path);
+    return VT_OK;
+}
+
 vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                vt_error *err)
 {
+    struct stat existing;
+    if (stat(path, &existing) == 0 && !S_ISREG(existing.st_mode)) {
+        if (S_ISCHR(existing.st_mode) || S_ISFIFO(existing.st_mode))
+            return write_to_special(path, data, len, err);
+        return vt_error_set(err, VT_ERR_IO, "refusing to replace %s: it is not a regular file",
+                            path);
+    }
     char tmp[PATH_MAX];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
         return vt_error_set(err, VT_ERR_ARGUMENT, "path too long: %s", path);

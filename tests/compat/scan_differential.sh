@@ -22,25 +22,9 @@ for f in /usr/bin/*; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done |
   awk -v s=$((sample * 20)) 'NR % s == 1' | head -n 40 | xargs -r -I{} cp {} "$work/bin/"
 
 for set in reversinglabs yara-rules; do
-  root=$VITRINE_SHARED/rules/$set
-  find "$root" -name '*.yar' -o -name '*.yara' | grep -v '/index' | grep -v '_index' | sort |
-    awk -v s="$sample" 'NR % s == 0' >"$work/$set.files"
-  : >"$work/$set.args"
-  rejected=0 skipped=0 n=0
-  declare -A skipped_modules=()
-  while read -r f; do
-    if ! yarac -w "$f" /dev/null >/dev/null 2>&1; then
-      rejected=$((rejected + 1)); continue
-    fi
-    missing=$("$VITRINE" yara -w "$f" /dev/null 2>&1 | sed -n 's/.*module "\([a-z]*\)" has no runtime.*/\1/p')
-    if [ -n "$missing" ]; then
-      skipped=$((skipped + 1)); skipped_modules[$missing]=1; continue
-    fi
-    n=$((n + 1))
-    echo "f$n:$f" >>"$work/$set.args"
-  done <"$work/$set.files"
-  echo "# $set: $n rule files compared, $rejected rejected by yara 4.2.3 (not compared)," \
-       "$skipped skipped for modules without a runtime: ${!skipped_modules[*]}"
+  "$VITRINE_SOURCE_ROOT/scripts/rule-args" "$VITRINE" "$VITRINE_SHARED/rules/$set" "$sample" \
+    >"$work/$set.args" 2>"$work/$set.counts"
+  cat "$work/$set.counts"
   mapfile -t args <"$work/$set.args"
   mkdir -p "$work/gen-$set"
   generated=$("$tools/gen_corpus" "$work/gen-$set" "${args[@]}" 2>&1) ||
@@ -63,6 +47,5 @@ for set in reversinglabs yara-rules; do
         "$(diff "$work/yara.err" "$work/vitrine.err" | grep '^[<>]' | head -n 4 | cut -c1-200)"
     fi
   done
-  unset skipped_modules
 done
 finish

@@ -74,11 +74,29 @@ static void test_atomic_write_then_read(void)
     rmdir(dir);
 }
 
+static void test_atomic_write_never_replaces_devices(void)
+{
+    vt_error err;
+    struct stat before, after;
+    CHECK(stat("/dev/null", &before) == 0 && S_ISCHR(before.st_mode));
+    CHECK_INT_EQ(vt_write_file_atomic("/dev/null", "x", 1, 0644, &err), VT_OK);
+    CHECK(stat("/dev/null", &after) == 0 && S_ISCHR(after.st_mode));
+    CHECK(before.st_rdev == after.st_rdev);
+    char dir[] = "/tmp/vitrine-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT_EQ(vt_write_file_atomic(dir, "x", 1, 0644, &err), VT_ERR_IO);
+    CHECK(strstr(err.message, "not a regular file") != NULL);
+    struct stat st;
+    CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_error_format_with_location);
     RUN(test_error_format_without_location);
     RUN(test_buffer_grows_and_terminates);
     RUN(test_atomic_write_then_read);
+    RUN(test_atomic_write_never_replaces_devices);
     return check_done();
 }
