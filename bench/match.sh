@@ -2,7 +2,7 @@
 # match.sh: the multi-string matcher against yara 4.2.3, single-threaded, warm cache, on the
 # regular files of /usr/bin, for each shared rule set. For yara: the rule files it compiles
 # (yarac, one compiled file per set) scanned with `yara -C -p 1 --scan-list`; for vitrine: the
-# same rule files through the rule compiler and bench_match (matcher build, then read + scan of
+# same rule files through the rule compiler and bench_match (matcher build, then mmap + scan of
 # every file). Prints wall and CPU times, throughput and peak memory of both. yara needs many
 # minutes for yara-rules (a stress set) on all of /usr/bin, so that set scans the first files of
 # the list up to about 60 MB.
