@@ -35,5 +35,9 @@ extern const struct vt_command command_serve;
 extern const struct vt_command command_compile;
 extern const struct vt_command command_yara;
 extern const struct vt_command command_scan;
+extern const struct vt_command command_publish;
+extern const struct vt_command command_witness;
+extern const struct vt_command command_update;
+extern const struct vt_command command_verify_installed;
 
 #endif

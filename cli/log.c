@@ -13,11 +13,14 @@
 #include <vitrine/tlog.h>
 
 #include "command.h"
+#include "log_witness.h"
 
 /* Options shared by the verbs; positional arguments are collected in order. */
 struct log_args {
     const char *key, *vkey, *origin, *policy, *checkpoint;
     const char *size;
+    const char *witnesses[16]; /* --witness URL, for the witness verb */
+    int nwitness;
     char **pos;
     int npos;
 };
@@ -42,6 +45,10 @@ static int parse_args(int argc, char **argv, struct log_args *a)
             slot = &a->size;
         else if (strcmp(argv[i], "--checkpoint") == 0)
             slot = &a->checkpoint;
+        else if (strcmp(argv[i], "--witness") == 0 && a->nwitness < 16 && i + 1 < argc) {
+            a->witnesses[a->nwitness++] = argv[++i];
+            continue;
+        }
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_usage_error("log", "unknown option '%s'", argv[i]);
         if (slot) {
@@ -482,6 +489,10 @@ static int run_log(int argc, char **argv)
             rc = verb_verify(&a);
         else if (strcmp(verb, "verify-proof") == 0)
             rc = verb_verify_proof(&a);
+        else if (strcmp(verb, "witness") == 0)
+            rc = a.npos == 1 && a.key ? log_witness(a.pos[0], a.key, a.witnesses, a.nwitness)
+                                      : cli_usage_error("log", "usage: vitrine log witness DIR "
+                                                               "--key KEY --witness URL...");
         else
             rc = cli_usage_error("log", "unknown verb '%s'", verb);
     }
@@ -504,6 +515,7 @@ const struct vt_command command_log = {
         "    vitrine log consistency DIR|URL OLD NEW\n"
         "    vitrine log verify DIR|URL --vkey VKEY\n"
         "    vitrine log verify-proof --vkey VKEY [--policy FILE] PROOF ENTRYFILE\n"
+        "    vitrine log witness DIR --key PREFIX.key --witness URL...\n"
         "\n"
         "DESCRIPTION\n"
         "    A log is a directory of static files in the C2SP tlog-tiles layout (see\n"
@@ -529,6 +541,10 @@ const struct vt_command command_log = {
         "    verify-proof checks a tlog-proof for the entry in ENTRYFILE: the checkpoint is\n"
         "    signed by VKEY (or a log of the c2sp.org/tlog-policy FILE, whose witness\n"
         "    quorum it must also meet) and the entry is included at the index.\n"
+        "\n"
+        "    witness submits the log's current checkpoint to each witness URL (C2SP\n"
+        "    tlog-witness add-checkpoint, with a consistency proof from the size the witness\n"
+        "    knows), collects their cosignatures and publishes the cosigned checkpoint.\n"
         "\n"
         "OPTIONS\n"
         "    --key FILE         the log's private key (PRIVATE+KEY+..., mode 0600)\n"

@@ -17,6 +17,10 @@ const struct vt_command *const vt_commands[] = {
     &command_compile,
     &command_scan,
     &command_yara,
+    &command_publish,
+    &command_witness,
+    &command_update,
+    &command_verify_installed,
     NULL,
 };
 

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include <vitrine/distrib.h>
 #include <vitrine/rules.h>
 #include <vitrine/scan.h>
 
@@ -23,6 +24,7 @@
 
 typedef struct scan_run {
     const vt_ruleset *rules;
+    const vt_installed *installed; /* the installed ruleset, when scanning with it */
     vt_ruleset_view view;
     bool json, infected_only, progress;
     uint64_t files, found_files, detections, errors, skipped, bytes;
@@ -51,12 +53,21 @@ static void show_progress(scan_run *run)
             (double)run->bytes / 1e6, run->found_files);
 }
 
+/* The log entry an installed rule came from (its namespace is "log-INDEX"), or NULL. */
+static const vt_installed_entry *rule_origin(const scan_run *run, const vt_rs_rule *rule)
+{
+    if (!run->installed)
+        return NULL;
+    return vt_installed_entry_for(run->installed,
+                                  vt_ruleset_str(run->rules, run->view.namespaces[rule->ns]));
+}
+
 static const char *rule_label(const scan_run *run, const vt_rs_rule *rule, char *buf,
                               size_t size)
 {
     const char *ns = vt_ruleset_str(run->rules, run->view.namespaces[rule->ns]);
     const char *name = vt_ruleset_str(run->rules, rule->name);
-    if (strcmp(ns, "default") == 0)
+    if (strcmp(ns, "default") == 0 || rule_origin(run, rule))
         return name;
     snprintf(buf, size, "%s:%s", ns, name);
     return buf;
@@ -101,9 +112,15 @@ static json_t *rule_json(const scan_run *run, const vt_scan_ctx *ctx, const vt_r
                                             (json_int_t)match->length, "data_base64", encoded));
         }
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "rule", vt_ruleset_str(rs, rule->name),
-                     "namespace", vt_ruleset_str(rs, run->view.namespaces[rule->ns]), "tags",
-                     tags, "meta", meta, "strings", strings);
+    json_t *result = json_pack("{s:s, s:s, s:o, s:o, s:o}", "rule", vt_ruleset_str(rs, rule->name),
+                               "namespace", vt_ruleset_str(rs, run->view.namespaces[rule->ns]),
+                               "tags", tags, "meta", meta, "strings", strings);
+    const vt_installed_entry *origin = rule_origin(run, rule);
+    if (result && origin) {
+        json_object_set_new(result, "log_index", json_integer((json_int_t)origin->index));
+        json_object_set_new(result, "entry_sha256", json_string(origin->hex));
+    }
+    return result;
 }
 
 static void print_json(json_t *object)
@@ -149,7 +166,12 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
             json_array_append_new(matches, rule_json(run, ctx, rule));
         } else {
             char label[1024];
-            printf("%s: %s FOUND\n", path, rule_label(run, rule, label, sizeof label));
+            const vt_installed_entry *origin = rule_origin(run, rule);
+            if (origin)
+                printf("%s: %s FOUND (log %" PRIu64 ", sha256 %s)\n", path,
+                       rule_label(run, rule, label, sizeof label), origin->index, origin->hex);
+            else
+                printf("%s: %s FOUND\n", path, rule_label(run, rule, label, sizeof label));
         }
     }
     run->detections += found;
@@ -292,6 +314,7 @@ static int run_scan(int argc, char **argv)
         {"follow-symlinks", no_argument, NULL, 'L'},
         {"timeout", required_argument, NULL, 't'},
         {"no-summary", no_argument, NULL, 'S'},
+        {"state", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     const char *rule_specs[MAX_ARGS], *defines[MAX_ARGS];
@@ -301,6 +324,7 @@ static int run_scan(int argc, char **argv)
     uint64_t max_size = 1024ull * 1024 * 1024;
     bool follow = false, summary = true;
     unsigned timeout = 0;
+    const char *state_dir = NULL;
     int c;
     optind = 1;
     opterr = 0;
@@ -331,6 +355,7 @@ static int run_scan(int argc, char **argv)
         case 'i': run.infected_only = true; break;
         case 'L': follow = true; break;
         case 'S': summary = false; break;
+        case 's': state_dir = optarg; break;
         case 'M':
             if (!parse_size(optarg, &max_size))
                 return cli_usage_error("scan", "--max-filesize takes a size like 100M, not '%s'",
@@ -347,12 +372,26 @@ static int run_scan(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error("scan", "nothing to scan: give one or more files or directories");
-    if (rule_count == 0)
-        return cli_usage_error("scan", "no rules: give --rules FILE (a rule file or a compiled "
-                                       "ruleset)");
     vt_ruleset *rules = NULL;
-    if (load_rules(rule_specs, rule_count, defines, define_count, &rules) != 0)
+    vt_installed *installed = NULL;
+    if (rule_count == 0) {
+        /* The installed ruleset, its proofs re-checked as it is loaded. */
+        vt_error load_err;
+        vt_error_clear(&load_err);
+        if (define_count)
+            return cli_usage_error("scan", "-d applies to --rules only");
+        if (vt_installed_load(state_dir, &installed, &load_err) != VT_OK) {
+            if (load_err.status == VT_ERR_NOT_FOUND)
+                fputs("vitrine scan: no --rules given and no ruleset installed "
+                      "(run 'vitrine update' first)\n", stderr);
+            return cli_report("scan", &load_err);
+        }
+        rules = installed->rules;
+        installed->rules = NULL;
+        run.installed = installed;
+    } else if (load_rules(rule_specs, rule_count, defines, define_count, &rules) != 0) {
         return EXIT_ERROR;
+    }
     run.rules = rules;
     vt_ruleset_get_view(rules, &run.view);
     run.progress = !run.json && isatty(STDERR_FILENO);
@@ -367,6 +406,7 @@ static int run_scan(int argc, char **argv)
                     &err) != VT_OK) {
         vt_scanner_free(scanner);
         vt_ruleset_free(rules);
+        vt_installed_free(installed);
         return cli_report("scan", &err);
     }
     vt_walk_options walk = {
@@ -397,6 +437,7 @@ static int run_scan(int argc, char **argv)
         print_summary(&run);
     vt_scanner_free(scanner);
     vt_ruleset_free(rules);
+    vt_installed_free(installed);
     if (st != VT_OK)
         return cli_report("scan", &err);
     if (run.found_files)
@@ -414,6 +455,7 @@ const struct vt_command command_scan = {
         "SYNOPSIS\n"
         "    vitrine scan --rules [NS:]FILE [--rules ...] [-d NAME=VALUE]... [--format text|json]\n"
         "                 [-j N] [-i] [--max-filesize SIZE] [--follow-symlinks] [--timeout S] PATH...\n"
+        "    vitrine scan [--state DIR] [options] PATH...\n"
         "\n"
         "DESCRIPTION\n"
         "    Scans every regular file under each PATH (directories are walked recursively; symbolic\n"
@@ -427,6 +469,12 @@ const struct vt_command command_scan = {
         "    length, the first 512 bytes of data in base64). A file that cannot be read, that\n"
         "    vanishes or that is over the size limit is reported and the scan goes on.\n"
         "\n"
+        "    Without --rules, scan uses the ruleset installed by 'vitrine update', re-checking\n"
+        "    its proofs (as 'vitrine verify-installed' does) before scanning. Each detection\n"
+        "    then names the log entry its rule came from: 'PATH: RULE FOUND (log INDEX, sha256\n"
+        "    HASH)' in text, fields log_index and entry_sha256 in JSON, so that anyone can look\n"
+        "    the rule up in the public log.\n"
+        "\n"
         "OPTIONS\n"
         "    -r, --rules [NS:]FILE   a YARA rule file (in namespace NS), or one compiled ruleset\n"
         "                            made by 'vitrine compile'; may be repeated for rule files\n"
@@ -439,6 +487,8 @@ const struct vt_command command_scan = {
         "    -L, --follow-symlinks   follow symbolic links\n"
         "    -t, --timeout S         give up on a file after S seconds (default: none)\n"
         "    -S, --no-summary        leave out the summary (text format)\n"
+        "    --state DIR             the state directory of the installed ruleset (default as\n"
+        "                            for 'vitrine update')\n"
         "\n"
         "EXIT STATUS\n"
         "    0 nothing found, 1 something found (even if some files could not be scanned),\n"
@@ -446,6 +496,7 @@ const struct vt_command command_scan = {
         "\n"
         "EXAMPLES\n"
         "    vitrine scan --rules rules.yar /home\n"
-        "    vitrine scan --rules compiled.vtr --format json -j 8 /srv/mail > results.jsonl\n",
+        "    vitrine scan --rules compiled.vtr --format json -j 8 /srv/mail > results.jsonl\n"
+        "    vitrine scan /home\n",
     .run = run_scan,
 };

@@ -1,0 +1,185 @@
+/* vitrine/distrib.h: verified rule distribution. The entry formats that go into the transparency
+ * log (rule, bundle, release; docs/entries.md), publishing rules to a log, the update client that
+ * installs a ruleset only after checking the log signature, the witness quorum, the cosignature
+ * age, consistency with the last trusted checkpoint and the inclusion of every entry, and the
+ * installed ruleset that `vitrine scan` and `vitrine verify-installed` re-check offline
+ * (docs/distribution.md).
+ *
+ * Promises:
+ * - Entry parsers are strict (one canonical text per value: parse then format gives the same
+ *   bytes) and refuse anything over VT_DISTRIB_MAX_ENTRY with VT_ERR_LIMIT.
+ * - vt_update either installs a complete, verified ruleset or changes nothing but its own
+ *   temporary files; its errors name what a failure looks like (stale checkpoint, inconsistent
+ *   log, unlogged entry, rollback).
+ * - No global mutable state.
+ */
+#ifndef VITRINE_DISTRIB_H
+#define VITRINE_DISTRIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vitrine/common.h>
+#include <vitrine/rules.h>
+#include <vitrine/tlog.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VT_DISTRIB_MAX_ENTRY 65535u   /* one log entry (the tiles limit) */
+#define VT_DISTRIB_MAX_FIELD 1024u    /* one header value */
+#define VT_DISTRIB_MAX_REFS 64u       /* references of a rule entry */
+#define VT_DISTRIB_MAX_RULES 4096u    /* rule entries named by one bundle */
+#define VT_DISTRIB_MAX_BINARIES 64u   /* binaries of a release entry */
+#define VT_DISTRIB_BUNDLE_SEARCH 4096u /* entries looked at, from the end, for the newest bundle */
+
+typedef enum vt_entry_kind {
+    VT_ENTRY_UNKNOWN = 0,
+    VT_ENTRY_RULE,
+    VT_ENTRY_BUNDLE,
+    VT_ENTRY_RELEASE,
+} vt_entry_kind;
+
+/* The kind of an entry from its first line (no full parse). */
+vt_entry_kind vt_entry_kind_of(const void *data, size_t len);
+
+typedef struct vt_rule_entry {
+    char *name;   /* the rule file's base name, e.g. "eicar.yar" */
+    char *author;
+    char *date;   /* YYYY-MM-DD */
+    char *reason;
+    char **references;
+    size_t reference_count;
+    char *source; /* the YARA source, verbatim */
+    size_t source_len;
+} vt_rule_entry;
+
+typedef struct vt_bundle_rule {
+    uint64_t index;
+    unsigned char sha256[32]; /* SHA-256 of the rule entry's bytes */
+} vt_bundle_rule;
+
+typedef struct vt_bundle_entry {
+    uint64_t serial;
+    char min_engine[32]; /* MAJOR.MINOR.PATCH */
+    vt_bundle_rule *rules;
+    size_t rule_count;
+} vt_bundle_entry;
+
+typedef struct vt_release_binary {
+    char name[256];
+    unsigned char sha256[32];
+} vt_release_binary;
+
+typedef struct vt_release_entry {
+    char version[32];
+    unsigned char source_sha256[32];
+    vt_release_binary *binaries;
+    size_t binary_count;
+} vt_release_entry;
+
+vt_status vt_rule_entry_parse(const void *data, size_t len, vt_rule_entry *out, vt_error *err);
+vt_status vt_rule_entry_format(const vt_rule_entry *entry, vt_buf *out, vt_error *err);
+void vt_rule_entry_clear(vt_rule_entry *entry);
+
+vt_status vt_bundle_entry_parse(const void *data, size_t len, vt_bundle_entry *out, vt_error *err);
+vt_status vt_bundle_entry_format(const vt_bundle_entry *entry, vt_buf *out, vt_error *err);
+void vt_bundle_entry_clear(vt_bundle_entry *entry);
+
+vt_status vt_release_entry_parse(const void *data, size_t len, vt_release_entry *out,
+                                 vt_error *err);
+vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
+void vt_release_entry_clear(vt_release_entry *entry);
+
+/* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
+void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
+void vt_distrib_hex(const unsigned char hash[32], char out_hex[65]);
+/* Compare MAJOR.MINOR.PATCH versions: <0, 0, >0; VT_ERR_SYNTAX is reported as -2 in *cmp. */
+vt_status vt_distrib_version_compare(const char *a, const char *b, int *cmp, vt_error *err);
+
+/* ---- publishing ---- */
+
+typedef struct vt_publish_options {
+    const char *author; /* default: $USER or "unknown" */
+    const char *reason; /* default: "ruleset update" */
+    const char *date;   /* default: today (UTC) */
+    const char *const *references;
+    size_t reference_count;
+} vt_publish_options;
+
+/* Compile the rule files together (nothing is logged if any fails), then append one rule entry
+ * per file and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
+vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
+                     size_t count, const vt_publish_options *options, uint64_t *bundle_index,
+                     uint64_t *serial, vt_error *err);
+
+/* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
+ * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND
+ * when there is none. */
+vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t *index,
+                                 vt_buf *entry, vt_error *err);
+
+/* ---- witnesses ---- */
+
+/* Submit the signed checkpoint `note` (of tree size `size`, the log read by `log`) to the witness
+ * at `url` (c2sp.org/tlog-witness add-checkpoint; "/add-checkpoint" is appended): first with
+ * the old size 0, then, on 409, with the size the witness knows and a consistency proof from the
+ * log. The witness's cosignature lines are appended to `lines`. */
+vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *note, size_t len,
+                            uint64_t size, vt_buf *lines, vt_error *err);
+
+/* ---- update and the installed ruleset ---- */
+
+/* The state directory: $VITRINE_STATE, else $XDG_DATA_HOME/vitrine, else
+ * $HOME/.local/share/vitrine, else /var/lib/vitrine. */
+vt_status vt_distrib_state_dir(char *out, size_t out_size, vt_error *err);
+
+typedef struct vt_update_options {
+    const char *from;        /* log URL or directory */
+    const char *policy_path; /* a tlog-policy file */
+    const char *state_dir;
+    uint64_t max_age;        /* seconds; the newest cosignature may be this old */
+    uint64_t now;            /* 0: the current time */
+} vt_update_options;
+
+typedef struct vt_update_result {
+    int installed;           /* 1 when a new ruleset was installed, 0 when already current */
+    uint64_t serial;
+    uint64_t bundle_index;
+    uint64_t tree_size;
+    size_t rule_entries;
+} vt_update_result;
+
+vt_status vt_update(const vt_update_options *options, vt_update_result *result, vt_error *err);
+
+typedef struct vt_installed_entry {
+    uint64_t index;
+    unsigned char sha256[32];
+    char hex[65];
+    char ns[32]; /* the namespace its rules are compiled in: "log-INDEX" */
+    char *name;
+} vt_installed_entry;
+
+typedef struct vt_installed {
+    vt_ruleset *rules; /* compiled from the verified rule entries */
+    uint64_t serial;
+    uint64_t bundle_index;
+    uint64_t tree_size;
+    vt_installed_entry *entries;
+    size_t entry_count;
+} vt_installed;
+
+/* Load the installed ruleset from the state directory, re-checking offline every proof (log
+ * signature, witness quorum of the stored policy, inclusion of the bundle and of every rule
+ * entry, every entry's hash) and compiling the rule entries. VT_ERR_NOT_FOUND if none. */
+vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err);
+void vt_installed_free(vt_installed *installed);
+/* The entry whose rules live in namespace `ns`, or NULL. */
+const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed, const char *ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
