@@ -6,14 +6,32 @@
  *                                       hash.md5("abc")  and print, for each defined result,
  *                                       "CALL=VALUE" formatted as yara's console.log prints it
  *
- * Arguments of a CALL are integers, floats (with a '.') or "strings" (no escapes). */
+ * Arguments of a CALL are integers, floats (with a '.'), "strings" (no escapes) or /regexes/
+ * (searched with the match part's regex verifier, as the scanner does). */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <vitrine/match.h>
 #include <vitrine/module_runtime.h>
+
+/* regex_search for the module runtime: any match of the compiled regex in s. */
+static int stop_at_first(void *ctx, const vt_match *match)
+{
+    (void)match;
+    *(bool *)ctx = true;
+    return 1;
+}
+
+static bool regex_search(void *user, const void *regex, const uint8_t *s, size_t len)
+{
+    vt_match_scratch *scratch = user;
+    bool found = false;
+    vt_string_matcher_scan(regex, scratch, s, len, stop_at_first, &found, NULL);
+    return found;
+}
 
 static int dump(vt_modrt_scan *scan, int argc, char **argv)
 {
@@ -76,11 +94,26 @@ static int call_one(vt_modrt_scan *scan, const char *spec)
     size_t n = 0;
     const char *p = paren + 1;
     char strings[8][256];
+    vt_string_matcher *regexes[8] = {0};
     while (*p && *p != ')' && n < 8) {
         while (*p == ' ' || *p == ',')
             p++;
         memset(&args[n], 0, sizeof args[n]);
-        if (*p == '"') {
+        if (*p == '/') {
+            const char *end = strchr(p + 1, '/');
+            if (!end)
+                return 2;
+            vt_string_spec re = {.kind = VT_STRING_REGEX, .data = (const uint8_t *)p + 1,
+                                 .len = (size_t)(end - p - 1)};
+            vt_error rerr;
+            if (vt_string_matcher_new(&re, 0, &regexes[n], &rerr) != VT_OK) {
+                fprintf(stderr, "modrt_tool: %s\n", rerr.message);
+                return 2;
+            }
+            args[n].regex = regexes[n];
+            format[n] = 'r';
+            p = end + 1;
+        } else if (*p == '"') {
             const char *end = strchr(p + 1, '"');
             if (!end || (size_t)(end - p - 1) >= sizeof strings[n])
                 return 2;
@@ -109,7 +142,10 @@ static int call_one(vt_modrt_scan *scan, const char *spec)
         vt_modrt_has_overload(obj, "b"))
         format[0] = 'b';
     vt_modrt_value v;
-    if (vt_modrt_call(scan, obj, format, args, n, &v, &err) != VT_OK) {
+    vt_status st = vt_modrt_call(scan, obj, format, args, n, &v, &err);
+    for (size_t k = 0; k < n; k++)
+        vt_string_matcher_free(regexes[k]);
+    if (st != VT_OK) {
         fprintf(stderr, "modrt_tool: %s: %s\n", spec, err.message);
         return 2;
     }
@@ -144,7 +180,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "modrt_tool: %s: %s\n", argv[2], err.message);
         return 2;
     }
-    vt_modrt_options options = {0};
+    vt_match_scratch *scratch = vt_match_scratch_new();
+    vt_modrt_options options = {.regex_search = regex_search, .regex_user = scratch};
     vt_modrt_scan *scan;
     if (vt_modrt_scan_new(data, len, &options, &scan, &err) != VT_OK) {
         free(data);
@@ -158,6 +195,7 @@ int main(int argc, char **argv)
             status = call_one(scan, argv[i]);
     }
     vt_modrt_scan_free(scan);
+    vt_match_scratch_free(scratch);
     free(data);
     return status;
 }

@@ -223,6 +223,8 @@ pe_calls=(
   'pe.signatures[0].valid_on(1700000000)' 'pe.signatures[1].valid_on(4000000000)'
   'pe.imports("ws2_32.dll", "WSAStartup")' 'pe.imports("ws2_32.dll", 999)'
   'pe.imports("oleaut32.dll", "SysAllocString")' 'pe.imports("ws2_32.dll")'
+  'pe.exports(/^Get.*A$/)' 'pe.exports_index(/File/)' 'pe.exports(/zzzq/)'
+  'pe.imports(/kernel/, /^Get/)' 'pe.imports(3, /dll/, /Heap/)' 'pe.imports(2, /KERNEL/, /Tick/)'
 )
 for f in "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" "$work/pe/p0_01" \
          "$work/pe/delay0" "$work/pe/delay1" "$work/pe/signed2" "$work/pe/ordinals0"; do
