@@ -39,5 +39,6 @@ extern const struct vt_command command_publish;
 extern const struct vt_command command_witness;
 extern const struct vt_command command_update;
 extern const struct vt_command command_verify_installed;
+extern const struct vt_command command_monitor;
 
 #endif

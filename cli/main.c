@@ -21,6 +21,7 @@ const struct vt_command *const vt_commands[] = {
     &command_witness,
     &command_update,
     &command_verify_installed,
+    &command_monitor,
     NULL,
 };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <vitrine/distrib.h>
@@ -83,7 +84,16 @@ vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *con
 {
     if (count == 0 || count > VT_DISTRIB_MAX_RULES)
         return vt_error_set(err, VT_ERR_ARGUMENT, "give 1 to %u rule files", VT_DISTRIB_MAX_RULES);
-    vt_status st = compile_all(paths, count, err);
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < count; i++) {
+        struct stat info;
+        if (stat(paths[i], &info) == 0 && info.st_size > (off_t)VT_DISTRIB_MAX_ENTRY)
+            return vt_error_at(err, VT_ERR_LIMIT, paths[i], 0, 0,
+                               "rule file too large for one log entry (%lld bytes; the limit is "
+                               "%u bytes including the entry header); split it into smaller files",
+                               (long long)info.st_size, VT_DISTRIB_MAX_ENTRY);
+    }
+    st = compile_all(paths, count, err);
     if (st != VT_OK)
         return st;
     char today[16];
