@@ -5,7 +5,7 @@
 # entry altered on the server, a bundle naming an entry not in the log, a rolled-back server, a
 # fork signed with the same key, no witness quorum, a frozen checkpoint, a lower serial) is
 # refused with the installed ruleset unchanged, and the monitor catches the fork and the
-# altered entry.
+# altered entry. The witness's HTTP answers (409, 422, 403) are checked with curl.
 source "$(dirname "$0")/lib.sh"
 V=$VITRINE
 cd "$work"
@@ -148,6 +148,18 @@ attack "forked log (split view)" "inconsistent log"
 expect_exit "the monitor catches the fork" 1 "$V" monitor --log "$url" --vkey log.pub --state mon
 expect_contains "the monitor names it" "$err" "fork"
 expect_exit "the honest witness refuses to cosign the fork" 1 "$V" log witness fork --key log.key --witness "$hw1"
+
+# The witness protocol itself (curl speaks it as any client would).
+cp -a L3 grown
+printf 'one more\n' >more && "$V" log add grown --key log.key more >/dev/null
+code=$( (printf 'old 0\n\n'; cat grown/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
+[ "$code" = 409 ] && [ "$(cat body)" = 9 ] && ok "witness: 409 with the known size" || not_ok "witness: 409 with the known size" "$code $(cat body)"
+code=$( (printf 'old 9\n%s\n\n' "$(head -c 32 /dev/zero | base64)"; cat grown/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
+[ "$code" = 422 ] && ok "witness: 422 on a bad consistency proof" || not_ok "witness: 422 on a bad consistency proof" "$code"
+code=$( (printf 'old 10\n\n'; cat grown/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
+[ "$code" = 409 ] && [ "$(cat body)" = 9 ] && ok "witness: a rejected request did not move its state" || not_ok "witness: a rejected request did not move its state" "$code"
+code=$( (printf 'old 9\n\n'; LC_ALL=C awk 'NR > 1 && /^\xe2\x80\x94 example/ { c = substr($0, 41, 1); $0 = substr($0, 1, 40) (c == "A" ? "B" : "A") substr($0, 42) } { print }' grown/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
+[ "$code" = 403 ] && ok "witness: 403 without the log's signature" || not_ok "witness: 403 without the log's signature" "$code"
 
 # A checkpoint without the quorum: only one witness cosigned.
 cp -a L3 onew
