@@ -4,6 +4,7 @@
  * `yara -s -L -w` and the vitrine matcher, and compares every (offset, length, data) line.
  * Parse verdicts are compared too: a string yara rejects must be rejected by vitrine. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -553,6 +554,44 @@ static void compare_warnings(gen_string *gs, size_t count, const char *rules)
     free(flags);
 }
 
+#define MAX_REJECTS 400
+typedef struct rejected_string {
+    char src[MAX_SRC];
+    char message[1024];
+} rejected_string;
+static rejected_string rejected[MAX_REJECTS];
+
+/* Every string vitrine rejected must be rejected by yara with the same message. */
+static void check_rejections_with_yara(size_t count)
+{
+    size_t agree = 0;
+    for (size_t i = 0; i < count && i < MAX_REJECTS; i++) {
+        char path[600], cmd[1400], line[2048];
+        snprintf(path, sizeof path, "%s/rejected.yar", workdir);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            continue;
+        fprintf(f, "rule r { strings: $a = %s condition: $a }\n", rejected[i].src);
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "yarac -w %s %s/rejected.yarc 2>&1", path, workdir);
+        FILE *p = popen(cmd, "r");
+        bool same = false;
+        while (p && fgets(line, sizeof line, p))
+            if (strstr(line, "error") && strstr(line, rejected[i].message))
+                same = true;
+        if (p)
+            pclose(p);
+        if (same)
+            agree++;
+        else
+            printf("# vitrine rejects %s (%s), yara does not say so\n", rejected[i].src,
+                   rejected[i].message);
+    }
+    printf("# %zu strings vitrine rejected: yara rejects %zu with the same message\n", count,
+           agree);
+    CHECK_INT_EQ(agree, count < MAX_REJECTS ? count : MAX_REJECTS);
+}
+
 static void test_matches_agree_with_yara(void)
 {
     char tmpl[] = "/tmp/vitrine-match-yara.XXXXXX";
@@ -593,14 +632,18 @@ static void test_matches_agree_with_yara(void)
             vt_error_clear(&err);
             if (vt_string_matcher_new(&g->spec, (uint32_t)i, &g->matcher, &err) == VT_OK)
                 break;
+            if (vitrine_rejects < MAX_REJECTS) {
+                snprintf(rejected[vitrine_rejects].src, MAX_SRC, "%s", g->src);
+                memcpy(rejected[vitrine_rejects].message, err.message, sizeof err.message);
+            }
             vitrine_rejects++;
-            printf("# vitrine rejects %s: %s (checked with yara below)\n", g->src, err.message);
             g->matcher = NULL;
         }
         if (!g->matcher)
             g->dropped = true;
         kinds[kind]++;
     }
+    check_rejections_with_yara(vitrine_rejects);
     size_t wrong_accepts = 0;
     size_t dropped = drop_rejected(gs, NUM_STRINGS, rules, &wrong_accepts);
     CHECK_INT_EQ(wrong_accepts, 0);
