@@ -44,7 +44,8 @@ void vt_string_matcher_free(vt_string_matcher *matcher);
 
 typedef struct vt_match_scratch vt_match_scratch;
 
-/* Scratch space sized for `matcher` (NULL-safe to free). */
+/* Per-thread working memory for verifying any string (grows as needed; caches lazily built DFAs
+ * of the programs it has run). NULL on allocation failure; freeing NULL is allowed. */
 vt_match_scratch *vt_match_scratch_new(void);
 void vt_match_scratch_free(vt_match_scratch *scratch);
 
