@@ -3,6 +3,7 @@
  * range of candidate start offsets for its string, merges the ranges, and verifies each
  * candidate offset once with the exact string verifier. Matches are reported per string in
  * increasing offset order, strings in index order, as yara lists them. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,9 @@ typedef struct stored_spec {
 struct vt_matcher {
     size_t nstrings;
     stored_spec *specs;
-    vt_string_matcher **strings;
+    /* Verifiers, built at vt_matcher_build; after vt_matcher_deserialize each is built the
+     * first time a scan needs it (threads race benignly: the first stored copy wins). */
+    _Atomic(vt_string_matcher *) *strings;
     bool *verify_everywhere; /* strings without factors */
     size_t nfactors;
     factor_info *factors;
@@ -69,8 +72,8 @@ void vt_matcher_free(vt_matcher *m)
     if (!m)
         return;
     for (size_t i = 0; i < m->nstrings; i++)
-        vt_string_matcher_free(m->strings ? m->strings[i] : NULL);
-    free(m->strings);
+        vt_string_matcher_free(m->strings ? atomic_load(&m->strings[i]) : NULL);
+    free((void *)m->strings);
     free(m->verify_everywhere);
     free(m->factors);
     free_specs(m->specs, m->nstrings);
@@ -80,7 +83,7 @@ void vt_matcher_free(vt_matcher *m)
 }
 
 static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t count,
-                            vt_error *err)
+                            bool compile, vt_error *err)
 {
     m->specs = calloc(count ? count : 1, sizeof *m->specs);
     m->strings = calloc(count ? count : 1, sizeof *m->strings);
@@ -101,9 +104,14 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
             s->alphabet[64] = 0;
             s->spec.base64_alphabet = s->alphabet;
         }
-        vt_status st = vt_string_matcher_new(&s->spec, (uint32_t)i, &m->strings[i], err);
+        atomic_init(&m->strings[i], NULL);
+        if (!compile)
+            continue;
+        vt_string_matcher *sm = NULL;
+        vt_status st = vt_string_matcher_new(&s->spec, (uint32_t)i, &sm, err);
         if (st != VT_OK)
             return st;
+        atomic_store(&m->strings[i], sm);
     }
     return VT_OK;
 }
@@ -116,7 +124,7 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
     if (!m)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     vt_factor_list list = {0};
-    vt_status st = copy_specs(m, specs, count, err);
+    vt_status st = copy_specs(m, specs, count, true, err);
     for (size_t i = 0; i < count && st == VT_OK; i++)
         st = vt_factors_for_string(&m->specs[i].spec, (uint32_t)i, &list,
                                    &m->verify_everywhere[i], err);
@@ -243,6 +251,24 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
     return c->s->failed ? 1 : 0;
 }
 
+/* The verifier of string `id`, built now if the matcher was loaded and this is its first use;
+ * NULL when it cannot be built (out of memory, or a damaged spec). */
+static const vt_string_matcher *verifier(const vt_matcher *m, uint32_t id)
+{
+    vt_string_matcher *sm = atomic_load_explicit(&m->strings[id], memory_order_acquire);
+    if (sm)
+        return sm;
+    if (vt_string_matcher_new(&m->specs[id].spec, id, &sm, NULL) != VT_OK)
+        return NULL;
+    vt_string_matcher *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&m->strings[id], &expected, sm,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        vt_string_matcher_free(sm);
+        return expected;
+    }
+    return sm;
+}
+
 static int cmp_range(const void *a, const void *b)
 {
     const range *x = a, *y = b;
@@ -287,13 +313,16 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         qsort(l->items, l->count, sizeof *l->items, cmp_range);
         uint64_t next = 0;
         size_t found = 0;
+        const vt_string_matcher *sm = verifier(m, id);
+        if (!sm)
+            l->count = 0; /* cannot be verified: no match */
         vt_match_scratch_memo(s->verify, true);
         for (size_t r = 0; r < l->count && !stop; r++) {
             uint64_t lo = l->items[r].lo > next ? l->items[r].lo : next;
             uint64_t hi = l->items[r].hi < len ? l->items[r].hi : len - 1;
             for (uint64_t off = lo; off <= hi && !stop; off++) {
                 vt_match match;
-                if (!vt_string_match_at(m->strings[id], s->verify, data, len, (size_t)off,
+                if (!vt_string_match_at(sm, s->verify, data, len, (size_t)off,
                                         &match))
                     continue;
                 if (found++ >= VT_MAX_STRING_MATCHES)
@@ -419,7 +448,7 @@ vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **o
     vt_matcher *m = calloc(1, sizeof *m);
     vt_status st = !m ? vt_error_set(err, VT_ERR_NOMEM, "out of memory")
                  : r.bad ? vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt")
-                         : copy_specs(m, specs, n, err);
+                         : copy_specs(m, specs, n, false, err);
     free(specs);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);

@@ -224,10 +224,20 @@ static void *thread_scan(void *arg)
 
 static void test_threads_share_one_matcher(void)
 {
-    vt_matcher *m = build();
+    vt_matcher *built = build();
+    if (!built)
+        return;
+    found want = scan_all(built);
+    /* a loaded matcher builds its verifiers on first use, possibly in several threads at once */
+    vt_buf saved = {0};
+    vt_error err;
+    vt_matcher *m = NULL;
+    CHECK_INT_EQ(vt_matcher_serialize(built, &saved, &err), VT_OK);
+    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &m, &err), VT_OK);
+    vt_buf_free(&saved);
+    vt_matcher_free(built);
     if (!m)
         return;
-    found want = scan_all(m);
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
         CHECK(pthread_create(&t[i], NULL, thread_scan, m) == 0);
