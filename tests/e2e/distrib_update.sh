@@ -161,6 +161,22 @@ code=$( (printf 'old 10\n\n'; cat grown/checkpoint) | curl -s -o body -w '%{http
 code=$( (printf 'old 9\n\n'; LC_ALL=C awk 'NR > 1 && /^\xe2\x80\x94 example/ { c = substr($0, 41, 1); $0 = substr($0, 1, 40) (c == "A" ? "B" : "A") substr($0, 42) } { print }' grown/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
 [ "$code" = 403 ] && ok "witness: 403 without the log's signature" || not_ok "witness: 403 without the log's signature" "$code"
 
+# Check-and-store is atomic: concurrent first submissions to two witness processes sharing one
+# database get exactly one cosignature; every other request sees the stored size (409).
+start race-a "$V" witness serve --db "$work/race.db" --key w1.key --listen 127.0.0.1:0 --log-vkey log.pub; ra=http://127.0.0.1:$port
+start race-b "$V" witness serve --db "$work/race.db" --key w1.key --listen 127.0.0.1:0 --log-vkey log.pub; rb=http://127.0.0.1:$port
+(printf 'old 0\n\n'; cat grown/checkpoint) >race-body
+cpids=()
+for i in 1 2 3 4 5 6 7 8; do
+  target=$ra; [ $((i % 2)) = 0 ] && target=$rb
+  curl -s -o /dev/null -w '%{http_code}\n' --data-binary @race-body "$target/add-checkpoint" >"race-$i" &
+  cpids+=($!)
+done
+wait "${cpids[@]}"
+[ "$(cat race-? | grep -c '^200$')" = 1 ] && [ "$(cat race-? | grep -c '^409$')" = 7 ] &&
+  ok "witness: one of 8 concurrent submissions is cosigned, 7 get 409" ||
+  not_ok "witness: one of 8 concurrent submissions is cosigned, 7 get 409" "$(cat race-?)"
+
 # A checkpoint without the quorum: only one witness cosigned.
 cp -a L3 onew
 "$V" publish --log onew --key log.key "$VITRINE_SOURCE_ROOT/rules/starter/eicar.yar" >/dev/null
