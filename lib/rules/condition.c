@@ -135,10 +135,17 @@ static vt_status reduce_binop(vt_parser *p, const binop *op, vt_expr *l, vt_expr
         return vt_parser_error(p, line, col, "type mismatch");
     }
     bool constant = l->constant && r->constant && type == VT_TYPE_INT;
+    /* yara folds a shift by a constant of 64 or more to the constant 0, whatever is shifted */
+    if ((op->op == VT_OP_SHL || op->op == VT_OP_SHR) && r->constant && r->value >= 64)
+        constant = true;
     uint64_t a = (uint64_t)l->value, b = (uint64_t)r->value, v = 0;
     if ((op->op == VT_OP_DIV || op->op == VT_OP_MOD) && r->constant && r->type == VT_TYPE_INT &&
         r->value == 0)
         return vt_parser_error(p, line, col, "division by zero");
+    /* yara rejects a shift by a count it knows to be negative (its message is empty) */
+    if ((op->op == VT_OP_SHL || op->op == VT_OP_SHR) && r->constant && r->value < 0)
+        return vt_parser_error(p, line, col, "negative shift count %lld",
+                               (long long)r->value);
     if (constant) {
         switch (op->op) {
         case VT_OP_ADD: v = a + b; break;
