@@ -14,4 +14,16 @@ vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bund
                                         unsigned char hash[32], char *dir, size_t dir_size,
                                         vt_error *err);
 
+/* The last entry bundle fetched by distrib_cached_entry. Zero-initialise; free data after use. */
+typedef struct distrib_entry_cache {
+    int valid;
+    uint64_t bundle, size;
+    vt_buf data;
+    size_t offsets[VT_TLOG_TILE_WIDTH], lengths[VT_TLOG_TILE_WIDTH];
+} distrib_entry_cache;
+
+/* Entry `index` of the tree of `size`, like vt_tlog_reader_entry, reusing the cached bundle. */
+vt_status distrib_cached_entry(vt_tlog_reader *reader, distrib_entry_cache *cache, uint64_t size,
+                               uint64_t index, vt_buf *out, vt_error *err);
+
 #endif

@@ -86,11 +86,11 @@ vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bund
 }
 
 /* Fetch entry `index` of the tree `cp` and check its inclusion against the signed root. */
-static vt_status fetch_verified(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uint64_t index,
-                                vt_buf *entry, vt_tlog_proof *proof, vt_error *err)
+static vt_status fetch_verified(vt_tlog_reader *reader, distrib_entry_cache *cache,
+                                const vt_tlog_checkpoint *cp, uint64_t index, vt_buf *entry,
+                                vt_tlog_proof *proof, vt_error *err)
 {
-    entry->len = 0;
-    vt_status st = vt_tlog_reader_entry(reader, cp->size, index, entry, err);
+    vt_status st = distrib_cached_entry(reader, cache, cp->size, index, entry, err);
     unsigned char leaf[VT_TLOG_HASH_SIZE];
     size_t n = 0;
     if (st == VT_OK)
@@ -223,6 +223,7 @@ typedef struct update_run {
     vt_buf *rule_texts;
     vt_tlog_proof *rule_proofs;
     vt_tlog_proof bundle_proof;
+    distrib_entry_cache cache;
 } update_run;
 
 static vt_status verify_checkpoint(update_run *r, const vt_tlog_verifier **log_key, vt_error *err)
@@ -257,7 +258,8 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
     vt_status st = VT_ERR_NOT_FOUND;
     for (uint64_t seen = 0; seen < r->cp.size && seen < VT_DISTRIB_BUNDLE_SEARCH; seen++) {
         uint64_t i = r->cp.size - 1 - seen;
-        if ((st = fetch_verified(r->reader, &r->cp, i, &r->bundle_text, &r->bundle_proof, err)))
+        if ((st = fetch_verified(r->reader, &r->cache, &r->cp, i, &r->bundle_text,
+                                 &r->bundle_proof, err)))
             return st;
         if (vt_entry_kind_of(r->bundle_text.data, r->bundle_text.len) == VT_ENTRY_BUNDLE) {
             r->bundle_index = i;
@@ -287,7 +289,7 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
                                 "unlogged entry: the bundle at %" PRIu64 " names entry %" PRIu64
                                 ", which is not before it in the log",
                                 r->bundle_index, br->index);
-        if ((st = fetch_verified(r->reader, &r->cp, br->index, &r->rule_texts[k],
+        if ((st = fetch_verified(r->reader, &r->cache, &r->cp, br->index, &r->rule_texts[k],
                                  &r->rule_proofs[k], err)))
             return st;
         unsigned char hash[32];
@@ -438,6 +440,7 @@ vt_status vt_update(const vt_update_options *options, vt_update_result *result, 
     vt_buf_free(&r.raw_cp);
     vt_buf_free(&r.policy_text);
     vt_buf_free(&r.bundle_text);
+    vt_buf_free(&r.cache.data);
     for (size_t k = 0; r.rule_texts && k < r.bundle.rule_count; k++)
         vt_buf_free(&r.rule_texts[k]);
     free(r.rule_texts);

@@ -19,7 +19,7 @@ start() {
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   for _ in $(seq 100); do
-    port=$(sed -n 's/.* on port \([0-9]*\)$/\1/p' "$work/$name.out")
+    port=$(sed -n 's/.* on port \([0-9]*\)$/\1/p' "$work/$name.out" 2>/dev/null)
     [ -n "$port" ] && return 0
     sleep 0.05
   done
