@@ -94,6 +94,7 @@ typedef struct load_run {
     vt_tlog_checkpoint cp;
     vt_bundle_entry bundle;
     vt_compiler *compiler;
+    int found; /* the bundle of the installed ruleset was read */
 } load_run;
 
 static vt_status load_checkpoint(load_run *r, const vt_tlog_verifier **log_key, vt_error *err)
@@ -132,6 +133,7 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
     if ((st = distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir, sizeof r->dir,
                                             err)) != VT_OK)
         return st;
+    r->found = 1; /* from here on, a missing file is damage, not "nothing installed" */
     const vt_tlog_verifier *log_key = NULL;
     if ((st = load_checkpoint(r, &log_key, err)) != VT_OK)
         return st;
@@ -203,6 +205,11 @@ vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error 
     vt_tlog_checkpoint_clear(&r.cp);
     vt_bundle_entry_clear(&r.bundle);
     vt_compiler_free(r.compiler);
+    if (st == VT_ERR_NOT_FOUND && r.found) {
+        st = VT_ERR_VERIFY;
+        if (err)
+            err->status = st;
+    }
     if (st != VT_OK) {
         if (st != VT_ERR_NOT_FOUND && err && strncmp(err->message, "installed ruleset", 17) != 0) {
             char why[1024];

@@ -77,8 +77,11 @@ vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bund
     snprintf(dir, dir_size, "%s/%s", state, (char *)data);
     free(data);
     snprintf(path, sizeof path, "%s/bundle.entry", dir);
-    if ((st = vt_read_file(path, VT_DISTRIB_MAX_ENTRY, &data, &len, err)) != VT_OK)
-        return st;
+    if ((st = vt_read_file(path, VT_DISTRIB_MAX_ENTRY, &data, &len, err)) != VT_OK) {
+        if (st == VT_ERR_NOT_FOUND && err)
+            err->status = VT_ERR_FORMAT; /* `current` names a ruleset that is not whole */
+        return st == VT_ERR_NOT_FOUND ? VT_ERR_FORMAT : st;
+    }
     vt_distrib_sha256(data, len, hash);
     st = vt_bundle_entry_parse(data, len, bundle, err);
     free(data);

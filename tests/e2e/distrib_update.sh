@@ -199,4 +199,9 @@ expect_contains "log index 6" "$out" "(log 6, sha256"
 sed -i 's/EICAR/EICAX/' st/"$(cat st/current)"/6.entry
 expect_exit "a tampered installed entry is refused by scan" 2 "$V" scan --state st demo
 expect_exit "and by verify-installed" 1 "$V" verify-installed --state st
+sed -i 's/EICAX/EICAR/' st/"$(cat st/current)"/6.entry
+expect_exit "restored, it verifies again" 0 "$V" verify-installed --state st
+rm st/"$(cat st/current)"/7.proof
+expect_exit "a missing installed proof fails verify-installed" 1 "$V" verify-installed --state st
+expect_contains "as damage, not as nothing installed" "$err" "does not verify"
 finish
