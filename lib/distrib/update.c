@@ -103,6 +103,8 @@ static vt_status fetch_verified(vt_tlog_reader *reader, distrib_entry_cache *cac
     if (st == VT_OK)
         st = vt_tlog_verify_inclusion(index, cp->size, leaf, sizeof leaf, proof->hashes, n,
                                       cp->root, sizeof cp->root, err);
+    if (st == VT_ERR_NETWORK || st == VT_ERR_IO || st == VT_ERR_NOMEM)
+        return st; /* could not fetch: not evidence of anything */
     if (st != VT_OK) {
         char why[1024];
         snprintf(why, sizeof why, "%s", err ? err->message : "");
