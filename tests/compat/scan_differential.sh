@@ -9,23 +9,32 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 tools=$VITRINE_BUILD_ROOT/tests
 sample=1
-max_generated=${COMPAT_MAX_GENERATED:-1500}
+max_generated=${COMPAT_MAX_GENERATED:-1000}
 if [ "${VITRINE_SANITIZED:-0}" = 1 ]; then sample=4; max_generated=400; fi
 wine_dir=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
 
 mkdir -p "$work/wine" "$work/bin"
-ls "$wine_dir"/*.dll 2>/dev/null | awk -v s=$((sample * 12)) 'NR % s == 1' | head -n 60 |
+ls "$wine_dir"/*.dll 2>/dev/null | awk -v s=$((sample * 24)) 'NR % s == 1' | head -n 30 |
   xargs -r -I{} cp {} "$work/wine/"
 [ "$(ls "$work/wine" | wc -l)" -gt 0 ] && ok "libwine PE corpus: $(ls "$work/wine" | wc -l) files" ||
   not_ok "libwine PE corpus: no PE files under $wine_dir (is libwine installed?)"
 for f in /usr/bin/*; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done |
-  awk -v s=$((sample * 20)) 'NR % s == 1' | head -n 40 | xargs -r -I{} cp {} "$work/bin/"
+  awk -v s=$((sample * 40)) 'NR % s == 1' | head -n 20 | xargs -r -I{} cp {} "$work/bin/"
 
 for set in reversinglabs yara-rules; do
   "$VITRINE_SOURCE_ROOT/scripts/rule-args" "$VITRINE" "$VITRINE_SHARED/rules/$set" "$sample" \
     >"$work/$set.args" 2>"$work/$set.counts"
   cat "$work/$set.counts"
+  # Files with a known divergence are compared apart (see known-divergences).
+  : >"$work/$set.known"
+  while IFS=$'\t' read -r path reason; do
+    case "$path" in "$set/"*) ;; *) continue ;; esac
+    grep ":$VITRINE_SHARED/rules/$path\$" "$work/$set.args" >>"$work/$set.known"
+    grep -v ":$VITRINE_SHARED/rules/$path\$" "$work/$set.args" >"$work/$set.args.new"
+    mv "$work/$set.args.new" "$work/$set.args"
+  done < <(grep -v '^#' "$VITRINE_SOURCE_ROOT/tests/compat/known-divergences")
   mapfile -t args <"$work/$set.args"
+  mapfile -t known <"$work/$set.known"
   mkdir -p "$work/gen-$set"
   generated=$("$tools/gen_corpus" "$work/gen-$set" "${args[@]}" 2>&1) ||
     not_ok "$set: generating the corpus failed" "$generated"
@@ -35,9 +44,12 @@ for set in reversinglabs yara-rules; do
     ls "$work/gen-$set" | awk -v k="$keep_every" 'NR % k != 1' | sed "s|^|$work/gen-$set/|" | xargs rm -f
   fi
   echo "# $set: generated $total files, compared $(ls "$work/gen-$set" | wc -l)"
+  # Each side compiles once and scans the three corpora with its compiled rules (-C).
+  yarac -w "${args[@]}" "$work/$set.yarc" || not_ok "$set: yarac failed"
+  "$VITRINE" compile -w "${args[@]}" -o "$work/$set.vtr" || not_ok "$set: vitrine compile failed"
   for corpus in "gen-$set" wine bin; do
-    yara -s -e -N -w -p 1 "${args[@]}" "$work/$corpus" >"$work/yara.out" 2>"$work/yara.err"
-    "$VITRINE" yara -s -e -N -w -p 1 "${args[@]}" "$work/$corpus" >"$work/vitrine.out" 2>"$work/vitrine.err"
+    yara -C -s -e -N -w -p 1 "$work/$set.yarc" "$work/$corpus" >"$work/yara.out" 2>"$work/yara.err"
+    "$VITRINE" yara -C -s -e -N -w -p 1 "$work/$set.vtr" "$work/$corpus" >"$work/vitrine.out" 2>"$work/vitrine.err"
     rules_fired=$(grep -c -v '^0x' "$work/yara.out")
     if cmp -s "$work/yara.out" "$work/vitrine.out" && cmp -s "$work/yara.err" "$work/vitrine.err"; then
       ok "$set on $corpus: identical ($(wc -l <"$work/yara.out") lines, $rules_fired rule matches)"
@@ -46,6 +58,19 @@ for set in reversinglabs yara-rules; do
         "$(diff "$work/yara.out" "$work/vitrine.out" | grep '^[<>]' | head -n 10 | cut -c1-200)" \
         "$(diff "$work/yara.err" "$work/vitrine.err" | grep '^[<>]' | head -n 4 | cut -c1-200)"
     fi
+    for k in "${known[@]}"; do
+      file=${k#*:}
+      reason=$(grep -F "${file#"$VITRINE_SHARED/rules/"}" "$VITRINE_SOURCE_ROOT/tests/compat/known-divergences" | cut -f2)
+      yara -s -e -N -w -p 1 "$k" "$work/$corpus" >"$work/yara.out" 2>&1
+      "$VITRINE" yara -s -e -N -w -p 1 "$k" "$work/$corpus" >"$work/vitrine.out" 2>&1
+      if cmp -s "$work/yara.out" "$work/vitrine.out"; then
+        ok "$set on $corpus: known divergence ${file##*/} happens to agree"
+      else
+        echo "not ok $((tap_number + 1)) - $set on $corpus: ${file##*/} differs from yara," \
+             "$(diff "$work/yara.out" "$work/vitrine.out" | grep -c '^[<>]') lines # TODO $reason"
+        tap_number=$((tap_number + 1))
+      fi
+    done
   done
 done
 finish
