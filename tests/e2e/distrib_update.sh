@@ -160,6 +160,9 @@ code=$( (printf 'old 10\n\n'; cat grown/checkpoint) | curl -s -o body -w '%{http
 [ "$code" = 409 ] && [ "$(cat body)" = 9 ] && ok "witness: a rejected request did not move its state" || not_ok "witness: a rejected request did not move its state" "$code"
 code=$( (printf 'old 9\n\n'; LC_ALL=C awk 'NR > 1 && /^\xe2\x80\x94 example/ { c = substr($0, 41, 1); $0 = substr($0, 1, 40) (c == "A" ? "B" : "A") substr($0, 42) } { print }' grown/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
 [ "$code" = 403 ] && ok "witness: 403 without the log's signature" || not_ok "witness: 403 without the log's signature" "$code"
+"$V" keygen other.example/log -o other >/dev/null && "$V" log init other-log --origin other.example/log --key other.key >/dev/null
+code=$( (printf 'old 0\n\n'; cat other-log/checkpoint) | curl -s -o body -w '%{http_code}' --data-binary @- "$hw1/add-checkpoint")
+[ "$code" = 404 ] && ok "witness: 404 for a log it does not know" || not_ok "witness: 404 for a log it does not know" "$code"
 
 # Check-and-store is atomic: concurrent first submissions to two witness processes sharing one
 # database get exactly one cosignature; every other request sees the stored size (409).
