@@ -88,8 +88,6 @@ static json_t *rule_json(const scan_run *run, const vt_scan_ctx *ctx, const vt_r
                                                            m->string.len);
         json_object_set_new(meta, vt_ruleset_str(rs, m->key), value);
     }
-    uint64_t size;
-    const uint8_t *data = vt_scan_data(ctx, &size);
     for (uint32_t k = 0; k < rule->string_count; k++) {
         uint32_t s = rule->string_first + k;
         const vt_rs_string *string = &run->view.strings[s];
@@ -98,13 +96,10 @@ static json_t *rule_json(const scan_run *run, const vt_scan_ctx *ctx, const vt_r
         vt_match_list list = vt_scan_string_matches(ctx, s);
         for (uint32_t m = 0; m < list.count; m++) {
             const vt_string_match *match = &list.items[m];
-            size_t length = match->length < 512 ? match->length : 512;
-            if (match->offset >= size)
-                length = 0;
-            else if (length > size - match->offset)
-                length = (size_t)(size - match->offset);
+            size_t length;
+            const uint8_t *bytes = vt_scan_match_bytes(ctx, match, 512, &length);
             char encoded[700];
-            EVP_EncodeBlock((unsigned char *)encoded, data + match->offset, (int)length);
+            EVP_EncodeBlock((unsigned char *)encoded, bytes, (int)length);
             json_array_append_new(strings,
                                   json_pack("{s:s, s:I, s:I, s:s}", "identifier",
                                             vt_ruleset_str(rs, string->identifier), "offset",

@@ -140,8 +140,6 @@ static void print_rule(yara_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *
     vt_buf_printf(out, "%s\n", path);
     if (!o->show_strings && !o->show_string_length)
         return;
-    uint64_t size;
-    const uint8_t *data = vt_scan_data(ctx, &size);
     for (uint32_t k = 0; k < rule->string_count; k++) {
         uint32_t s = rule->string_first + k;
         const vt_rs_string *string = &run->view.strings[s];
@@ -151,16 +149,15 @@ static void print_rule(yara_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *
         vt_match_list list = vt_scan_string_matches(ctx, s);
         for (uint32_t m = 0; m < list.count; m++) {
             const vt_string_match *match = &list.items[m];
-            size_t length = match->length < MAX_MATCH_DATA ? match->length : MAX_MATCH_DATA;
-            if (match->offset + length > size)
-                length = match->offset < size ? (size_t)(size - match->offset) : 0;
+            size_t length;
+            const uint8_t *bytes = vt_scan_match_bytes(ctx, match, MAX_MATCH_DATA, &length);
             if (o->show_string_length)
                 vt_buf_printf(out, "0x%" PRIx64 ":%zu:%s", match->offset, length, id);
             else
                 vt_buf_printf(out, "0x%" PRIx64 ":%s", match->offset, id);
             if (o->show_strings) {
                 vt_buf_append_str(out, ": ");
-                print_data(out, data + match->offset, length, string->kind == VT_STRING_HEX);
+                print_data(out, bytes, length, string->kind == VT_STRING_HEX);
             }
             vt_buf_append_str(out, "\n");
         }

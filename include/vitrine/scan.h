@@ -79,6 +79,10 @@ bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
 vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string);
 /* The bytes of the last scan (valid until the next scan), to print matched data. */
 const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size);
+/* The bytes of a match of the last scan, at most `max` of them (yara prints 512): *len is set
+ * to how many are available. */
+const uint8_t *vt_scan_match_bytes(const vt_scan_ctx *ctx, const vt_string_match *match,
+                                   size_t max, size_t *len);
 
 /* ---- walking directories and scanning with several threads -------------------------------- */
 

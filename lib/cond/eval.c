@@ -815,29 +815,21 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
                                                 a.u.s.len));
         return VT_OK;
     case VT_OP_AND:
-        /* Undefined operands make `and` false (a defined false, as in yara). */
+    case VT_OP_OR: {
+        /* Undefined operands count as false and the result is always defined (yara 4.2.3);
+         * `and` stops at a false operand, `or` at a true one. */
+        bool decisive = node->op == VT_OP_OR;
         if ((st = eval(ev, node->a, &a)) != VT_OK)
             return st;
-        if (!is_true(&a)) {
-            set_bool(out, false);
+        if (is_true(&a) == decisive) {
+            set_bool(out, decisive);
             return VT_OK;
         }
         if ((st = eval(ev, node->b, &b)) != VT_OK)
             return st;
         set_bool(out, is_true(&b));
         return VT_OK;
-    case VT_OP_OR:
-        /* Undefined operands count as false and the result is always defined (yara 4.2.3). */
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        if (is_true(&a)) {
-            set_bool(out, true);
-            return VT_OK;
-        }
-        if ((st = eval(ev, node->b, &b)) != VT_OK)
-            return st;
-        set_bool(out, is_true(&b));
-        return VT_OK;
+    }
     case VT_OP_NOT:
         if ((st = eval(ev, node->a, &a)) != VT_OK)
             return st;

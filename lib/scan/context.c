@@ -615,3 +615,15 @@ const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size)
     *size = ctx->size;
     return ctx->data;
 }
+
+const uint8_t *vt_scan_match_bytes(const vt_scan_ctx *ctx, const vt_string_match *match,
+                                   size_t max, size_t *len)
+{
+    size_t n = match->length < max ? match->length : max;
+    if (match->offset >= ctx->size)
+        n = 0;
+    else if (n > ctx->size - match->offset)
+        n = (size_t)(ctx->size - match->offset);
+    *len = n;
+    return n ? ctx->data + match->offset : ctx->data;
+}
