@@ -36,11 +36,15 @@ find "$wine" -maxdepth 1 -type f -exec ln -f {} "$work/libwine/" \; 2>/dev/null 
 corpus_bytes() { du -sb --apparent-size "$work/$1" | cut -f1; }
 warm() { cat "$work/$1"/* >/dev/null 2>&1; }
 
-# run LABEL COMMAND...: one timed run; prints "seconds peak_kib status"
+# run LABEL COMMAND...: one timed run; prints "seconds peak_kib status"; a failure's message is
+# kept in $work/LABEL.stderr.
 run() {
+  local label=$1
+  shift
   /usr/bin/time -f "%e %M" -o "$work/time" timeout "$limit" "$@" >/dev/null 2>"$work/stderr"
   local status=$?
-  echo "$(cat "$work/time" | tail -n 1) $status"
+  cp "$work/stderr" "$work/$label.stderr"
+  echo "$(tail -n 1 "$work/time") $status"
 }
 
 echo "| rule set | rules | corpus | MB | threads | tool | seconds | MB/s | peak MB | vs yara |"
