@@ -1279,14 +1279,16 @@ static vt_status parse_not(vt_parser *p, vt_expr *out)
     return parse_relation(p, out);
 }
 
-static vt_status parse_and(vt_parser *p, vt_expr *out)
+/* `and` binds tighter than `or`; both chain left to right over boolean operands (an operand
+ * that is not boolean is converted, with yara's warnings). */
+static vt_status parse_logical_chain(vt_parser *p, vt_expr *out, bool is_or)
 {
     vt_status st;
     unsigned line = p->tok.line, col = p->tok.col;
-    if ((st = parse_not(p, out)) != VT_OK)
+    if ((st = is_or ? parse_logical_chain(p, out, false) : parse_not(p, out)) != VT_OK)
         return st;
     bool converted = false;
-    while (p->tok.kind == T_AND) {
+    while (p->tok.kind == (is_or ? T_OR : T_AND)) {
         if (!converted && (st = as_bool(p, out, line, col)) != VT_OK)
             return st;
         converted = true;
@@ -1295,10 +1297,12 @@ static vt_status parse_and(vt_parser *p, vt_expr *out)
         line = p->tok.line;
         col = p->tok.col;
         vt_expr r;
-        if ((st = parse_not(p, &r)) != VT_OK || (st = as_bool(p, &r, line, col)) != VT_OK)
+        if ((st = is_or ? parse_logical_chain(p, &r, false) : parse_not(p, &r)) != VT_OK ||
+            (st = as_bool(p, &r, line, col)) != VT_OK)
             return st;
         uint32_t n;
-        if ((st = emit(p, VT_OP_AND, VT_TYPE_BOOL, 0, out->node, r.node, VT_NONE, 0, &n)) != VT_OK)
+        if ((st = emit(p, is_or ? VT_OP_OR : VT_OP_AND, VT_TYPE_BOOL, 0, out->node, r.node,
+                       VT_NONE, 0, &n)) != VT_OK)
             return st;
         expr_init(out, n, VT_TYPE_BOOL, false);
     }
@@ -1307,28 +1311,7 @@ static vt_status parse_and(vt_parser *p, vt_expr *out)
 
 static vt_status parse_bool(vt_parser *p, vt_expr *out)
 {
-    vt_status st;
-    unsigned line = p->tok.line, col = p->tok.col;
-    if ((st = parse_and(p, out)) != VT_OK)
-        return st;
-    bool converted = false;
-    while (p->tok.kind == T_OR) {
-        if (!converted && (st = as_bool(p, out, line, col)) != VT_OK)
-            return st;
-        converted = true;
-        if ((st = vt_parser_advance(p)) != VT_OK)
-            return st;
-        line = p->tok.line;
-        col = p->tok.col;
-        vt_expr r;
-        if ((st = parse_and(p, &r)) != VT_OK || (st = as_bool(p, &r, line, col)) != VT_OK)
-            return st;
-        uint32_t n;
-        if ((st = emit(p, VT_OP_OR, VT_TYPE_BOOL, 0, out->node, r.node, VT_NONE, 0, &n)) != VT_OK)
-            return st;
-        expr_init(out, n, VT_TYPE_BOOL, false);
-    }
-    return VT_OK;
+    return parse_logical_chain(p, out, true);
 }
 
 vt_status vt_parse_condition(vt_parser *p, uint32_t *root)
