@@ -644,9 +644,21 @@ static int run_yara(int argc, char **argv)
         .define_count = o.compiled ? o.define_count : 0,
     };
     int status = 0;
+    if (o.compiled && o.define_count) {
+        /* a bad -d for compiled rules fails before any scan, in yara's words */
+        vt_scan_ctx *probe = NULL;
+        if (vt_scan_ctx_new(scanner, &scan_opts, &probe, &err) != VT_OK) {
+            if (err.status == VT_ERR_ARGUMENT)
+                fprintf(stderr, "invalid type for external variable\n");
+            else
+                fprintf(stderr, "error: %s\n", err.message);
+            status = 1;
+        }
+        vt_scan_ctx_free(probe);
+    }
     const char *target = argv[argc - 1];
     bool dir = is_directory(target);
-    if (o.scan_list && dir) {
+    if (status == 0 && o.scan_list && dir) {
         fprintf(stderr, "error: cannot use a directory as scan list.\n");
         status = 1;
     }

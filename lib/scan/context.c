@@ -193,7 +193,8 @@ vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *val
             v->u.i = strcmp(value, "true") == 0;
             return VT_OK;
         case VT_TYPE_INT: {
-            long long n = strtoll(value, &end, 0);
+            /* decimal only: yara reads "0x10" as a string */
+            long long n = strtoll(value, &end, 10);
             if (!*value || *end || errno)
                 break;
             v->u.i = n;

@@ -88,6 +88,16 @@ for opts in "-s" "-g -m -e" "-L" "-c" "-n" "-i counted -s" "-t beta -g" "-r -s" 
   cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara $opts: same as yara" ||
     not_ok "vitrine yara $opts: same as yara" "$(diff "$work/yara.out" "$work/vitrine.out" | head)"
 done
+# External variables of compiled rules, set at scan time with -d, checked as yara checks them.
+printf 'rule ext { condition: n > 5 }\n' >"$work/ext.yar"
+"$VITRINE" compile -d n=1 "$work/ext.yar" -o "$work/ext.vtr" >/dev/null
+yarac -d n=1 "$work/ext.yar" "$work/ext.yarc"
+for value in 10 2 0x10; do
+  yara -C -d "n=$value" "$work/ext.yarc" "$d/clean.txt" >"$work/yara.out" 2>&1; echo "exit $?" >>"$work/yara.out"
+  "$VITRINE" yara -C -d "n=$value" "$work/ext.vtr" "$d/clean.txt" >"$work/vitrine.out" 2>&1; echo "exit $?" >>"$work/vitrine.out"
+  cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara -C -d n=$value: same as yara" ||
+    not_ok "vitrine yara -C -d n=$value: same as yara" "$(diff "$work/yara.out" "$work/vitrine.out")"
+done
 yara "$work/y.yar" "$work/nope" >/dev/null 2>&1; want=$?
 expect_exit "vitrine yara: missing file, yara's exit status" "$want" "$VITRINE" yara "$work/y.yar" "$work/nope"
 expect_contains "vitrine yara: yara's message" "$err" "error scanning $work/nope: could not open file"
