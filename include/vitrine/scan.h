@@ -5,9 +5,9 @@
  * - vt_scanner: made once from a compiled ruleset. It holds the multi-string matcher (Vectorscan
  *   prefilter plus exact verifiers) and the compiled regular expressions of the conditions. It is
  *   immutable: any number of threads scan with one scanner.
- * - vt_scan_ctx: one per thread. It owns everything one scan writes (the matches, the modules'
- *   data, the rule results) and is reused from file to file. The results of the last scan stay
- *   readable until the next scan or until the context is freed.
+ * - vt_scan_ctx: one per thread. It owns everything one scan writes (the file's bytes, the
+ *   matches, the modules' data, the rule results) and is reused from file to file. The results
+ *   of the last scan stay readable until the next scan or until the context is freed.
  *
  * Promises: no global state; the scanned bytes are only read; a file that vanishes, cannot be
  * read or is larger than the limit is reported as an error for that file and nothing else
@@ -70,8 +70,10 @@ vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *val
 
 /* Scan a buffer (borrowed for the duration of the call and for reading the results). */
 vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err);
-/* Scan a file: mapped read-only; refused with VT_ERR_LIMIT when larger than max_size (0: no
- * limit); VT_ERR_IO / VT_ERR_NOT_FOUND with the reason when it cannot be opened or read. */
+/* Scan a file: read into the context's buffer (not mapped, so a file truncated meanwhile cannot
+ * crash the scan: it is scanned as far as it could be read); refused with VT_ERR_LIMIT when
+ * larger than max_size (0: no limit); VT_ERR_IO / VT_ERR_NOT_FOUND with the reason when it cannot
+ * be opened or read. */
 vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err);
 
 /* Results of the last scan. */

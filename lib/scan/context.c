@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,8 +42,10 @@ struct vt_scan_ctx {
 
     const uint8_t *data;
     uint64_t size;
-    void *map;
-    size_t map_len;
+    /* Files are read into this buffer, reused from file to file, rather than mapped: a file
+     * truncated by another process while mapped would kill the scanner with SIGBUS. */
+    uint8_t *file_buffer;
+    size_t file_buffer_cap;
 
     vt_modrt_scan *modules;
     imported_module *imported;
@@ -144,12 +145,15 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
     return VT_OK;
 }
 
+#define KEEP_FILE_BUFFER (64u << 20)
+
 static void release_data(vt_scan_ctx *ctx)
 {
-    if (ctx->map)
-        munmap(ctx->map, ctx->map_len);
-    ctx->map = NULL;
-    ctx->map_len = 0;
+    if (ctx->file_buffer_cap > KEEP_FILE_BUFFER) {
+        free(ctx->file_buffer); /* a huge file's buffer is not kept for the next, small one */
+        ctx->file_buffer = NULL;
+        ctx->file_buffer_cap = 0;
+    }
     ctx->data = NULL;
     ctx->size = 0;
     vt_modrt_scan_free(ctx->modules);
@@ -161,6 +165,7 @@ void vt_scan_ctx_free(vt_scan_ctx *ctx)
     if (!ctx)
         return;
     release_data(ctx);
+    free(ctx->file_buffer);
     if (ctx->external_strings)
         for (size_t i = 0; i < ctx->view.external_count; i++)
             free(ctx->external_strings[i]);
@@ -584,18 +589,35 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
         return vt_error_set(err, VT_ERR_LIMIT, "%s is larger than the limit of %llu bytes",
                             path, (unsigned long long)max_size);
     }
-    if (st.st_size > 0) {
-        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
+    size_t want = (size_t)st.st_size;
+    if (want + 1 > ctx->file_buffer_cap) {
+        uint8_t *grown = realloc(ctx->file_buffer, want + 1);
+        if (!grown) {
+            close(fd);
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
+                                want);
+        }
+        ctx->file_buffer = grown;
+        ctx->file_buffer_cap = want + 1;
+    }
+    /* A file that shrinks while it is read is scanned as far as it was read; one that grows is
+     * scanned as it was when it was opened. */
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = read(fd, ctx->file_buffer + got, want - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
             int e = errno;
             close(fd);
-            return vt_error_errno(err, VT_ERR_IO, e, "cannot map %s", path);
+            return vt_error_errno(err, VT_ERR_IO, e, "cannot read %s", path);
         }
-        ctx->map = map;
-        ctx->map_len = (size_t)st.st_size;
-        ctx->data = map;
-        ctx->size = (uint64_t)st.st_size;
+        if (n == 0)
+            break;
+        got += (size_t)n;
     }
+    ctx->data = ctx->file_buffer;
+    ctx->size = got;
     close(fd);
     return scan_loaded_data(ctx, err);
 }
