@@ -373,6 +373,9 @@ typedef struct quantifier {
 
 static vt_status eval_quantifier(evaluator *ev, uint32_t index, quantifier *q)
 {
+    q->kind = 0;
+    q->n = 0;
+    q->undefined = true;
     if (index >= ev->view.node_count || ev->view.nodes[index].op != VT_OP_QUANT)
         return corrupt(ev, "expected a quantifier", index);
     const vt_rs_node *node = &ev->view.nodes[index];
@@ -426,20 +429,28 @@ static vt_status set_list(evaluator *ev, uint32_t index, const uint32_t **items,
     return VT_OK;
 }
 
-static vt_status eval_of(evaluator *ev, uint32_t index, const vt_rs_node *node,
-                         vt_cond_value *out)
+/* What `of` and `for ... of` share: the quantifier (node->a) and the set's items (node->b). */
+static vt_status quantified_set(evaluator *ev, uint32_t index, const vt_rs_node *node,
+                                quantifier *q, const uint32_t **items, uint32_t *count)
 {
-    quantifier q;
-    vt_status st = eval_quantifier(ev, node->a, &q);
+    vt_status st = eval_quantifier(ev, node->a, q);
     if (st != VT_OK)
         return st;
     if (node->b >= ev->view.node_count)
         return corrupt(ev, "set out of range", index);
-    const vt_rs_node *set = &ev->view.nodes[node->b];
+    return set_list(ev, node->b, items, count);
+}
+
+static vt_status eval_of(evaluator *ev, uint32_t index, const vt_rs_node *node,
+                         vt_cond_value *out)
+{
+    quantifier q;
     const uint32_t *items = NULL;
     uint32_t count = 0;
-    if ((st = set_list(ev, node->b, &items, &count)) != VT_OK)
+    vt_status st = quantified_set(ev, index, node, &q, &items, &count);
+    if (st != VT_OK)
         return st;
+    const vt_rs_node *set = &ev->view.nodes[node->b];
     int64_t lo = 0, hi = 0;
     bool ranged = node->c != VT_NONE, range_defined = true;
     if (ranged && (st = eval_range(ev, node->c, &lo, &hi, &range_defined)) != VT_OK)
@@ -468,15 +479,13 @@ static vt_status eval_of(evaluator *ev, uint32_t index, const vt_rs_node *node,
 static vt_status eval_for_of(evaluator *ev, uint32_t index, const vt_rs_node *node,
                              vt_cond_value *out)
 {
+    if ((uint64_t)node->v.i >= MAX_LOOP_DEPTH)
+        return corrupt(ev, "for-of loop nested too deeply", index);
     quantifier q;
-    vt_status st = eval_quantifier(ev, node->a, &q);
-    if (st != VT_OK)
-        return st;
-    if (node->b >= ev->view.node_count || (uint64_t)node->v.i >= MAX_LOOP_DEPTH)
-        return corrupt(ev, "bad for-of loop", index);
     const uint32_t *items = NULL;
     uint32_t count = 0;
-    if ((st = set_list(ev, node->b, &items, &count)) != VT_OK)
+    vt_status st = quantified_set(ev, index, node, &q, &items, &count);
+    if (st != VT_OK)
         return st;
     if (q.undefined) {
         set_undefined(out, VT_TYPE_BOOL);

@@ -352,30 +352,21 @@ static vt_status parse_set(vt_parser *p, uint32_t *node, bool *is_rules)
         ref_name(&p->tok, ident);
         unsigned line = p->tok.line, col = p->tok.col;
         uint32_t matched = 0;
-        if (p->tok.kind == T_STRING_WILD) {
-            size_t n = strlen(ident) - 1; /* without '*' */
-            for (uint32_t i = 0; i < p->referenced.len; i++) {
-                vt_rs_string *s = VT_VEC_AT(&p->c->strings, vt_rs_string, p->string_first + i);
-                if (s->identifier.len >= n &&
-                    memcmp(vt_pool_get(p->c, s->identifier), ident, n) == 0) {
-                    *VT_VEC_AT(&p->referenced, uint8_t, i) = 1;
-                    if ((st = push_list(p, p->string_first + i)) != VT_OK)
-                        return st;
-                    matched++;
-                }
-            }
-        } else {
-            for (uint32_t i = 0; i < p->referenced.len; i++) {
-                vt_rs_string *s = VT_VEC_AT(&p->c->strings, vt_rs_string, p->string_first + i);
-                if (strcmp(vt_pool_get(p->c, s->identifier), ident) == 0) {
-                    *VT_VEC_AT(&p->referenced, uint8_t, i) = 1;
-                    if ((st = push_list(p, p->string_first + i)) != VT_OK)
-                        return st;
-                    matched++;
-                    if (ident[1])
-                        break;
-                }
-            }
+        bool wildcard = p->tok.kind == T_STRING_WILD;
+        size_t n = wildcard ? strlen(ident) - 1 : 0; /* the prefix before '*' */
+        for (uint32_t i = 0; i < p->referenced.len; i++) {
+            vt_rs_string *s = VT_VEC_AT(&p->c->strings, vt_rs_string, p->string_first + i);
+            const char *id = vt_pool_get(p->c, s->identifier);
+            bool hit = wildcard ? s->identifier.len >= n && memcmp(id, ident, n) == 0
+                                : strcmp(id, ident) == 0;
+            if (!hit)
+                continue;
+            *VT_VEC_AT(&p->referenced, uint8_t, i) = 1;
+            if ((st = push_list(p, p->string_first + i)) != VT_OK)
+                return st;
+            matched++;
+            if (!wildcard && ident[1])
+                break;
         }
         if (!matched)
             return vt_parser_error(p, line, col, "undefined string \"%s\"", ident);
