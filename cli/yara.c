@@ -356,12 +356,15 @@ static int scan_one(yara_run *run, const vt_scanner *scanner, const vt_scan_opti
 
 /* ---- compiling ---------------------------------------------------------------------------- */
 
-static void print_diagnostic(const vt_error *e, const char *kind)
+/* yara's print_compiler_error: "KIND: rule \"R\" in FILE(LINE): MESSAGE" inside a rule,
+ * "FILE(LINE): KIND: MESSAGE" outside. */
+static void print_diagnostic(const vt_error *e, const char *rule, const char *kind)
 {
-    if (e->file[0] && e->line)
-        fprintf(stderr, "%s(%u): %s: %s\n", e->file, e->line, kind, e->message);
+    if (rule && e->file[0])
+        fprintf(stderr, "%s: rule \"%s\" in %s(%u): %s\n", kind, rule, e->file, e->line,
+                e->message);
     else if (e->file[0])
-        fprintf(stderr, "%s: %s: %s\n", e->file, kind, e->message);
+        fprintf(stderr, "%s(%u): %s: %s\n", e->file, e->line, kind, e->message);
     else
         fprintf(stderr, "%s: %s\n", kind, e->message);
 }
@@ -380,6 +383,15 @@ static void split_namespace(char *arg, const char **ns, const char **path)
         *ns = NULL;
         *path = arg;
     }
+}
+
+static void print_warnings(const vt_compiler *compiler, const yara_options *o)
+{
+    if (o->no_warnings)
+        return;
+    for (size_t i = 0; i < vt_compiler_warning_count(compiler); i++)
+        print_diagnostic(vt_compiler_warning(compiler, i), vt_compiler_warning_rule(compiler, i),
+                         "warning");
 }
 
 static int load_rules(const yara_options *o, int nfiles, char **files, vt_ruleset **out)
@@ -420,26 +432,34 @@ static int load_rules(const yara_options *o, int nfiles, char **files, vt_rulese
         }
     }
     int status = 0;
+    bool failed_to_open = false;
     for (int i = 0; i < nfiles && status == 0; i++) {
         const char *ns, *path;
         split_namespace(files[i], &ns, &path);
         struct stat st;
         if (stat(path, &st) != 0) {
-            fprintf(stderr, "error: could not open file: %s\n", path);
+            failed_to_open = true;
             status = 1;
         } else if (vt_compiler_add_file(compiler, ns, path, &err) != VT_OK) {
-            print_diagnostic(&err, "error");
             status = 1;
+        }
+        if (status != 0) {
+            /* yara reports warnings as it finds them, so the ones before the failure come
+             * first. */
+            print_warnings(compiler, o);
+            if (failed_to_open)
+                fprintf(stderr, "error: could not open file: %s\n", path);
+            else
+                print_diagnostic(&err, vt_compiler_error_rule(compiler), "error");
         }
     }
     size_t warnings = vt_compiler_warning_count(compiler);
-    if (!o->no_warnings)
-        for (size_t i = 0; i < warnings; i++)
-            print_diagnostic(vt_compiler_warning(compiler, i), "warning");
+    if (status == 0)
+        print_warnings(compiler, o);
     if (status == 0 && o->fail_on_warnings && warnings > 0)
         status = 1;
     if (status == 0 && vt_compiler_finish(compiler, out, &err) != VT_OK) {
-        print_diagnostic(&err, "error");
+        print_diagnostic(&err, NULL, "error");
         status = 1;
     }
     vt_compiler_free(compiler);

@@ -219,6 +219,11 @@ vt_status vt_compiler_add_source(vt_compiler *compiler, const char *ns, const ch
 /* Warnings so far, in yara's wording (FILE, LINE, COLUMN filled in). */
 size_t vt_compiler_warning_count(const vt_compiler *compiler);
 const vt_error *vt_compiler_warning(const vt_compiler *compiler, size_t index);
+/* The rule a warning was found in (NULL outside a rule), and the rule the compiler was parsing
+ * when it failed (NULL if none or not failed): yara's "rule \"R\" in FILE(LINE)" context. A rule
+ * counts from its accepted identifier to the end of its unreferenced-string check. */
+const char *vt_compiler_warning_rule(const vt_compiler *compiler, size_t index);
+const char *vt_compiler_error_rule(const vt_compiler *compiler);
 
 /* Produce the ruleset. The compiler may be freed afterwards. */
 vt_status vt_compiler_finish(vt_compiler *compiler, vt_ruleset **out, vt_error *err);

@@ -148,12 +148,13 @@ const char *vt_pool_get(const vt_compiler *c, vt_rs_str s)
 vt_status vt_compiler_warn(vt_compiler *c, const char *file, unsigned line, unsigned col,
                            const char *format, ...)
 {
-    vt_error w;
-    vt_error_clear(&w);
+    vt_diagnostic w;
+    vt_error_clear(&w.error);
     va_list args;
     va_start(args, format);
-    vt_error_setv(&w, VT_OK, file, line, col, format, args);
+    vt_error_setv(&w.error, VT_OK, file, line, col, format, args);
     va_end(args);
+    memcpy(w.rule, c->current_rule, sizeof w.rule);
     return vt_vec_push(&c->warnings, &w, NULL);
 }
 
@@ -164,7 +165,20 @@ size_t vt_compiler_warning_count(const vt_compiler *c)
 
 const vt_error *vt_compiler_warning(const vt_compiler *c, size_t index)
 {
-    return index < c->warnings.len ? VT_VEC_AT(&c->warnings, vt_error, index) : NULL;
+    return index < c->warnings.len ? &VT_VEC_AT(&c->warnings, vt_diagnostic, index)->error : NULL;
+}
+
+const char *vt_compiler_warning_rule(const vt_compiler *c, size_t index)
+{
+    if (index >= c->warnings.len)
+        return NULL;
+    const char *rule = VT_VEC_AT(&c->warnings, vt_diagnostic, index)->rule;
+    return rule[0] ? rule : NULL;
+}
+
+const char *vt_compiler_error_rule(const vt_compiler *c)
+{
+    return c->failed && c->current_rule[0] ? c->current_rule : NULL;
 }
 
 vt_module_decl *vt_compiler_module(vt_compiler *c, const char *name, vt_error *err,
@@ -200,7 +214,7 @@ vt_status vt_compiler_new(vt_compiler **out, vt_error *err)
     c->lists.elem = sizeof(uint32_t);
     c->imports.elem = sizeof(vt_rs_import);
     c->externals.elem = sizeof(vt_rs_external);
-    c->warnings.elem = sizeof(vt_error);
+    c->warnings.elem = sizeof(vt_diagnostic);
     /* Offset 0 of the pool is the empty string, so zeroed references are valid. */
     vt_rs_str empty;
     if (vt_pool_add(c, "", 0, &empty) != VT_OK) {
@@ -392,6 +406,7 @@ vt_status vt_compiler_add_file(vt_compiler *c, const char *ns, const char *path,
 {
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
+    c->current_rule[0] = '\0';
     uint32_t index;
     vt_status st = namespace_index(c, ns, &index, err);
     if (st == VT_OK) {
@@ -408,6 +423,7 @@ vt_status vt_compiler_add_source(vt_compiler *c, const char *ns, const char *nam
 {
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
+    c->current_rule[0] = '\0';
     uint32_t index;
     vt_status st = namespace_index(c, ns, &index, err);
     if (st == VT_OK) {

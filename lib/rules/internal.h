@@ -99,6 +99,11 @@ vt_tok vt_lex(vt_lexer *lx, vt_token *tok);
 const char *vt_tok_describe(vt_tok kind);
 
 /* ---- compiler state ---- */
+typedef struct vt_diagnostic {
+    vt_error error;
+    char rule[VT_MAX_IDENTIFIER + 1]; /* the rule it was found in; "" if none */
+} vt_diagnostic;
+
 typedef struct vt_module_ref {
     char name[64];
     vt_module_decl *decl;
@@ -115,7 +120,10 @@ struct vt_compiler {
     vt_map pool_index;   /* short pool strings -> offset, to store them once */
     vt_module_ref modules[32];
     size_t module_count;
-    vt_vec warnings; /* vt_error */
+    vt_vec warnings; /* vt_diagnostic */
+    /* The rule being parsed, as yara's current_rule_idx: set once the rule's identifier is
+     * accepted, cleared when the rule is complete; "" outside a rule. */
+    char current_rule[VT_MAX_IDENTIFIER + 1];
     bool failed;
     unsigned include_depth;
     char *include_stack[VT_MAX_INCLUDE_DEPTH + 1];

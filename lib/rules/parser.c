@@ -579,7 +579,9 @@ static vt_status parse_rule(vt_parser *p)
                                p->rule_name);
     if (vt_pool_add(p->c, p->rule_name, strlen(p->rule_name), &r.name) != VT_OK)
         return nomem(p);
-    /* Like yara, the rule is known from here on: its own condition may refer to it. */
+    /* Like yara, the rule is known from here on: its own condition may refer to it, and
+     * diagnostics name it. */
+    snprintf(p->c->current_rule, sizeof p->c->current_rule, "%s", p->rule_name);
     p->rule = (uint32_t)p->c->rules.len;
     if (vt_vec_push(&p->c->rules, &r, NULL) != VT_OK ||
         vt_map_put(&p->c->rule_names, key, p->rule) != VT_OK)
@@ -660,6 +662,7 @@ static vt_status parse_rule(vt_parser *p)
     (void)end_line;
     (void)end_col;
     *VT_VEC_AT(&p->c->rules, vt_rs_rule, p->rule) = r;
+    p->c->current_rule[0] = '\0';
     return VT_OK;
 }
 

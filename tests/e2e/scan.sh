@@ -98,6 +98,18 @@ for value in 10 2 0x10; do
   cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara -C -d n=$value: same as yara" ||
     not_ok "vitrine yara -C -d n=$value: same as yara" "$(diff "$work/yara.out" "$work/vitrine.out")"
 done
+# Compiler diagnostics on stderr in yara's form: inside a rule 'KIND: rule "R" in FILE(LINE): ...',
+# outside 'FILE(LINE): KIND: ...', warnings found before an error printed before it.
+printf 'rule slow { strings: $a = /a.*b/ condition: $a }\nrule dup { condition: true }\nrule dup { condition: true }\n' >"$work/dup.yar"
+printf 'rule u { strings: $a = "xy" $b = "y" condition: $a }\n' >"$work/unref.yar"
+printf 'rule a { condition: foo }\n' >"$work/undef.yar"
+printf 'import "nonexist"\nrule a { condition: true }\n' >"$work/module.yar"
+for f in dup unref undef module; do
+  (cd "$work" && yara "$f.yar" "$d/clean.txt" >yara.out 2>&1; echo "exit $?" >>yara.out)
+  (cd "$work" && "$VITRINE" yara "$f.yar" "$d/clean.txt" >vitrine.out 2>&1; echo "exit $?" >>vitrine.out)
+  cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara: compiler diagnostics of $f.yar as yara prints them" ||
+    not_ok "vitrine yara: compiler diagnostics of $f.yar as yara prints them" "$(diff "$work/yara.out" "$work/vitrine.out")"
+done
 yara "$work/y.yar" "$work/nope" >/dev/null 2>&1; want=$?
 expect_exit "vitrine yara: missing file, yara's exit status" "$want" "$VITRINE" yara "$work/y.yar" "$work/nope"
 expect_contains "vitrine yara: yara's message" "$err" "error scanning $work/nope: could not open file"
