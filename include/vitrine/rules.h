@@ -91,6 +91,10 @@ enum {
     VT_RS_REGEX_DOTALL = 1 << 9,  /* /.../s: dot matches newline */
     VT_RS_ANONYMOUS = 1 << 10,    /* declared as `$` */
     VT_RS_SLOW = 1 << 11,         /* yara warns it may slow down scanning */
+    /* yara's STRING_FLAGS_SINGLE_MATCH: the condition only asks whether the string is found
+     * (`$a`, sets, `$` in loops), never where or how often (at, in, #, @, !), so fast mode (yara
+     * -f) may keep its first match only. Files without the bit keep all matches. */
+    VT_RS_SINGLE_MATCH = 1 << 12,
 };
 
 typedef struct vt_rs_string {

@@ -196,6 +196,17 @@ static vt_status string_ref(vt_parser *p, const char *ident, unsigned line, unsi
     return VT_OK;
 }
 
+/* The condition asks where or how often string `index` matched (at, in, #, @, !), so all its
+ * matches are needed even in fast mode; VT_NONE (`#`, `@`, `!` of a for-of loop) means every
+ * string of the rule, as in yara. */
+static void needs_all_matches(vt_parser *p, uint32_t index)
+{
+    uint32_t first = index == VT_NONE ? p->string_first : index;
+    uint32_t end = index == VT_NONE ? p->string_first + (uint32_t)p->referenced.len : index + 1;
+    for (uint32_t i = first; i < end; i++)
+        VT_VEC_AT(&p->c->strings, vt_rs_string, i)->flags &= ~(uint32_t)VT_RS_SINGLE_MATCH;
+}
+
 static void ref_name(const vt_token *t, char *out)
 {
     size_t n = t->len > VT_MAX_IDENTIFIER ? VT_MAX_IDENTIFIER : t->len;
@@ -243,6 +254,8 @@ static vt_status parse_string_match(vt_parser *p, vt_expr *out)
         return st;
     uint32_t depth = p->for_of_depth ? (uint32_t)p->for_of_depth - 1 : VT_NONE;
     uint32_t n;
+    if (p->tok.kind == T_AT || p->tok.kind == T_IN)
+        needs_all_matches(p, index);
     if (p->tok.kind == T_AT) {
         if ((st = vt_parser_advance(p)) != VT_OK)
             return st;
@@ -965,6 +978,7 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
             if ((st = vt_parser_advance(p)) != VT_OK || (st = parse_range(p, &range)) != VT_OK)
                 return st;
         }
+        needs_all_matches(p, index);
         uint32_t depth = p->for_of_depth ? (uint32_t)p->for_of_depth - 1 : VT_NONE;
         st = emit(p, VT_OP_STRING_COUNT, VT_TYPE_INT, 0, range, VT_NONE, depth, index, &n);
         if (st == VT_OK)
@@ -996,6 +1010,7 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
                 return st;
             which = i.node;
         }
+        needs_all_matches(p, index);
         uint32_t depth = p->for_of_depth ? (uint32_t)p->for_of_depth - 1 : VT_NONE;
         st = emit(p, op, VT_TYPE_INT, 0, which, VT_NONE, depth, index, &n);
         if (st == VT_OK)

@@ -443,6 +443,7 @@ static vt_status parse_string(vt_parser *p, uint32_t *count)
     vt_rs_string s;
     memset(&s, 0, sizeof s);
     s.rule = p->rule;
+    s.flags = VT_RS_SINGLE_MATCH; /* until the condition asks where or how often */
     bool anonymous = strcmp(ident, "$") == 0;
     if (anonymous)
         s.flags |= VT_RS_ANONYMOUS;

@@ -457,10 +457,14 @@ static void index_matches(vt_scan_ctx *ctx)
             i++;
         if (s >= ctx->view.string_count)
             continue;
+        /* Fast mode, as yara's: a string whose condition only asks whether it is found
+         * keeps its first match. */
+        bool first_only =
+            ctx->options.fast && (ctx->view.strings[s].flags & VT_RS_SINGLE_MATCH) != 0;
         ctx->lists[s].items = &ctx->found[first];
-        ctx->lists[s].count = ctx->options.fast ? 1 : (uint32_t)(i - first);
+        ctx->lists[s].count = first_only ? 1 : (uint32_t)(i - first);
         ctx->touched[ctx->touched_len++] = s;
-        if (i - first >= VT_MAX_STRING_MATCHES && ctx->options.warning) {
+        if (!first_only && i - first >= VT_MAX_STRING_MATCHES && ctx->options.warning) {
             const vt_rs_string *string = &ctx->view.strings[s];
             const vt_rs_rule *rule = &ctx->view.rules[string->rule];
             ctx->options.warning(ctx->options.user, vt_ruleset_str(ctx->scanner->rules, rule->name),

@@ -88,6 +88,30 @@ for opts in "-s" "-g -m -e" "-L" "-c" "-n" "-i counted -s" "-t beta -g" "-r -s" 
   cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara $opts: same as yara" ||
     not_ok "vitrine yara $opts: same as yara" "$(diff "$work/yara.out" "$work/vitrine.out" | head)"
 done
+# Fast mode (-f): a string the condition only tests for being found keeps its first match;
+# at, in, #, @, ! (also `#`, `@` in a for-of loop, for every string of the rule) keep them all.
+cat >"$work/fast.yar" <<'YAR'
+rule plain { strings: $a = "aXa" condition: $a }
+rule set_of { strings: $b = "aXa" $b2 = "zz" condition: any of ($b*) }
+rule at_two { strings: $c = "aXa" condition: $c at 0 or $c at 4 }
+rule in_range { strings: $d = "aXa" condition: $d in (0..100) }
+rule counted { strings: $e = "aXa" condition: #e > 1 }
+rule offset_length { strings: $f = "aXa" $g = "Xa" condition: @f[1] == 0 and !g[1] == 2 }
+rule loop_found { strings: $h = "aXa" condition: for any of ($h) : ($) }
+rule loop_offset { strings: $i = "aXa" $j = "Xa" condition: $j and for any of ($i) : (@ >= 0) }
+YAR
+printf 'aXa aXa aXa\n' >"$work/fast.txt"
+"$VITRINE" compile -w "$work/fast.yar" -o "$work/fast.vtr" >/dev/null
+yara -w -f -s "$work/fast.yar" "$work/fast.txt" >"$work/yara.out" 2>&1
+for form in source compiled; do
+  if [ $form = source ]; then "$VITRINE" yara -w -f -s "$work/fast.yar" "$work/fast.txt" >"$work/vitrine.out" 2>&1
+  else "$VITRINE" yara -w -f -s -C "$work/fast.vtr" "$work/fast.txt" >"$work/vitrine.out" 2>&1; fi
+  cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara -f -s ($form rules): same as yara" ||
+    not_ok "vitrine yara -f -s ($form rules): same as yara" "$(diff "$work/yara.out" "$work/vitrine.out")"
+done
+[ "$(grep -c '\$a:' "$work/yara.out")" -eq 1 ] && [ "$(grep -c '\$e:' "$work/yara.out")" -eq 3 ] &&
+  ok "-f keeps one match of a found-only string and all of a counted one" ||
+  not_ok "-f keeps one match of a found-only string and all of a counted one" "$(cat "$work/yara.out")"
 # External variables of compiled rules, set at scan time with -d, checked as yara checks them.
 printf 'rule ext { condition: n > 5 }\n' >"$work/ext.yar"
 "$VITRINE" compile -d n=1 "$work/ext.yar" -o "$work/ext.vtr" >/dev/null
