@@ -51,6 +51,11 @@ typedef struct vt_modrt_options {
     void *regex_user;
     /* The value of time.now(); 0 means "read the clock at each call" (yara's behaviour). */
     int64_t now;
+    /* Optional: false when no rule can read a member called `name` (of any structure), so a
+     * module may leave out what it costs much to build (elf.symtab of a large unstripped
+     * binary). NULL means every member may be read (and yara -D dumps need them all). */
+    bool (*member_used)(void *user, const char *name);
+    void *member_user;
 } vt_modrt_options;
 
 /* ---- the scan context ----------------------------------------------------------------------- */

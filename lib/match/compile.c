@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "fixed.h"
 #include "program.h"
 
 typedef struct compiler {
@@ -329,7 +330,7 @@ vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program 
         for (int k = 0; k < 32; k++)
             h = (h ^ prog->sets[i][k]) * 1099511628211ull;
     prog->digest = h ^ prog->len;
-    if (!first_bytes(prog)) {
+    if (!first_bytes(prog) || !vt_fixed_build(prog, &prog->fixed)) {
         vt_program_free(prog);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     }
@@ -341,6 +342,7 @@ void vt_program_free(vt_program *prog)
 {
     if (!prog)
         return;
+    vt_fixed_free(prog->fixed);
     free(prog->code);
     free(prog->sets);
     free(prog);

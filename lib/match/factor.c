@@ -358,6 +358,27 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
     return best_score;
 }
 
+/* True when `node` can only match the empty string: such a branch of a top-level alternation
+ * never gives a reported match (yara drops empty matches), so it needs no factor. */
+static bool only_empty(const vt_node *node)
+{
+    switch (node->kind) {
+    case VT_NODE_EMPTY:
+    case VT_NODE_ANCHOR_START:
+    case VT_NODE_ANCHOR_END:
+    case VT_NODE_WORD_BOUNDARY:
+    case VT_NODE_NON_WORD_BOUNDARY: return true;
+    case VT_NODE_CONCAT:
+    case VT_NODE_ALT:
+    case VT_NODE_REPEAT:
+        for (size_t i = 0; i < node->nkids; i++)
+            if (!only_empty(node->kids[i]))
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
 static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, uint32_t index,
                               bool nocase, vt_factor_list *out, bool *none, vt_error *err)
 {
@@ -372,6 +393,8 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
     size_t first = out->count;
     for (size_t b = 0; b < nbranches; b++) {
         const vt_node *br = branches[b];
+        if (nbranches > 1 && only_empty(br))
+            continue;
         const vt_node *const *kids = (const vt_node *const *)&br;
         size_t nkids = 1;
         if (br->kind == VT_NODE_CONCAT) {

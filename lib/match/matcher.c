@@ -46,6 +46,7 @@ typedef struct range {
 typedef struct range_list {
     range *items;
     size_t count, cap;
+    bool unsorted; /* a range was added before the last one */
 } range_list;
 
 struct vt_matcher_scratch {
@@ -213,6 +214,8 @@ static void add_range(vt_matcher_scratch *s, uint32_t string, uint64_t lo, uint6
                 last->hi = hi;
             return;
         }
+        if (lo < last->lo)
+            l->unsorted = true;
     } else {
         s->touched[s->ntouched++] = string;
     }
@@ -310,17 +313,24 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     for (size_t t = 0; t < s->ntouched; t++) {
         uint32_t id = s->touched[t];
         range_list *l = &s->ranges[id];
-        qsort(l->items, l->count, sizeof *l->items, cmp_range);
+        if (l->unsorted)
+            qsort(l->items, l->count, sizeof *l->items, cmp_range);
+        l->unsorted = false;
         uint64_t next = 0;
         size_t found = 0;
         const vt_string_matcher *sm = verifier(m, id);
         if (!sm)
             l->count = 0; /* cannot be verified: no match */
+        /* the bytes a match can begin with, tested here before any call (strings verified
+         * everywhere have millions of candidates) */
+        const uint8_t *first = sm && sm->prog ? sm->prog->first : NULL;
         vt_match_scratch_memo(s->verify, true);
         for (size_t r = 0; r < l->count && !stop; r++) {
             uint64_t lo = l->items[r].lo > next ? l->items[r].lo : next;
             uint64_t hi = l->items[r].hi < len ? l->items[r].hi : len - 1;
             for (uint64_t off = lo; off <= hi && !stop; off++) {
+                if (first && !(first[data[off] >> 3] >> (data[off] & 7) & 1))
+                    continue;
                 vt_match match;
                 if (!vt_string_match_at(sm, s->verify, data, len, (size_t)off,
                                         &match))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "fixed.h"
 #include "program.h"
 
 typedef struct thread_list {
@@ -478,6 +479,8 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
     if (!vt_set_has(prog->first, data[start]) ||
         (char_size == 2 && (start + 1 >= len || data[start + 1] != 0)))
         return -1; /* no non-empty match can start here */
+    if (char_size == 1 && prog->fixed)
+        return vt_fixed_match_at(prog->fixed, data, len, start);
     size_t limit = len - start < VT_RE_SCAN_LIMIT ? len - start : VT_RE_SCAN_LIMIT;
     if (char_size == 1 && !prog->has_assertions) {
         long m = dfa_match_at(prog, scratch, data, len, start, start + limit);

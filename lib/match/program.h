@@ -35,6 +35,7 @@ typedef struct vt_program {
     uint8_t first[32];   /* bytes a non-empty match can begin with */
     bool has_assertions; /* uses ^ $ \b \B (the DFA path needs none) */
     uint64_t digest;     /* hash of code and sets: identical programs share cached DFAs */
+    struct vt_fixed *fixed; /* a straight run of byte sets (fixed.h), else NULL */
 } vt_program;
 
 /* Largest program the compiler builds (yara refuses larger regexes too). */

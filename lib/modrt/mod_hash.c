@@ -1,5 +1,9 @@
 /* mod_hash.c: yara's hash module: md5, sha1, sha256 (lowercase hex, through OpenSSL), checksum32
- * and crc32, over a range of the scanned data or over a string. */
+ * and crc32, over a range of the scanned data or over a string. Digests of ranges of the data are
+ * kept for the rest of the scan, as yara does: many rules compare hash.md5(0, filesize) with a
+ * constant, and the file is hashed once for all of them. */
+#include <string.h>
+
 #include <openssl/evp.h>
 
 #include "modrt_internal.h"
@@ -31,13 +35,59 @@ static bool data_range(vt_modrt_fncall *call, const uint8_t **p, size_t *len)
     return true;
 }
 
+/* Digests of data ranges computed in this scan (arena memory, gone with the scan). */
+enum { CACHED_DIGESTS = 16 };
+typedef struct cached_digest {
+    const EVP_MD *md;
+    const uint8_t *p;
+    size_t len;
+    char hex[2 * EVP_MAX_MD_SIZE];
+    size_t hex_len;
+} cached_digest;
+typedef struct digest_cache {
+    cached_digest items[CACHED_DIGESTS];
+    size_t count, next;
+} digest_cache;
+
+static vt_status load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *data,
+                      size_t size)
+{
+    (void)data;
+    (void)size;
+    module->data = vt_modrt_alloc(scan, sizeof(digest_cache));
+    return module->data ? VT_OK : VT_ERR_NOMEM;
+}
+
+static void data_digest(vt_modrt_fncall *call, const EVP_MD *md)
+{
+    const uint8_t *p;
+    size_t len;
+    if (!data_range(call, &p, &len))
+        return;
+    digest_cache *cache = call->module_data;
+    for (size_t i = 0; cache && i < cache->count; i++) {
+        const cached_digest *c = &cache->items[i];
+        if (c->md == md && c->p == p && c->len == len) {
+            vt_modrt_return_string(call, c->hex, c->hex_len);
+            return;
+        }
+    }
+    digest(call, md, p, len);
+    const vt_modrt_value *r = call->result;
+    if (!cache || r->kind != VT_MODULE_STRING || r->len > sizeof cache->items[0].hex)
+        return;
+    cached_digest *c = &cache->items[cache->next];
+    cache->next = (cache->next + 1) % CACHED_DIGESTS;
+    if (cache->count < CACHED_DIGESTS)
+        cache->count++;
+    *c = (cached_digest){.md = md, .p = p, .len = len, .hex_len = r->len};
+    memcpy(c->hex, r->s, r->len);
+}
+
 #define DIGEST_FUNCTIONS(name, md)                                                             \
     static void data_##name(vt_modrt_fncall *call)                                             \
     {                                                                                          \
-        const uint8_t *p;                                                                      \
-        size_t len;                                                                            \
-        if (data_range(call, &p, &len))                                                        \
-            digest(call, md, p, len);                                                          \
+        data_digest(call, md);                                                                 \
     }                                                                                          \
     static void string_##name(vt_modrt_fncall *call)                                           \
     {                                                                                          \
@@ -111,5 +161,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_hash = {
-    "hash", NULL, functions, sizeof functions / sizeof functions[0], NULL,
+    "hash", load, functions, sizeof functions / sizeof functions[0], NULL,
 };

@@ -114,6 +114,12 @@ struct vt_modrt_scan {
 
 void *vt_modrt_alloc(vt_modrt_scan *scan, size_t size); /* marks out_of_memory on failure */
 
+/* False when the options say no rule reads a member called `name` (vt_modrt_options). */
+static inline bool vt_modrt_member_used(const vt_modrt_scan *scan, const char *name)
+{
+    return !scan->options.member_used || scan->options.member_used(scan->options.member_user, name);
+}
+
 /* Build the tree of a declaration: the object at decl index `index` as a member named by it. */
 vt_mobj *vt_modrt_build(vt_modrt_scan *scan, const vt_modrt_module_def *def,
                         const vt_module_decl *decl, int32_t index, vt_mobj *parent,

@@ -388,6 +388,12 @@ static bool module_regex_search(void *user, const void *regex, const uint8_t *s,
     return search_with(user, regex, s, len);
 }
 
+static bool module_member_used(void *user, const char *name)
+{
+    const vt_scan_ctx *ctx = user;
+    return vt_scanner_member_used(ctx->scanner, name);
+}
+
 /* ---- matching ----------------------------------------------------------------------------- */
 
 static bool past_deadline(const vt_scan_ctx *ctx)
@@ -498,6 +504,9 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
         .console_user = ctx->options.user,
         .regex_search = module_regex_search,
         .regex_user = ctx,
+        /* a module dump shows every member */
+        .member_used = ctx->options.module_dump ? NULL : module_member_used,
+        .member_user = ctx,
     };
     vt_status st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
     for (size_t i = 0; st == VT_OK && i < ctx->imported_count; i++) {

@@ -25,7 +25,12 @@ struct vt_scanner {
     int64_t *fixed_offsets;
     vt_scan_regex *regexes; /* sorted by node */
     size_t regex_count;
+    const char **members; /* names of the module members conditions read, sorted */
+    size_t member_count;
 };
+
+/* True if some condition reads a module member called `name`. */
+bool vt_scanner_member_used(const vt_scanner *scanner, const char *name);
 
 /* The compiled regex of CONST_REGEX node `node` (NULL if there is none). */
 const vt_string_matcher *vt_scanner_regex(const vt_scanner *scanner, uint32_t node);

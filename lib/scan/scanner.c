@@ -158,6 +158,37 @@ const vt_string_matcher *vt_scanner_regex(const vt_scanner *scanner, uint32_t no
                : NULL;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names of the module members the conditions read (FIELD nodes), so that modules can leave
+ * out costly members no rule looks at. */
+static vt_status collect_members(vt_scanner *scanner, vt_error *err)
+{
+    vt_ruleset_view view;
+    vt_ruleset_get_view(scanner->rules, &view);
+    size_t count = 0;
+    for (size_t i = 0; i < view.node_count; i++)
+        count += view.nodes[i].op == VT_OP_FIELD;
+    scanner->members = malloc((count ? count : 1) * sizeof *scanner->members);
+    if (!scanner->members)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory preparing the scanner");
+    for (size_t i = 0; i < view.node_count; i++)
+        if (view.nodes[i].op == VT_OP_FIELD)
+            scanner->members[scanner->member_count++] =
+                vt_ruleset_str(scanner->rules, view.nodes[i].v.s);
+    qsort(scanner->members, scanner->member_count, sizeof *scanner->members, compare_names);
+    return VT_OK;
+}
+
+bool vt_scanner_member_used(const vt_scanner *scanner, const char *name)
+{
+    return bsearch(&name, scanner->members, scanner->member_count, sizeof *scanner->members,
+                   compare_names) != NULL;
+}
+
 vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *err)
 {
     *out = NULL;
@@ -173,6 +204,8 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
         st = compile_regexes(scanner, err);
     if (st == VT_OK)
         st = find_fixed_offsets(scanner, err);
+    if (st == VT_OK)
+        st = collect_members(scanner, err);
     if (st != VT_OK) {
         vt_scanner_free(scanner);
         return st;
@@ -188,6 +221,7 @@ void vt_scanner_free(vt_scanner *scanner)
     for (size_t i = 0; i < scanner->regex_count; i++)
         vt_string_matcher_free(scanner->regexes[i].matcher);
     free(scanner->regexes);
+    free(scanner->members);
     free(scanner->fixed_offsets);
     vt_matcher_free(scanner->matcher);
     free(scanner);

@@ -134,6 +134,25 @@ for f in dup unref undef module; do
   cmp -s "$work/yara.out" "$work/vitrine.out" && ok "vitrine yara: compiler diagnostics of $f.yar as yara prints them" ||
     not_ok "vitrine yara: compiler diagnostics of $f.yar as yara prints them" "$(diff "$work/yara.out" "$work/vitrine.out")"
 done
+# Modules leave out members no rule reads (elf.symtab): rules that read the symbol tables, and
+# rules that read only their counts, still see yara's values (the vitrine binary is unstripped).
+cat >"$work/sym_read.yar" <<'YAR'
+import "elf"
+rule counts { condition: elf.symtab_entries > 100 and elf.dynsym_entries > 10 }
+rule has_main { condition: for any i in (0..elf.symtab_entries - 1): (elf.symtab[i].name == "main") }
+rule has_free { condition: for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].name == "free") }
+YAR
+printf 'import "elf"\nrule counts { condition: elf.symtab_entries > 100 and elf.dynsym_entries > 10 }\n' \
+  >"$work/sym_count.yar"
+for rules in sym_read sym_count; do
+  yara -p 1 "$work/$rules.yar" "$VITRINE" >"$work/yara.out" 2>&1
+  "$VITRINE" yara -p 1 "$work/$rules.yar" "$VITRINE" >"$work/vitrine.out" 2>&1
+  if cmp -s "$work/yara.out" "$work/vitrine.out" && [ -s "$work/yara.out" ]; then
+    ok "elf symbol tables ($rules): same as yara"
+  else
+    not_ok "elf symbol tables ($rules): same as yara" "$(diff "$work/yara.out" "$work/vitrine.out")"
+  fi
+done
 yara "$work/y.yar" "$work/nope" >/dev/null 2>&1; want=$?
 expect_exit "vitrine yara: missing file, yara's exit status" "$want" "$VITRINE" yara "$work/y.yar" "$work/nope"
 expect_contains "vitrine yara: yara's message" "$err" "error scanning $work/nope: could not open file"
