@@ -32,6 +32,8 @@ typedef struct yara_options {
     bool show_meta, show_module_data, show_namespace, show_stats, show_strings;
     bool show_string_length, show_tags, recursive, scan_list, show_version, show_help;
     long limit, timeout, skip_larger, threads, max_strings_per_rule;
+    vt_module_data module_data[MAX_MULTI]; /* -x MODULE=FILE: names and contents are owned */
+    size_t module_data_count;
 } yara_options;
 
 typedef struct yara_run {
@@ -191,6 +193,12 @@ static const char *yara_error_text(const vt_error *err)
 {
     switch (err->status) {
     case VT_ERR_NOMEM: return "not enough memory";
+    case VT_ERR_FORMAT: /* yara has no text for these two: it prints their number */
+        if (strstr(err->message, "invalid module data"))
+            return "error: 57"; /* ERROR_INVALID_MODULE_DATA */
+        if (strstr(err->message, "module data on which yara faults"))
+            return "error: 4"; /* the fault, caught as ERROR_COULD_NOT_MAP_FILE */
+        return "could not open file";
     case VT_ERR_LIMIT: return strstr(err->message, "timed out") ? "scanning timed out"
                                                                   : "could not open file";
     default: return "could not open file";
@@ -224,8 +232,7 @@ static void on_module_dump(void *user, const char *module, const char *text, siz
 {
     yara_run *run = user;
     (void)module;
-    vt_buf_append(&run->out, text, len);
-    vt_buf_append_str(&run->out, "\n");
+    vt_buf_append(&run->out, text, len); /* the dump ends with its newline, as yara's does */
 }
 
 static unsigned remaining_seconds(const yara_run *run)
@@ -580,17 +587,40 @@ static int parse_options(int argc, char **argv, yara_options *o)
     }
     for (size_t i = 0; i < modules_data_count; i++) {
         const char *eq = strchr(modules_data[i], '=');
-        struct stat st;
         if (!eq) {
             fprintf(stderr, "error: wrong syntax for `-x` option.\n");
             return -1;
         }
-        if (stat(eq + 1, &st) != 0) {
+        /* yara maps the file when it parses the options; an empty file is no data */
+        vt_module_data *d = &o->module_data[o->module_data_count];
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        vt_error err;
+        char *name = strndup(modules_data[i], (size_t)(eq - modules_data[i]));
+        if (!name || vt_read_file(eq + 1, SIZE_MAX - 1, &bytes, &len, &err) != VT_OK) {
+            free(name);
             fprintf(stderr, "error: could not open file \"%s\".\n", eq + 1);
             return -1;
         }
+        if (len == 0) {
+            free(bytes);
+            bytes = NULL;
+        }
+        d->module = name;
+        d->data = bytes;
+        d->size = len;
+        o->module_data_count++;
     }
     return optind;
+}
+
+static void free_options(yara_options *o)
+{
+    for (size_t i = 0; i < o->module_data_count; i++) {
+        free((char *)o->module_data[i].module);
+        free((unsigned char *)o->module_data[i].data);
+    }
+    o->module_data_count = 0;
 }
 
 static void print_yara_help(void)
@@ -603,10 +633,11 @@ static void print_yara_help(void)
           stdout);
 }
 
-static int run_yara(int argc, char **argv)
+static int run_yara_with(yara_options *options, int argc, char **argv)
 {
-    yara_options o;
+    yara_options o = *options;
     int first = parse_options(argc, argv, &o);
+    *options = o;
     if (first < 0)
         return 1;
     if (o.show_version) {
@@ -662,6 +693,8 @@ static int run_yara(int argc, char **argv)
         /* with -C the variables are set at scan time; sources got them when compiled */
         .defines = o.compiled ? o.defines : NULL,
         .define_count = o.compiled ? o.define_count : 0,
+        .module_data = o.module_data,
+        .module_data_count = o.module_data_count,
     };
     int status = 0;
     if (o.compiled && o.define_count) {
@@ -691,6 +724,15 @@ static int run_yara(int argc, char **argv)
     return status;
 }
 
+static int run_yara(int argc, char **argv)
+{
+    yara_options o;
+    memset(&o, 0, sizeof o);
+    int status = run_yara_with(&o, argc, argv);
+    free_options(&o);
+    return status;
+}
+
 const struct vt_command command_yara = {
     .name = "yara",
     .summary = "scan like yara 4.2.3: same options, same output, same exit status",
@@ -709,7 +751,8 @@ const struct vt_command command_yara = {
         "    in yara's words. Scripts that call yara can call 'vitrine yara' instead.\n"
         "    Differences: -v prints '4.2.3 (vitrine VERSION)'; -S prints vitrine's own\n"
         "    statistics; --atom-quality-table is accepted and not used; process memory (PID)\n"
-        "    is not scanned; -x is accepted, but no module of this version reads module data.\n"
+        "    is not scanned. -x gives a module its data: cuckoo reads a Cuckoo sandbox JSON\n"
+        "    report (-x cuckoo=report.json); the other modules read none.\n"
         "\n"
         "OPTIONS\n"
         "       --atom-quality-table=FILE           path to a file with the atom quality table\n"

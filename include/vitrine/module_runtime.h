@@ -38,6 +38,14 @@ extern "C" {
 typedef struct vt_modrt_scan vt_modrt_scan;
 typedef struct vt_mobj vt_mobj;
 
+/* Data given to one module besides the scanned bytes, as yara's `-x MODULE=FILE` gives it (the
+ * cuckoo module reads a sandbox's JSON report from it). NULL data is no data. */
+typedef struct vt_module_data {
+    const char *module;
+    const uint8_t *data;
+    size_t size;
+} vt_module_data;
+
 /* What the scanner gives the modules. All fields are optional (a zeroed struct is valid). */
 typedef struct vt_modrt_options {
     /* console.log output: called with one line of text (no newline), as yara prints it. When
@@ -56,6 +64,10 @@ typedef struct vt_modrt_options {
      * binary). NULL means every member may be read (and yara -D dumps need them all). */
     bool (*member_used)(void *user, const char *name);
     void *member_user;
+    /* Module data (borrowed until vt_modrt_scan_free). When several items name the same
+     * module, the last one counts, as with yara's repeated -x. */
+    const vt_module_data *module_data;
+    size_t module_data_count;
 } vt_modrt_options;
 
 /* ---- the scan context ----------------------------------------------------------------------- */
@@ -70,7 +82,9 @@ void vt_modrt_scan_free(vt_modrt_scan *scan);
 bool vt_modrt_available(const char *name);
 
 /* Import module `name` for this scan: build its tree and run its load function. Importing the
- * same module again returns the same root. VT_ERR_NOT_FOUND for an unknown module. */
+ * same module again returns the same root. VT_ERR_NOT_FOUND for an unknown module; VT_ERR_FORMAT
+ * (message "invalid module data ...") when the module's data does not parse, where yara fails
+ * the scan with ERROR_INVALID_MODULE_DATA. */
 vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root, vt_error *err);
 
 /* ---- reading the tree (what the evaluator needs) ------------------------------------------- */
@@ -125,8 +139,11 @@ bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
 
 /* Call function `fn` with the overload matching `format` (one letter per argument, see
  * modules.h) and nargs arguments. Undefined results are kind 0, not errors; so is the result of
- * an overload the declaration has but this runtime does not implement. Errors are VT_ERR_NOMEM
- * and VT_ERR_ARGUMENT (an overload the declaration does not have, or nargs != strlen(format)). */
+ * an overload the declaration has but this runtime does not implement. Errors are VT_ERR_NOMEM,
+ * VT_ERR_ARGUMENT (an overload the declaration does not have, or nargs != strlen(format)) and
+ * VT_ERR_FORMAT (message "... module data on which yara faults ..."): the function met module
+ * data on which yara 4.2.3 dereferences NULL, a fault its scanner reports as error 4 for the
+ * file (ERROR_COULD_NOT_MAP_FILE); the scan should fail the same way. */
 vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
                         const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
                         vt_error *err);

@@ -21,6 +21,7 @@
 
 #include <vitrine/common.h>
 #include <vitrine/cond.h>
+#include <vitrine/module_runtime.h>
 #include <vitrine/rules.h>
 
 #ifdef __cplusplus
@@ -56,6 +57,11 @@ typedef struct vt_scan_options {
      * (vt_scan_ctx_define); a bad one makes vt_scan_ctx_new fail. */
     const char *const *defines;
     size_t define_count;
+    /* Data for modules that read some, as yara's -x MODULE=FILE (cuckoo's report); borrowed:
+     * it must outlive the contexts. A module whose data does not parse fails each scan with
+     * VT_ERR_FORMAT (vt_modrt_import). */
+    const vt_module_data *module_data;
+    size_t module_data_count;
 } vt_scan_options;
 
 vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *options,

@@ -108,6 +108,7 @@ struct vt_modrt_scan {
     size_t size;
     vt_modrt_options options;
     bool out_of_memory; /* sticky: a setter failed to allocate */
+    const char *fault;  /* set by a function on data where yara 4.2.3 faults (static text) */
     vt_modrt_loaded modules[16];
     size_t module_count;
 };
@@ -142,6 +143,11 @@ void vt_modrt_return_integer(vt_modrt_fncall *call, int64_t value); /* UNDEFINED
 void vt_modrt_return_float(vt_modrt_fncall *call, double value);    /* NaN means undefined */
 void vt_modrt_return_string(vt_modrt_fncall *call, const void *bytes, size_t len);
 
+/* The module data given for module `name` (the last item naming it): false when there is none
+ * (no item, or an item with NULL data). */
+bool vt_modrt_module_data(const vt_modrt_scan *scan, const char *name, const uint8_t **data,
+                          size_t *size);
+
 /* Registry. */
 const vt_modrt_module_def *vt_modrt_find_module(const char *name);
 
@@ -153,6 +159,7 @@ extern const vt_modrt_module_def vt_modrt_module_elf;
 extern const vt_modrt_module_def vt_modrt_module_pe;
 extern const vt_modrt_module_def vt_modrt_module_macho;
 extern const vt_modrt_module_def vt_modrt_module_magic;
+extern const vt_modrt_module_def vt_modrt_module_cuckoo;
 
 /* Little-endian / big-endian reads of fixed width at data + off, checked against size: return
  * false (and leave *v untouched) when the bytes are not all inside. */

@@ -16,6 +16,7 @@ static const vt_modrt_module_def *const registry[] = {
     &vt_modrt_module_pe,
     &vt_modrt_module_macho,
     &vt_modrt_module_magic,
+    &vt_modrt_module_cuckoo,
 };
 
 const vt_modrt_module_def *vt_modrt_find_module(const char *name)
@@ -29,6 +30,22 @@ const vt_modrt_module_def *vt_modrt_find_module(const char *name)
 bool vt_modrt_available(const char *name)
 {
     return name && vt_modrt_find_module(name) != NULL;
+}
+
+bool vt_modrt_module_data(const vt_modrt_scan *scan, const char *name, const uint8_t **data,
+                          size_t *size)
+{
+    for (size_t i = scan->options.module_data_count; i-- > 0;) {
+        const vt_module_data *d = &scan->options.module_data[i];
+        if (d->module && strcmp(d->module, name) == 0) {
+            if (!d->data)
+                return false;
+            *data = d->data;
+            *size = d->size;
+            return true;
+        }
+    }
+    return false;
 }
 
 vt_status vt_modrt_scan_new(const uint8_t *data, size_t size, const vt_modrt_options *options,
@@ -86,6 +103,8 @@ vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root,
     st = def->load ? def->load(scan, m, scan->data, scan->size) : VT_OK;
     if (st == VT_OK && scan->out_of_memory)
         st = VT_ERR_NOMEM;
+    if (st == VT_ERR_FORMAT)
+        return vt_error_set(err, st, "invalid module data for module \"%s\"", name);
     if (st != VT_OK)
         return vt_error_set(err, st, "module \"%s\" failed to load: %s", name,
                             vt_status_name(st));
@@ -155,6 +174,8 @@ vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *form
         if (scan->modules[i].root == module)
             call.module_data = scan->modules[i].data;
     def->code(&call);
+    if (scan->fault)
+        return vt_error_set(err, VT_ERR_FORMAT, "%s(): %s", fn->name, scan->fault);
     if (scan->out_of_memory)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory in %s()", fn->name);
     return VT_OK;

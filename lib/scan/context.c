@@ -50,6 +50,9 @@ struct vt_scan_ctx {
     vt_modrt_scan *modules;
     imported_module *imported;
     size_t imported_count;
+    /* How a module function failed, kept for the scan's error (the evaluator words its own). */
+    vt_error module_error;
+    bool module_failed;
 
     struct timespec deadline;
     bool has_deadline, timed_out;
@@ -333,8 +336,13 @@ static vt_status hook_call(void *context, const void *function, const char *form
     }
     vt_modrt_value value;
     vt_status st = vt_modrt_call(ctx->modules, function, format, margs, argc, &value, ctx->err);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        if (ctx->err) {
+            ctx->module_error = *ctx->err;
+            ctx->module_failed = true;
+        }
         return st;
+    }
     memset(result, 0, sizeof *result);
     switch (value.kind) {
     case VT_MODULE_INTEGER:
@@ -507,6 +515,8 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
         /* a module dump shows every member */
         .member_used = ctx->options.module_dump ? NULL : module_member_used,
         .member_user = ctx,
+        .module_data = ctx->options.module_data,
+        .module_data_count = ctx->options.module_data_count,
     };
     vt_status st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
     for (size_t i = 0; st == VT_OK && i < ctx->imported_count; i++) {
@@ -567,7 +577,13 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
         .regex_context = ctx,
     };
     env.has_entrypoint = vt_entry_point_offset(ctx->data, ctx->size, &env.entrypoint);
-    return vt_cond_evaluate(&env, ctx->results, err);
+    ctx->module_failed = false;
+    st = vt_cond_evaluate(&env, ctx->results, err);
+    if (st != VT_OK && ctx->module_failed && err) {
+        *err = ctx->module_error;
+        st = err->status;
+    }
+    return st;
 }
 
 vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err)

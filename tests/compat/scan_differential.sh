@@ -72,5 +72,37 @@ for set in reversinglabs yara-rules; do
       fi
     done
   done
+  # The rule files importing cuckoo are compared again with a Cuckoo report (-x) built from
+  # every other regex their cuckoo calls search for, so that some of those calls find a match.
+  mapfile -t cuckoo_args < <(printf '%s\n' "${args[@]}" | while IFS= read -r a; do
+    grep -q 'import "cuckoo"' "${a#*:}" && echo "$a"; done)
+  cuckoo_files=("${cuckoo_args[@]#*:}")
+  if [ "${#cuckoo_files[@]}" -gt 0 ]; then
+    python3 - "$work/$set.cuckoo.json" "${cuckoo_files[@]}" <<'PY'
+import json, re, sys
+found = []
+for path in sys.argv[2:]:
+    text = open(path, encoding='latin-1').read()
+    found += [m.replace('\\', '') for m in re.findall(r'cuckoo\.[a-z_.]+\(/((?:[^/\\]|\\.)+)/', text)]
+pick = found[::2]
+json.dump({"network": {"domains": [{"ip": "1.2.3.4", "domain": d} for d in pick],
+                       "http": [{"uri": d, "method": "GET", "user-agent": d} for d in pick],
+                       "hosts": pick, "tcp": [{"dport": 80, "dst": d} for d in pick]},
+           "behavior": {"summary": {"keys": pick, "files": pick, "mutexes": pick}}},
+          open(sys.argv[1], 'w'))
+PY
+    yara -C -s -e -N -w -p 1 -x "cuckoo=$work/$set.cuckoo.json" "$work/$set.yarc" "$work/gen-$set" \
+      >"$work/yara.out" 2>"$work/yara.err"
+    "$VITRINE" yara -C -s -e -N -w -p 1 -x "cuckoo=$work/$set.cuckoo.json" "$work/$set.vtr" \
+      "$work/gen-$set" >"$work/vitrine.out" 2>"$work/vitrine.err"
+    if cmp -s "$work/yara.out" "$work/vitrine.out" && cmp -s "$work/yara.err" "$work/vitrine.err"; then
+      fired=$(for a in "${cuckoo_args[@]}"; do grep -c "^${a%%:*}:" "$work/yara.out"; done |
+              paste -sd+ | bc)
+      ok "$set on gen-$set with a Cuckoo report for its ${#cuckoo_files[@]} cuckoo files: identical ($fired matches of their rules)"
+    else
+      not_ok "$set with a Cuckoo report: output differs from yara (< yara, > vitrine)" \
+        "$(diff "$work/yara.out" "$work/vitrine.out" | grep '^[<>]' | head -n 10 | cut -c1-200)"
+    fi
+  fi
 done
 finish
