@@ -289,7 +289,8 @@ static void parse_custom_attributes(dn_tables *t, int64_t table, uint32_t rows,
         uint32_t type_index = type >> 3;
         if (type_index > 0)
             type_index--;
-        int64_t member = t->memberref + (int64_t)t->memberref_row * type_index;
+        /* row size times index is a 32-bit product in yara */
+        int64_t member = t->memberref + (uint32_t)(t->memberref_row * type_index);
         if (!fits(d, member, t->memberref_row))
             break;
         uint32_t klass = index_at(d, member, t->ix->memberref);
@@ -298,7 +299,7 @@ static void parse_custom_attributes(dn_tables *t, int64_t table, uint32_t rows,
         uint32_t class_index = klass >> 3;
         if (class_index > 0)
             class_index--;
-        int64_t typeref = t->typeref + (int64_t)t->typeref_row * class_index;
+        int64_t typeref = t->typeref + (uint32_t)(t->typeref_row * class_index);
         if (!fits(d, typeref, t->typeref_row))
             break;
         typeref += CODED(2, r->module, r->moduleref, r->assemblyref, r->typeref);
