@@ -4,8 +4,8 @@
 # tests/compat/dex/: one class, three classes (interface, try/catch, two-byte string lengths,
 # non-ASCII strings), and the same at API level 26 (magic dex\n038). Then:
 # - Data: `yara -D` against `modrt_tool dump` on those, on edits of the map list size around
-#   yara's check, and on 360 seeded mutations (truncations, header offsets and sizes, the id
-#   tables, class definitions, class data, map list, heaps, anywhere).
+#   yara's check, and on 240 seeded mutations (120 in the sanitizer build: truncations, header
+#   offsets and sizes, the id tables, class definitions, class data, map list, heaps, anywhere).
 # - Functions and fields: rules calling has_method (4 overloads) and has_class (2) and reading
 #   fields, run by `yara` and `vitrine yara` over all of them.
 # Prints TAP.
@@ -43,9 +43,11 @@ compare_dumps() {
 
 compare_dumps "dex on files assembled with smali" "$work"/built/*.dex /bin/true
 
-python3 - "$work/edits" "$work/mutated" "$work"/built/*.dex <<'PY'
+per_file=80
+[ "${VITRINE_SANITIZED:-0}" = 1 ] && per_file=40
+python3 - "$work/edits" "$work/mutated" "$per_file" "$work"/built/*.dex <<'PY'
 import random, struct, sys
-edits, mutated, bases = sys.argv[1], sys.argv[2], sys.argv[3:]
+edits, mutated, per_file, bases = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 three = open([b for b in bases if b.endswith('three.dex')][0], 'rb').read()
 # The map list's size around yara's check (against the file from its start).
 m = struct.unpack_from('<I', three, 52)[0]
@@ -63,7 +65,7 @@ for n, path in enumerate(bases):
         hi = min(hi, len(b) - 1)
         for _ in range(k):
             if hi > lo: b[random.randint(lo, hi)] = random.randint(0, 255)
-    for k in range(120):
+    for k in range(per_file):
         b = bytearray(base); mode = k % 9
         if mode == 0: b = b[:random.randint(0, len(b))]
         elif mode == 1:

@@ -5,8 +5,9 @@
 #   those lack (manifest resources, a culture, string constants, module references, a typelib
 #   GUID attribute, field RVAs; 32-bit DLL, 64-bit DLL, 32-bit executable), on a few targeted
 #   edits (entry stub, CLI header, metadata magic and length, row counts around yara's limit,
-#   truncations), and on 300 seeded mutations of five of them aimed at the metadata header, the
-#   stream headers, the #~ header and row counts, the tables and the heaps.
+#   truncations), and on 200 seeded mutations of five of them (100 in the sanitizer build)
+#   aimed at the metadata header, the stream headers, the #~ header and row counts, the tables
+#   and the heaps.
 # - Rules: conditions on dotnet fields evaluated by `yara` and `vitrine yara` over all of them.
 # Prints TAP.
 set -u
@@ -120,14 +121,16 @@ PY
 compare_dumps "dotnet on targeted edits" "$work"/edits/*
 
 # Seeded mutations.
+per_file=40
+[ "${VITRINE_SANITIZED:-0}" = 1 ] && per_file=20
 mkdir -p "$work/mutated"
-python3 - "$work/mutated" "$work/cs/a.dll" "$work/cs/a64.dll" "$work/cs/b.exe" \
+python3 - "$work/mutated" "$per_file" "$work/cs/a.dll" "$work/cs/a64.dll" "$work/cs/b.exe" \
   /usr/lib/mono-cecil/Mono.Cecil.Rocks.dll \
   /usr/lib/mono/gac/System.Numerics/4.0.0.0__b77a5c561934e089/System.Numerics.dll <<'PY'
 import random, struct, sys
 random.seed(20230)
-out = sys.argv[1]
-for n, path in enumerate(sys.argv[2:]):
+out, per_file = sys.argv[1], int(sys.argv[2])
+for n, path in enumerate(sys.argv[3:]):
     try: base = open(path, 'rb').read()
     except OSError: continue
     root = base.find(b'BSJB')
@@ -147,7 +150,7 @@ for n, path in enumerate(sys.argv[2:]):
         hi = min(hi, len(b) - 1)
         for _ in range(k):
             if hi > lo: b[random.randint(lo, hi)] = random.randint(0, 255)
-    for k in range(60):
+    for k in range(per_file):
         b = bytearray(base)
         mode = k % 10
         if mode == 0: b = b[:random.randint(max(0, root - 200), len(b))]
