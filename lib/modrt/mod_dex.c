@@ -15,6 +15,10 @@ enum {
     HEADER_SIZE = 0x70,
     MAX_INDEX = 0x80000,
     CODE_ITEM_SIZE = 16,
+    /* Encoded fields and methods read in all (yara has no bound). Class definitions that all
+     * point at the same class data would make the walk quadratic in the file's size; a valid
+     * dex file defines at most 65536 methods and 65536 fields. */
+    MAX_ENCODED = 131072,
 };
 
 typedef struct dex_file {
@@ -295,7 +299,7 @@ static bool parse_classes(const dex_file *d, int *fields, int *methods)
             vt_modrt_set_integer(size[k], r, sizes[k], class_data_items);
         for (int list = 0; list < 4; list++) {
             uint32_t previous = 0;
-            for (uint32_t j = 0; j < size[list]; j++) {
+            for (uint32_t j = 0; j < size[list] && *fields + *methods < MAX_ENCODED; j++) {
                 uint64_t item = (uint64_t)data_off + used;
                 uint32_t n = list < 2 ? encoded_field(d, item, &previous, *fields)
                                       : encoded_method(d, item, &previous, *methods, list == 2);
