@@ -48,6 +48,20 @@ static bool find_header(const uint8_t *data, size_t size, uint64_t *nt)
     return true;
 }
 
+bool pe_open(const uint8_t *data, size_t size, pe_file *pe)
+{
+    uint64_t nt;
+    if (!find_header(data, size, &nt))
+        return false;
+    memset(pe, 0, sizeof *pe);
+    pe->data = data;
+    pe->size = size;
+    pe->nt = nt;
+    pe->opt = nt + 4 + FILE_HEADER_SIZE;
+    pe->is64 = vt_le16(data + pe->opt) == MAGIC_PE64;
+    return true;
+}
+
 int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva)
 {
     uint64_t section = first_section(pe);

@@ -160,6 +160,8 @@ extern const vt_modrt_module_def vt_modrt_module_pe;
 extern const vt_modrt_module_def vt_modrt_module_macho;
 extern const vt_modrt_module_def vt_modrt_module_magic;
 extern const vt_modrt_module_def vt_modrt_module_cuckoo;
+extern const vt_modrt_module_def vt_modrt_module_dotnet;
+extern const vt_modrt_module_def vt_modrt_module_dex;
 
 /* Little-endian / big-endian reads of fixed width at data + off, checked against size: return
  * false (and leave *v untouched) when the bytes are not all inside. */

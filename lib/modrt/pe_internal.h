@@ -58,6 +58,9 @@ static inline size_t pe_available(const pe_file *pe, int64_t off)
     return off < 0 || (uint64_t)off >= pe->size ? 0 : pe->size - (size_t)off;
 }
 
+/* The view of data as yara's pe_get_header accepts it (data, size, headers; nothing parsed):
+ * false when data is not a PE file. Other modules reading PE files (dotnet) start here. */
+bool pe_open(const uint8_t *data, size_t size, pe_file *pe);
 int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva);
 /* The offset of data directory `entry` if it lies inside the optional header, else 0. */
 uint64_t pe_directory(const pe_file *pe, int entry);

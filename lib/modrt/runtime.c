@@ -17,6 +17,8 @@ static const vt_modrt_module_def *const registry[] = {
     &vt_modrt_module_macho,
     &vt_modrt_module_magic,
     &vt_modrt_module_cuckoo,
+    &vt_modrt_module_dotnet,
+    &vt_modrt_module_dex,
 };
 
 const vt_modrt_module_def *vt_modrt_find_module(const char *name)

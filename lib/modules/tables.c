@@ -183,7 +183,7 @@ static const char tests[] =
     " :fn length s i :fn empty - s :fn foobar i s";
 
 static const char dotnet[] =
-    ":s version module_name"
+    ":i is_dotnet :s version module_name"
     " :[ streams :s name :i offset size :}"
     " :i number_of_streams"
     " :S guids :i number_of_guids"
@@ -197,8 +197,7 @@ static const char dotnet[] =
     " :S user_strings :i number_of_user_strings"
     " :s typelib"
     " :S constants :i number_of_constants"
-    " :I field_offsets :i number_of_field_offsets"
-    " :i is_dotnet";
+    " :I field_offsets :i number_of_field_offsets";
 
 #include "tables_extra.inc"
 
