@@ -229,8 +229,8 @@ static void add_thread(const run *r, thread_list *l, uint32_t pc0, size_t pos)
             if (pos == 0)
                 stack[top++] = pc + 1;
             break;
-        case VT_OP_EOL:
-            if (pos >= r->window_end)
+        case VT_OP_EOL: /* the end of the data, even past the scan limit (yara) */
+            if (pos >= r->len)
                 stack[top++] = pc + 1;
             break;
         case VT_OP_WORDB:
@@ -478,7 +478,9 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
     if (!vt_set_has(prog->first, data[start]) ||
         (char_size == 2 && (start + 1 >= len || data[start + 1] != 0)))
         return -1; /* no non-empty match can start here */
-    size_t limit = len - start < VT_RE_SCAN_LIMIT ? len - start : VT_RE_SCAN_LIMIT;
+    /* yara counts its scan limit from the atom it verifies from */
+    size_t reach = VT_RE_SCAN_LIMIT + (size_t)prog->atom_origin * (size_t)char_size;
+    size_t limit = len - start < reach ? len - start : reach;
     if (char_size == 1 && !prog->has_assertions) {
         long m = dfa_match_at(prog, scratch, data, len, start, start + limit);
         if (m != -2)
