@@ -46,10 +46,11 @@ typedef struct hit {
     uint32_t len, rank, source;
 } hit;
 
-typedef struct record {
+typedef struct ring_slot {
     uint64_t offset;
-    uint32_t length, seq;
-} record;
+    uint32_t length;
+    bool used;
+} ring_slot;
 
 typedef struct tlist {
     uint32_t *sparse, *dense, n;
@@ -59,10 +60,9 @@ struct vt_emul_scratch {
     tlist a, b;
     uint32_t *stack;
     uint32_t size;
-    hit *hits;
+    hit *hits;          /* atom hits found, not verified yet, in verification order */
     size_t nhits, caphits;
-    record *records;
-    size_t nrecords, caprecords;
+    ring_slot *ring;    /* results by start offset, until they are reported */
     uint32_t *lengths; /* backward lengths of one run */
     size_t nlengths, caplengths;
     vt_offset_range *merged; /* the candidate ranges, merged */
@@ -409,7 +409,7 @@ void vt_emul_scratch_free(vt_emul_scratch *s)
     free(s->b.dense);
     free(s->stack);
     free(s->hits);
-    free(s->records);
+    free(s->ring);
     free(s->lengths);
     free(s->merged);
     free(s);
@@ -593,6 +593,27 @@ static bool run_backward(vt_emul_scratch *s, const vt_program *prog, uint32_t pc
 
 /* ---- the scan ----------------------------------------------------------------------------- */
 
+/* A start offset's result is final once every atom hit that can reach it has been verified:
+ * hits are verified in the order their atoms end, and an atom starts at most VT_RE_SCAN_LIMIT
+ * bytes after the match start, so results wait in a ring indexed by offset. */
+#define RING (2 * VT_RE_SCAN_LIMIT)
+#define SETTLED (VT_RE_SCAN_LIMIT + VT_MAX_ATOM_LENGTH + 1)
+
+typedef struct scan {
+    const vt_emulation *em;
+    vt_emul_scratch *s;
+    const uint8_t *data;
+    size_t len;
+    const vt_offset_range *ranges;
+    size_t nranges, range_at;
+    uint64_t emit_next; /* lowest offset not reported yet */
+    size_t found;
+    uint32_t string_id;
+    vt_match_fn fn;
+    void *ctx;
+    bool stopped;
+} scan;
+
 static bool fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bool wide)
 {
     if (wide) {
@@ -609,95 +630,160 @@ static bool fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen
     return true;
 }
 
-static bool add_record(vt_emul_scratch *s, const vt_emulation *em, const uint8_t *data,
-                       size_t len, uint64_t off, uint32_t mlen, bool wide)
+/* _yr_scan_match_callback and _yr_scan_add_match_to_list: fullword, then the first length for
+ * an offset stays (greedy regexes: the last one replaces it). */
+static void record(scan *c, uint64_t off, uint32_t mlen, bool wide)
 {
-    if (em->fullword && !fullword_ok(data, len, (size_t)off, mlen, wide))
-        return true;
-    if (s->nrecords == s->caprecords) {
-        size_t c = s->caprecords ? s->caprecords * 2 : 256;
-        record *p = realloc(s->records, c * sizeof *p);
-        if (!p)
-            return false;
-        s->records = p;
-        s->caprecords = c;
+    if (off < c->emit_next || mlen == 0)
+        return; /* before the region: not a start that was asked for */
+    if (c->em->fullword && !fullword_ok(c->data, c->len, (size_t)off, mlen, wide))
+        return;
+    ring_slot *slot = &c->s->ring[off % RING];
+    if (slot->used && slot->offset == off) {
+        if (c->em->greedy)
+            slot->length = mlen;
+        return;
     }
-    s->records[s->nrecords] = (record){off, mlen, (uint32_t)s->nrecords};
-    s->nrecords++;
-    return true;
+    *slot = (ring_slot){off, mlen, true};
+}
+
+/* Report, in offset order, the results of the offsets below `upto`. */
+static void settle(scan *c, uint64_t upto)
+{
+    for (; c->emit_next < upto && !c->stopped; c->emit_next++) {
+        ring_slot *slot = &c->s->ring[c->emit_next % RING];
+        if (!slot->used || slot->offset != c->emit_next)
+            continue;
+        slot->used = false;
+        uint64_t off = slot->offset;
+        while (c->range_at < c->nranges && c->ranges[c->range_at].hi < off)
+            c->range_at++;
+        if (c->range_at == c->nranges || off < c->ranges[c->range_at].lo)
+            continue; /* not asked for (not every atom hit that reaches it was verified) */
+        if (c->found++ >= VT_MAX_STRING_MATCHES) {
+            c->stopped = true;
+            break;
+        }
+        vt_match m = {.string_id = c->string_id, .offset = off, .length = slot->length};
+        if (c->fn(c->ctx, &m))
+            c->stopped = true;
+    }
 }
 
 /* _yr_scan_verify_re_match for one atom hit. */
-static bool verify(vt_emul_scratch *s, const vt_emulation *em, const atom_source *src,
-                   const uint8_t *data, size_t len, size_t at)
+static bool verify(scan *c, const atom_source *src, size_t at)
 {
+    const vt_emulation *em = c->em;
+    vt_emul_scratch *s = c->s;
     long fwd = -1;
     int cs = 1;
     if (em->ascii)
-        fwd = run_forward(s, em->code.forward, src->forward_pc, data, len, at, 1);
+        fwd = run_forward(s, em->code.forward, src->forward_pc, c->data, c->len, at, 1);
     if (fwd < 0 && em->wide) {
         cs = 2;
-        fwd = run_forward(s, em->code.forward, src->forward_pc, data, len, at, 2);
+        fwd = run_forward(s, em->code.forward, src->forward_pc, c->data, c->len, at, 2);
     }
     if (fwd < 0 || (fwd == 0 && em->zero_atom))
         return true;
-    if (em->zero_atom)
-        return add_record(s, em, data, len, at, (uint32_t)fwd, cs == 2);
-    if (!run_backward(s, em->code.backward, src->backward_pc, data, len, at, cs))
+    if (em->zero_atom) {
+        record(c, at, (uint32_t)fwd, cs == 2);
+        return true;
+    }
+    if (!run_backward(s, em->code.backward, src->backward_pc, c->data, c->len, at, cs))
         return false;
     for (size_t i = 0; i < s->nlengths; i++)
-        if (!add_record(s, em, data, len, at - s->lengths[i], s->lengths[i] + (uint32_t)fwd,
-                        cs == 2))
-            return false;
+        record(c, at - s->lengths[i], s->lengths[i] + (uint32_t)fwd, cs == 2);
     return true;
 }
 
-static int cmp_hit(const void *a, const void *b)
+/* Aho-Corasick's order for atoms ending at the same byte: the deeper state lists its own atoms
+ * (last added first), then those of its failure state (shorter ones). */
+static bool hit_before(const hit *x, const hit *y)
 {
-    const hit *x = a, *y = b;
     if (x->end != y->end)
-        return x->end < y->end ? -1 : 1;
+        return x->end < y->end;
     if (x->len != y->len)
-        return x->len > y->len ? -1 : 1; /* the deeper automaton state lists its atoms first */
-    if (x->rank != y->rank)
-        return x->rank > y->rank ? -1 : 1; /* last added first */
-    return 0;
+        return x->len > y->len;
+    return x->rank > y->rank;
 }
 
-static int cmp_record(const void *a, const void *b)
+static bool add_pending(vt_emul_scratch *s, const hit *h)
 {
-    const record *x = a, *y = b;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static bool find_hits(vt_emul_scratch *s, const vt_emulation *em, const uint8_t *data,
-                      size_t len, uint64_t lo, uint64_t hi)
-{
-    for (uint64_t at = lo; at <= hi; at++) {
-        uint8_t c = data[at];
-        for (uint32_t k = em->index[c]; k < em->index[c + 1]; k++) {
-            uint32_t e_index = em->by_first[k];
-            const atom_entry *e = &em->entries[e_index];
-            if (at + e->len > len)
-                continue;
-            bool ok = true;
-            for (int i = 1; i < e->len && ok; i++)
-                ok = (data[at + (size_t)i] & e->mask[i]) == e->bytes[i];
-            if (!ok)
-                continue;
-            if (s->nhits == s->caphits) {
-                size_t cap = s->caphits ? s->caphits * 2 : 256;
-                hit *p = realloc(s->hits, cap * sizeof *p);
-                if (!p)
-                    return false;
-                s->hits = p;
-                s->caphits = cap;
-            }
-            s->hits[s->nhits++] = (hit){at, at + e->len, e->len, e_index, e->source};
-        }
+    if (s->nhits == s->caphits) {
+        size_t cap = s->caphits ? s->caphits * 2 : 64;
+        hit *p = realloc(s->hits, cap * sizeof *p);
+        if (!p)
+            return false;
+        s->hits = p;
+        s->caphits = cap;
     }
+    size_t i = s->nhits++;
+    while (i > 0 && hit_before(h, &s->hits[i - 1])) {
+        s->hits[i] = s->hits[i - 1];
+        i--;
+    }
+    s->hits[i] = *h;
+    return true;
+}
+
+/* Verify the pending hits whose atoms end at or before `end`. */
+static bool verify_pending(scan *c, uint64_t end)
+{
+    vt_emul_scratch *s = c->s;
+    size_t done = 0;
+    while (done < s->nhits && s->hits[done].end <= end) {
+        const hit *h = &s->hits[done];
+        bool seen = false; /* the same atom source at the same place gives the same result */
+        for (size_t j = done; j-- > 0 && s->hits[j].end == h->end && !seen;)
+            seen = s->hits[j].source == h->source && s->hits[j].at == h->at;
+        if (!seen && !verify(c, &c->em->sources[h->source], (size_t)h->at))
+            return false;
+        done++;
+    }
+    memmove(s->hits, s->hits + done, (s->nhits - done) * sizeof *s->hits);
+    s->nhits -= done;
+    return true;
+}
+
+static bool hits_at(scan *c, uint64_t at)
+{
+    const vt_emulation *em = c->em;
+    uint8_t b = c->data[at];
+    for (uint32_t k = em->index[b]; k < em->index[b + 1]; k++) {
+        uint32_t rank = em->by_first[k];
+        const atom_entry *e = &em->entries[rank];
+        if (at + e->len > c->len)
+            continue;
+        bool ok = true;
+        for (int i = 1; i < e->len && ok; i++)
+            ok = (c->data[at + (size_t)i] & e->mask[i]) == e->bytes[i];
+        hit h = {at, at + e->len, e->len, rank, e->source};
+        if (ok && !add_pending(c->s, &h))
+            return false;
+    }
+    return true;
+}
+
+/* One stretch of atom positions [lo, hi]. */
+static bool scan_stretch(scan *c, uint64_t lo, uint64_t hi)
+{
+    c->emit_next = lo;
+    c->s->nhits = 0;
+    for (uint64_t at = lo; at <= hi && !c->stopped; at++) {
+        if (c->em->zero_atom) {
+            if (!verify(c, &c->em->sources[0], (size_t)at))
+                return false;
+            settle(c, at + 1);
+            continue;
+        }
+        if (!hits_at(c, at) || !verify_pending(c, at + 1))
+            return false;
+        if (at + 1 > SETTLED)
+            settle(c, at + 1 - SETTLED);
+    }
+    if (!c->stopped && !verify_pending(c, UINT64_MAX))
+        return false;
+    settle(c, hi + VT_MAX_ATOM_LENGTH + 1);
     return true;
 }
 
@@ -710,8 +796,8 @@ vt_status vt_emulation_scan(const vt_emulation *em, uint32_t string_id, vt_emul_
         return VT_OK;
     if (!fit(s, em))
         return VT_ERR_NOMEM;
-    s->nhits = 0;
-    s->nrecords = 0;
+    if (!s->ring && !(s->ring = calloc(RING, sizeof *s->ring)))
+        return VT_ERR_NOMEM;
     vt_offset_range all = {0, len - 1};
     if (!ranges) {
         ranges = &all;
@@ -736,56 +822,21 @@ vt_status vt_emulation_scan(const vt_emulation *em, uint32_t string_id, vt_emul_
         ranges = s->merged;
         nranges = n;
     }
-    /* atom hits that can give a match starting in the ranges: max_back bytes further */
-    uint64_t next = 0;
-    for (size_t r = 0; r < nranges; r++) {
-        uint64_t lo = ranges[r].lo > next ? ranges[r].lo : next;
-        uint64_t hi = ranges[r].hi + (em->zero_atom ? 0 : em->max_back);
+    scan c = {.em = em, .s = s, .data = data, .len = len, .ranges = ranges,
+              .nranges = nranges, .string_id = string_id, .fn = fn, .ctx = ctx};
+    /* atoms that can start a match in a range lie up to max_back bytes past it; stretches
+     * that overlap are scanned as one */
+    uint64_t extend = em->zero_atom ? 0 : em->max_back;
+    for (size_t r = 0; r < nranges && !c.stopped;) {
+        uint64_t lo = ranges[r].lo, hi = ranges[r].hi + extend;
+        for (r++; r < nranges && ranges[r].lo <= hi + 1; r++)
+            if (ranges[r].hi + extend > hi)
+                hi = ranges[r].hi + extend;
         if (hi >= len)
             hi = len - 1;
-        if (lo > hi)
-            continue;
-        if (em->zero_atom) {
-            for (uint64_t at = lo; at <= hi; at++)
-                if (!verify(s, em, &em->sources[0], data, len, (size_t)at))
-                    return VT_ERR_NOMEM;
-        } else if (!find_hits(s, em, data, len, lo, hi)) {
+        if (lo <= hi && !scan_stretch(&c, lo, hi))
             return VT_ERR_NOMEM;
-        }
-        next = hi + 1;
     }
-    if (!em->zero_atom) {
-        qsort(s->hits, s->nhits, sizeof *s->hits, cmp_hit);
-        for (size_t i = 0; i < s->nhits; i++) {
-            const hit *h = &s->hits[i];
-            bool seen = false; /* the same atom source at the same place: same result */
-            for (size_t j = i; j-- > 0 && s->hits[j].end == h->end && !seen;)
-                seen = s->hits[j].source == h->source && s->hits[j].at == h->at;
-            if (!seen && !verify(s, em, &em->sources[h->source], data, len, (size_t)h->at))
-                return VT_ERR_NOMEM;
-        }
-    }
-    qsort(s->records, s->nrecords, sizeof *s->records, cmp_record);
-    size_t found = 0, range_at = 0;
-    for (size_t i = 0; i < s->nrecords && !*stopped; i++) {
-        size_t j = i;
-        while (j + 1 < s->nrecords && s->records[j + 1].offset == s->records[i].offset)
-            j++;
-        const record *rec = &s->records[em->greedy ? j : i]; /* greedy: the last one replaces */
-        i = j;
-        if (rec->length == 0)
-            continue;
-        /* reported only when its start was asked for (all atom hits that can start there were
-         * verified) */
-        while (range_at < nranges && ranges[range_at].hi < rec->offset)
-            range_at++;
-        if (range_at == nranges || rec->offset < ranges[range_at].lo)
-            continue;
-        if (found++ >= VT_MAX_STRING_MATCHES)
-            break;
-        vt_match m = {.string_id = string_id, .offset = rec->offset, .length = rec->length};
-        if (fn(ctx, &m))
-            *stopped = true;
-    }
+    *stopped = c.stopped;
     return VT_OK;
 }
