@@ -376,8 +376,9 @@ static int choose_list(const atree *t, vt_chosen_atom_list *list, bool *failed)
             int q = choose_list(t->kids[i], list, failed);
             if (q > max) {
                 /* keep this child's atoms only */
-                memmove(list->items + start, list->items + at,
-                        (list->count - at) * sizeof *list->items);
+                if (list->count > at)
+                    memmove(list->items + start, list->items + at,
+                            (list->count - at) * sizeof *list->items);
                 best_n = list->count - at;
                 list->count = start + best_n;
                 best_at = start;

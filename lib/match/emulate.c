@@ -240,7 +240,7 @@ static vt_status build_entries(vt_emulation *em, const vt_chosen_atom_list *chos
             if (!push_entry(&items, &n, &cap, &w))
                 goto nomem;
         }
-        if (!em->ascii) {
+        if (!em->ascii && ascii_n) {
             memmove(items, items + ascii_n, (n - ascii_n) * sizeof *items);
             n -= ascii_n;
         }
@@ -740,8 +740,10 @@ static bool verify_pending(scan *c, uint64_t end)
             return false;
         done++;
     }
-    memmove(s->hits, s->hits + done, (s->nhits - done) * sizeof *s->hits);
-    s->nhits -= done;
+    if (done) {
+        memmove(s->hits, s->hits + done, (s->nhits - done) * sizeof *s->hits);
+        s->nhits -= done;
+    }
     return true;
 }
 
