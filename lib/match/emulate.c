@@ -116,7 +116,8 @@ static bool single_char(const vt_node *n)
 }
 
 /* Characters before `target` when it is an element of the top-level sequence (nested
- * concatenations flattened) and only single characters precede it; -1 otherwise. */
+ * concatenations flattened) and only single characters and assertions precede it; -1
+ * otherwise. */
 static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, bool *blocked)
 {
     if (n == target)
@@ -124,8 +125,9 @@ static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, 
     if (n->kind != VT_NODE_CONCAT) {
         if (single_char(n))
             (*before)++;
-        else
-            *blocked = true;
+        else if (n->kind != VT_NODE_ANCHOR_START && n->kind != VT_NODE_ANCHOR_END &&
+                 n->kind != VT_NODE_WORD_BOUNDARY && n->kind != VT_NODE_NON_WORD_BOUNDARY)
+            *blocked = true; /* assertions take no characters: they change nothing here */
         return -1;
     }
     for (size_t i = 0; i < n->nkids && !*blocked; i++) {
