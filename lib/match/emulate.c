@@ -445,6 +445,7 @@ typedef struct run {
     size_t len;
     int cs;
     uint32_t *stack;
+    size_t edge; /* where the run's window ends (forward) or its limit lies (backward) */
 } run;
 
 static bool is_alnum(uint8_t c)
@@ -461,10 +462,14 @@ static bool word_at(const run *r, size_t pos)
     return r->cs == 2 ? w && r->data[pos + 1] == 0 : w;
 }
 
+/* yara 4.2.3's \b: true where no character precedes (the start of the data) and where the run
+ * can read no further (its window's edge, the end of the data included); elsewhere a change
+ * between word and non-word characters. */
 static bool boundary(const run *r, size_t pos)
 {
-    bool prev = pos >= (size_t)r->cs && word_at(r, pos - (size_t)r->cs);
-    return prev != word_at(r, pos);
+    if (pos < (size_t)r->cs || pos == r->edge)
+        return true;
+    return word_at(r, pos - (size_t)r->cs) != word_at(r, pos);
 }
 
 static inline bool has(const tlist *l, uint32_t pc)
@@ -520,7 +525,7 @@ static long run_forward(vt_emul_scratch *s, const vt_program *prog, uint32_t pc,
 {
     size_t max = len - at < VT_RE_SCAN_LIMIT ? len - at : VT_RE_SCAN_LIMIT;
     max -= max % (size_t)cs;
-    run r = {prog, data, len, cs, s->stack};
+    run r = {prog, data, len, cs, s->stack, at + max};
     tlist *cur = &s->a, *nxt = &s->b;
     cur->n = 0;
     add(&r, cur, pc, at);
@@ -557,7 +562,7 @@ static bool run_backward(vt_emul_scratch *s, const vt_program *prog, uint32_t pc
 {
     size_t max = at < VT_RE_SCAN_LIMIT ? at : VT_RE_SCAN_LIMIT;
     max -= max % (size_t)cs;
-    run r = {prog, data, len, cs, s->stack};
+    run r = {prog, data, len, cs, s->stack, at - max};
     tlist *cur = &s->a, *nxt = &s->b;
     cur->n = 0;
     s->nlengths = 0;

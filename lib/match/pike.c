@@ -201,10 +201,14 @@ static inline bool word_at(const run *r, size_t pos)
     return w;
 }
 
+/* yara 4.2.3's \b: true where no character precedes (the start of the data) and where no
+ * further character can be read (the end of the window or of the data); elsewhere a change
+ * between word and non-word characters. */
 static bool boundary(const run *r, size_t pos)
 {
-    bool prev = pos >= (size_t)r->cs && word_at(r, pos - (size_t)r->cs);
-    return prev != word_at(r, pos);
+    if (pos < (size_t)r->cs || pos + (size_t)r->cs > r->window_end)
+        return true;
+    return word_at(r, pos - (size_t)r->cs) != word_at(r, pos);
 }
 
 /* Add pc and everything reachable from it without consuming input, in priority order. */

@@ -61,6 +61,9 @@ static const atom_case cases[] = {
      DATA("a 2001:db8::1 fe80::1%eth0 ::ffff:192.168.1.1 1:2:3:4:5:6:7:8 ab::cd:1.2.3.4 "
           "f\0e\0:\0:\0"),
      true},
+    /* yara 4.2.3's \b holds at the start and at the end of the data, whatever is there */
+    {"/\\b\\W/", VT_STRING_REGEX, "\\b\\W", 0, 0, DATA("-- ab"), false},
+    {"/\\W\\b/", VT_STRING_REGEX, "\\W\\b", 0, 0, DATA("a--"), false},
     /* a negated class with nocase excludes both cases (not an atom matter) */
     {"/[^B]c/i", VT_STRING_REGEX, "[^B]c", 0, VT_REGEX_NOCASE, DATA("abc aBc axc"), false},
 };

@@ -470,8 +470,9 @@ static int on_multi_match(void *ctx, const vt_match *m)
     static char text[1 << 15];
     vt_match_format_data(c->gs[i].matcher, c->data, m, text, sizeof text);
     char buf[1 << 16];
-    snprintf(buf, sizeof buf, "r%zu 0x%llx:%u:%s", i, (unsigned long long)m->offset, m->length,
-             text);
+    /* yara -L prints the length of the match data it keeps (at most 512 bytes) */
+    snprintf(buf, sizeof buf, "r%zu 0x%llx:%u:%s", i, (unsigned long long)m->offset,
+             m->length < 512 ? m->length : 512, text);
     add_line(c->out, buf);
     return 0;
 }
@@ -490,7 +491,7 @@ static int on_match(void *ctx, const vt_match *m)
     vt_match_format_data(c->g->matcher, c->data, m, text, sizeof text);
     char buf[1 << 16];
     snprintf(buf, sizeof buf, "r%zu 0x%llx:%u:%s", c->index, (unsigned long long)m->offset,
-             m->length, text);
+             m->length < 512 ? m->length : 512, text);
     add_line(c->out, buf);
     return 0;
 }
