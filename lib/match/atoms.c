@@ -293,6 +293,12 @@ static void extract(extractor *x, const vt_node *root, atree *root_or)
             break;
         }
         case VT_NODE_REPEAT:
+            if (n->hex_jump && n->min == 1 && n->max == 1) {
+                /* yara 4.2.3 takes a hex jump [1] into atoms like ?? (measured: the
+                 * atom of { 6? [1] 5F 43 } is all four bytes, and it is slow) */
+                add_node_byte(x, n->kids[0]);
+                break;
+            }
             if (is_range_any(n) || (n->min == 0 && n->max == -1))
                 goto breaker; /* RANGE_ANY, STAR */
             push(x, NULL, x->current);

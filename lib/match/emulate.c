@@ -125,6 +125,8 @@ static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, 
     if (n->kind != VT_NODE_CONCAT) {
         if (single_char(n))
             (*before)++;
+        else if (n->kind == VT_NODE_REPEAT && n->hex_jump && n->min == n->max)
+            *before += n->min; /* a fixed jump [n] */
         else if (n->kind != VT_NODE_ANCHOR_START && n->kind != VT_NODE_ANCHOR_END &&
                  n->kind != VT_NODE_WORD_BOUNDARY && n->kind != VT_NODE_NON_WORD_BOUNDARY)
             *blocked = true; /* assertions take no characters: they change nothing here */
