@@ -64,11 +64,29 @@ static const atom_case cases[] = {
     /* yara 4.2.3's \b holds at the start and at the end of the data, whatever is there */
     {"/\\b\\W/", VT_STRING_REGEX, "\\b\\W", 0, 0, DATA("-- ab"), false},
     {"/\\W\\b/", VT_STRING_REGEX, "\\W\\b", 0, 0, DATA("a--"), false},
+    /* jumps over 200 bytes: yara splits the string into chained pieces (filled in below) */
+    {"{ 01 02 03 [201-400] 04 05 06 [201-400] 07 08 09 }", VT_STRING_HEX,
+     "{ 01 02 03 [201-400] 04 05 06 [201-400] 07 08 09 }", 0, 0, NULL, 0, false},
     /* a negated class with nocase excludes both cases (not an atom matter) */
     {"/[^B]c/i", VT_STRING_REGEX, "[^B]c", 0, VT_REGEX_NOCASE, DATA("abc aBc axc"), false},
 };
 
 static char workdir[64];
+
+/* Data for the chained string: two candidates for the middle piece, three for the last. */
+static char chained_data[1200];
+
+static void make_chained_data(void)
+{
+    memset(chained_data, 0xEE, sizeof chained_data);
+    memcpy(chained_data + 0, "\x01\x02\x03", 3);
+    memcpy(chained_data + 210, "\x04\x05\x06", 3);
+    memcpy(chained_data + 390, "\x04\x05\x06", 3);
+    memcpy(chained_data + 420, "\x07\x08\x09", 3);
+    memcpy(chained_data + 700, "\x07\x08\x09", 3);
+    memcpy(chained_data + 800, "\x07\x08\x09", 3);
+    memcpy(chained_data + 900, "\x01\x02\x03", 3);
+}
 
 /* "OFF:LEN OFF:LEN ..." as yara -s -L prints them */
 static void yara_result(const atom_case *c, char *out, size_t cap)
@@ -142,8 +160,14 @@ static void test_atom_dependent_strings_match_yara(void)
     snprintf(workdir, sizeof workdir, "/tmp/vitrine-match-atoms.XXXXXX");
     CHECK(mkdtemp(workdir) != NULL);
     static char want[8192], got[8192], leftmost[8192];
+    make_chained_data();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const atom_case *c = &cases[i];
+        atom_case chained = cases[i];
+        if (!chained.data) {
+            chained.data = chained_data;
+            chained.data_len = sizeof chained_data;
+        }
+        const atom_case *c = &chained;
         vt_string_spec spec = {.kind = c->kind, .data = (const uint8_t *)c->source,
                                .len = strlen(c->source), .modifiers = c->modifiers,
                                .regex_flags = c->regex_flags};
