@@ -60,6 +60,10 @@ struct vt_emul_scratch {
     tlist a, b;
     uint32_t *stack;
     uint32_t size;
+    uint32_t *visited;  /* per instruction: the closure that last went through it */
+    uint32_t *executed; /* per split id: the closure that last ran it */
+    uint32_t nids;
+    uint32_t closure;   /* number of the current closure */
     hit *hits;          /* atom hits found, not verified yet, in verification order */
     size_t nhits, caphits;
     ring_slot *ring;    /* results by start offset, until they are reported */
@@ -105,6 +109,40 @@ static bool has_greedy(const vt_node *n)
         return true;
     for (size_t i = 0; i < n->nkids; i++)
         if (has_greedy(n->kids[i]))
+            return true;
+    return false;
+}
+
+static bool can_be_empty(const vt_node *n)
+{
+    switch (n->kind) {
+    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS:
+        return false;
+    case VT_NODE_CONCAT:
+        for (size_t i = 0; i < n->nkids; i++)
+            if (!can_be_empty(n->kids[i]))
+                return false;
+        return true;
+    case VT_NODE_ALT:
+        for (size_t i = 0; i < n->nkids; i++)
+            if (can_be_empty(n->kids[i]))
+                return true;
+        return false;
+    case VT_NODE_REPEAT:
+        return n->min == 0 || can_be_empty(n->kids[0]);
+    default:
+        return true;
+    }
+}
+
+/* A repeat whose body can match empty: yara's split-id rule (a path running one split twice in
+ * a closure dies) can cut it short, which only the emulation reproduces. */
+static bool has_empty_repeat(const vt_node *n)
+{
+    if (n->kind == VT_NODE_REPEAT && can_be_empty(n->kids[0]))
+        return true;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (has_empty_repeat(n->kids[i]))
             return true;
     return false;
 }
@@ -342,7 +380,7 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
             nodes[nnodes++] = chosen.items[i].node;
         source_of[i] = (uint32_t)k;
     }
-    bool emulate = nnodes > 1;
+    bool emulate = nnodes > 1 || has_empty_repeat(root);
     if (nnodes == 1) {
         long before = 0;
         bool blocked = false;
@@ -358,8 +396,8 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
                             &em->code);
     if (st != VT_OK)
         goto done;
-    if (nnodes == 0)
-        emulate = em->code.root_ref != 0; /* yara starts after a leading x{0,1}'s SPLIT */
+    if (nnodes == 0) /* yara starts after a leading x{0,1}'s SPLIT */
+        emulate = emulate || em->code.root_ref != 0;
     if (!emulate)
         goto done;
     em->ascii = ascii;
@@ -412,6 +450,8 @@ void vt_emul_scratch_free(vt_emul_scratch *s)
     free(s->b.sparse);
     free(s->b.dense);
     free(s->stack);
+    free(s->visited);
+    free(s->executed);
     free(s->hits);
     free(s->ring);
     free(s->lengths);
@@ -432,12 +472,32 @@ static bool fit(vt_emul_scratch *s, const vt_emulation *em)
 {
     uint32_t n = em->code.forward->len > em->code.backward->len ? em->code.forward->len
                                                                 : em->code.backward->len;
+    uint32_t nids = (uint32_t)em->code.nids;
+    if (nids > s->nids) {
+        uint32_t *p = calloc(nids, sizeof *p);
+        if (!p)
+            return false;
+        free(s->executed);
+        s->executed = p;
+        s->nids = nids;
+        s->closure = 0;
+        memset(s->visited, 0, s->size * sizeof *s->visited);
+    }
     if (n <= s->size)
         return true;
-    if (!grow_u32(&s->a.sparse, n) || !grow_u32(&s->a.dense, n) || !grow_u32(&s->b.sparse, n) ||
-        !grow_u32(&s->b.dense, n) || !grow_u32(&s->stack, (size_t)n * 2 + 2))
+    uint32_t *v = calloc(n, sizeof *v);
+    if (!v || !grow_u32(&s->a.sparse, n) || !grow_u32(&s->a.dense, n) ||
+        !grow_u32(&s->b.sparse, n) || !grow_u32(&s->b.dense, n) ||
+        !grow_u32(&s->stack, (size_t)n * 2 + 2)) {
+        free(v);
         return false;
+    }
+    free(s->visited);
+    s->visited = v;
     s->size = n;
+    s->closure = 0;
+    if (s->executed)
+        memset(s->executed, 0, s->nids * sizeof *s->executed);
     return true;
 }
 
@@ -448,6 +508,8 @@ typedef struct run {
     int cs;
     uint32_t *stack;
     size_t edge; /* where the run's window ends (forward) or its limit lies (backward) */
+    const int32_t *ids;
+    vt_emul_scratch *s;
 } run;
 
 static bool is_alnum(uint8_t c)
@@ -480,19 +542,40 @@ static inline bool has(const tlist *l, uint32_t pc)
     return i < l->n && l->dense[i] == pc;
 }
 
-/* pc and what it reaches without consuming, in priority order; assertions look at the
- * absolute position `pos` (between the characters at pos - cs and pos). */
+/* pc and what it reaches without consuming, in priority order (_yr_re_fiber_sync); assertions
+ * look at the absolute position `pos` (between the characters at pos - cs and pos). As in yara,
+ * a path that reaches a split already run in this closure dies. */
 static void add(const run *r, tlist *l, uint32_t pc0, size_t pos)
 {
+    vt_emul_scratch *s = r->s;
+    if (++s->closure == 0) { /* wrapped: forget every mark */
+        memset(s->visited, 0, s->size * sizeof *s->visited);
+        memset(s->executed, 0, s->nids * sizeof *s->executed);
+        s->closure = 1;
+    }
+    uint32_t mark = s->closure;
     size_t top = 0;
     r->stack[top++] = pc0;
     while (top) {
         uint32_t pc = r->stack[--top];
-        if (has(l, pc))
-            continue;
-        l->sparse[pc] = l->n;
-        l->dense[l->n++] = pc;
         const vt_inst *in = &r->prog->code[pc];
+        if (in->op == VT_OP_BYTE || in->op == VT_OP_MATCH) {
+            if (!has(l, pc)) { /* the first thread at an instruction wins (fiber dedup) */
+                l->sparse[pc] = l->n;
+                l->dense[l->n++] = pc;
+            }
+            continue;
+        }
+        int32_t id = in->op == VT_OP_SPLIT ? r->ids[pc] : -1;
+        if (id >= 0) {
+            if (s->executed[id] == mark)
+                continue;
+            s->executed[id] = mark;
+        } else {
+            if (s->visited[pc] == mark)
+                continue;
+            s->visited[pc] = mark;
+        }
         switch (in->op) {
         case VT_OP_JMP: r->stack[top++] = in->x; break;
         case VT_OP_SPLIT:
@@ -522,12 +605,12 @@ static void add(const run *r, tlist *l, uint32_t pc0, size_t pos)
 
 /* yr_re_exec forwards, not exhaustive: the length of the highest-priority match from `at`
  * (the last one a surviving higher-priority thread reaches), -1 when none. */
-static long run_forward(vt_emul_scratch *s, const vt_program *prog, uint32_t pc,
-                        const uint8_t *data, size_t len, size_t at, int cs)
+static long run_forward(vt_emul_scratch *s, const vt_program *prog, const int32_t *ids,
+                        uint32_t pc, const uint8_t *data, size_t len, size_t at, int cs)
 {
     size_t max = len - at < VT_RE_SCAN_LIMIT ? len - at : VT_RE_SCAN_LIMIT;
     max -= max % (size_t)cs;
-    run r = {prog, data, len, cs, s->stack, at + max};
+    run r = {prog, data, len, cs, s->stack, at + max, ids, s};
     tlist *cur = &s->a, *nxt = &s->b;
     cur->n = 0;
     add(&r, cur, pc, at);
@@ -559,12 +642,12 @@ static long run_forward(vt_emul_scratch *s, const vt_program *prog, uint32_t pc,
 
 /* yr_re_exec backwards and exhaustive: every length the code matches right to left from `at`
  * (into s->lengths, increasing). */
-static bool run_backward(vt_emul_scratch *s, const vt_program *prog, uint32_t pc,
-                         const uint8_t *data, size_t len, size_t at, int cs)
+static bool run_backward(vt_emul_scratch *s, const vt_program *prog, const int32_t *ids,
+                         uint32_t pc, const uint8_t *data, size_t len, size_t at, int cs)
 {
     size_t max = at < VT_RE_SCAN_LIMIT ? at : VT_RE_SCAN_LIMIT;
     max -= max % (size_t)cs;
-    run r = {prog, data, len, cs, s->stack, at - max};
+    run r = {prog, data, len, cs, s->stack, at - max, ids, s};
     tlist *cur = &s->a, *nxt = &s->b;
     cur->n = 0;
     s->nlengths = 0;
@@ -687,10 +770,12 @@ static bool verify(scan *c, const atom_source *src, size_t at)
     long fwd = -1;
     int cs = 1;
     if (em->ascii)
-        fwd = run_forward(s, em->code.forward, src->forward_pc, c->data, c->len, at, 1);
+        fwd = run_forward(s, em->code.forward, em->code.forward_ids, src->forward_pc, c->data,
+                          c->len, at, 1);
     if (fwd < 0 && em->wide) {
         cs = 2;
-        fwd = run_forward(s, em->code.forward, src->forward_pc, c->data, c->len, at, 2);
+        fwd = run_forward(s, em->code.forward, em->code.forward_ids, src->forward_pc, c->data,
+                          c->len, at, 2);
     }
     if (fwd < 0 || (fwd == 0 && em->zero_atom))
         return true;
@@ -698,7 +783,8 @@ static bool verify(scan *c, const atom_source *src, size_t at)
         record(c, at, (uint32_t)fwd, cs == 2);
         return true;
     }
-    if (!run_backward(s, em->code.backward, src->backward_pc, c->data, c->len, at, cs))
+    if (!run_backward(s, em->code.backward, em->code.backward_ids, src->backward_pc, c->data,
+                      c->len, at, cs))
         return false;
     for (size_t i = 0; i < s->nlengths; i++)
         record(c, at - s->lengths[i], s->lengths[i] + (uint32_t)fwd, cs == 2);

@@ -23,6 +23,9 @@ typedef struct emitter {
     const vt_node *const *wanted; /* nodes whose references are asked for */
     size_t nwanted;
     uint32_t *refs;
+    int32_t *ids;      /* per instruction: yara's split id, -1 for none */
+    uint32_t capids;
+    int32_t next_id;
 } emitter;
 
 static uint32_t emit(emitter *e, vt_op op, uint32_t x, uint32_t y)
@@ -47,7 +50,29 @@ static uint32_t emit(emitter *e, vt_op op, uint32_t x, uint32_t y)
         p->cap = cap;
     }
     p->code[p->len] = (vt_inst){.op = (uint8_t)op, .x = x, .y = y};
+    if (p->len >= e->capids) {
+        uint32_t cap = e->capids ? e->capids * 2 : 64;
+        int32_t *ids = realloc(e->ids, cap * sizeof *ids);
+        if (!ids) {
+            e->failed = true;
+            e->status = VT_ERR_NOMEM;
+            return 0;
+        }
+        e->ids = ids;
+        e->capids = cap;
+    }
+    e->ids[p->len] = -1;
     return p->len++;
+}
+
+/* A SPLIT yara emits with _yr_emit_split: it carries an id, and a fiber that reaches a split
+ * already run in the same closure dies (yara's guard against empty loops). */
+static uint32_t emit_split(emitter *e)
+{
+    uint32_t pc = emit(e, VT_OP_SPLIT, 0, 0);
+    if (!e->failed)
+        e->ids[pc] = e->next_id++;
+    return pc;
 }
 
 static uint8_t other_case(uint8_t b)
@@ -162,41 +187,97 @@ static void patch_split(emitter *e, uint32_t at, uint32_t body, uint32_t out, bo
     e->prog->code[at].y = greedy ? out : body;
 }
 
-/* child* as a loop: L: SPLIT body, out; body; JMP L. Returns the SPLIT. */
-static uint32_t gen_loop(emitter *e, const vt_node *child, bool greedy, bool refs)
+/* child* as a loop: L: SPLIT body, out; body; JMP L. Returns the SPLIT (with an id for a
+ * star, without for the loop of a repeat, which yara counts instead). */
+static uint32_t gen_loop(emitter *e, const vt_node *child, bool greedy, bool refs, bool with_id)
 {
-    uint32_t split = emit(e, VT_OP_SPLIT, 0, 0);
+    uint32_t split = with_id ? emit_split(e) : emit(e, VT_OP_SPLIT, 0, 0);
     gen(e, child, refs);
     emit(e, VT_OP_JMP, split, 0);
     patch_split(e, split, split + 1, e->prog->len, greedy);
     return split;
 }
 
-/* `count` nested optional copies of child (SPLIT c1, end; c1: child SPLIT c2, end; ...); only
- * the last copy sets references when `refs`. Returns the first SPLIT, or NO_REF. */
-static uint32_t gen_optional(emitter *e, const vt_node *child, long count, bool greedy, bool refs,
-                             uint32_t *last_copy)
+/* A copy of the body of yara's repeat loop: every copy has the ids of the first (yara emits the
+ * body once and runs it again). */
+static void gen_loop_copy(emitter *e, const vt_node *child, int32_t *first_id, int32_t *after)
 {
-    if (count <= 0)
-        return NO_REF;
-    uint32_t *splits = malloc((size_t)count * sizeof *splits);
-    if (!splits) {
-        e->failed = true;
-        e->status = VT_ERR_NOMEM;
-        return NO_REF;
+    if (*first_id < 0) {
+        *first_id = e->next_id;
+        gen(e, child, false);
+        *after = e->next_id;
+    } else {
+        e->next_id = *first_id;
+        gen(e, child, false);
+        e->next_id = *after;
     }
-    for (long i = 0; i < count && !e->failed; i++) {
-        splits[i] = emit(e, VT_OP_SPLIT, 0, 0);
-        uint32_t r = gen(e, child, refs && i + 1 == count);
-        if (i + 1 == count && last_copy)
-            *last_copy = r;
+}
+
+/* yara's e{n,m} (re.c, RE_NODE_RANGE): a prolog copy (n > 0), the repeat loop (between rmin
+ * and rmax more copies, unrolled here, or a loop past the scan limit), a SPLIT and an epilog
+ * copy. Forward references are set in the prolog (in the epilog without one), backward ones
+ * in the epilog (in the prolog without one). */
+static uint32_t gen_range(emitter *e, const vt_node *n, long min, long max, bool loop, bool refs)
+{
+    const vt_node *child = n->kids[0];
+    bool prolog = min > 0;
+    bool repeat = loop || max > min + 1 || max > 2;
+    bool split = loop || max > min;
+    bool epilog = loop || max > min || max > 1;
+    long rmin = min, rmax = max;
+    if (prolog) {
+        rmin--;
+        rmax--;
     }
-    uint32_t end = e->prog->len;
-    for (long i = 0; i < count && !e->failed; i++)
-        patch_split(e, splits[i], splits[i] + 1, end, greedy);
-    uint32_t first = splits[0];
-    free(splits);
-    return first;
+    if (split) {
+        rmax--;
+    } else {
+        rmin--;
+        rmax--;
+    }
+    uint32_t ref = UINT32_MAX;
+    if (prolog)
+        ref = gen(e, child, refs); /* backward: the epilog, emitted later, overwrites */
+    if (repeat) {
+        int32_t first_id = -1, after = -1;
+        uint32_t start = e->prog->len;
+        for (long i = 0; i < rmin; i++)
+            gen_loop_copy(e, child, &first_id, &after);
+        if (loop) {
+            uint32_t l = emit(e, VT_OP_SPLIT, 0, 0);
+            gen_loop_copy(e, child, &first_id, &after);
+            emit(e, VT_OP_JMP, l, 0);
+            patch_split(e, l, l + 1, e->prog->len, n->greedy);
+        } else if (rmax > rmin) {
+            long count = rmax - rmin;
+            uint32_t *splits = malloc((size_t)count * sizeof *splits);
+            if (!splits) {
+                e->failed = true;
+                e->status = VT_ERR_NOMEM;
+                return UINT32_MAX;
+            }
+            for (long i = 0; i < count && !e->failed; i++) {
+                splits[i] = emit(e, VT_OP_SPLIT, 0, 0); /* REPEAT_START / REPEAT_END */
+                gen_loop_copy(e, child, &first_id, &after);
+            }
+            uint32_t end = e->prog->len;
+            for (long i = 0; i < count && !e->failed; i++)
+                patch_split(e, splits[i], splits[i] + 1, end, n->greedy);
+            free(splits);
+        }
+        if (ref == UINT32_MAX)
+            ref = start;
+    }
+    uint32_t split_pc = UINT32_MAX, epi = UINT32_MAX;
+    if (split)
+        split_pc = emit_split(e);
+    if (epilog)
+        epi = gen(e, child, refs && (e->backward || !prolog));
+    if (split)
+        patch_split(e, split_pc, split_pc + 1, e->prog->len, n->greedy);
+    if (ref == UINT32_MAX)
+        ref = epi; /* e{0,1}: yara's reference is the epilog, after the SPLIT */
+    return ref;
 }
 
 static uint32_t gen_repeat(emitter *e, const vt_node *n, bool refs)
@@ -208,48 +289,41 @@ static uint32_t gen_repeat(emitter *e, const vt_node *n, bool refs)
     if (min > cap)
         min = cap;
     bool loop = max < 0 || max > cap;
-    bool range_any = is_range_any(n);
-    if (!range_any && max < 0 && min == 0) /* STAR: L: SPLIT; child; JMP L */
-        return gen_loop(e, child, n->greedy, refs);
-    if (!range_any && max < 0 && min == 1) { /* PLUS: child; SPLIT back */
+    if (is_range_any(n)) { /* REPEAT_ANY: no split ids, no epilog */
+        uint32_t start = e->prog->len;
+        for (long i = 0; i < min; i++)
+            gen(e, child, false);
+        if (loop)
+            gen_loop(e, child, n->greedy, false, false);
+        else if (max > min) {
+            long count = max - min;
+            uint32_t *splits = malloc((size_t)count * sizeof *splits);
+            if (!splits) {
+                e->failed = true;
+                e->status = VT_ERR_NOMEM;
+                return NO_REF;
+            }
+            for (long i = 0; i < count && !e->failed; i++) {
+                splits[i] = emit(e, VT_OP_SPLIT, 0, 0);
+                gen(e, child, false);
+            }
+            uint32_t end = e->prog->len;
+            for (long i = 0; i < count && !e->failed; i++)
+                patch_split(e, splits[i], splits[i] + 1, end, n->greedy);
+            free(splits);
+        }
+        return start;
+    }
+    if (max < 0 && min == 0) /* STAR: L: SPLIT; child; JMP L */
+        return gen_loop(e, child, n->greedy, refs, true);
+    if (max < 0 && min == 1) { /* PLUS: child; SPLIT back */
         uint32_t first = gen(e, child, refs);
-        uint32_t split = emit(e, VT_OP_SPLIT, 0, 0);
+        uint32_t split = emit_split(e);
         patch_split(e, split, first == NO_REF ? split + 1 : first, split + 1, n->greedy);
         return first == NO_REF ? split : first;
     }
-    uint32_t start = e->prog->len;
-    if (e->backward) {
-        /* the copy holding the references comes last: it is the one next to what precedes
-         * the repeat */
-        for (long i = 0; i + 1 < min; i++)
-            gen(e, child, false);
-        if (loop)
-            gen_loop(e, child, n->greedy, false);
-        else
-            gen_optional(e, child, max - min, n->greedy, refs && min == 0, NULL);
-        if (min > 0)
-            gen(e, child, refs && !range_any);
-        return start;
-    }
-    uint32_t ref = NO_REF;
-    if (min > 0)
-        ref = gen(e, child, refs && !range_any); /* the prolog */
-    for (long i = 1; i < min; i++)
-        gen(e, child, false);
-    if (loop) {
-        uint32_t split = gen_loop(e, child, n->greedy, false);
-        return ref != NO_REF ? ref : split;
-    }
-    uint32_t last_copy = NO_REF;
-    uint32_t first_split = gen_optional(e, child, max - min, n->greedy, refs && min == 0,
-                                        &last_copy);
-    if (ref != NO_REF)
-        return ref;
-    /* yara's x{0,1} has no prolog and no repeat loop: its reference is the epilog's first
-     * instruction, after the SPLIT that skips it (x{0,m} with m > 1 starts at its loop) */
-    if (!range_any && min == 0 && max == 1)
-        return last_copy;
-    return first_split != NO_REF ? first_split : start;
+    uint32_t r = gen_range(e, n, min, loop ? min + 2 : max, loop, refs);
+    return r == UINT32_MAX ? NO_REF : r;
 }
 
 static uint32_t gen(emitter *e, const vt_node *n, bool refs)
@@ -282,7 +356,7 @@ static uint32_t gen(emitter *e, const vt_node *n, bool refs)
         }
         for (size_t i = 0; i < n->nkids && !e->failed; i++) {
             if (i + 1 < n->nkids) {
-                uint32_t split = emit(e, VT_OP_SPLIT, 0, 0);
+                uint32_t split = emit_split(e);
                 gen(e, n->kids[i], refs);
                 jumps[i] = emit(e, VT_OP_JMP, 0, 0);
                 if (!e->failed) {
@@ -310,7 +384,7 @@ static uint32_t gen(emitter *e, const vt_node *n, bool refs)
 
 static vt_status emit_one(const vt_pattern *pattern, bool nocase, bool backward,
                           const vt_node *const *wanted, size_t nwanted, uint32_t *refs,
-                          vt_program **out, uint32_t *root_ref)
+                          vt_program **out, int32_t **ids, uint32_t *root_ref)
 {
     vt_program *prog = calloc(1, sizeof *prog);
     if (!prog)
@@ -325,8 +399,10 @@ static vt_status emit_one(const vt_pattern *pattern, bool nocase, bool backward,
     emit(&e, VT_OP_MATCH, 0, 0);
     if (e.failed) {
         vt_program_free(prog);
+        free(e.ids);
         return e.status;
     }
+    *ids = e.ids;
     if (root_ref)
         *root_ref = r == NO_REF ? 0 : r;
     *out = prog;
@@ -345,10 +421,17 @@ vt_status vt_yara_code_build(const vt_pattern *pattern, bool nocase, const vt_no
         return VT_ERR_NOMEM;
     }
     vt_status st = emit_one(pattern, nocase, false, atoms, natoms, out->forward_refs,
-                            &out->forward, &out->root_ref);
+                            &out->forward, &out->forward_ids, &out->root_ref);
     if (st == VT_OK)
         st = emit_one(pattern, nocase, true, atoms, natoms, out->backward_refs, &out->backward,
-                      NULL);
+                      &out->backward_ids, NULL);
+    out->nids = 0;
+    for (uint32_t pc = 0; st == VT_OK && pc < out->forward->len; pc++)
+        if (out->forward_ids[pc] >= out->nids)
+            out->nids = out->forward_ids[pc] + 1;
+    for (uint32_t pc = 0; st == VT_OK && pc < out->backward->len; pc++)
+        if (out->backward_ids[pc] >= out->nids)
+            out->nids = out->backward_ids[pc] + 1;
     for (size_t i = 0; st == VT_OK && i < natoms; i++)
         if (out->forward_refs[i] == NO_REF || out->backward_refs[i] == NO_REF)
             st = VT_ERR_STATE; /* an atom outside the code: cannot happen for yara's atoms */
@@ -363,5 +446,7 @@ void vt_yara_code_free(vt_yara_code *code)
     vt_program_free(code->backward);
     free(code->forward_refs);
     free(code->backward_refs);
+    free(code->forward_ids);
+    free(code->backward_ids);
     memset(code, 0, sizeof *code);
 }

@@ -12,6 +12,9 @@ typedef struct vt_yara_code {
     uint32_t *forward_refs;  /* per atom node: where the forward code starts at it */
     uint32_t *backward_refs; /* per atom node: where the backward code continues before it */
     uint32_t root_ref;       /* where yara's zero-length atom starts (its root's reference) */
+    int32_t *forward_ids;    /* per instruction: yara's split id (-1: none) */
+    int32_t *backward_ids;
+    int32_t nids;            /* split ids are below this */
 } vt_yara_code;
 
 /* Emit both codes; atoms[i] are the nodes whose references are wanted. */
