@@ -90,29 +90,50 @@ static bool single_char(const vt_node *n)
            n->kind == VT_NODE_CLASS;
 }
 
-/* Characters before `target` when it is an element of the top-level sequence (nested
- * concatenations flattened) and only single characters and assertions precede it; -1
- * otherwise. */
+static bool contains(const vt_node *n, const vt_node *target)
+{
+    if (n == target)
+        return true;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (contains(n->kids[i], target))
+            return true;
+    return false;
+}
+
+/* Characters every match holds before `target` when that number is fixed: `target` lies in the
+ * top-level sequence (nested concatenations flattened), or in the first copy of a repeat
+ * (n >= 1) of it, the copy yara's atoms refer to, and only single characters, fixed jumps and
+ * assertions precede it; -1 otherwise (with *blocked set). */
 static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, bool *blocked)
 {
     if (n == target)
         return *before;
-    if (n->kind != VT_NODE_CONCAT) {
+    switch (n->kind) {
+    case VT_NODE_CONCAT:
+        for (size_t i = 0; i < n->nkids && !*blocked; i++) {
+            long r = fixed_prefix(n->kids[i], target, before, blocked);
+            if (r >= 0)
+                return r;
+        }
+        return -1;
+    case VT_NODE_REPEAT:
+        if (n->min >= 1 && !n->hex_jump && contains(n->kids[0], target))
+            return fixed_prefix(n->kids[0], target, before, blocked);
+        if (n->min == n->max && (n->hex_jump || single_char(n->kids[0])))
+            *before += n->min; /* [n], x{n} */
+        else
+            *blocked = true;
+        return -1;
+    case VT_NODE_ANCHOR_START: case VT_NODE_ANCHOR_END: case VT_NODE_WORD_BOUNDARY:
+    case VT_NODE_NON_WORD_BOUNDARY:
+        return -1; /* assertions take no characters */
+    default:
         if (single_char(n))
             (*before)++;
-        else if (n->kind == VT_NODE_REPEAT && n->hex_jump && n->min == n->max)
-            *before += n->min; /* a fixed jump [n] */
-        else if (n->kind != VT_NODE_ANCHOR_START && n->kind != VT_NODE_ANCHOR_END &&
-                 n->kind != VT_NODE_WORD_BOUNDARY && n->kind != VT_NODE_NON_WORD_BOUNDARY)
-            *blocked = true; /* assertions take no characters: they change nothing here */
+        else
+            *blocked = true;
         return -1;
     }
-    for (size_t i = 0; i < n->nkids && !*blocked; i++) {
-        long r = fixed_prefix(n->kids[i], target, before, blocked);
-        if (r >= 0)
-            return r;
-    }
-    return -1;
 }
 
 #define UNBOUNDED (VT_RE_SCAN_LIMIT + 1L)
@@ -342,6 +363,7 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
     em->fullword = (spec->modifiers & VT_MOD_FULLWORD) != 0;
     em->greedy = !base64 && has_greedy(root);
     em->zero_atom = nnodes == 0;
+    em->split_ids = has_empty_repeat(root);
     em->sources = calloc(nnodes ? nnodes : 1, sizeof *em->sources);
     if (!em->sources) {
         st = VT_ERR_NOMEM;

@@ -28,6 +28,7 @@ struct vt_emulation {
     uint32_t index[257];
     bool zero_atom;        /* no atom: every offset, forward from the root, no backward */
     bool ascii, wide, fullword, greedy;
+    bool split_ids;        /* a repeat's body can match empty: yara's split-id rule can fire */
     uint32_t max_back;
 };
 

@@ -89,7 +89,8 @@ static bool fit(vt_emul_scratch *s, const vt_emulation *em)
         s->executed = p;
         s->nids = nids;
         s->closure = 0;
-        memset(s->visited, 0, s->size * sizeof *s->visited);
+        if (s->visited)
+            memset(s->visited, 0, s->size * sizeof *s->visited);
     }
     if (n <= s->size)
         return true;
@@ -116,7 +117,7 @@ typedef struct run {
     int cs;
     uint32_t *stack;
     size_t edge; /* where the run's window ends (forward) or its limit lies (backward) */
-    const int32_t *ids;
+    const int32_t *ids; /* NULL: no split id can repeat in a closure (no empty loop body) */
     vt_emul_scratch *s;
 } run;
 
@@ -167,19 +168,26 @@ static void add(const run *r, tlist *l, uint32_t pc0, size_t pos)
     while (top) {
         uint32_t pc = r->stack[--top];
         const vt_inst *in = &r->prog->code[pc];
-        if (in->op == VT_OP_BYTE || in->op == VT_OP_MATCH) {
+        if (!r->ids) {
+            /* without empty loop bodies no closure runs a split twice: what another thread's
+             * closure reached in this step has the same future */
+            if (has(l, pc))
+                continue;
+            l->sparse[pc] = l->n;
+            l->dense[l->n++] = pc;
+        } else if (in->op == VT_OP_BYTE || in->op == VT_OP_MATCH) {
             if (!has(l, pc)) { /* the first thread at an instruction wins (fiber dedup) */
                 l->sparse[pc] = l->n;
                 l->dense[l->n++] = pc;
             }
             continue;
         }
-        int32_t id = in->op == VT_OP_SPLIT ? r->ids[pc] : -1;
+        int32_t id = r->ids && in->op == VT_OP_SPLIT ? r->ids[pc] : -1;
         if (id >= 0) {
             if (s->executed[id] == mark)
                 continue;
             s->executed[id] = mark;
-        } else {
+        } else if (r->ids) {
             if (s->visited[pc] == mark)
                 continue;
             s->visited[pc] = mark;
@@ -378,12 +386,12 @@ static bool verify(scan *c, const atom_source *src, size_t at)
     long fwd = -1;
     int cs = 1;
     if (em->ascii)
-        fwd = run_forward(s, em->code.forward, em->code.forward_ids, src->forward_pc, c->data,
-                          c->len, at, 1);
+        fwd = run_forward(s, em->code.forward, em->split_ids ? em->code.forward_ids : NULL,
+                          src->forward_pc, c->data, c->len, at, 1);
     if (fwd < 0 && em->wide) {
         cs = 2;
-        fwd = run_forward(s, em->code.forward, em->code.forward_ids, src->forward_pc, c->data,
-                          c->len, at, 2);
+        fwd = run_forward(s, em->code.forward, em->split_ids ? em->code.forward_ids : NULL,
+                          src->forward_pc, c->data, c->len, at, 2);
     }
     if (fwd < 0 || (fwd == 0 && em->zero_atom))
         return true;
@@ -391,8 +399,8 @@ static bool verify(scan *c, const atom_source *src, size_t at)
         record(c, at, (uint32_t)fwd, cs == 2);
         return true;
     }
-    if (!run_backward(s, em->code.backward, em->code.backward_ids, src->backward_pc, c->data,
-                      c->len, at, cs))
+    if (!run_backward(s, em->code.backward, em->split_ids ? em->code.backward_ids : NULL,
+                      src->backward_pc, c->data, c->len, at, cs))
         return false;
     for (size_t i = 0; i < s->nlengths; i++)
         record(c, at - s->lengths[i], s->lengths[i] + (uint32_t)fwd, cs == 2);

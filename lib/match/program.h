@@ -60,8 +60,8 @@ void vt_pike_memo_begin(vt_pike_scratch *scratch);
 void vt_pike_memo_end(vt_pike_scratch *scratch);
 
 /* Length of yara's match starting at `start` (characters of `char_size` bytes: 1, or 2 for wide),
- * looking at most VT_RE_SCAN_LIMIT bytes past the atom origin; -1 when none. Zero-length results are returned
- * as 0 (yara does not report them). `scratch` must come from the same program. */
+ * looking at most VT_RE_SCAN_LIMIT bytes past the atom origin; -1 when none. Zero-length results
+ * are returned as 0 (yara does not report them). `scratch` must come from the same program. */
 long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const uint8_t *data,
                       size_t len, size_t start, int char_size);
 
