@@ -1,5 +1,6 @@
 /* scan_buffer.c: fuzz target for the whole scanning path on hostile files: matching (text, hex
- * with jumps and alternatives, regexes, nocase/wide/xor/base64/fullword), module loading (pe,
+ * with jumps and alternatives, regexes, nocase/wide/xor/base64/fullword, strings verified from
+ * yara's atoms), module loading (pe,
  * elf, math, hash), the entry point, and condition evaluation with loops over module data and
  * match offsets. The ruleset is compiled once; each input is one scanned file. */
 #include <stdint.h>
@@ -19,7 +20,9 @@ static const char fuzz_rules[] =
     "rule hex { strings: $h = { 4D 5A [2-64] 50 45 00 00 ( 4C 01 | 64 86 ) ?? ?? }\n"
     "  $n = { E8 ?? ?? ?? ?? 5? [0-8] C3 } condition: $h or #n > 2 }\n"
     "rule re { strings: $r = /[a-z0-9._%+-]{3,20}@[a-z0-9.-]+\\.[a-z]{2,4}/ nocase\n"
-    "  $s = /(GET|POST) \\/[^ ]{0,64} HTTP\\/1\\.[01]/ condition: $r or $s }\n"
+    "  $s = /(GET|POST) \\/[^ ]{0,64} HTTP\\/1\\.[01]/\n"
+    "  $t = /([0-9a-f]{1,4}:){1,7}:|::([0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4}|[^B]?\\w\\W/i wide ascii\n"
+    "  condition: $r or $s or #t > 1 }\n"
     "rule pe_walk { condition: pe.number_of_sections > 0 and\n"
     "  for any i in (0 .. pe.number_of_sections - 1) : ( pe.sections[i].name contains \"text\"\n"
     "    and math.entropy(pe.sections[i].raw_data_offset, pe.sections[i].raw_data_size) > 1.0 )\n"

@@ -5,7 +5,8 @@
  *   4.2.3 reports: same start offsets, same lengths, one match per offset, in increasing offset
  *   order per string; xor matches carry their key.
  * - Verification of hex strings and regexes is a Pike-VM simulation: no backtracking, the cost
- *   of checking one offset is bounded by VT_RE_SCAN_LIMIT x the program size, whatever the data.
+ *   of checking one offset (or, for the strings yara verifies from their atoms, one atom hit) is
+ *   bounded by VT_RE_SCAN_LIMIT x the program size, whatever the data.
  * - Compiled matchers are immutable and shared by threads; all per-scan state lives in a
  *   vt_match_scratch owned by one thread.
  */
@@ -37,9 +38,16 @@ typedef int (*vt_match_fn)(void *ctx, const vt_match *match);
 
 typedef struct vt_string_matcher vt_string_matcher;
 
-/* Compile one YARA string (parses its hex / regex source). */
+/* Compile one YARA string (parses its hex / regex source). Its matches are those yara finds
+ * for the string in a rule: for the hex strings and regexes whose result depends on the atoms
+ * yara searches (docs/patterns.md), that is yara's verification from those atoms. */
 vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id,
                                 vt_string_matcher **out, vt_error *err);
+
+/* Compile a regular expression of a condition (`matches`), which yara runs from every offset
+ * without atoms: the match at each offset is the leftmost-priority one. */
+vt_status vt_regex_matcher_new(const vt_string_spec *spec, vt_string_matcher **out,
+                               vt_error *err);
 void vt_string_matcher_free(vt_string_matcher *matcher);
 
 typedef struct vt_match_scratch vt_match_scratch;
@@ -50,7 +58,8 @@ vt_match_scratch *vt_match_scratch_new(void);
 void vt_match_scratch_free(vt_match_scratch *scratch);
 
 /* The match yara reports for this string at `offset` of data[0..len), if any: returns true and
- * fills *match. */
+ * fills *match. For a string yara verifies from its atoms this is the leftmost-priority match
+ * at the offset, which may differ from yara's: use the scans for those. */
 bool vt_string_match_at(const vt_string_matcher *matcher, vt_match_scratch *scratch,
                         const uint8_t *data, size_t len, size_t offset, vt_match *match);
 

@@ -42,8 +42,9 @@ int vt_atom_quality(const vt_atom *atom)
     return VT_MAX_ATOM_QUALITY - 22 * VT_MAX_ATOM_LENGTH + quality;
 }
 
-/* _yr_atoms_trim: drop leading/trailing wildcards; mostly-wildcard atoms shrink to one byte. */
-static void atom_trim(vt_atom *atom)
+/* _yr_atoms_trim: drop leading/trailing wildcards; mostly-wildcard atoms shrink to one byte.
+ * Returns how many bytes were dropped at the front. */
+static int atom_trim(vt_atom *atom)
 {
     int left = 0, mask_00 = 0, mask_ff = 0;
     while (left < atom->len && atom->mask[left] == 0)
@@ -52,7 +53,7 @@ static void atom_trim(vt_atom *atom)
         atom->len--;
     atom->len = (uint8_t)(atom->len - left);
     if (atom->len == 0)
-        return;
+        return 0;
     for (int i = 0; i < atom->len; i++) {
         if (atom->mask[left + i] == 0xFF)
             mask_ff++;
@@ -67,6 +68,7 @@ static void atom_trim(vt_atom *atom)
             atom->mask[i] = atom->mask[left + i];
         }
     }
+    return left;
 }
 
 enum { TREE_LEAF, TREE_AND, TREE_OR };
@@ -75,6 +77,7 @@ typedef struct atree atree;
 struct atree {
     int type;
     vt_atom atom;
+    const vt_node *nodes[VT_MAX_ATOM_LENGTH]; /* LEAF: the node of each atom byte */
     atree **kids;
     size_t n, cap;
 };
@@ -126,8 +129,10 @@ typedef struct extractor {
     size_t top, cap;
     bool failed;
     vt_atom recent;      /* the most recent atom-capable nodes, as bytes and masks */
+    const vt_node *recent_nodes[VT_MAX_ATOM_LENGTH];
     int n;
     vt_atom best;
+    const vt_node *best_nodes[VT_MAX_ATOM_LENGTH];
     int best_quality;
     atree *current;
 } extractor;
@@ -164,7 +169,7 @@ static void flush_leaf(extractor *x)
         return;
     vt_atom atom = x->recent;
     atom.len = (uint8_t)x->n;
-    atom_trim(&atom);
+    int shift = atom_trim(&atom);
     int quality = vt_atom_quality(&atom);
     atree *leaf = tree_new(TREE_LEAF);
     if (!leaf) {
@@ -173,6 +178,10 @@ static void flush_leaf(extractor *x)
     }
     leaf->type = TREE_LEAF;
     leaf->atom = quality > x->best_quality ? atom : x->best;
+    for (int i = 0; i < VT_MAX_ATOM_LENGTH; i++)
+        leaf->nodes[i] = quality > x->best_quality
+                             ? (i + shift < VT_MAX_ATOM_LENGTH ? x->recent_nodes[i + shift] : NULL)
+                             : x->best_nodes[i];
     if (!tree_add(x->current, leaf))
         x->failed = true;
     x->n = 0;
@@ -183,6 +192,8 @@ static void add_node_byte(extractor *x, const vt_node *node)
     uint8_t v, m;
     node_atom_byte(node, &v, &m);
     if (x->n < VT_MAX_ATOM_LENGTH) {
+        x->recent_nodes[x->n] = node;
+        x->best_nodes[x->n] = node;
         x->recent.bytes[x->n] = v;
         x->recent.mask[x->n] = m;
         x->best.bytes[x->n] = v;
@@ -193,16 +204,21 @@ static void add_node_byte(extractor *x, const vt_node *node)
     if (x->best_quality < VT_MAX_ATOM_QUALITY) {
         vt_atom atom = x->recent;
         atom.len = (uint8_t)x->n;
-        atom_trim(&atom);
+        int shift = atom_trim(&atom);
         int quality = vt_atom_quality(&atom);
         if (quality > x->best_quality) {
             x->best = atom;
             x->best_quality = quality;
+            for (int i = 0; i < VT_MAX_ATOM_LENGTH; i++)
+                x->best_nodes[i] = i + shift < VT_MAX_ATOM_LENGTH ? x->recent_nodes[i + shift]
+                                                                  : NULL;
         }
         for (int i = 1; i < VT_MAX_ATOM_LENGTH; i++) {
             x->recent.bytes[i - 1] = x->recent.bytes[i];
             x->recent.mask[i - 1] = x->recent.mask[i];
+            x->recent_nodes[i - 1] = x->recent_nodes[i];
         }
+        x->recent_nodes[VT_MAX_ATOM_LENGTH - 1] = node;
         x->recent.bytes[VT_MAX_ATOM_LENGTH - 1] = v;
         x->recent.mask[VT_MAX_ATOM_LENGTH - 1] = m;
     }
@@ -277,6 +293,12 @@ static void extract(extractor *x, const vt_node *root, atree *root_or)
             break;
         }
         case VT_NODE_REPEAT:
+            if (n->hex_jump && n->min == 1 && n->max == 1) {
+                /* yara 4.2.3 takes a hex jump [1] into atoms like ?? (measured: the
+                 * atom of { 6? [1] 5F 43 } is all four bytes, and it is slow) */
+                add_node_byte(x, n->kids[0]);
+                break;
+            }
             if (is_range_any(n) || (n->min == 0 && n->max == -1))
                 goto breaker; /* RANGE_ANY, STAR */
             push(x, NULL, x->current);
@@ -325,6 +347,103 @@ static int choose(const atree *t)
         return min;
     }
     }
+}
+
+/* _yr_atoms_choose with the atoms themselves: appends to `list` the atoms chosen from `t`, in
+ * yara's list order (an AND node puts each child's atoms before those of the children before
+ * it), and returns their quality. */
+static int choose_list(const atree *t, vt_chosen_atom_list *list, bool *failed)
+{
+    size_t start = list->count;
+    switch (t->type) {
+    case TREE_LEAF: {
+        vt_atom atom = t->atom;
+        int shift = atom_trim(&atom);
+        if (atom.len == 0)
+            return VT_MIN_ATOM_QUALITY;
+        if (list->count == list->cap) {
+            size_t cap = list->cap ? list->cap * 2 : 8;
+            vt_chosen_atom *items = realloc(list->items, cap * sizeof *items);
+            if (!items) {
+                *failed = true;
+                return VT_MIN_ATOM_QUALITY;
+            }
+            list->items = items;
+            list->cap = cap;
+        }
+        list->items[list->count++] = (vt_chosen_atom){atom, t->nodes[shift]};
+        return vt_atom_quality(&atom);
+    }
+    case TREE_OR: {
+        int max = VT_MIN_ATOM_QUALITY;
+        size_t best_at = start, best_n = 0;
+        for (size_t i = 0; i < t->n && !*failed; i++) {
+            size_t at = list->count;
+            int q = choose_list(t->kids[i], list, failed);
+            if (q > max) {
+                /* keep this child's atoms only */
+                if (list->count > at)
+                    memmove(list->items + start, list->items + at,
+                            (list->count - at) * sizeof *list->items);
+                best_n = list->count - at;
+                list->count = start + best_n;
+                best_at = start;
+                max = q;
+            } else {
+                list->count = at;
+            }
+            if (max == VT_MAX_ATOM_QUALITY)
+                break;
+        }
+        list->count = best_at + best_n;
+        return max;
+    }
+    default: {
+        int min = VT_MAX_ATOM_QUALITY;
+        for (size_t i = 0; i < t->n && !*failed; i++) {
+            size_t at = list->count;
+            int q = choose_list(t->kids[i], list, failed);
+            if (q < min)
+                min = q;
+            /* this child's atoms go before those already chosen */
+            size_t n = list->count - at, before = at - start;
+            if (n && before) {
+                vt_chosen_atom *tmp = malloc(n * sizeof *tmp);
+                if (!tmp) {
+                    *failed = true;
+                    break;
+                }
+                memcpy(tmp, list->items + at, n * sizeof *tmp);
+                memmove(list->items + start + n, list->items + start, before * sizeof *tmp);
+                memcpy(list->items + start, tmp, n * sizeof *tmp);
+                free(tmp);
+            }
+        }
+        return min;
+    }
+    }
+}
+
+vt_status vt_atoms_choose(const vt_node *root, vt_chosen_atom_list *out)
+{
+    out->count = 0;
+    atree *tree = tree_new(TREE_OR);
+    if (!tree)
+        return VT_ERR_NOMEM;
+    tree->type = TREE_OR;
+    extractor x = {0};
+    extract(&x, root, tree);
+    flush_leaf(&x);
+    bool failed = x.failed;
+    if (!failed)
+        choose_list(tree, out, &failed);
+    free(x.stack);
+    tree_free(tree);
+    if (failed) {
+        out->count = 0;
+        return VT_ERR_NOMEM;
+    }
+    return VT_OK;
 }
 
 int vt_atoms_pattern_quality(const vt_node *root)

@@ -28,6 +28,23 @@ int vt_atom_quality(const vt_atom *atom);
  * VT_MIN_ATOM_QUALITY when no atom can be extracted). */
 int vt_atoms_pattern_quality(const vt_node *root);
 
+/* One atom yara chose for a pattern: its bytes (trimmed) and the node of its first byte, from
+ * which yara verifies forwards and backwards. */
+typedef struct vt_chosen_atom {
+    vt_atom atom;
+    const vt_node *node;
+} vt_chosen_atom;
+
+typedef struct vt_chosen_atom_list {
+    vt_chosen_atom *items;
+    size_t count, cap;
+} vt_chosen_atom_list;
+
+/* The atoms yara 4.2.3 searches for a hex string or regex (yr_atoms_extract_from_re before the
+ * wildcard, wide and case expansions), in yara's list order; none when yara uses its
+ * zero-length atom. The caller frees out->items. */
+vt_status vt_atoms_choose(const vt_node *root, vt_chosen_atom_list *out);
+
 /* yara's min_atom_quality for a whole string (text, hex or regex, with modifiers). */
 vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err);
 

@@ -115,6 +115,10 @@ static void node_set(const compiler *c, const vt_node *n, uint8_t *set)
         break;
     case VT_NODE_CLASS:
         memcpy(set, n->set, 32);
+        if (n->negated && c->nocase) /* yara: not (c or its other case) in the class */
+            for (unsigned b = 0; b < 256; b++)
+                if (!vt_set_has(n->set, b) || !vt_set_has(n->set, other_case((uint8_t)b)))
+                    set[b >> 3] &= (uint8_t)~(1u << (b & 7));
         break;
     default:
         break;

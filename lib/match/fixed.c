@@ -95,9 +95,10 @@ void vt_fixed_free(vt_fixed *fixed)
     free(fixed);
 }
 
-long vt_fixed_match_at(const vt_fixed *f, const uint8_t *data, size_t len, size_t start)
+long vt_fixed_match_at(const vt_fixed *f, const uint8_t *data, size_t len, size_t start,
+                       size_t reach)
 {
-    if (start >= len || f->len > VT_RE_SCAN_LIMIT || len - start < f->len)
+    if (start >= len || f->len > reach || len - start < f->len)
         return -1;
     const uint8_t *d = data + start;
     for (uint32_t i = 0; i < f->nchecks; i++) {

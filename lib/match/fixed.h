@@ -16,7 +16,9 @@ bool vt_fixed_build(const vt_program *prog, vt_fixed **out);
 void vt_fixed_free(vt_fixed *fixed);
 
 /* What vt_pike_match_at gives for one-byte characters: the run's length when every byte from
- * `start` is in its set and the run fits in the data and in VT_RE_SCAN_LIMIT, else -1. */
-long vt_fixed_match_at(const vt_fixed *fixed, const uint8_t *data, size_t len, size_t start);
+ * `start` is in its set and the run fits in the data and in `reach` (the scan limit, counted as
+ * yara counts it from its atom), else -1. */
+long vt_fixed_match_at(const vt_fixed *fixed, const uint8_t *data, size_t len, size_t start,
+                       size_t reach);
 
 #endif

@@ -39,9 +39,7 @@ struct vt_matcher {
     hs_database_t *db; /* NULL when there are no factors */
 };
 
-typedef struct range {
-    uint64_t lo, hi; /* inclusive */
-} range;
+typedef vt_offset_range range; /* inclusive */
 
 typedef struct range_list {
     range *items;
@@ -321,6 +319,12 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         const vt_string_matcher *sm = verifier(m, id);
         if (!sm)
             l->count = 0; /* cannot be verified: no match */
+        if (sm && sm->emul && !stop) { /* yara's result depends on its atoms (emulate.c) */
+            if (vt_string_matcher_scan_ranges(sm, s->verify, data, len, l->items, l->count, fn,
+                                              ctx, &stop) != VT_OK)
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            l->count = 0;
+        }
         /* the bytes a match can begin with, tested here before any call (strings verified
          * everywhere have millions of candidates) */
         const uint8_t *first = sm && sm->prog ? sm->prog->first : NULL;

@@ -202,10 +202,14 @@ static inline bool word_at(const run *r, size_t pos)
     return w;
 }
 
+/* yara 4.2.3's \b: true where no character precedes (the start of the data) and where no
+ * further character can be read (the end of the window or of the data); elsewhere a change
+ * between word and non-word characters. */
 static bool boundary(const run *r, size_t pos)
 {
-    bool prev = pos >= (size_t)r->cs && word_at(r, pos - (size_t)r->cs);
-    return prev != word_at(r, pos);
+    if (pos < (size_t)r->cs || pos + (size_t)r->cs > r->window_end)
+        return true;
+    return word_at(r, pos - (size_t)r->cs) != word_at(r, pos);
 }
 
 /* Add pc and everything reachable from it without consuming input, in priority order. */
@@ -230,8 +234,8 @@ static void add_thread(const run *r, thread_list *l, uint32_t pc0, size_t pos)
             if (pos == 0)
                 stack[top++] = pc + 1;
             break;
-        case VT_OP_EOL:
-            if (pos >= r->window_end)
+        case VT_OP_EOL: /* the end of the data, even past the scan limit (yara) */
+            if (pos >= r->len)
                 stack[top++] = pc + 1;
             break;
         case VT_OP_WORDB:
@@ -479,9 +483,11 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
     if (!vt_set_has(prog->first, data[start]) ||
         (char_size == 2 && (start + 1 >= len || data[start + 1] != 0)))
         return -1; /* no non-empty match can start here */
+    /* yara counts its scan limit from the atom it verifies from */
+    size_t reach = VT_RE_SCAN_LIMIT + (size_t)prog->atom_origin * (size_t)char_size;
     if (char_size == 1 && prog->fixed)
-        return vt_fixed_match_at(prog->fixed, data, len, start);
-    size_t limit = len - start < VT_RE_SCAN_LIMIT ? len - start : VT_RE_SCAN_LIMIT;
+        return vt_fixed_match_at(prog->fixed, data, len, start, reach);
+    size_t limit = len - start < reach ? len - start : reach;
     if (char_size == 1 && !prog->has_assertions) {
         long m = dfa_match_at(prog, scratch, data, len, start, start + limit);
         if (m != -2)

@@ -36,6 +36,7 @@ typedef struct vt_program {
     bool has_assertions; /* uses ^ $ \b \B (the DFA path needs none) */
     uint64_t digest;     /* hash of code and sets: identical programs share cached DFAs */
     struct vt_fixed *fixed; /* a straight run of byte sets (fixed.h), else NULL */
+    uint32_t atom_origin; /* characters before yara's atom: its scan limit counts from there */
 } vt_program;
 
 /* Largest program the compiler builds (yara refuses larger regexes too). */
@@ -60,8 +61,8 @@ void vt_pike_memo_begin(vt_pike_scratch *scratch);
 void vt_pike_memo_end(vt_pike_scratch *scratch);
 
 /* Length of yara's match starting at `start` (characters of `char_size` bytes: 1, or 2 for wide),
- * looking at most VT_RE_SCAN_LIMIT bytes ahead; -1 when none. Zero-length results are returned
- * as 0 (yara does not report them). `scratch` must come from the same program. */
+ * looking at most VT_RE_SCAN_LIMIT bytes past the atom origin; -1 when none. Zero-length results
+ * are returned as 0 (yara does not report them). `scratch` must come from the same program. */
 long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const uint8_t *data,
                       size_t len, size_t start, int char_size);
 

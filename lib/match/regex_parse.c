@@ -24,6 +24,7 @@ typedef struct re_parser {
     size_t tok_pos;
     uint8_t value;
     uint8_t set[32];
+    bool set_negated; /* [^...]: set holds the complement (nocase folds before negating) */
     int lo, hi;
     size_t first_greedy, first_lazy; /* 1-based positions of the first quantifier of each kind */
 } re_parser;
@@ -171,6 +172,7 @@ static void lex_class(re_parser *p)
     if (negated)
         for (int i = 0; i < 32; i++)
             p->set[i] = (uint8_t)~p->set[i];
+    p->set_negated = negated;
     p->tok = T_CLASS;
 }
 
@@ -257,6 +259,7 @@ static void next(re_parser *p)
         memset(p->set, 0, sizeof p->set);
         if (class_shorthand(e, p->set)) {
             p->pos += 2;
+            p->set_negated = false;
             p->tok = T_CLASS;
             return;
         }
@@ -317,8 +320,10 @@ static vt_node *parse_single(re_parser *p)
         break;
     case T_CLASS:
         n = vt_node_new(VT_NODE_CLASS);
-        if (n)
+        if (n) {
             memcpy(n->set, p->set, sizeof n->set);
+            n->negated = p->set_negated;
+        }
         break;
     default:
         fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");

@@ -43,14 +43,17 @@ bool vt_pattern_matches_empty(const vt_pattern *pattern)
     return nullable(pattern->root);
 }
 
+/* yara's _yr_re_node_has_unbounded_quantifier_for_dot: the node itself, or (only through
+ * concatenations) one of its elements; an alternation hides what is inside it. */
 static bool unbounded_dot(const vt_node *n)
 {
     if (n->kind == VT_NODE_REPEAT && !n->hex_jump && n->kids[0]->kind == VT_NODE_ANY &&
         !n->kids[0]->grouped && (n->max < 0 || n->max == VT_RE_MAX_RANGE))
         return true;
-    for (size_t i = 0; i < n->nkids; i++)
-        if (unbounded_dot(n->kids[i]))
-            return true;
+    if (n->kind == VT_NODE_CONCAT)
+        for (size_t i = 0; i < n->nkids; i++)
+            if (unbounded_dot(n->kids[i]))
+                return true;
     return false;
 }
 

@@ -1,7 +1,8 @@
 /* string.c: one YARA string compiled for verification, with yara 4.2.3's semantics for each
  * kind and modifier (libyara scan.c): text compared as ascii then wide, nocase by ASCII case
  * folding, xor keys derived from the first byte, base64 as the alternation of the three shifted
- * encodings, hex and regex through the Pike VM, fullword checked on both sides. */
+ * encodings, hex and regex through the Pike VM, fullword checked on both sides; hex strings,
+ * regexes and base64 strings whose result depends on yara's atoms are emulated (emulate.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 struct vt_match_scratch {
     vt_pike_scratch *pike;
+    vt_emul_scratch *emul;
 };
 
 void vt_match_scratch_memo(vt_match_scratch *s, bool on)
@@ -30,7 +32,10 @@ vt_match_scratch *vt_match_scratch_new(void)
     if (!s)
         return NULL;
     s->pike = vt_pike_scratch_new();
-    if (!s->pike) {
+    s->emul = vt_emul_scratch_new();
+    if (!s->pike || !s->emul) {
+        vt_pike_scratch_free(s->pike);
+        vt_emul_scratch_free(s->emul);
         free(s);
         return NULL;
     }
@@ -42,6 +47,7 @@ void vt_match_scratch_free(vt_match_scratch *s)
     if (!s)
         return;
     vt_pike_scratch_free(s->pike);
+    vt_emul_scratch_free(s->emul);
     free(s);
 }
 
@@ -142,8 +148,8 @@ nomem_free:
     return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
 }
 
-vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id, vt_string_matcher **out,
-                                vt_error *err)
+static vt_status matcher_new(const vt_string_spec *spec, uint32_t id, bool yara_atoms,
+                             vt_string_matcher **out, vt_error *err)
 {
     *out = NULL;
     vt_string_matcher *m = calloc(1, sizeof *m);
@@ -186,6 +192,11 @@ vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id, vt_stri
     }
     if (st == VT_OK)
         st = vt_program_compile(pat, nocase, &m->prog, err);
+    uint32_t origin = 0;
+    if (st == VT_OK && yara_atoms && vt_emulation_new(spec, pat, &m->emul, &origin) != VT_OK)
+        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    if (st == VT_OK)
+        m->prog->atom_origin = origin;
     vt_pattern_free(pat);
     if (st != VT_OK) {
         vt_string_matcher_free(m);
@@ -195,10 +206,22 @@ vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id, vt_stri
     return VT_OK;
 }
 
+vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id, vt_string_matcher **out,
+                                vt_error *err)
+{
+    return matcher_new(spec, id, true, out, err);
+}
+
+vt_status vt_regex_matcher_new(const vt_string_spec *spec, vt_string_matcher **out, vt_error *err)
+{
+    return matcher_new(spec, 0, false, out, err);
+}
+
 void vt_string_matcher_free(vt_string_matcher *m)
 {
     if (!m)
         return;
+    vt_emulation_free(m->emul);
     vt_program_free(m->prog);
     free(m->text);
     free(m);
@@ -311,6 +334,13 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *s
                                  const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
                                  vt_error *err)
 {
+    if (m->emul) {
+        bool stopped;
+        if (vt_string_matcher_scan_ranges(m, scratch, data, len, NULL, 0, fn, ctx, &stopped) !=
+            VT_OK)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        return VT_OK;
+    }
     if (m->prog && !vt_pike_scratch_fit(scratch->pike, m->prog))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     size_t count = 0;
@@ -326,6 +356,15 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *s
     }
     vt_pike_memo_end(scratch->pike);
     return VT_OK;
+}
+
+vt_status vt_string_matcher_scan_ranges(const vt_string_matcher *m, vt_match_scratch *scratch,
+                                        const uint8_t *data, size_t len,
+                                        const vt_offset_range *ranges, size_t nranges,
+                                        vt_match_fn fn, void *ctx, bool *stopped)
+{
+    return vt_emulation_scan(m->emul, m->id, scratch->emul, data, len, ranges, nranges, fn, ctx,
+                             stopped);
 }
 
 int vt_match_format_data(const vt_string_matcher *m, const uint8_t *data, const vt_match *match,

@@ -4,6 +4,7 @@
 
 #include <vitrine/match.h>
 
+#include "emulate.h"
 #include "program.h"
 
 struct vt_string_matcher {
@@ -15,11 +16,19 @@ struct vt_string_matcher {
     uint8_t *text;      /* text strings (not base64) */
     size_t text_len;
     vt_program *prog;   /* hex, regex and base64 strings */
+    vt_emulation *emul; /* set when yara's result depends on its atoms (emulate.c) */
 };
 
 /* Turn on (for consecutive offsets of one string over one unchanged buffer) or off the reuse
  * of earlier verification runs. */
 void vt_match_scratch_memo(vt_match_scratch *scratch, bool on);
+
+/* The matches of an emulated string (m->emul) starting in `ranges` (sorted by lo; NULL:
+ * anywhere), in offset order. */
+vt_status vt_string_matcher_scan_ranges(const vt_string_matcher *m, vt_match_scratch *scratch,
+                                        const uint8_t *data, size_t len,
+                                        const vt_offset_range *ranges, size_t nranges,
+                                        vt_match_fn fn, void *ctx, bool *stopped);
 
 /* The regex yara builds for a base64 / base64wide text string. */
 vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_error *err);

@@ -134,7 +134,7 @@ static vt_status compile_regexes(vt_scanner *scanner, vt_error *err)
         };
         vt_scan_regex *r = &scanner->regexes[scanner->regex_count];
         r->node = (uint32_t)i;
-        vt_status st = vt_string_matcher_new(&spec, 0, &r->matcher, err);
+        vt_status st = vt_regex_matcher_new(&spec, &r->matcher, err);
         if (st != VT_OK)
             return st;
         scanner->regex_count++;

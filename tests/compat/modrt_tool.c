@@ -106,7 +106,7 @@ static int call_one(vt_modrt_scan *scan, const char *spec)
             vt_string_spec re = {.kind = VT_STRING_REGEX, .data = (const uint8_t *)p + 1,
                                  .len = (size_t)(end - p - 1)};
             vt_error rerr;
-            if (vt_string_matcher_new(&re, 0, &regexes[n], &rerr) != VT_OK) {
+            if (vt_regex_matcher_new(&re, &regexes[n], &rerr) != VT_OK) {
                 fprintf(stderr, "modrt_tool: %s\n", rerr.message);
                 return 2;
             }

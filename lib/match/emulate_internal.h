@@ -1,0 +1,35 @@
+/* emulate_internal.h (private to lib/match): the emulation plan of one string, shared by its
+ * builder (emulate.c) and its runner (emulate_scan.c). */
+#ifndef VITRINE_MATCH_EMULATE_INTERNAL_H
+#define VITRINE_MATCH_EMULATE_INTERNAL_H
+
+#include "atoms.h"
+#include "emulate.h"
+#include "yara_code.h"
+
+typedef struct atom_entry {
+    uint8_t bytes[VT_MAX_ATOM_LENGTH], mask[VT_MAX_ATOM_LENGTH];
+    uint8_t len;
+    uint32_t source; /* index into sources */
+} atom_entry;        /* its rank is its index: the order yara added it to the automaton */
+
+typedef struct atom_source {
+    uint32_t forward_pc, backward_pc;
+    uint32_t max_back; /* bytes between a match start and this atom, at most */
+} atom_source;
+
+struct vt_emulation {
+    vt_yara_code code;
+    atom_entry *entries;
+    size_t nentries;
+    atom_source *sources;
+    size_t nsources;
+    uint32_t *by_first;    /* entries by possible first byte: index[b]..index[b+1] */
+    uint32_t index[257];
+    bool zero_atom;        /* no atom: every offset, forward from the root, no backward */
+    bool ascii, wide, fullword, greedy;
+    bool split_ids;        /* a repeat's body can match empty: yara's split-id rule can fire */
+    uint32_t max_back;
+};
+
+#endif
