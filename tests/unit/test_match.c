@@ -188,6 +188,19 @@ static void test_matcher_order_and_round_trip(void)
         CHECK(same_matches(&g, &f));
         vt_matcher_free(loaded);
     }
+    /* a matcher that borrows the serialized bytes finds the same */
+    loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_deserialize_borrowed(saved.data, saved.len, &loaded, &err), VT_OK);
+    if (loaded) {
+        found g = scan_all(loaded);
+        CHECK(same_matches(&g, &f));
+        vt_matcher_free(loaded);
+    }
+    for (size_t cut = 0; cut < saved.len; cut += 1 + saved.len / 31) {
+        vt_matcher *bad = NULL;
+        CHECK(vt_matcher_deserialize_borrowed(saved.data, cut, &bad, &err) == VT_ERR_FORMAT);
+        CHECK(bad == NULL);
+    }
     /* damaged copies are refused cleanly: every truncation, and flipped bytes in the header */
     for (size_t cut = 0; cut < saved.len; cut += 1 + saved.len / 97) {
         vt_matcher *bad = NULL;
