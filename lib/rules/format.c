@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+/* The low-level SHA-256 functions: EVP would initialize OpenSSL's provider machinery (about a
+ * megabyte of resident memory) in every process that loads a ruleset. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "internal.h"
 
@@ -36,14 +39,10 @@ static vt_status checksum(const unsigned char *data, size_t len, uint8_t out[32]
     vt_rs_header h;
     memcpy(&h, data, sizeof h);
     memset(h.sha256, 0, sizeof h.sha256);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned n = 0;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(ctx, &h, sizeof h) &&
-             EVP_DigestUpdate(ctx, data + sizeof h, len - sizeof h) &&
-             EVP_DigestFinal_ex(ctx, out, &n);
-    EVP_MD_CTX_free(ctx);
-    return ok && n == 32 ? VT_OK : VT_ERR_NOMEM;
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) && SHA256_Update(&ctx, &h, sizeof h) &&
+             SHA256_Update(&ctx, data + sizeof h, len - sizeof h) && SHA256_Final(out, &ctx);
+    return ok ? VT_OK : VT_ERR_NOMEM;
 }
 
 typedef struct section_in {
@@ -340,8 +339,8 @@ static vt_status file_checksum(int fd, size_t len, uint8_t out[32], vt_error *er
 {
     enum { CHUNK = 1 << 20 };
     unsigned char *buf = malloc(CHUNK);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = buf && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    SHA256_CTX ctx;
+    bool ok = buf && SHA256_Init(&ctx);
     int e = 0;
     for (size_t at = 0; ok && at < len;) {
         size_t want = len - at < CHUNK ? len - at : CHUNK;
@@ -361,12 +360,10 @@ static vt_status file_checksum(int fd, size_t len, uint8_t out[32], vt_error *er
             }
             memset(buf + offsetof(vt_rs_header, sha256), 0, sizeof ((vt_rs_header *)0)->sha256);
         }
-        ok = EVP_DigestUpdate(ctx, buf, (size_t)n);
+        ok = SHA256_Update(&ctx, buf, (size_t)n);
         at += (size_t)n;
     }
-    unsigned n = 0;
-    ok = ok && EVP_DigestFinal_ex(ctx, out, &n) && n == 32;
-    EVP_MD_CTX_free(ctx);
+    ok = ok && SHA256_Final(out, &ctx);
     free(buf);
     if (ok)
         return VT_OK;
