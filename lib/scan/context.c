@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,15 +146,42 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
     return VT_OK;
 }
 
-#define KEEP_FILE_BUFFER (64u << 20)
+#define KEEP_FILE_BUFFER (16u << 20)
+#define KEEP_SMALLER_FILE_BUFFER (4u << 20)
+
+/* The file buffer is an anonymous mapping of its own, not malloc memory: given back whole when
+ * dropped (malloc would raise its mmap threshold after such a free and serve the next large
+ * buffers from the heap, which does not shrink). */
+static void drop_file_buffer(vt_scan_ctx *ctx)
+{
+    if (ctx->file_buffer)
+        munmap(ctx->file_buffer, ctx->file_buffer_cap);
+    ctx->file_buffer = NULL;
+    ctx->file_buffer_cap = 0;
+}
+
+/* Room for `size` bytes; false when memory runs out. */
+static bool fit_file_buffer(vt_scan_ctx *ctx, size_t size)
+{
+    if (ctx->file_buffer_cap > KEEP_SMALLER_FILE_BUFFER && size < ctx->file_buffer_cap / 4)
+        drop_file_buffer(ctx); /* much smaller than the last large file: let that one go */
+    if (size <= ctx->file_buffer_cap)
+        return true;
+    drop_file_buffer(ctx);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t cap = (size + page - 1) / page * page;
+    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    ctx->file_buffer = p;
+    ctx->file_buffer_cap = cap;
+    return true;
+}
 
 static void release_data(vt_scan_ctx *ctx)
 {
-    if (ctx->file_buffer_cap > KEEP_FILE_BUFFER) {
-        free(ctx->file_buffer); /* a huge file's buffer is not kept for the next, small one */
-        ctx->file_buffer = NULL;
-        ctx->file_buffer_cap = 0;
-    }
+    if (ctx->file_buffer_cap > KEEP_FILE_BUFFER)
+        drop_file_buffer(ctx); /* a huge file's buffer is not kept for the next, small one */
     ctx->data = NULL;
     ctx->size = 0;
     vt_modrt_scan_free(ctx->modules);
@@ -165,7 +193,7 @@ void vt_scan_ctx_free(vt_scan_ctx *ctx)
     if (!ctx)
         return;
     release_data(ctx);
-    free(ctx->file_buffer);
+    drop_file_buffer(ctx);
     if (ctx->external_strings)
         for (size_t i = 0; i < ctx->view.external_count; i++)
             free(ctx->external_strings[i]);
@@ -599,15 +627,10 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
                             path, (unsigned long long)max_size);
     }
     size_t want = (size_t)st.st_size;
-    if (want + 1 > ctx->file_buffer_cap) {
-        uint8_t *grown = realloc(ctx->file_buffer, want + 1);
-        if (!grown) {
-            close(fd);
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
-                                want);
-        }
-        ctx->file_buffer = grown;
-        ctx->file_buffer_cap = want + 1;
+    if (!fit_file_buffer(ctx, want ? want : 1)) {
+        close(fd);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
+                            want);
     }
     /* A file that shrinks while it is read is scanned as far as it was read; one that grows is
      * scanned as it was when it was opened. */
