@@ -21,6 +21,17 @@ typedef struct imported_module {
     vt_mobj *root;
 } imported_module;
 
+/* Members found by name during one scan: the evaluator asks for the same few (pe.is_dll,
+ * pe.number_of_signatures...) in hundreds of rules per file. Keyed by the object and the name's
+ * address in the ruleset's pool; `scan` tells which scan an entry belongs to. */
+#define FIELD_CACHE_SIZE 512
+typedef struct field_cache_entry {
+    const void *object;
+    const char *name;
+    const void *member;
+    uint64_t scan;
+} field_cache_entry;
+
 struct vt_scan_ctx {
     const vt_scanner *scanner;
     vt_scan_options options;
@@ -51,6 +62,9 @@ struct vt_scan_ctx {
     vt_modrt_scan *modules;
     imported_module *imported;
     size_t imported_count;
+
+    field_cache_entry field_cache[FIELD_CACHE_SIZE];
+    uint64_t scan_number; /* counts scans, from 1 */
 
     struct timespec deadline;
     bool has_deadline, timed_out;
@@ -270,8 +284,14 @@ static const void *hook_module(void *context, const char *name)
 
 static const void *hook_field(void *context, const void *object, const char *name)
 {
-    (void)context;
-    return vt_mobj_member(object, name);
+    vt_scan_ctx *ctx = context;
+    uintptr_t key = (uintptr_t)object * 0x9E3779B97F4A7C15ull ^ (uintptr_t)name;
+    field_cache_entry *e = &ctx->field_cache[(key >> 17) % FIELD_CACHE_SIZE];
+    if (e->scan == ctx->scan_number && e->object == object && e->name == name)
+        return e->member;
+    const void *member = vt_mobj_member(object, name);
+    *e = (field_cache_entry){object, name, member, ctx->scan_number};
+    return member;
 }
 
 static const void *hook_index(void *context, const void *array, int64_t index)
@@ -511,6 +531,7 @@ static void reset_results(vt_scan_ctx *ctx)
         ctx->lists[ctx->touched[i]].count = 0;
     }
     ctx->touched_len = 0;
+    ctx->scan_number++; /* module objects of the last scan are gone: forget their members */
     ctx->found_len = 0;
     ctx->found_sorted = true;
     ctx->timed_out = false;
