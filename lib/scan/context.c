@@ -161,7 +161,7 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
 }
 
 #define KEEP_FILE_BUFFER (16u << 20)
-#define KEEP_SMALLER_FILE_BUFFER (4u << 20)
+#define RELEASE_SLACK (4u << 20)
 
 /* The file buffer is an anonymous mapping of its own, not malloc memory: given back whole when
  * dropped (malloc would raise its mmap threshold after such a free and serve the next large
@@ -177,10 +177,16 @@ static void drop_file_buffer(vt_scan_ctx *ctx)
 /* Room for `size` bytes; false when memory runs out. */
 static bool fit_file_buffer(vt_scan_ctx *ctx, size_t size)
 {
-    if (ctx->file_buffer_cap > KEEP_SMALLER_FILE_BUFFER && size < ctx->file_buffer_cap / 4)
-        drop_file_buffer(ctx); /* much smaller than the last large file: let that one go */
-    if (size <= ctx->file_buffer_cap)
+    if (size <= ctx->file_buffer_cap) {
+        /* the pages past this file go back to the system (they are zero-filled again if a
+         * larger file needs them): resident memory follows the file being scanned, as when
+         * files are mapped, rather than the largest file this context has seen */
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t used = (size + page - 1) / page * page;
+        if (ctx->file_buffer_cap - used >= RELEASE_SLACK)
+            madvise(ctx->file_buffer + used, ctx->file_buffer_cap - used, MADV_DONTNEED);
         return true;
+    }
     drop_file_buffer(ctx);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t cap = (size + page - 1) / page * page;
