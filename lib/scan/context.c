@@ -161,7 +161,6 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
 }
 
 #define KEEP_FILE_BUFFER (16u << 20)
-#define RELEASE_SLACK (4u << 20)
 
 /* The file buffer is an anonymous mapping of its own, not malloc memory: given back whole when
  * dropped (malloc would raise its mmap threshold after such a free and serve the next large
@@ -177,20 +176,15 @@ static void drop_file_buffer(vt_scan_ctx *ctx)
 /* Room for `size` bytes; false when memory runs out. */
 static bool fit_file_buffer(vt_scan_ctx *ctx, size_t size)
 {
-    if (size <= ctx->file_buffer_cap) {
-        /* the pages past this file go back to the system (they are zero-filled again if a
-         * larger file needs them): resident memory follows the file being scanned, as when
-         * files are mapped, rather than the largest file this context has seen */
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        size_t used = (size + page - 1) / page * page;
-        if (ctx->file_buffer_cap - used >= RELEASE_SLACK)
-            madvise(ctx->file_buffer + used, ctx->file_buffer_cap - used, MADV_DONTNEED);
+    if (size <= ctx->file_buffer_cap)
         return true;
-    }
-    drop_file_buffer(ctx);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t cap = (size + page - 1) / page * page;
-    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* growing keeps the pages already faulted in (faulting fresh pages is most of the system
+     * time of a scan) */
+    void *p = ctx->file_buffer
+                  ? mremap(ctx->file_buffer, ctx->file_buffer_cap, cap, MREMAP_MAYMOVE)
+                  : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return false;
     ctx->file_buffer = p;
