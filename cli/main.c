@@ -1,5 +1,6 @@
 /* main.c: the `vitrine` command. It only dispatches: global options (--version, --help), then
  * the subcommand named by the first argument. Each subcommand is its own file in cli/. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,10 @@ static void print_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* A fixed threshold for serving allocations from mmap: glibc otherwise raises it after a
+     * large block is freed (a module's tables of one file), and later large blocks come from a
+     * heap that does not shrink; scans of many files then grow in resident memory. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     if (argc < 2) {
         fputs("vitrine: no command given\n", stderr);
         print_usage(stderr);

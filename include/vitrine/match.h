@@ -104,6 +104,11 @@ vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *scratch
 vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
 vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
                                  vt_error *err);
+/* The same, but the matcher keeps pointers into `data` for the strings' sources instead of
+ * copying them: data must stay valid and unchanged until vt_matcher_free (a compiled ruleset's
+ * section, which outlives its scanner). */
+vt_status vt_matcher_deserialize_borrowed(const uint8_t *data, size_t len, vt_matcher **out,
+                                          vt_error *err);
 
 #ifdef __cplusplus
 }

@@ -272,6 +272,12 @@ void vt_ruleset_get_view(const vt_ruleset *rules, vt_ruleset_view *view);
 const char *vt_ruleset_str(const vt_ruleset *rules, vt_rs_str s);
 /* A section by id (e.g. one added by a later part); NULL if absent. */
 const void *vt_ruleset_section(const vt_ruleset *rules, uint32_t id, size_t *size);
+/* For a ruleset mapped from a file (vt_ruleset_load): give the pages read so far back to the
+ * system; they come back from the page cache when read again. Loading reads every byte to
+ * validate it and a scanner reads the stored matcher once, while scanning reads only part of
+ * the image: this keeps the rest out of the resident memory. Nothing changes for rulesets in
+ * memory. */
+void vt_ruleset_release_pages(const vt_ruleset *rules);
 /* A new ruleset with section `id` added (or replaced), e.g. the matcher's compiled database. */
 vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, const void *data,
                                   size_t size, vt_ruleset **out, vt_error *err);

@@ -90,11 +90,17 @@ vt_status vt_fsync_dir(const char *dir, vt_error *err)
     return VT_OK;
 }
 
+/* Written in pieces of at most 64 KB: the page cache then holds the file in small folios. One
+ * write of a whole compiled ruleset leaves it in 2 MB folios, which the kernel maps whole into a
+ * reader that maps the file (vt_ruleset_load), making the entire image resident in every
+ * scanner as soon as it reads a few rules. */
+#define WRITE_PIECE (64u << 10)
+
 static vt_status write_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;
     while (len > 0) {
-        ssize_t put = write(fd, p, len);
+        ssize_t put = write(fd, p, len < WRITE_PIECE ? len : WRITE_PIECE);
         if (put < 0) {
             if (errno == EINTR)
                 continue;

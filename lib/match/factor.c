@@ -264,6 +264,22 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
     return 0;
 }
 
+/* A set of one byte that fills binaries (00 FF 20 CC 90). */
+static bool common_single(const uint8_t *set)
+{
+    if (popcount(set) != 1)
+        return false;
+    for (unsigned b = 0; b < 256; b++)
+        if (vt_set_has(set, b))
+            return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90;
+    return false;
+}
+
+/* What filling bytes add to a run's score, in all: a run of zeros is found everywhere in
+ * zero-padded files however long it is (peid.yar's `E9 ?? ?? 00 00 00 00 00 00 00 00` is better
+ * searched with its E9 than by its eight zeros: millions of hits per file otherwise). */
+#define MAX_COMMON_SCORE 4
+
 /* Best factor of a sequence of nodes; false when none. */
 static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool gaps, seq *best,
                     long *best_min, long *best_max)
@@ -272,7 +288,7 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
     int best_score = 0;
     seq cur = {.n = 0};
     long cur_min = 0, cur_max = 0;
-    int cur_score = 0;
+    int cur_score = 0, cur_common = 0;
     for (size_t i = 0; i <= nkids; i++) {
         uint8_t set[32];
         int score = i < nkids ? node_set(kids[i], nocase, set) : 0;
@@ -300,10 +316,13 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 cur_min = pmin;
                 cur_max = pmax;
                 cur_score = 0;
+                cur_common = 0;
             }
+            bool common = common_single(set);
             for (int k = 0; k < kids[i]->min && cur.n < MAX_FACTOR; k++) {
                 memcpy(cur.sets[cur.n++], set, 32);
-                cur_score += score;
+                if (!common || cur_common++ < MAX_COMMON_SCORE)
+                    cur_score += score;
             }
             if (kids[i]->max != kids[i]->min || cur.n >= MAX_FACTOR) {
                 if (cur_score > best_score) {
@@ -326,9 +345,10 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 cur_min = pmin;
                 cur_max = pmax;
                 cur_score = 0;
+                cur_common = 0;
             }
             memcpy(cur.sets[cur.n++], set, 32);
-            if (score > 0)
+            if (score > 0 && (!common_single(set) || cur_common++ < MAX_COMMON_SCORE))
                 cur_score += score;
         } else if (cur.n) {
             while (cur.n && popcount(cur.sets[cur.n - 1]) == 256)
@@ -345,6 +365,7 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 cur_max = pmax;
                 memcpy(cur.sets[cur.n++], set, 32);
                 cur_score = score;
+                cur_common = common_single(set);
             }
         }
         if (i < nkids) {

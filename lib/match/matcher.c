@@ -23,8 +23,8 @@ typedef struct factor_info {
 
 typedef struct stored_spec {
     vt_string_spec spec;
-    uint8_t *data;
-    char alphabet[65];
+    uint8_t *data;   /* owned copy of spec.data (NULL when borrowed) */
+    char *alphabet;  /* owned copy of the custom base64 alphabet (NULL when borrowed or none) */
 } stored_spec;
 
 struct vt_matcher {
@@ -61,8 +61,10 @@ static void free_specs(stored_spec *specs, size_t n)
 {
     if (!specs)
         return;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(specs[i].data);
+        free(specs[i].alphabet);
+    }
     free(specs);
 }
 
@@ -81,8 +83,10 @@ void vt_matcher_free(vt_matcher *m)
     free(m);
 }
 
+/* Copy the specs into m (compile: build every verifier now; borrow: keep pointing at the
+ * callers' bytes instead of copying them). */
 static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t count,
-                            bool compile, vt_error *err)
+                            bool compile, bool borrow, vt_error *err)
 {
     m->specs = calloc(count ? count : 1, sizeof *m->specs);
     m->strings = calloc(count ? count : 1, sizeof *m->strings);
@@ -93,12 +97,17 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
     for (size_t i = 0; i < count; i++) {
         stored_spec *s = &m->specs[i];
         s->spec = specs[i];
-        s->data = malloc(specs[i].len ? specs[i].len : 1);
-        if (!s->data)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        memcpy(s->data, specs[i].data, specs[i].len);
-        s->spec.data = s->data;
-        if (specs[i].base64_alphabet) {
+        if (!borrow) {
+            s->data = malloc(specs[i].len ? specs[i].len : 1);
+            if (!s->data)
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            memcpy(s->data, specs[i].data, specs[i].len);
+            s->spec.data = s->data;
+        }
+        if (specs[i].base64_alphabet && !borrow) {
+            s->alphabet = malloc(65);
+            if (!s->alphabet)
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
             memcpy(s->alphabet, specs[i].base64_alphabet, 64);
             s->alphabet[64] = 0;
             s->spec.base64_alphabet = s->alphabet;
@@ -123,7 +132,7 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
     if (!m)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     vt_factor_list list = {0};
-    vt_status st = copy_specs(m, specs, count, true, err);
+    vt_status st = copy_specs(m, specs, count, true, false, err);
     for (size_t i = 0; i < count && st == VT_OK; i++)
         st = vt_factors_for_string(&m->specs[i].spec, (uint32_t)i, &list,
                                    &m->verify_everywhere[i], err);
@@ -430,8 +439,8 @@ static const uint8_t *get_bytes(reader *r, size_t n)
     return p;
 }
 
-vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
-                                 vt_error *err)
+static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_matcher **out,
+                             vt_error *err)
 {
     *out = NULL;
     reader r = {data, len, false};
@@ -462,7 +471,7 @@ vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **o
     vt_matcher *m = calloc(1, sizeof *m);
     vt_status st = !m ? vt_error_set(err, VT_ERR_NOMEM, "out of memory")
                  : r.bad ? vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt")
-                         : copy_specs(m, specs, n, false, err);
+                         : copy_specs(m, specs, n, false, borrow, err);
     free(specs);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);
@@ -504,4 +513,16 @@ vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **o
     }
     *out = m;
     return VT_OK;
+}
+
+vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
+                                 vt_error *err)
+{
+    return deserialize(data, len, false, out, err);
+}
+
+vt_status vt_matcher_deserialize_borrowed(const uint8_t *data, size_t len, vt_matcher **out,
+                                          vt_error *err)
+{
+    return deserialize(data, len, true, out, err);
 }

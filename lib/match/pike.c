@@ -40,13 +40,27 @@ typedef struct dfa {
 #define DFA_TOTAL_STATES 65536
 
 /* Memo of DFA runs over one string's candidates in one scan: the state a run was in at a
- * position, and the last match position the rest of that run reached. A later run (a later
- * start) that is in the same state at the same position has the same future. */
+ * position, the last match position the rest of that run reached and where (in which state) it
+ * stopped. A later run (a later start, so a window ending no sooner) that is in the same state
+ * at the same position has the same future up to there, and goes on from there if the earlier
+ * run stopped only because its window ended. */
 #define MEMO_SIZE 8192
+
+/* A run's entries are found by position AND state: runs from neighbouring starts are often in
+ * different states at one position (the phase of `([A-Za-z0-9+/]{4}){3,}`) and meet the state
+ * of a run a few starts back, not of the last one. */
+static inline size_t memo_slot(uint64_t pos, int32_t state)
+{
+    uint64_t h = pos * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uint32_t)state * 0xC2B2AE3D27D4EB4Full;
+    return (size_t)(h >> 51) % MEMO_SIZE;
+}
+
 typedef struct memo_entry {
     uint64_t pos;
-    int64_t future; /* last match end at or after pos, -1: none */
+    int64_t future;     /* last match end at or after pos, -1: none */
+    uint64_t stop_pos;  /* where the run stopped: it died there, or its window ended */
     int32_t state;
+    int32_t stop_state; /* the state at stop_pos, -3 when the run died */
     uint32_t gen;
 } memo_entry;
 
@@ -411,10 +425,9 @@ static long dfa_match_at(const vt_program *prog, vt_pike_scratch *s, const uint8
     long matched = d->states[0].match ? 0 : -1;
     bool memo = s->memo_on;
     size_t steps = 0;
-    bool complete = false; /* the run ended by itself (dead state or end of data) */
-    int64_t future_hit = -2;
-    size_t pos = start;
-    for (; pos < window_end; pos++) {
+    bool dead = false;
+    size_t pos = start; /* the run is in `state` after the bytes before pos */
+    while (pos < window_end) {
         uint8_t b = data[pos];
         int32_t nx = d->next[state][b];
         if (nx == -1) {
@@ -442,33 +455,41 @@ static long dfa_match_at(const vt_program *prog, vt_pike_scratch *s, const uint8
             d->next[state][b] = nx;
         }
         if (nx == -3) {
-            complete = true;
+            dead = true;
             break;
         }
         state = nx;
+        pos++;
         if (d->states[state].match)
-            matched = (long)(pos + 1 - start);
-        if (memo) {
-            const memo_entry *e = &s->memo[(pos + 1) % MEMO_SIZE];
-            if (e->gen == s->gen && e->pos == pos + 1 && e->state == state) {
-                future_hit = e->future;
-                complete = true;
+            matched = (long)(pos - start);
+        if (!memo)
+            continue;
+        const memo_entry *e = &s->memo[memo_slot(pos, state)];
+        if (e->gen == s->gen && e->pos == pos && e->state == state && e->stop_pos <= window_end) {
+            /* an earlier run was here in this state: same future up to where it stopped
+             * (its end or the end of its window, never past ours); go on from there */
+            if (e->future >= 0)
+                matched = (long)((uint64_t)e->future - start);
+            if (e->stop_state < 0) {
+                dead = true;
+                pos = e->stop_pos;
                 break;
             }
-            s->path[steps++] = (path_step){pos + 1, state};
+            pos = e->stop_pos;
+            state = e->stop_state;
+            continue;
         }
+        s->path[steps++] = (path_step){pos, state};
     }
-    if (pos >= window_end && window_end == len)
-        complete = true;
-    if (future_hit >= 0)
-        matched = (long)((uint64_t)future_hit - start);
-    if (memo && complete) {
+    if (memo) {
         int64_t last = matched > 0 ? (int64_t)(start + (size_t)matched) : -1;
         for (size_t i = 0; i < steps; i++) {
-            memo_entry *e = &s->memo[s->path[i].pos % MEMO_SIZE];
+            memo_entry *e = &s->memo[memo_slot(s->path[i].pos, s->path[i].state)];
             e->pos = s->path[i].pos;
             e->state = s->path[i].state;
             e->future = last >= (int64_t)s->path[i].pos ? last : -1;
+            e->stop_pos = pos;
+            e->stop_state = dead ? -3 : state;
             e->gen = s->gen;
         }
     }

@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+/* The low-level SHA-256 functions: EVP would initialize OpenSSL's provider machinery (about a
+ * megabyte of resident memory) in every process that loads a ruleset. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "internal.h"
 
@@ -25,6 +28,8 @@ struct vt_ruleset {
     vt_ruleset_view view;
     const char *pool;
     size_t pool_len;
+    bool file_sum_known; /* file_sum: the checksum of the file, computed while reading it */
+    uint8_t file_sum[32];
 };
 
 #define MAX_SECTIONS 256
@@ -34,14 +39,10 @@ static vt_status checksum(const unsigned char *data, size_t len, uint8_t out[32]
     vt_rs_header h;
     memcpy(&h, data, sizeof h);
     memset(h.sha256, 0, sizeof h.sha256);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned n = 0;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(ctx, &h, sizeof h) &&
-             EVP_DigestUpdate(ctx, data + sizeof h, len - sizeof h) &&
-             EVP_DigestFinal_ex(ctx, out, &n);
-    EVP_MD_CTX_free(ctx);
-    return ok && n == 32 ? VT_OK : VT_ERR_NOMEM;
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) && SHA256_Update(&ctx, &h, sizeof h) &&
+             SHA256_Update(&ctx, data + sizeof h, len - sizeof h) && SHA256_Final(out, &ctx);
+    return ok ? VT_OK : VT_ERR_NOMEM;
 }
 
 typedef struct section_in {
@@ -229,7 +230,9 @@ static vt_status validate(vt_ruleset *rs, vt_error *err)
         return vt_error_set(err, VT_ERR_FORMAT, "corrupt ruleset: section table of %u entries "
                             "does not fit", h.section_count);
     uint8_t sum[32];
-    if (checksum(d, len, sum) != VT_OK)
+    if (rs->file_sum_known)
+        memcpy(sum, rs->file_sum, sizeof sum);
+    else if (checksum(d, len, sum) != VT_OK)
         return vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
     if (memcmp(sum, h.sha256, 32) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "corrupt ruleset: SHA-256 checksum mismatch");
@@ -329,8 +332,47 @@ static vt_status validate(vt_ruleset *rs, vt_error *err)
     return VT_OK;
 }
 
-static vt_status adopt(unsigned char *image, size_t len, void *mapping, vt_ruleset **out,
-                       vt_error *err)
+/* The checksum of a ruleset file (as checksum() computes it over the image), read with pread
+ * through a small buffer: hashing the mapping instead would make every page of it resident,
+ * though the scanner needs only part of them. */
+static vt_status file_checksum(int fd, size_t len, uint8_t out[32], vt_error *err)
+{
+    enum { CHUNK = 1 << 20 };
+    unsigned char *buf = malloc(CHUNK);
+    SHA256_CTX ctx;
+    bool ok = buf && SHA256_Init(&ctx);
+    int e = 0;
+    for (size_t at = 0; ok && at < len;) {
+        size_t want = len - at < CHUNK ? len - at : CHUNK;
+        ssize_t n = pread(fd, buf, want, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            e = n < 0 ? errno : EIO;
+            ok = false;
+            break;
+        }
+        if (at == 0) { /* the header's checksum field counts as zeros */
+            if ((size_t)n < sizeof(vt_rs_header)) {
+                e = EIO;
+                ok = false;
+                break;
+            }
+            memset(buf + offsetof(vt_rs_header, sha256), 0, sizeof ((vt_rs_header *)0)->sha256);
+        }
+        ok = SHA256_Update(&ctx, buf, (size_t)n);
+        at += (size_t)n;
+    }
+    ok = ok && SHA256_Final(out, &ctx);
+    free(buf);
+    if (ok)
+        return VT_OK;
+    return e ? vt_error_errno(err, VT_ERR_IO, e, "cannot read the ruleset")
+             : vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
+}
+
+static vt_status adopt(unsigned char *image, size_t len, void *mapping, const uint8_t *file_sum,
+                       vt_ruleset **out, vt_error *err)
 {
     vt_ruleset *rs = calloc(1, sizeof *rs);
     if (!rs) {
@@ -344,6 +386,10 @@ static vt_status adopt(unsigned char *image, size_t len, void *mapping, vt_rules
     rs->len = len;
     rs->mapping = mapping;
     rs->owned = mapping ? NULL : image;
+    if (file_sum) {
+        memcpy(rs->file_sum, file_sum, sizeof rs->file_sum);
+        rs->file_sum_known = true;
+    }
     vt_status st = validate(rs, err);
     if (st != VT_OK) {
         vt_ruleset_free(rs);
@@ -362,7 +408,7 @@ vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
     vt_status st = vt_image_build(c, &image, &len, err);
     if (st != VT_OK)
         return st;
-    return adopt(image, len, NULL, out, err);
+    return adopt(image, len, NULL, NULL, out, err);
 }
 
 vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err)
@@ -372,7 +418,7 @@ vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, 
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     if (len)
         memcpy(copy, data, len);
-    return adopt(copy, len, NULL, out, err);
+    return adopt(copy, len, NULL, NULL, out, err);
 }
 
 vt_status vt_ruleset_load(const char *path, vt_ruleset **out, vt_error *err)
@@ -398,15 +444,32 @@ vt_status vt_ruleset_load(const char *path, vt_ruleset **out, vt_error *err)
         snprintf(err ? err->file : (char[1]){0}, err ? sizeof err->file : 1, "%s", path);
         return VT_ERR_FORMAT;
     }
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    uint8_t sum[32];
+    vt_status s = file_checksum(fd, len, sum, err);
+    if (s != VT_OK) {
+        close(fd);
+        if (err)
+            snprintf(err->file, sizeof err->file, "%s", path);
+        return s;
+    }
+    /* not populated: the pages the scanner reads come in as it reads them */
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
     close(fd);
     if (map == MAP_FAILED)
         return vt_error_errno(err, VT_ERR_IO, e, "cannot map %s", path);
-    vt_status s = adopt(NULL, len, map, out, err);
+    s = adopt(NULL, len, map, sum, out, err);
     if (s != VT_OK && err)
         snprintf(err->file, sizeof err->file, "%s", path);
+    if (s == VT_OK)
+        vt_ruleset_release_pages(*out); /* validated: what scans need comes back on use */
     return s;
+}
+
+void vt_ruleset_release_pages(const vt_ruleset *rs)
+{
+    if (rs && rs->mapping)
+        madvise(rs->mapping, rs->len, MADV_DONTNEED);
 }
 
 void vt_ruleset_free(vt_ruleset *rs)
@@ -478,7 +541,7 @@ vt_status vt_ruleset_with_section(const vt_ruleset *rs, uint32_t id, const void 
     vt_status st = assemble(s, n, &image, &len, err);
     if (st != VT_OK)
         return st;
-    return adopt(image, len, NULL, out, err);
+    return adopt(image, len, NULL, NULL, out, err);
 }
 
 const char *vt_op_name(unsigned op)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,17 @@ typedef struct imported_module {
     const char *name;
     vt_mobj *root;
 } imported_module;
+
+/* Members found by name during one scan: the evaluator asks for the same few (pe.is_dll,
+ * pe.number_of_signatures...) in hundreds of rules per file. Keyed by the object and the name's
+ * address in the ruleset's pool; `scan` tells which scan an entry belongs to. */
+#define FIELD_CACHE_SIZE 512
+typedef struct field_cache_entry {
+    const void *object;
+    const char *name;
+    const void *member;
+    uint64_t scan;
+} field_cache_entry;
 
 struct vt_scan_ctx {
     const vt_scanner *scanner;
@@ -53,6 +65,9 @@ struct vt_scan_ctx {
     /* How a module function failed, kept for the scan's error (the evaluator words its own). */
     vt_error module_error;
     bool module_failed;
+
+    field_cache_entry field_cache[FIELD_CACHE_SIZE];
+    uint64_t scan_number; /* counts scans, from 1 */
 
     struct timespec deadline;
     bool has_deadline, timed_out;
@@ -148,15 +163,42 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
     return VT_OK;
 }
 
-#define KEEP_FILE_BUFFER (64u << 20)
+#define KEEP_FILE_BUFFER (16u << 20)
+
+/* The file buffer is an anonymous mapping of its own, not malloc memory: given back whole when
+ * dropped (malloc would raise its mmap threshold after such a free and serve the next large
+ * buffers from the heap, which does not shrink). */
+static void drop_file_buffer(vt_scan_ctx *ctx)
+{
+    if (ctx->file_buffer)
+        munmap(ctx->file_buffer, ctx->file_buffer_cap);
+    ctx->file_buffer = NULL;
+    ctx->file_buffer_cap = 0;
+}
+
+/* Room for `size` bytes; false when memory runs out. */
+static bool fit_file_buffer(vt_scan_ctx *ctx, size_t size)
+{
+    if (size <= ctx->file_buffer_cap)
+        return true;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t cap = (size + page - 1) / page * page;
+    /* growing keeps the pages already faulted in (faulting fresh pages is most of the system
+     * time of a scan) */
+    void *p = ctx->file_buffer
+                  ? mremap(ctx->file_buffer, ctx->file_buffer_cap, cap, MREMAP_MAYMOVE)
+                  : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    ctx->file_buffer = p;
+    ctx->file_buffer_cap = cap;
+    return true;
+}
 
 static void release_data(vt_scan_ctx *ctx)
 {
-    if (ctx->file_buffer_cap > KEEP_FILE_BUFFER) {
-        free(ctx->file_buffer); /* a huge file's buffer is not kept for the next, small one */
-        ctx->file_buffer = NULL;
-        ctx->file_buffer_cap = 0;
-    }
+    if (ctx->file_buffer_cap > KEEP_FILE_BUFFER)
+        drop_file_buffer(ctx); /* a huge file's buffer is not kept for the next, small one */
     ctx->data = NULL;
     ctx->size = 0;
     vt_modrt_scan_free(ctx->modules);
@@ -168,7 +210,7 @@ void vt_scan_ctx_free(vt_scan_ctx *ctx)
     if (!ctx)
         return;
     release_data(ctx);
-    free(ctx->file_buffer);
+    drop_file_buffer(ctx);
     if (ctx->external_strings)
         for (size_t i = 0; i < ctx->view.external_count; i++)
             free(ctx->external_strings[i]);
@@ -245,8 +287,14 @@ static const void *hook_module(void *context, const char *name)
 
 static const void *hook_field(void *context, const void *object, const char *name)
 {
-    (void)context;
-    return vt_mobj_member(object, name);
+    vt_scan_ctx *ctx = context;
+    uintptr_t key = (uintptr_t)object * 0x9E3779B97F4A7C15ull ^ (uintptr_t)name;
+    field_cache_entry *e = &ctx->field_cache[(key >> 17) % FIELD_CACHE_SIZE];
+    if (e->scan == ctx->scan_number && e->object == object && e->name == name)
+        return e->member;
+    const void *member = vt_mobj_member(object, name);
+    *e = (field_cache_entry){object, name, member, ctx->scan_number};
+    return member;
 }
 
 static const void *hook_index(void *context, const void *array, int64_t index)
@@ -495,6 +543,7 @@ static void reset_results(vt_scan_ctx *ctx)
         ctx->lists[ctx->touched[i]].count = 0;
     }
     ctx->touched_len = 0;
+    ctx->scan_number++; /* module objects of the last scan are gone: forget their members */
     ctx->found_len = 0;
     ctx->found_sorted = true;
     ctx->timed_out = false;
@@ -619,15 +668,10 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
                             path, (unsigned long long)max_size);
     }
     size_t want = (size_t)st.st_size;
-    if (want + 1 > ctx->file_buffer_cap) {
-        uint8_t *grown = realloc(ctx->file_buffer, want + 1);
-        if (!grown) {
-            close(fd);
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
-                                want);
-        }
-        ctx->file_buffer = grown;
-        ctx->file_buffer_cap = want + 1;
+    if (!fit_file_buffer(ctx, want ? want : 1)) {
+        close(fd);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
+                            want);
     }
     /* A file that shrinks while it is read is scanned as far as it was read; one that grows is
      * scanned as it was when it was opened. */

@@ -198,8 +198,11 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
     scanner->rules = rules;
     size_t stored_len = 0;
     const void *stored = vt_ruleset_section(rules, VT_SECTION_MATCHER, &stored_len);
-    vt_status st = stored ? vt_matcher_deserialize(stored, stored_len, &scanner->matcher, err)
+    vt_status st = stored ? vt_matcher_deserialize_borrowed(stored, stored_len,
+                                                            &scanner->matcher, err)
                           : build_matcher(rules, &scanner->matcher, err);
+    /* the stored matcher was read once (its Vectorscan database is copied): let its pages go */
+    vt_ruleset_release_pages(rules);
     if (st == VT_OK)
         st = compile_regexes(scanner, err);
     if (st == VT_OK)

@@ -158,6 +158,30 @@ static found scan_all(const vt_matcher *m)
     return f;
 }
 
+/* Hex strings without jumps or alternatives are compared byte by byte (fixed.c): wildcards,
+ * nibbles, a match that must fit in the data, and overlapping matches. */
+static void test_fixed_hex_strings(void)
+{
+    const char *hex = "41 ?? 4? 00";
+    vt_string_spec spec = {.kind = VT_STRING_HEX, .data = (const uint8_t *)hex, .len = strlen(hex)};
+    static const uint8_t data[] = {0x41, 0x41, 0x41, 0x4F, 0x00, 0x41, 0x00, 0x40, 0x00, 0x41, 0x41, 0x4F};
+    found f = scan_one(&spec, data, sizeof data);
+    CHECK_INT_EQ(f.n, 2);
+    CHECK_INT_EQ(f.m[0].offset, 1); /* 41 41 4F 00 */
+    CHECK_INT_EQ(f.m[0].length, 4);
+    CHECK_INT_EQ(f.m[1].offset, 5); /* 41 00 40 00 */
+    /* 41 41 4F at the end lacks its last byte: no match */
+    const char *zeros = "00 00 ?? 00";
+    spec.data = (const uint8_t *)zeros;
+    spec.len = strlen(zeros);
+    static const uint8_t z[8] = {0, 0, 7, 0, 0, 0, 0, 0};
+    f = scan_one(&spec, z, sizeof z);
+    CHECK_INT_EQ(f.n, 3); /* offsets 0, 3 and 4 (as yara reports); 5 would end past the data */
+    CHECK_INT_EQ(f.m[0].offset, 0);
+    CHECK_INT_EQ(f.m[1].offset, 3);
+    CHECK_INT_EQ(f.m[2].offset, 4);
+}
+
 static void test_matcher_order_and_round_trip(void)
 {
     vt_matcher *m = build();
@@ -187,6 +211,19 @@ static void test_matcher_order_and_round_trip(void)
         found g = scan_all(loaded);
         CHECK(same_matches(&g, &f));
         vt_matcher_free(loaded);
+    }
+    /* a matcher that borrows the serialized bytes finds the same */
+    loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_deserialize_borrowed(saved.data, saved.len, &loaded, &err), VT_OK);
+    if (loaded) {
+        found g = scan_all(loaded);
+        CHECK(same_matches(&g, &f));
+        vt_matcher_free(loaded);
+    }
+    for (size_t cut = 0; cut < saved.len; cut += 1 + saved.len / 31) {
+        vt_matcher *bad = NULL;
+        CHECK(vt_matcher_deserialize_borrowed(saved.data, cut, &bad, &err) == VT_ERR_FORMAT);
+        CHECK(bad == NULL);
     }
     /* damaged copies are refused cleanly: every truncation, and flipped bytes in the header */
     for (size_t cut = 0; cut < saved.len; cut += 1 + saved.len / 97) {
@@ -289,6 +326,7 @@ int main(void)
     RUN(test_xor_reports_the_key);
     RUN(test_fullword_and_wide);
     RUN(test_regex_semantics);
+    RUN(test_fixed_hex_strings);
     RUN(test_matcher_order_and_round_trip);
     RUN(test_threads_share_one_matcher);
     RUN(test_hostile_input_is_linear);
