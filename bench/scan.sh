@@ -18,6 +18,8 @@
 #   BENCH_TOOLS        which tools run (default "yara vitrine clamscan")
 #   BENCH_TIMEOUT      bound of one run in seconds (default 1800: yara needs minutes per corpus
 #                      with yara-rules)
+#   BENCH_REPEAT       runs per figure, the median wall time reported (default 3; runs of a
+#                      minute or more are made once)
 #   BENCH_CACHE        a directory keeping yara's and clamscan's figures between runs (their
 #                      figures do not depend on vitrine's code); a figure is reused when the tool,
 #                      its version, the rule set's sources, the corpus and the thread count are the
@@ -33,6 +35,7 @@ corpora=${BENCH_CORPORA:-usr-bin libwine}
 threads=${BENCH_THREADS:-1 $(nproc)}
 tools=${BENCH_TOOLS:-yara vitrine clamscan}
 limit=${BENCH_TIMEOUT:-1800}
+repeat=${BENCH_REPEAT:-3}
 cache=${BENCH_CACHE:-}
 shared=$(cd .. && pwd)/shared/rules
 work=$(mktemp -d /tmp/vitrine-bench-scan.XXXXXX)
@@ -54,15 +57,29 @@ warm() { cat "$work/$1"/* >/dev/null 2>&1; }
 # corpus_key CORPUS: names, sizes and modification times of the corpus files, hashed.
 corpus_key() { (cd "$work/$1" && stat -L -c '%n %s %Y' -- * | sha256sum | cut -c1-16); }
 
-# run LABEL COMMAND...: one timed run; prints "wall cpu peak_kib status"; a failure's message is
-# kept in $work/LABEL.stderr.
-run() {
+# run_once LABEL COMMAND...: one timed run; prints "wall cpu peak_kib status"; a failure's
+# message is kept in $work/LABEL.stderr.
+run_once() {
   local label=$1
   shift
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" timeout "$limit" "$@" >/dev/null 2>"$work/stderr"
   local status=$?
   cp "$work/stderr" "$work/$label.stderr"
   tail -n 1 "$work/time" | awk -v st="$status" '{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, st }'
+}
+
+# run LABEL COMMAND...: the run with the median wall time of $repeat runs (one run when the first
+# takes a minute or more, or fails), so that one noisy run on a shared machine does not decide.
+run() {
+  local first
+  first=$(run_once "$@")
+  read -r w _ _ st <<<"$first"
+  if [ "$st" != 0 ] || [ "$repeat" -le 1 ] || awk -v w="$w" 'BEGIN { exit !(w >= 60) }'; then
+    echo "$first"
+    return
+  fi
+  { echo "$first"; for ((i = 1; i < repeat; i++)); do run_once "$@"; done; } |
+    sort -n -k1,1 | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
 }
 
 # cached KEY LABEL COMMAND...: as run, but reuses the figures stored under KEY in $BENCH_CACHE
