@@ -18,29 +18,36 @@ typedef struct compiler {
     int32_t single[256]; /* index of the set holding only byte b, or -1 */
 } compiler;
 
-static uint32_t emit(compiler *c, vt_op op, uint32_t x, uint32_t y)
+uint32_t vt_program_append(vt_program *p, vt_op op, uint32_t x, uint32_t y, vt_status *status)
 {
-    vt_program *p = c->prog;
-    if (c->failed)
-        return 0;
     if (p->len >= VT_PROGRAM_MAX) {
-        c->failed = true;
-        c->status = VT_ERR_LIMIT;
-        return 0;
+        *status = VT_ERR_LIMIT;
+        return UINT32_MAX;
     }
     if (p->len == p->cap) {
         uint32_t cap = p->cap ? p->cap * 2 : 64;
         vt_inst *code = realloc(p->code, cap * sizeof *code);
         if (!code) {
-            c->failed = true;
-            c->status = VT_ERR_NOMEM;
-            return 0;
+            *status = VT_ERR_NOMEM;
+            return UINT32_MAX;
         }
         p->code = code;
         p->cap = cap;
     }
     p->code[p->len] = (vt_inst){.op = (uint8_t)op, .x = x, .y = y};
     return p->len++;
+}
+
+static uint32_t emit(compiler *c, vt_op op, uint32_t x, uint32_t y)
+{
+    if (c->failed)
+        return 0;
+    uint32_t at = vt_program_append(c->prog, op, x, y, &c->status);
+    if (at == UINT32_MAX) {
+        c->failed = true;
+        return 0;
+    }
+    return at;
 }
 
 static uint8_t other_case(uint8_t b)

@@ -43,6 +43,10 @@ typedef struct vt_program {
 #define VT_PROGRAM_MAX 262144
 
 /* Compile a parsed pattern; `nocase` adds the other case of every byte (yara's /i, nocase). */
+/* Append one instruction to `prog`, growing its code; returns its index, or UINT32_MAX with
+ * *status set (VT_ERR_LIMIT past VT_PROGRAM_MAX, VT_ERR_NOMEM). */
+uint32_t vt_program_append(vt_program *prog, vt_op op, uint32_t x, uint32_t y, vt_status *status);
+
 vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program **out,
                              vt_error *err);
 void vt_program_free(vt_program *prog);

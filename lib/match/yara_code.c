@@ -30,27 +30,10 @@ typedef struct emitter {
 
 static uint32_t emit(emitter *e, vt_op op, uint32_t x, uint32_t y)
 {
-    vt_program *p = e->prog;
     if (e->failed)
         return 0;
-    if (p->len >= VT_PROGRAM_MAX) {
-        e->failed = true;
-        e->status = VT_ERR_LIMIT;
-        return 0;
-    }
-    if (p->len == p->cap) {
-        uint32_t cap = p->cap ? p->cap * 2 : 64;
-        vt_inst *code = realloc(p->code, cap * sizeof *code);
-        if (!code) {
-            e->failed = true;
-            e->status = VT_ERR_NOMEM;
-            return 0;
-        }
-        p->code = code;
-        p->cap = cap;
-    }
-    p->code[p->len] = (vt_inst){.op = (uint8_t)op, .x = x, .y = y};
-    if (p->len >= e->capids) {
+    uint32_t pc = e->prog->len;
+    if (pc >= e->capids) { /* the split ids follow the code, one per instruction */
         uint32_t cap = e->capids ? e->capids * 2 : 64;
         int32_t *ids = realloc(e->ids, cap * sizeof *ids);
         if (!ids) {
@@ -61,8 +44,12 @@ static uint32_t emit(emitter *e, vt_op op, uint32_t x, uint32_t y)
         e->ids = ids;
         e->capids = cap;
     }
-    e->ids[p->len] = -1;
-    return p->len++;
+    if (vt_program_append(e->prog, op, x, y, &e->status) == UINT32_MAX) {
+        e->failed = true;
+        return 0;
+    }
+    e->ids[pc] = -1;
+    return pc;
 }
 
 /* A SPLIT yara emits with _yr_emit_split: it carries an id, and a fiber that reaches a split
