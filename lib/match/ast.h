@@ -53,6 +53,11 @@ bool vt_node_add(vt_node *parent, vt_node *child);
 
 static inline void vt_set_add(uint8_t *set, unsigned c) { set[c >> 3] |= (uint8_t)(1u << (c & 7)); }
 static inline bool vt_set_has(const uint8_t *set, unsigned c) { return set[c >> 3] >> (c & 7) & 1; }
+/* The other case of an ASCII letter (yara's nocase folds ASCII only); other bytes unchanged. */
+static inline uint8_t vt_ascii_other_case(uint8_t b)
+{
+    return b >= 'a' && b <= 'z' ? (uint8_t)(b - 32) : b >= 'A' && b <= 'Z' ? (uint8_t)(b + 32) : b;
+}
 
 /* Bytes yara's \w, \s, \d stand for. */
 void vt_set_word(uint8_t *set);

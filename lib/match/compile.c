@@ -50,13 +50,29 @@ static uint32_t emit(compiler *c, vt_op op, uint32_t x, uint32_t y)
     return at;
 }
 
-static uint8_t other_case(uint8_t b)
+void vt_set_fold_case(uint8_t *set)
 {
-    if (b >= 'a' && b <= 'z')
-        return (uint8_t)(b - 32);
-    if (b >= 'A' && b <= 'Z')
-        return (uint8_t)(b + 32);
-    return b;
+    for (unsigned b = 'A'; b <= 'Z'; b++)
+        if (vt_set_has(set, b) || vt_set_has(set, b + 32)) {
+            vt_set_add(set, b);
+            vt_set_add(set, b + 32);
+        }
+}
+
+uint32_t vt_program_store_set(vt_program *p, const uint8_t *set, vt_status *status)
+{
+    if (p->nsets == p->capsets) {
+        uint32_t cap = p->capsets ? p->capsets * 2 : 16;
+        uint8_t(*sets)[32] = realloc(p->sets, cap * sizeof *sets);
+        if (!sets) {
+            *status = VT_ERR_NOMEM;
+            return UINT32_MAX;
+        }
+        p->sets = sets;
+        p->capsets = cap;
+    }
+    memcpy(p->sets[p->nsets], set, 32);
+    return p->nsets++;
 }
 
 static uint32_t add_set(compiler *c, const uint8_t *set)
@@ -65,9 +81,7 @@ static uint32_t add_set(compiler *c, const uint8_t *set)
     uint8_t folded[32];
     memcpy(folded, set, 32);
     if (c->nocase)
-        for (unsigned b = 0; b < 256; b++)
-            if (vt_set_has(set, other_case((uint8_t)b)))
-                vt_set_add(folded, b);
+        vt_set_fold_case(folded);
     int only = -1, count = 0;
     for (int i = 0; i < 32 && count < 2; i++)
         if (folded[i]) {
@@ -80,24 +94,17 @@ static uint32_t add_set(compiler *c, const uint8_t *set)
         for (uint32_t i = 0; i < p->nsets; i++)
             if (memcmp(p->sets[i], folded, 32) == 0)
                 return i;
-    if (p->nsets == p->capsets) {
-        uint32_t cap = p->capsets ? p->capsets * 2 : 16;
-        uint8_t(*sets)[32] = realloc(p->sets, cap * sizeof *sets);
-        if (!sets) {
-            c->failed = true;
-            c->status = VT_ERR_NOMEM;
-            return 0;
-        }
-        p->sets = sets;
-        p->capsets = cap;
+    uint32_t at = vt_program_store_set(p, folded, &c->status);
+    if (at == UINT32_MAX) {
+        c->failed = true;
+        return 0;
     }
-    memcpy(p->sets[p->nsets], folded, 32);
     if (count == 1)
-        c->single[only] = (int32_t)p->nsets;
-    return p->nsets++;
+        c->single[only] = (int32_t)at;
+    return at;
 }
 
-static void node_set(const compiler *c, const vt_node *n, uint8_t *set)
+void vt_node_byte_set(const vt_node *n, bool nocase, bool dotall, uint8_t *set)
 {
     memset(set, 0, 32);
     switch (n->kind) {
@@ -117,14 +124,14 @@ static void node_set(const compiler *c, const vt_node *n, uint8_t *set)
         break;
     case VT_NODE_ANY:
         for (unsigned b = 0; b < 256; b++)
-            if (b != '\n' || n->any_all || c->dotall)
+            if (b != '\n' || n->any_all || dotall)
                 vt_set_add(set, b);
         break;
     case VT_NODE_CLASS:
         memcpy(set, n->set, 32);
-        if (n->negated && c->nocase) /* yara: not (c or its other case) in the class */
+        if (n->negated && nocase) /* yara: not (c or its other case) in the class */
             for (unsigned b = 0; b < 256; b++)
-                if (!vt_set_has(n->set, b) || !vt_set_has(n->set, other_case((uint8_t)b)))
+                if (!vt_set_has(n->set, b) || !vt_set_has(n->set, vt_ascii_other_case((uint8_t)b)))
                     set[b >> 3] &= (uint8_t)~(1u << (b & 7));
         break;
     default:
@@ -228,7 +235,7 @@ static void gen(compiler *c, const vt_node *n)
     switch (n->kind) {
     case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: {
         uint8_t set[32];
-        node_set(c, n, set);
+        vt_node_byte_set(n, c->nocase, c->dotall, set);
         emit(c, VT_OP_BYTE, add_set(c, set), 0);
         return;
     }

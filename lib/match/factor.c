@@ -26,15 +26,6 @@ typedef struct seq {
     size_t n;
 } seq;
 
-static uint8_t other_case(uint8_t b)
-{
-    if (b >= 'a' && b <= 'z')
-        return (uint8_t)(b - 32);
-    if (b >= 'A' && b <= 'Z')
-        return (uint8_t)(b + 32);
-    return b;
-}
-
 static int popcount(const uint8_t *set)
 {
     static const uint8_t bits[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
@@ -126,7 +117,7 @@ static void bytes_seq(seq *s, const uint8_t *bytes, size_t n, bool nocase, bool 
         memset(s->sets[s->n], 0, 32);
         vt_set_add(s->sets[s->n], bytes[i] ^ key);
         if (nocase)
-            vt_set_add(s->sets[s->n], other_case(bytes[i]));
+            vt_set_add(s->sets[s->n], vt_ascii_other_case(bytes[i]));
         s->n++;
         if (wide) {
             memset(s->sets[s->n], 0, 32);
@@ -247,7 +238,7 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
     }
     if (nocase)
         for (unsigned b = 0; b < 256; b++)
-            if (vt_set_has(set, other_case((uint8_t)b)))
+            if (vt_set_has(set, vt_ascii_other_case((uint8_t)b)))
                 vt_set_add(set, b);
     int count = popcount(set);
     if (count == 1) {

@@ -10,6 +10,8 @@
 #include <vitrine/common.h>
 #include <vitrine/pattern.h>
 
+#include "ast.h"
+
 typedef enum vt_op {
     VT_OP_BYTE,   /* consume one character whose byte is in sets[arg] */
     VT_OP_SPLIT,  /* continue at x (preferred) and y */
@@ -46,6 +48,15 @@ typedef struct vt_program {
 /* Append one instruction to `prog`, growing its code; returns its index, or UINT32_MAX with
  * *status set (VT_ERR_LIMIT past VT_PROGRAM_MAX, VT_ERR_NOMEM). */
 uint32_t vt_program_append(vt_program *prog, vt_op op, uint32_t x, uint32_t y, vt_status *status);
+
+/* The bytes one character node (literal, masked, any, class) matches, yara's way: `dotall` lets
+ * `.` match newline; with `nocase` a negated class excludes both cases of what it lists. The
+ * other case of the result is not added (vt_set_fold_case does that). */
+void vt_node_byte_set(const vt_node *n, bool nocase, bool dotall, uint8_t *set);
+/* Add to `set` the other case of every ASCII letter in it. */
+void vt_set_fold_case(uint8_t *set);
+/* Append a 32-byte set to `prog`'s sets; its index, or UINT32_MAX with *status VT_ERR_NOMEM. */
+uint32_t vt_program_store_set(vt_program *prog, const uint8_t *set, vt_status *status);
 
 vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program **out,
                              vt_error *err);

@@ -62,63 +62,22 @@ static uint32_t emit_split(emitter *e)
     return pc;
 }
 
-static uint8_t other_case(uint8_t b)
-{
-    if (b >= 'a' && b <= 'z')
-        return (uint8_t)(b - 32);
-    if (b >= 'A' && b <= 'Z')
-        return (uint8_t)(b + 32);
-    return b;
-}
-
 static uint32_t add_set(emitter *e, const vt_node *n)
 {
-    uint8_t set[32] = {0};
-    switch (n->kind) {
-    case VT_NODE_LITERAL:
-        for (unsigned b = 0; b < 256; b++)
-            if ((b == n->value) != n->negated)
-                vt_set_add(set, b);
-        break;
-    case VT_NODE_MASKED:
-        for (unsigned b = 0; b < 256; b++)
-            if (((b & n->mask) == n->value) != n->negated)
-                vt_set_add(set, b);
-        break;
-    case VT_NODE_ANY:
-        for (unsigned b = 0; b < 256; b++)
-            if (b != '\n' || n->any_all || e->dotall)
-                vt_set_add(set, b);
-        break;
-    default:
-        memcpy(set, n->set, 32);
-        if (n->negated && e->nocase) /* yara: not (c or its other case) in the class */
-            for (unsigned b = 0; b < 256; b++)
-                if (!vt_set_has(n->set, b) || !vt_set_has(n->set, other_case((uint8_t)b)))
-                    set[b >> 3] &= (uint8_t)~(1u << (b & 7));
-        break;
-    }
+    uint8_t set[32];
+    vt_node_byte_set(n, e->nocase, e->dotall, set);
     if (e->nocase)
-        for (unsigned b = 0; b < 256; b++)
-            if (vt_set_has(set, other_case((uint8_t)b)))
-                vt_set_add(set, b);
+        vt_set_fold_case(set);
     vt_program *p = e->prog;
     for (uint32_t i = 0; i < p->nsets; i++)
         if (memcmp(p->sets[i], set, 32) == 0)
             return i;
-    if (p->nsets == p->capsets) {
-        uint32_t cap = p->capsets ? p->capsets * 2 : 16;
-        uint8_t(*sets)[32] = realloc(p->sets, cap * sizeof *sets);
-        if (!sets) {
-            e->failed = true;
-            e->status = VT_ERR_NOMEM;
-            return 0;
-        }
-        p->sets = sets;
-        p->capsets = cap;
+    uint32_t at = vt_program_store_set(p, set, &e->status);
+    if (at == UINT32_MAX) {
+        e->failed = true;
+        return 0;
     }
-    memcpy(p->sets[p->nsets], set, 32);
-    return p->nsets++;
+    return at;
 }
 
 static void set_ref(emitter *e, const vt_node *n, uint32_t pc)
