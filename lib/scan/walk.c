@@ -91,26 +91,92 @@ struct vt_pool {
     bool finished, stopped;
 
     pthread_mutex_t report_lock; /* one result at a time */
+    bool serialize_large;        /* more than one worker: set before they start */
+    bool large_busy;             /* a worker is scanning a large file (LARGE_FILE) */
+    struct deferred *deferred;   /* large files waiting for that worker, newest first */
     pthread_t *threads;
     unsigned thread_count;
     vt_status failure; /* a worker that could not start */
     vt_error failure_error;
 };
 
-static char *take(vt_pool *pool)
+/* Files over this size are scanned by one worker at a time (the others go on with smaller files
+ * meanwhile): each scan holds its whole file in memory, so N threads never hold several large
+ * files at once and the peak stays near the largest file plus N small ones. yara maps its files
+ * and they fault in only as its scan advances; without this, two large DLLs scanned at once put
+ * vitrine's peak above yara's (reversinglabs on libwine, 2 threads: 45 MB -> 42 MB, yara 41-42;
+ * 2 MB instead of 4 saved little more and serialized too many files). */
+#define LARGE_FILE (4u << 20)
+
+typedef struct deferred {
+    char *path;
+    struct deferred *next;
+} deferred;
+
+static bool is_large(const vt_pool *pool, const char *path)
 {
+    struct stat info;
+    return pool->serialize_large && stat(path, &info) == 0 && S_ISREG(info.st_mode) &&
+           (uint64_t)info.st_size > LARGE_FILE;
+}
+
+/* The next file to scan, NULL when there is none left (or the pool stopped); *large tells that
+ * the caller holds the large-file slot and must give it back with release_large. A large file
+ * met while another is being scanned waits aside, and the worker takes the next file instead,
+ * so the slot costs no throughput while small files remain. */
+static char *take(vt_pool *pool, bool *large)
+{
+    *large = false;
     pthread_mutex_lock(&pool->lock);
-    while (pool->count == 0 && !pool->finished && !pool->stopped)
+    for (;;) {
+        if (pool->stopped)
+            break;
+        if (!pool->large_busy && pool->deferred) {
+            deferred *d = pool->deferred;
+            pool->deferred = d->next;
+            char *path = d->path;
+            free(d);
+            pool->large_busy = *large = true;
+            pthread_mutex_unlock(&pool->lock);
+            return path;
+        }
+        if (pool->count > 0) {
+            char *path = pool->queue[pool->head];
+            pool->head = (pool->head + 1) % QUEUE_SIZE;
+            pool->count--;
+            pthread_cond_signal(&pool->not_full);
+            pthread_mutex_unlock(&pool->lock);
+            if (!is_large(pool, path))
+                return path;
+            pthread_mutex_lock(&pool->lock);
+            deferred *d = pool->large_busy ? malloc(sizeof *d) : NULL;
+            if (d) {
+                d->path = path;
+                d->next = pool->deferred;
+                pool->deferred = d;
+                continue;
+            }
+            while (pool->large_busy) /* the slot is free, or no memory to set the file aside */
+                pthread_cond_wait(&pool->not_empty, &pool->lock);
+            pool->large_busy = *large = true;
+            pthread_mutex_unlock(&pool->lock);
+            return path;
+        }
+        if (pool->finished && !pool->deferred)
+            break;
+        /* more files may come, or the large-file slot may free up for the files set aside */
         pthread_cond_wait(&pool->not_empty, &pool->lock);
-    char *path = NULL;
-    if (pool->count > 0 && !pool->stopped) {
-        path = pool->queue[pool->head];
-        pool->head = (pool->head + 1) % QUEUE_SIZE;
-        pool->count--;
-        pthread_cond_signal(&pool->not_full);
     }
     pthread_mutex_unlock(&pool->lock);
-    return path;
+    return NULL;
+}
+
+static void release_large(vt_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->large_busy = false;
+    pthread_cond_broadcast(&pool->not_empty);
+    pthread_mutex_unlock(&pool->lock);
 }
 
 static void *worker(void *arg)
@@ -129,9 +195,12 @@ static void *worker(void *arg)
         return NULL;
     }
     char *path;
-    while ((path = take(pool)) != NULL) {
+    bool large;
+    while ((path = take(pool, &large)) != NULL) {
         vt_error_clear(&err);
         vt_status st = vt_scan_file(ctx, path, pool->max_size, &err);
+        if (large)
+            release_large(pool);
         pthread_mutex_lock(&pool->report_lock);
         int stop = pool->fn(pool->user, ctx, path, st, &err);
         pthread_mutex_unlock(&pool->report_lock);
@@ -163,6 +232,7 @@ vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
     pthread_mutex_init(&pool->report_lock, NULL);
     pthread_cond_init(&pool->not_empty, NULL);
     pthread_cond_init(&pool->not_full, NULL);
+    pool->serialize_large = threads > 1;
     pool->threads = calloc(threads, sizeof *pool->threads);
     if (!pool->threads) {
         vt_pool_free(pool);
@@ -241,6 +311,12 @@ void vt_pool_free(vt_pool *pool)
         vt_pool_finish(pool, NULL);
     for (size_t i = 0; i < pool->count; i++)
         free(pool->queue[(pool->head + i) % QUEUE_SIZE]);
+    while (pool->deferred) {
+        deferred *d = pool->deferred;
+        pool->deferred = d->next;
+        free(d->path);
+        free(d);
+    }
     free(pool->threads);
     pthread_mutex_destroy(&pool->lock);
     pthread_mutex_destroy(&pool->report_lock);

@@ -112,6 +112,23 @@ done
 [ "$(grep -c '\$a:' "$work/yara.out")" -eq 1 ] && [ "$(grep -c '\$e:' "$work/yara.out")" -eq 3 ] &&
   ok "-f keeps one match of a found-only string and all of a counted one" ||
   not_ok "-f keeps one match of a found-only string and all of a counted one" "$(cat "$work/yara.out")"
+# Several threads over files larger than 4 MB (scanned one at a time, the others set aside while
+# small files go on): every file is scanned once, with the same results as one thread and yara.
+mkdir -p "$work/large"
+for i in 1 2 3 4; do
+  head -c $((4200000 + i * 1000)) /dev/zero >"$work/large/big$i"
+  printf 'aXa at the end %s' "$i" >>"$work/large/big$i"
+  printf 'small aXa %s\n' "$i" >"$work/large/small$i"
+done
+yara -w -s -p 1 "$work/fast.yar" "$work/large" | sort >"$work/yara.out"
+for t in 1 2 4; do
+  "$VITRINE" yara -w -s -p $t "$work/fast.yar" "$work/large" | sort >"$work/vitrine.out"
+  cmp -s "$work/yara.out" "$work/vitrine.out" && [ "$(grep -c '^plain ' "$work/vitrine.out")" -eq 8 ] &&
+    ok "vitrine yara -p $t over large and small files: same as yara" ||
+    not_ok "vitrine yara -p $t over large and small files: same as yara" "$(diff "$work/yara.out" "$work/vitrine.out" | head)"
+done
+expect_exit "vitrine scan -j 2 over large and small files" 1 "$VITRINE" scan -j 2 -r "$work/fast.yar" "$work/large"
+expect_contains "vitrine scan -j 2 counts every file" "$out" "Scanned files: 8"
 # External variables of compiled rules, set at scan time with -d, checked as yara checks them.
 printf 'rule ext { condition: n > 5 }\n' >"$work/ext.yar"
 "$VITRINE" compile -d n=1 "$work/ext.yar" -o "$work/ext.vtr" >/dev/null
