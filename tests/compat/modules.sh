@@ -20,23 +20,8 @@ mask_declarations() {
        { skip = 0; print }'
 }
 
-# compare_dumps NAME MODULE FILE...: yara -D and modrt_tool agree on every file.
-compare_dumps() {
-  local name=$1 module=$2; shift 2
-  printf 'import "%s"\nrule r { condition: false }\n' "$module" >"$work/$module.yar"
-  local total=0 differ=0 first=""
-  for f in "$@"; do
-    total=$((total + 1))
-    yara -D "$work/$module.yar" "$f" 2>/dev/null | mask_declarations >"$work/yara.out"
-    "$tool" dump "$f" "$module" 2>"$work/ours.err" | mask_declarations >"$work/ours.out"
-    if ! cmp -s "$work/yara.out" "$work/ours.out"; then
-      differ=$((differ + 1))
-      [ -z "$first" ] && first="$f: $(diff "$work/yara.out" "$work/ours.out" | head -5)"
-    fi
-  done
-  if [ "$total" -gt 0 ] && [ "$differ" -eq 0 ]; then ok "$name: $total files identical to yara -D"
-  else not_ok "$name: $differ of $total files differ from yara -D" "$first"; fi
-}
+source "$VITRINE_SOURCE_ROOT/tests/compat/dump_lib.sh"
+dump_filter=mask_declarations
 
 # A fixed sample: every 20th regular file of the sorted listing that is an ELF file.
 sample_elf() {

@@ -23,25 +23,9 @@ mkdir -p "$work/built" "$work/edits" "$work/mutated" "$work/all"
   smali assemble --api 26 -o "$work/built/api26.dex" "$src/Circle.smali" "$src/Shape.smali"
 ) >"$work/smali.log" 2>&1 || not_ok "assembling test files with smali" "$(tail -3 "$work/smali.log")"
 
-printf 'import "dex"\nrule r { condition: false }\n' >"$work/dex.yar"
-# compare_dumps NAME FILE...: yara -D and modrt_tool agree on every file.
-compare_dumps() {
-  local name=$1; shift
-  local total=0 differ=0 first=""
-  for f in "$@"; do
-    total=$((total + 1))
-    yara -D "$work/dex.yar" "$f" >"$work/yara.out" 2>/dev/null
-    "$tool" dump "$f" dex >"$work/ours.out" 2>&1
-    if ! cmp -s "$work/yara.out" "$work/ours.out"; then
-      differ=$((differ + 1))
-      [ -z "$first" ] && first="$f: $(diff "$work/yara.out" "$work/ours.out" | head -6)"
-    fi
-  done
-  if [ "$total" -gt 0 ] && [ "$differ" -eq 0 ]; then ok "$name: $total files identical to yara -D"
-  else not_ok "$name: $differ of $total files differ from yara -D" "$first"; fi
-}
+source "$VITRINE_SOURCE_ROOT/tests/compat/dump_lib.sh"
 
-compare_dumps "dex on files assembled with smali" "$work"/built/*.dex /bin/true
+compare_dumps "dex on files assembled with smali" dex "$work"/built/*.dex /bin/true
 
 per_file=80
 [ "${VITRINE_SANITIZED:-0}" = 1 ] && per_file=40
@@ -87,8 +71,8 @@ for n, path in enumerate(bases):
                 if cnt and random.random() < 0.5: scramble(b, at, at + 8 * cnt, random.randint(1, 3))
         open('%s/m%d_%03d' % (mutated, n, k), 'wb').write(bytes(b))
 PY
-compare_dumps "dex on map list sizes around yara's check" "$work"/edits/*
-compare_dumps "dex on mutated files" "$work"/mutated/*
+compare_dumps "dex on map list sizes around yara's check" dex "$work"/edits/*
+compare_dumps "dex on mutated files" dex "$work"/mutated/*
 
 cp "$work"/built/*.dex "$work"/edits/* "$work"/mutated/* "$work/all/"
 cat >"$work/functions.yar" <<'EOF'

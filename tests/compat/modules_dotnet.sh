@@ -16,30 +16,14 @@ tool="$VITRINE_BUILD_ROOT/tests/modrt_tool"
 command -v yara >/dev/null || { not_ok "yara is installed (scripts/install-deps)"; finish; }
 command -v mcs >/dev/null || { not_ok "mcs is installed (mono-mcs, scripts/install-deps)"; finish; }
 
-printf 'import "dotnet"\nrule r { condition: false }\n' >"$work/dotnet.yar"
-# compare_dumps NAME FILE...: yara -D and modrt_tool agree on every file.
-compare_dumps() {
-  local name=$1; shift
-  local total=0 differ=0 first=""
-  for f in "$@"; do
-    total=$((total + 1))
-    yara -D "$work/dotnet.yar" "$f" >"$work/yara.out" 2>/dev/null
-    "$tool" dump "$f" dotnet >"$work/ours.out" 2>&1
-    if ! cmp -s "$work/yara.out" "$work/ours.out"; then
-      differ=$((differ + 1))
-      [ -z "$first" ] && first="$f: $(diff "$work/yara.out" "$work/ours.out" | head -6)"
-    fi
-  done
-  if [ "$total" -gt 0 ] && [ "$differ" -eq 0 ]; then ok "$name: $total files identical to yara -D"
-  else not_ok "$name: $differ of $total files differ from yara -D" "$first"; fi
-}
+source "$VITRINE_SOURCE_ROOT/tests/compat/dump_lib.sh"
 
 # Debian's assemblies.
 mapfile -t debian < <(find /usr/lib/mono-cecil /usr/lib/mono/4.5 /usr/lib/mono/gac -maxdepth 3 \
                         -type f \( -name '*.dll' -o -name '*.exe' \) 2>/dev/null | LC_ALL=C sort)
 [ "${#debian[@]}" -ge 10 ] || not_ok "Debian's Mono assemblies are installed (libmono-cecil-cil)" \
   "found ${#debian[@]}"
-compare_dumps "dotnet on Debian's Mono assemblies" "${debian[@]}"
+compare_dumps "dotnet on Debian's Mono assemblies" dotnet "${debian[@]}"
 
 # Assemblies compiled here.
 mkdir -p "$work/cs" "$work/all"
@@ -76,7 +60,7 @@ EOF
   mcs -nologo -out:b.exe b.cs
 ) >"$work/mcs.log" 2>&1 || not_ok "compiling test assemblies with mcs" "$(tail -3 "$work/mcs.log")"
 compiled=("$work/cs/a.dll" "$work/cs/a64.dll" "$work/cs/b.exe")
-compare_dumps "dotnet on assemblies compiled with mcs" "${compiled[@]}"
+compare_dumps "dotnet on assemblies compiled with mcs" dotnet "${compiled[@]}"
 
 # Targeted edits: the 32-bit executable's entry stub and CLI header, the metadata header, row
 # counts around yara's limit of 10000, truncations through the metadata.
@@ -118,7 +102,7 @@ edit('param_ptr_table', dll, [(tilde + 8, struct.pack('<Q', valid | 1 << 7))])
 for n in range(root - 8, len(exe), 97):
     open('%s/truncated_%05d' % (out, n), 'wb').write(exe[:n])
 PY
-compare_dumps "dotnet on targeted edits" "$work"/edits/*
+compare_dumps "dotnet on targeted edits" dotnet "$work"/edits/*
 
 # Seeded mutations.
 per_file=40
@@ -173,7 +157,7 @@ for n, path in enumerate(sys.argv[3:]):
         else: scramble(b, 0, len(b), random.randint(1, 40))
         open('%s/m%d_%02d' % (out, n, k), 'wb').write(bytes(b))
 PY
-compare_dumps "dotnet on mutated assemblies" "$work"/mutated/*
+compare_dumps "dotnet on mutated assemblies" dotnet "$work"/mutated/*
 
 # Rules reading dotnet fields, through both scanners, over every file above.
 cp "${debian[@]}" "${compiled[@]}" "$work/all/" 2>/dev/null
