@@ -139,15 +139,14 @@ void vt_node_byte_set(const vt_node *n, bool nocase, bool dotall, uint8_t *set)
     }
 }
 
-/* Shortest number of bytes a node consumes (for clamping repeats). */
-static long min_length(const vt_node *n)
+long vt_node_min_length(const vt_node *n)
 {
     switch (n->kind) {
     case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
     case VT_NODE_CONCAT: {
         long total = 0;
         for (size_t i = 0; i < n->nkids; i++) {
-            total += min_length(n->kids[i]);
+            total += vt_node_min_length(n->kids[i]);
             if (total > VT_RE_SCAN_LIMIT)
                 return VT_RE_SCAN_LIMIT + 1;
         }
@@ -156,14 +155,14 @@ static long min_length(const vt_node *n)
     case VT_NODE_ALT: {
         long best = -1;
         for (size_t i = 0; i < n->nkids; i++) {
-            long m = min_length(n->kids[i]);
+            long m = vt_node_min_length(n->kids[i]);
             if (best < 0 || m < best)
                 best = m;
         }
         return best < 0 ? 0 : best;
     }
     case VT_NODE_REPEAT: {
-        long m = min_length(n->kids[0]) * (long)n->min;
+        long m = vt_node_min_length(n->kids[0]) * (long)n->min;
         return m > VT_RE_SCAN_LIMIT ? VT_RE_SCAN_LIMIT + 1 : m;
     }
     default: return 0;
@@ -191,7 +190,7 @@ static void gen_repeat(compiler *c, const vt_node *n)
 {
     const vt_node *child = n->kids[0];
     long min = n->min, max = n->max;
-    long unit = min_length(child);
+    long unit = vt_node_min_length(child);
     if (unit > 0) {
         long cap = VT_RE_SCAN_LIMIT / unit + 1;
         if (min > cap)

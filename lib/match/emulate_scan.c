@@ -121,11 +121,6 @@ typedef struct run {
     vt_emul_scratch *s;
 } run;
 
-static bool is_alnum(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 /* yara's _yr_re_is_word_char; outside the data is not a word character. */
 static bool word_at(const run *r, size_t pos)
 {
@@ -322,29 +317,13 @@ typedef struct scan {
     bool stopped;
 } scan;
 
-static bool fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bool wide)
-{
-    if (wide) {
-        if (off >= 2 && data[off - 1] == 0 && is_alnum(data[off - 2]))
-            return false;
-        if (off + mlen + 1 < len && data[off + mlen + 1] == 0 && is_alnum(data[off + mlen]))
-            return false;
-    } else {
-        if (off >= 1 && is_alnum(data[off - 1]))
-            return false;
-        if (off + mlen < len && is_alnum(data[off + mlen]))
-            return false;
-    }
-    return true;
-}
-
 /* _yr_scan_match_callback and _yr_scan_add_match_to_list: fullword, then the first length for
  * an offset stays (greedy regexes: the last one replaces it). */
 static void record(scan *c, uint64_t off, uint32_t mlen, bool wide)
 {
     if (off < c->emit_next || mlen == 0)
         return; /* before the region: not a start that was asked for */
-    if (c->em->fullword && !fullword_ok(c->data, c->len, (size_t)off, mlen, wide))
+    if (c->em->fullword && !vt_fullword_ok(c->data, c->len, (size_t)off, mlen, wide))
         return;
     ring_slot *slot = &c->s->ring[off % RING];
     if (slot->used && slot->offset == off) {

@@ -53,6 +53,9 @@ uint32_t vt_program_append(vt_program *prog, vt_op op, uint32_t x, uint32_t y, v
  * `.` match newline; with `nocase` a negated class excludes both cases of what it lists. The
  * other case of the result is not added (vt_set_fold_case does that). */
 void vt_node_byte_set(const vt_node *n, bool nocase, bool dotall, uint8_t *set);
+/* Shortest number of bytes a node consumes, VT_RE_SCAN_LIMIT + 1 when longer (for clamping
+ * repeats). */
+long vt_node_min_length(const vt_node *n);
 /* Add to `set` the other case of every ASCII letter in it. */
 void vt_set_fold_case(uint8_t *set);
 /* Append a 32-byte set to `prog`'s sets; its index, or UINT32_MAX with *status VT_ERR_NOMEM. */

@@ -264,7 +264,7 @@ static size_t xor_compare(const vt_string_matcher *m, const uint8_t *d, size_t a
 
 /* yara's fullword rule: no alphanumeric character (wide: alnum followed by 0) touching the match
  * on either side. */
-static bool fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bool wide)
+bool vt_fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bool wide)
 {
     if (wide) {
         if (off >= 2 && data[off - 1] == 0 && is_alnum(data[off - 2]))
@@ -310,7 +310,7 @@ bool vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
         if (m->ascii) {
             got = m->modifiers & VT_MOD_XOR ? xor_compare(m, d, avail, 1, &key)
                                             : text_compare(m, d, avail, 1);
-            if (got && fullword && !fullword_ok(data, len, offset, got, false))
+            if (got && fullword && !vt_fullword_ok(data, len, offset, got, false))
                 got = 0;
         }
         if (m->wide && got == 0) {
@@ -321,7 +321,7 @@ bool vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
     }
     if (got == 0)
         return false;
-    if ((m->modifiers & VT_MOD_FULLWORD) && !fullword_ok(data, len, offset, got, wide_hit))
+    if ((m->modifiers & VT_MOD_FULLWORD) && !vt_fullword_ok(data, len, offset, got, wide_hit))
         return false;
     match->string_id = m->id;
     match->offset = offset;

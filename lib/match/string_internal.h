@@ -19,6 +19,10 @@ struct vt_string_matcher {
     vt_emulation *emul; /* set when yara's result depends on its atoms (emulate.c) */
 };
 
+/* yara's fullword rule: no alphanumeric character (wide: alnum followed by 0) touching the match
+ * at `off` of `mlen` bytes on either side. */
+bool vt_fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bool wide);
+
 /* Turn on (for consecutive offsets of one string over one unchanged buffer) or off the reuse
  * of earlier verification runs. */
 void vt_match_scratch_memo(vt_match_scratch *scratch, bool on);

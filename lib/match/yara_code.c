@@ -87,33 +87,6 @@ static void set_ref(emitter *e, const vt_node *n, uint32_t pc)
             e->refs[i] = pc;
 }
 
-static long min_length(const vt_node *n)
-{
-    switch (n->kind) {
-    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
-    case VT_NODE_CONCAT: {
-        long total = 0;
-        for (size_t i = 0; i < n->nkids && total <= VT_RE_SCAN_LIMIT; i++)
-            total += min_length(n->kids[i]);
-        return total;
-    }
-    case VT_NODE_ALT: {
-        long best = -1;
-        for (size_t i = 0; i < n->nkids; i++) {
-            long m = min_length(n->kids[i]);
-            if (best < 0 || m < best)
-                best = m;
-        }
-        return best < 0 ? 0 : best;
-    }
-    case VT_NODE_REPEAT: {
-        long m = min_length(n->kids[0]) * (long)n->min;
-        return m > VT_RE_SCAN_LIMIT ? VT_RE_SCAN_LIMIT + 1 : m;
-    }
-    default: return 0;
-    }
-}
-
 /* yara's RANGE_ANY: `.?`, `.{n,m}`, `.{n,}` written without parentheses, and hex jumps. */
 static bool is_range_any(const vt_node *n)
 {
@@ -230,7 +203,7 @@ static uint32_t gen_repeat(emitter *e, const vt_node *n, bool refs)
 {
     const vt_node *child = n->kids[0];
     long min = n->min, max = n->max;
-    long unit = min_length(child);
+    long unit = vt_node_min_length(child);
     long cap = unit > 0 ? VT_RE_SCAN_LIMIT / unit + 1 : VT_RE_SCAN_LIMIT + 1;
     if (min > cap)
         min = cap;
