@@ -14,6 +14,59 @@
 
 #include "distrib_internal.h"
 
+/* (distrib.h) Here rather than in update.c, so that scanning with the installed ruleset does not
+ * link the update client and its HTTP transport. */
+vt_status vt_distrib_state_dir(char *out, size_t out_size, vt_error *err)
+{
+    const char *env = getenv("VITRINE_STATE"), *xdg = getenv("XDG_DATA_HOME"),
+               *home = getenv("HOME");
+    int n;
+    if (env && *env)
+        n = snprintf(out, out_size, "%s", env);
+    else if (xdg && *xdg)
+        n = snprintf(out, out_size, "%s/vitrine", xdg);
+    else if (home && *home && geteuid() != 0)
+        n = snprintf(out, out_size, "%s/.local/share/vitrine", home);
+    else
+        n = snprintf(out, out_size, "/var/lib/vitrine");
+    if (n < 0 || (size_t)n >= out_size)
+        return vt_error_set(err, VT_ERR_LIMIT, "state directory path too long");
+    return VT_OK;
+}
+
+vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
+                                        unsigned char hash[32], char *dir, size_t dir_size,
+                                        vt_error *err)
+{
+    char path[4096];
+    unsigned char *data = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/current", state);
+    vt_status st = vt_read_file(path, 256, &data, &len, err);
+    if (st != VT_OK)
+        return access(path, F_OK) != 0 ? vt_error_set(err, VT_ERR_NOT_FOUND,
+                                                      "no ruleset installed in %s", state)
+                                       : st;
+    while (len > 0 && data[len - 1] == '\n')
+        data[--len] = 0;
+    if (len == 0 || strchr((char *)data, '/') || data[0] == '.') {
+        free(data);
+        return vt_error_set(err, VT_ERR_FORMAT, "%s does not name a ruleset directory", path);
+    }
+    snprintf(dir, dir_size, "%s/%s", state, (char *)data);
+    free(data);
+    snprintf(path, sizeof path, "%s/bundle.entry", dir);
+    if ((st = vt_read_file(path, VT_DISTRIB_MAX_ENTRY, &data, &len, err)) != VT_OK) {
+        if (st == VT_ERR_NOT_FOUND && err)
+            err->status = VT_ERR_FORMAT; /* `current` names a ruleset that is not whole */
+        return st == VT_ERR_NOT_FOUND ? VT_ERR_FORMAT : st;
+    }
+    vt_distrib_sha256(data, len, hash);
+    st = vt_bundle_entry_parse(data, len, bundle, err);
+    free(data);
+    return st;
+}
+
 void distrib_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
