@@ -14,6 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* VT_API marks every function of the public API. The libraries are built with
+ * -fvisibility=hidden: they export what is marked and nothing else (tests/e2e/exported_symbols.sh
+ * checks it; scripts/dev/export-macro.sh marks new declarations). */
+#if defined(__GNUC__)
+#define VT_API __attribute__((visibility("default")))
+#else
+#define VT_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,26 +52,26 @@ typedef struct vt_error {
 } vt_error;
 
 /* Short stable name of a status, e.g. "syntax error". */
-const char *vt_status_name(vt_status status);
+VT_API const char *vt_status_name(vt_status status);
 
-void vt_error_clear(vt_error *err);
+VT_API void vt_error_clear(vt_error *err);
 
 /* Record a failure and return `status`, so callers can write `return vt_error_set(err, ...)`. */
-vt_status vt_error_set(vt_error *err, vt_status status, const char *format, ...)
+VT_API vt_status vt_error_set(vt_error *err, vt_status status, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
-vt_status vt_error_at(vt_error *err, vt_status status, const char *file, unsigned line,
+VT_API vt_status vt_error_at(vt_error *err, vt_status status, const char *file, unsigned line,
                       unsigned column, const char *format, ...)
     __attribute__((format(printf, 6, 7)));
-vt_status vt_error_setv(vt_error *err, vt_status status, const char *file, unsigned line,
+VT_API vt_status vt_error_setv(vt_error *err, vt_status status, const char *file, unsigned line,
                         unsigned column, const char *format, va_list args)
     __attribute__((format(printf, 6, 0)));
 /* Record a failure of a system call: appends strerror(errnum) to the message. */
-vt_status vt_error_errno(vt_error *err, vt_status status, int errnum, const char *format, ...)
+VT_API vt_status vt_error_errno(vt_error *err, vt_status status, int errnum, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Render "FILE:LINE:COL: message" (parts that do not apply are left out) into out.
  * Returns the length the full text would have, like snprintf. */
-int vt_error_format(const vt_error *err, char *out, size_t out_size);
+VT_API int vt_error_format(const vt_error *err, char *out, size_t out_size);
 
 /* A growable byte buffer; always NUL-terminated after its `len` bytes so text can be used as a
  * C string. A zeroed vt_buf is a valid empty buffer. */
@@ -72,18 +81,18 @@ typedef struct vt_buf {
     size_t cap;
 } vt_buf;
 
-vt_status vt_buf_reserve(vt_buf *buf, size_t extra);
-vt_status vt_buf_append(vt_buf *buf, const void *data, size_t len);
-vt_status vt_buf_append_str(vt_buf *buf, const char *text);
-vt_status vt_buf_append_byte(vt_buf *buf, unsigned char byte);
-vt_status vt_buf_printf(vt_buf *buf, const char *format, ...) __attribute__((format(printf, 2, 3)));
+VT_API vt_status vt_buf_reserve(vt_buf *buf, size_t extra);
+VT_API vt_status vt_buf_append(vt_buf *buf, const void *data, size_t len);
+VT_API vt_status vt_buf_append_str(vt_buf *buf, const char *text);
+VT_API vt_status vt_buf_append_byte(vt_buf *buf, unsigned char byte);
+VT_API vt_status vt_buf_printf(vt_buf *buf, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Hand the bytes to the caller (who frees them with free()) and leave the buffer empty. */
-unsigned char *vt_buf_detach(vt_buf *buf, size_t *len);
-void vt_buf_free(vt_buf *buf);
+VT_API unsigned char *vt_buf_detach(vt_buf *buf, size_t *len);
+VT_API void vt_buf_free(vt_buf *buf);
 
 /* Read a whole file, refusing one larger than max_size bytes. *data is NUL-terminated and
  * freed by the caller with free(). */
-vt_status vt_read_file(const char *path, size_t max_size, unsigned char **data, size_t *len,
+VT_API vt_status vt_read_file(const char *path, size_t max_size, unsigned char **data, size_t *len,
                        vt_error *err);
 
 /* Write a file so that readers see either the old content or all of the new, never a part:
@@ -91,14 +100,14 @@ vt_status vt_read_file(const char *path, size_t max_size, unsigned char **data, 
  * directory. `mode` is the permission of the new file (e.g. 0644, 0600 for secrets).
  * An existing character device or FIFO (/dev/stdout, /dev/null) is written into directly, never
  * replaced; any other existing non-regular file (a directory, a socket) is refused. */
-vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+VT_API vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                vt_error *err);
 
 /* fsync a directory so that renames and creations inside it are durable. */
-vt_status vt_fsync_dir(const char *dir, vt_error *err);
+VT_API vt_status vt_fsync_dir(const char *dir, vt_error *err);
 
 /* Version of the library, e.g. "0.1.0". */
-const char *vt_version(void);
+VT_API const char *vt_version(void);
 
 #ifdef __cplusplus
 }

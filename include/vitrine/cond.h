@@ -96,7 +96,7 @@ typedef struct vt_cond_env {
 /* Evaluate every rule in order. results[i] becomes 1 when rule i matches and 0 otherwise
  * (rules of a namespace whose global rule failed do not match). `results` has one byte per rule.
  * Fails only on an internal inconsistency of the ruleset or a failing module hook. */
-vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err);
+VT_API vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err);
 
 #ifdef __cplusplus
 }

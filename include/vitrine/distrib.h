@@ -42,7 +42,7 @@ typedef enum vt_entry_kind {
 } vt_entry_kind;
 
 /* The kind of an entry from its first line (no full parse). */
-vt_entry_kind vt_entry_kind_of(const void *data, size_t len);
+VT_API vt_entry_kind vt_entry_kind_of(const void *data, size_t len);
 
 typedef struct vt_rule_entry {
     char *name;   /* the rule file's base name, e.g. "eicar.yar" */
@@ -79,24 +79,24 @@ typedef struct vt_release_entry {
     size_t binary_count;
 } vt_release_entry;
 
-vt_status vt_rule_entry_parse(const void *data, size_t len, vt_rule_entry *out, vt_error *err);
-vt_status vt_rule_entry_format(const vt_rule_entry *entry, vt_buf *out, vt_error *err);
-void vt_rule_entry_clear(vt_rule_entry *entry);
+VT_API vt_status vt_rule_entry_parse(const void *data, size_t len, vt_rule_entry *out, vt_error *err);
+VT_API vt_status vt_rule_entry_format(const vt_rule_entry *entry, vt_buf *out, vt_error *err);
+VT_API void vt_rule_entry_clear(vt_rule_entry *entry);
 
-vt_status vt_bundle_entry_parse(const void *data, size_t len, vt_bundle_entry *out, vt_error *err);
-vt_status vt_bundle_entry_format(const vt_bundle_entry *entry, vt_buf *out, vt_error *err);
-void vt_bundle_entry_clear(vt_bundle_entry *entry);
+VT_API vt_status vt_bundle_entry_parse(const void *data, size_t len, vt_bundle_entry *out, vt_error *err);
+VT_API vt_status vt_bundle_entry_format(const vt_bundle_entry *entry, vt_buf *out, vt_error *err);
+VT_API void vt_bundle_entry_clear(vt_bundle_entry *entry);
 
-vt_status vt_release_entry_parse(const void *data, size_t len, vt_release_entry *out,
+VT_API vt_status vt_release_entry_parse(const void *data, size_t len, vt_release_entry *out,
                                  vt_error *err);
-vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
-void vt_release_entry_clear(vt_release_entry *entry);
+VT_API vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
+VT_API void vt_release_entry_clear(vt_release_entry *entry);
 
 /* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
-void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
-void vt_distrib_hex(const unsigned char hash[32], char out_hex[65]);
+VT_API void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
+VT_API void vt_distrib_hex(const unsigned char hash[32], char out_hex[65]);
 /* Compare MAJOR.MINOR.PATCH versions: <0, 0, >0; VT_ERR_SYNTAX is reported as -2 in *cmp. */
-vt_status vt_distrib_version_compare(const char *a, const char *b, int *cmp, vt_error *err);
+VT_API vt_status vt_distrib_version_compare(const char *a, const char *b, int *cmp, vt_error *err);
 
 /* ---- publishing ---- */
 
@@ -110,14 +110,14 @@ typedef struct vt_publish_options {
 
 /* Compile the rule files together (nothing is logged if any fails), then append one rule entry
  * per file and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
-vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
+VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                      size_t count, const vt_publish_options *options, uint64_t *bundle_index,
                      uint64_t *serial, vt_error *err);
 
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND
  * when there is none. */
-vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t *index,
+VT_API vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t *index,
                                  vt_buf *entry, vt_error *err);
 
 /* ---- witnesses ---- */
@@ -126,14 +126,14 @@ vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t
  * at `url` (c2sp.org/tlog-witness add-checkpoint; "/add-checkpoint" is appended): first with
  * the old size 0, then, on 409, with the size the witness knows and a consistency proof from the
  * log. The witness's cosignature lines are appended to `lines`. */
-vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *note, size_t len,
+VT_API vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *note, size_t len,
                             uint64_t size, vt_buf *lines, vt_error *err);
 
 /* ---- update and the installed ruleset ---- */
 
 /* The state directory: $VITRINE_STATE, else $XDG_DATA_HOME/vitrine, else
  * $HOME/.local/share/vitrine, else /var/lib/vitrine. */
-vt_status vt_distrib_state_dir(char *out, size_t out_size, vt_error *err);
+VT_API vt_status vt_distrib_state_dir(char *out, size_t out_size, vt_error *err);
 
 typedef struct vt_update_options {
     const char *from;        /* log URL or directory */
@@ -151,7 +151,7 @@ typedef struct vt_update_result {
     size_t rule_entries;
 } vt_update_result;
 
-vt_status vt_update(const vt_update_options *options, vt_update_result *result, vt_error *err);
+VT_API vt_status vt_update(const vt_update_options *options, vt_update_result *result, vt_error *err);
 
 typedef struct vt_installed_entry {
     uint64_t index;
@@ -173,10 +173,10 @@ typedef struct vt_installed {
 /* Load the installed ruleset from the state directory, re-checking offline every proof (log
  * signature, witness quorum of the stored policy, inclusion of the bundle and of every rule
  * entry, every entry's hash) and compiling the rule entries. VT_ERR_NOT_FOUND if none. */
-vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err);
-void vt_installed_free(vt_installed *installed);
+VT_API vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err);
+VT_API void vt_installed_free(vt_installed *installed);
 /* The entry whose rules live in namespace `ns`, or NULL. */
-const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed, const char *ns);
+VT_API const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed, const char *ns);
 
 #ifdef __cplusplus
 }

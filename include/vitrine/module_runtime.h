@@ -74,44 +74,44 @@ typedef struct vt_modrt_options {
 
 /* A context for scanning data[0..size). The bytes are borrowed: they must stay valid and unchanged
  * until vt_modrt_scan_free. `options` is copied (may be NULL). */
-vt_status vt_modrt_scan_new(const uint8_t *data, size_t size, const vt_modrt_options *options,
+VT_API vt_status vt_modrt_scan_new(const uint8_t *data, size_t size, const vt_modrt_options *options,
                             vt_modrt_scan **out, vt_error *err);
-void vt_modrt_scan_free(vt_modrt_scan *scan);
+VT_API void vt_modrt_scan_free(vt_modrt_scan *scan);
 
 /* True if the runtime implements module `name` (a declared module may lack a runtime). */
-bool vt_modrt_available(const char *name);
+VT_API bool vt_modrt_available(const char *name);
 
 /* Import module `name` for this scan: build its tree and run its load function. Importing the
  * same module again returns the same root. VT_ERR_NOT_FOUND for an unknown module; VT_ERR_FORMAT
  * (message "invalid module data ...") when the module's data does not parse, where yara fails
  * the scan with ERROR_INVALID_MODULE_DATA. */
-vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root, vt_error *err);
+VT_API vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root, vt_error *err);
 
 /* ---- reading the tree (what the evaluator needs) ------------------------------------------- */
 
-vt_module_kind vt_mobj_kind(const vt_mobj *obj);
+VT_API vt_module_kind vt_mobj_kind(const vt_mobj *obj);
 /* The identifier of a member ("sections"); array items and dictionary values have the
  * identifier of their container's prototype. */
-const char *vt_mobj_name(const vt_mobj *obj);
+VT_API const char *vt_mobj_name(const vt_mobj *obj);
 
 /* Member `name` of a structure (NULL if obj is not a structure or has no such member). For a
  * function, this is the function object holding all its overloads. */
-vt_mobj *vt_mobj_member(const vt_mobj *obj, const char *name);
+VT_API vt_mobj *vt_mobj_member(const vt_mobj *obj, const char *name);
 /* Item `index` of an array (NULL if out of range, never set, or obj is not an array). */
-vt_mobj *vt_mobj_item(const vt_mobj *obj, int64_t index);
+VT_API vt_mobj *vt_mobj_item(const vt_mobj *obj, int64_t index);
 /* Value for `key` (len bytes) of a dictionary (NULL if absent or obj is not a dictionary). */
-vt_mobj *vt_mobj_lookup(const vt_mobj *obj, const char *key, size_t len);
+VT_API vt_mobj *vt_mobj_lookup(const vt_mobj *obj, const char *key, size_t len);
 /* Number of items: for an array, yara's length (highest set index + 1; holes included and
  * undefined); for a dictionary, the number of keys. 0 for anything else. */
-int64_t vt_mobj_count(const vt_mobj *obj);
+VT_API int64_t vt_mobj_count(const vt_mobj *obj);
 /* The i-th entry of a dictionary in insertion order (0 <= i < count): its key and value. */
-vt_mobj *vt_mobj_entry(const vt_mobj *obj, int64_t i, const char **key, size_t *key_len);
+VT_API vt_mobj *vt_mobj_entry(const vt_mobj *obj, int64_t i, const char **key, size_t *key_len);
 
 /* Leaves. Each returns false when the object is undefined or not of that kind. Strings are
  * bytes (may contain NUL); *bytes stays valid until the scan is freed. */
-bool vt_mobj_integer(const vt_mobj *obj, int64_t *value);
-bool vt_mobj_float(const vt_mobj *obj, double *value);
-bool vt_mobj_string(const vt_mobj *obj, const uint8_t **bytes, size_t *len);
+VT_API bool vt_mobj_integer(const vt_mobj *obj, int64_t *value);
+VT_API bool vt_mobj_float(const vt_mobj *obj, double *value);
+VT_API bool vt_mobj_string(const vt_mobj *obj, const uint8_t **bytes, size_t *len);
 
 /* ---- functions ------------------------------------------------------------------------------ */
 
@@ -135,7 +135,7 @@ typedef struct vt_modrt_value {
 } vt_modrt_value;
 
 /* True if function object `fn` (from vt_mobj_member) has an overload taking `format`. */
-bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
+VT_API bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
 
 /* Call function `fn` with the overload matching `format` (one letter per argument, see
  * modules.h) and nargs arguments. Undefined results are kind 0, not errors; so is the result of
@@ -144,7 +144,7 @@ bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
  * VT_ERR_FORMAT (message "... module data on which yara faults ..."): the function met module
  * data on which yara 4.2.3 dereferences NULL, a fault its scanner reports as error 4 for the
  * file (ERROR_COULD_NOT_MAP_FILE); the scan should fail the same way. */
-vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
+VT_API vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
                         const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
                         vt_error *err);
 
@@ -152,7 +152,7 @@ vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *form
 
 /* Append the tree of an imported module to `out` exactly as `yara -D` prints it (the module name,
  * then one line per field, tab-indented, functions left out; ends with a newline). */
-vt_status vt_modrt_dump(const vt_mobj *root, vt_buf *out, vt_error *err);
+VT_API vt_status vt_modrt_dump(const vt_mobj *root, vt_buf *out, vt_error *err);
 
 #ifdef __cplusplus
 }

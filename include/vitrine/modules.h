@@ -43,18 +43,18 @@ typedef struct vt_module_object {
 typedef struct vt_module_decl vt_module_decl;
 
 /* Number of built-in modules and the name of the i-th one. */
-size_t vt_module_count(void);
-const char *vt_module_name(size_t index);
+VT_API size_t vt_module_count(void);
+VT_API const char *vt_module_name(size_t index);
 
 /* Build the declaration tree of module `name`. VT_ERR_NOT_FOUND if there is no such module. */
-vt_status vt_module_declare(const char *name, vt_module_decl **out, vt_error *err);
-void vt_module_decl_free(vt_module_decl *decl);
+VT_API vt_status vt_module_declare(const char *name, vt_module_decl **out, vt_error *err);
+VT_API void vt_module_decl_free(vt_module_decl *decl);
 
 /* The root structure (index 0) and any object by index. */
-const vt_module_object *vt_module_object_at(const vt_module_decl *decl, int32_t index);
+VT_API const vt_module_object *vt_module_object_at(const vt_module_decl *decl, int32_t index);
 /* The first member called `name` of a structure-like object (-1 if there is none). Further
  * overloads of a function follow as siblings with the same name. */
-int32_t vt_module_member(const vt_module_decl *decl, int32_t parent, const char *name);
+VT_API int32_t vt_module_member(const vt_module_decl *decl, int32_t parent, const char *name);
 
 #ifdef __cplusplus
 }

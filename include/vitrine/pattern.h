@@ -45,23 +45,23 @@ typedef struct vt_pattern vt_pattern;
 /* Parse a hex string. `text` is the hex string with its braces (`{ 4D 5A ?? [2-4] ( 00 | FF ) }`);
  * the braces may also be left out. Comments (// and slash-star) and whitespace are allowed as in
  * yara. On success *out owns a pattern to release with vt_pattern_free. */
-vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, vt_error *err);
+VT_API vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, vt_error *err);
 
 /* Parse a regular expression: `text` is what stands between the slashes, as written in the
  * rule (an escaped slash `\/` may be left escaped or already unescaped; both mean '/').
  * `flags` are VT_REGEX_* bits. */
-vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, vt_pattern **out,
+VT_API vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, vt_pattern **out,
                                  vt_error *err);
 
-void vt_pattern_free(vt_pattern *pattern);
+VT_API void vt_pattern_free(vt_pattern *pattern);
 
 /* True when the pattern can match the empty string (yara never reports empty matches). */
-bool vt_pattern_matches_empty(const vt_pattern *pattern);
+VT_API bool vt_pattern_matches_empty(const vt_pattern *pattern);
 
 /* True when yara 4.2.3 warns `$a contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or
  * {x,N} with a reasonable value for N` (a `.` directly followed by an unbounded quantifier;
  * hex jumps and `(.)*` do not count). yara prints it before the slow-string warning. */
-bool vt_pattern_has_unbounded_dot(const vt_pattern *pattern);
+VT_API bool vt_pattern_has_unbounded_dot(const vt_pattern *pattern);
 
 /* ---- YARA strings ------------------------------------------------------------------------ */
 
@@ -98,7 +98,7 @@ typedef struct vt_string_spec {
 /* yara's slow-string verdict: *slow is true when yara 4.2.3 warns
  * `string "$a" may slow down scanning` for this string (its best atoms' quality is below
  * YR_ATOM_QUALITY_WARNING_THRESHOLD). Fails only if a hex/regex source does not parse. */
-vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_error *err);
+VT_API vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_error *err);
 
 #ifdef __cplusplus
 }

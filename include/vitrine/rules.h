@@ -204,46 +204,46 @@ typedef struct vt_rs_external {
 typedef struct vt_compiler vt_compiler;
 typedef struct vt_ruleset vt_ruleset;
 
-vt_status vt_compiler_new(vt_compiler **out, vt_error *err);
-void vt_compiler_free(vt_compiler *compiler);
+VT_API vt_status vt_compiler_new(vt_compiler **out, vt_error *err);
+VT_API void vt_compiler_free(vt_compiler *compiler);
 
 /* Define an external variable as yarac's -d does: "true"/"false" are booleans, [-]digits an
  * integer, [-]digits with one dot a float, anything else (also "0x10") a string. */
-vt_status vt_compiler_define(vt_compiler *compiler, const char *name, const char *value,
+VT_API vt_status vt_compiler_define(vt_compiler *compiler, const char *name, const char *value,
                              vt_error *err);
 
 /* Add the rules of a file (includes are resolved relative to it) or of memory (`name` is used in
  * diagnostics; includes are relative to the current directory) to namespace `ns` (NULL: "default").
  * On error the compiler is spent: every later call fails and nothing can be finished. */
-vt_status vt_compiler_add_file(vt_compiler *compiler, const char *ns, const char *path,
+VT_API vt_status vt_compiler_add_file(vt_compiler *compiler, const char *ns, const char *path,
                                vt_error *err);
-vt_status vt_compiler_add_source(vt_compiler *compiler, const char *ns, const char *name,
+VT_API vt_status vt_compiler_add_source(vt_compiler *compiler, const char *ns, const char *name,
                                  const char *text, size_t len, vt_error *err);
 
 /* Warnings so far, in yara's wording (FILE, LINE, COLUMN filled in). */
-size_t vt_compiler_warning_count(const vt_compiler *compiler);
-const vt_error *vt_compiler_warning(const vt_compiler *compiler, size_t index);
+VT_API size_t vt_compiler_warning_count(const vt_compiler *compiler);
+VT_API const vt_error *vt_compiler_warning(const vt_compiler *compiler, size_t index);
 /* The rule a warning was found in (NULL outside a rule), and the rule the compiler was parsing
  * when it failed (NULL if none or not failed): yara's "rule \"R\" in FILE(LINE)" context. A rule
  * counts from its accepted identifier to the end of its unreferenced-string check. */
-const char *vt_compiler_warning_rule(const vt_compiler *compiler, size_t index);
-const char *vt_compiler_error_rule(const vt_compiler *compiler);
+VT_API const char *vt_compiler_warning_rule(const vt_compiler *compiler, size_t index);
+VT_API const char *vt_compiler_error_rule(const vt_compiler *compiler);
 
 /* Produce the ruleset. The compiler may be freed afterwards. */
-vt_status vt_compiler_finish(vt_compiler *compiler, vt_ruleset **out, vt_error *err);
+VT_API vt_status vt_compiler_finish(vt_compiler *compiler, vt_ruleset **out, vt_error *err);
 
 /* ---- the ruleset ---- */
 
 /* Write the ruleset's image atomically (vt_write_file_atomic). */
-vt_status vt_ruleset_save(const vt_ruleset *rules, const char *path, vt_error *err);
+VT_API vt_status vt_ruleset_save(const vt_ruleset *rules, const char *path, vt_error *err);
 /* Map a saved ruleset and validate it (checksum, bounds, references); no re-parsing. */
-vt_status vt_ruleset_load(const char *path, vt_ruleset **out, vt_error *err);
+VT_API vt_status vt_ruleset_load(const char *path, vt_ruleset **out, vt_error *err);
 /* Validate an image in memory and use a private copy of it. */
-vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err);
-void vt_ruleset_free(vt_ruleset *rules);
+VT_API vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err);
+VT_API void vt_ruleset_free(vt_ruleset *rules);
 
 /* The image (for saving elsewhere or hashing). */
-const void *vt_ruleset_image(const vt_ruleset *rules, size_t *len);
+VT_API const void *vt_ruleset_image(const vt_ruleset *rules, size_t *len);
 
 /* Records. Counts and pointers stay valid until vt_ruleset_free. */
 typedef struct vt_ruleset_view {
@@ -267,23 +267,23 @@ typedef struct vt_ruleset_view {
     size_t external_count;
 } vt_ruleset_view;
 
-void vt_ruleset_get_view(const vt_ruleset *rules, vt_ruleset_view *view);
+VT_API void vt_ruleset_get_view(const vt_ruleset *rules, vt_ruleset_view *view);
 /* The bytes of a pool string (NUL-terminated). */
-const char *vt_ruleset_str(const vt_ruleset *rules, vt_rs_str s);
+VT_API const char *vt_ruleset_str(const vt_ruleset *rules, vt_rs_str s);
 /* A section by id (e.g. one added by a later part); NULL if absent. */
-const void *vt_ruleset_section(const vt_ruleset *rules, uint32_t id, size_t *size);
+VT_API const void *vt_ruleset_section(const vt_ruleset *rules, uint32_t id, size_t *size);
 /* For a ruleset mapped from a file (vt_ruleset_load): give the pages read so far back to the
  * system; they come back from the page cache when read again. Loading reads every byte to
  * validate it and a scanner reads the stored matcher once, while scanning reads only part of
  * the image: this keeps the rest out of the resident memory. Nothing changes for rulesets in
  * memory. */
-void vt_ruleset_release_pages(const vt_ruleset *rules);
+VT_API void vt_ruleset_release_pages(const vt_ruleset *rules);
 /* A new ruleset with section `id` added (or replaced), e.g. the matcher's compiled database. */
-vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, const void *data,
+VT_API vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, const void *data,
                                   size_t size, vt_ruleset **out, vt_error *err);
 
 /* Name of a condition operation, e.g. "add" (for dumps and messages). */
-const char *vt_op_name(unsigned op);
+VT_API const char *vt_op_name(unsigned op);
 
 #ifdef __cplusplus
 }

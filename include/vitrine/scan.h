@@ -33,14 +33,14 @@ typedef struct vt_scan_ctx vt_scan_ctx;
 
 /* Make a scanner for `rules` (borrowed: it must outlive the scanner). Uses the ruleset's stored
  * matcher section when there is one, so loading a compiled ruleset does no compilation. */
-vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *err);
-void vt_scanner_free(vt_scanner *scanner);
-const vt_ruleset *vt_scanner_rules(const vt_scanner *scanner);
+VT_API vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *err);
+VT_API void vt_scanner_free(vt_scanner *scanner);
+VT_API const vt_ruleset *vt_scanner_rules(const vt_scanner *scanner);
 
 /* Build the matcher of `rules` and return a copy of the ruleset that stores it (section
  * VT_SECTION_MATCHER), so that a saved ruleset loads without compiling anything. */
 #define VT_SECTION_MATCHER VT_SECTION_ID('M', 'T', 'C', 'H')
-vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err);
+VT_API vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err);
 
 /* Optional behaviour of a scan context. A zeroed struct is valid. */
 typedef struct vt_scan_options {
@@ -64,32 +64,32 @@ typedef struct vt_scan_options {
     size_t module_data_count;
 } vt_scan_options;
 
-vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *options,
+VT_API vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *options,
                           vt_scan_ctx **out, vt_error *err);
-void vt_scan_ctx_free(vt_scan_ctx *ctx);
+VT_API void vt_scan_ctx_free(vt_scan_ctx *ctx);
 
 /* Give external variable `name` a value for the scans of this context, as yara's -d does
  * ("true"/"false", an integer, a float or a string, converted to the variable's declared type).
  * VT_ERR_NOT_FOUND if the ruleset declares no such variable. */
-vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
+VT_API vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
                              vt_error *err);
 
 /* Scan a buffer (borrowed for the duration of the call and for reading the results). */
-vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err);
+VT_API vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err);
 /* Scan a file: read into the context's buffer (not mapped, so a file truncated meanwhile cannot
  * crash the scan: it is scanned as far as it could be read); refused with VT_ERR_LIMIT when
  * larger than max_size (0: no limit); VT_ERR_IO / VT_ERR_NOT_FOUND with the reason when it cannot
  * be opened or read. */
-vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err);
+VT_API vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err);
 
 /* Results of the last scan. */
-bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
-vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string);
+VT_API bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
+VT_API vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string);
 /* The bytes of the last scan (valid until the next scan), to print matched data. */
-const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size);
+VT_API const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size);
 /* The bytes of a match of the last scan, at most `max` of them (yara prints 512): *len is set
  * to how many are available. */
-const uint8_t *vt_scan_match_bytes(const vt_scan_ctx *ctx, const vt_string_match *match,
+VT_API const uint8_t *vt_scan_match_bytes(const vt_scan_ctx *ctx, const vt_string_match *match,
                                    size_t max, size_t *len);
 
 /* ---- walking directories and scanning with several threads -------------------------------- */
@@ -110,7 +110,7 @@ typedef struct vt_walk_options {
 
 /* Visit the regular files under directory `root` in readdir order (yara's order), as
  * "root/name" paths. */
-vt_status vt_walk(const char *root, const vt_walk_options *options, vt_error *err);
+VT_API vt_status vt_walk(const char *root, const vt_walk_options *options, vt_error *err);
 
 typedef struct vt_pool vt_pool;
 
@@ -121,16 +121,16 @@ typedef int (*vt_pool_fn)(void *user, vt_scan_ctx *ctx, const char *path, vt_sta
 
 /* Start `threads` workers, each with its own context over `scanner`. Files larger than
  * max_size (0: no limit) are reported as errors. */
-vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
+VT_API vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
                       unsigned threads, uint64_t max_size, vt_pool_fn fn, void *user,
                       vt_pool **out, vt_error *err);
 /* Queue a file (waits while the queue is full). VT_ERR_STATE once the pool was stopped. */
-vt_status vt_pool_submit(vt_pool *pool, const char *path, vt_error *err);
+VT_API vt_status vt_pool_submit(vt_pool *pool, const char *path, vt_error *err);
 /* Drop what is queued and let the workers end after their current file. */
-void vt_pool_stop(vt_pool *pool);
+VT_API void vt_pool_stop(vt_pool *pool);
 /* Wait until every queued file is scanned and the workers have ended. */
-vt_status vt_pool_finish(vt_pool *pool, vt_error *err);
-void vt_pool_free(vt_pool *pool);
+VT_API vt_status vt_pool_finish(vt_pool *pool, vt_error *err);
+VT_API void vt_pool_free(vt_pool *pool);
 
 #ifdef __cplusplus
 }
