@@ -5,16 +5,16 @@
 #include <vitrine/distrib.h>
 
 /* mkdir -p. */
-vt_status distrib_mkdirs(const char *path, vt_error *err);
+vt_status vt_distrib_mkdirs(const char *path, vt_error *err);
 /* Remove a ruleset directory: the regular files in it, then the directory (best effort). */
-void distrib_remove_dir(const char *dir);
+void vt_distrib_remove_dir(const char *dir);
 /* The installed bundle: reads STATE/current, sets dir to the ruleset directory, parses its
  * bundle.entry and hashes it. VT_ERR_NOT_FOUND when nothing is installed. */
-vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
+vt_status vt_distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
                                         unsigned char hash[32], char *dir, size_t dir_size,
                                         vt_error *err);
 
-/* The last entry bundle fetched by distrib_cached_entry. Zero-initialise; free data after use. */
+/* The last entry bundle fetched by vt_distrib_cached_entry. Zero-initialise; free data after use. */
 typedef struct distrib_entry_cache {
     int valid;
     uint64_t bundle, size;
@@ -23,7 +23,7 @@ typedef struct distrib_entry_cache {
 } distrib_entry_cache;
 
 /* Entry `index` of the tree of `size`, like vt_tlog_reader_entry, reusing the cached bundle. */
-vt_status distrib_cached_entry(vt_tlog_reader *reader, distrib_entry_cache *cache, uint64_t size,
+vt_status vt_distrib_cached_entry(vt_tlog_reader *reader, distrib_entry_cache *cache, uint64_t size,
                                uint64_t index, vt_buf *out, vt_error *err);
 
 #endif

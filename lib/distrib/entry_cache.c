@@ -7,7 +7,7 @@
 
 #include "distrib_internal.h"
 
-vt_status distrib_cached_entry(vt_tlog_reader *reader, distrib_entry_cache *cache, uint64_t size,
+vt_status vt_distrib_cached_entry(vt_tlog_reader *reader, distrib_entry_cache *cache, uint64_t size,
                                uint64_t index, vt_buf *out, vt_error *err)
 {
     if (index >= size)

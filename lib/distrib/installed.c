@@ -34,7 +34,7 @@ vt_status vt_distrib_state_dir(char *out, size_t out_size, vt_error *err)
     return VT_OK;
 }
 
-vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
+vt_status vt_distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
                                         unsigned char hash[32], char *dir, size_t dir_size,
                                         vt_error *err)
 {
@@ -67,7 +67,7 @@ vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bund
     return st;
 }
 
-void distrib_remove_dir(const char *dir)
+void vt_distrib_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
     if (d) {
@@ -183,7 +183,7 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
     else if ((st = vt_distrib_state_dir(state, sizeof state, err)) != VT_OK)
         return st;
     unsigned char bundle_hash[32];
-    if ((st = distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir, sizeof r->dir,
+    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir, sizeof r->dir,
                                             err)) != VT_OK)
         return st;
     r->found = 1; /* from here on, a missing file is damage, not "nothing installed" */

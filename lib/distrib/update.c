@@ -18,7 +18,7 @@
 
 #include "distrib_internal.h"
 
-vt_status distrib_mkdirs(const char *path, vt_error *err)
+vt_status vt_distrib_mkdirs(const char *path, vt_error *err)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
@@ -42,7 +42,7 @@ static vt_status fetch_verified(vt_tlog_reader *reader, distrib_entry_cache *cac
                                 const vt_tlog_checkpoint *cp, uint64_t index, vt_buf *entry,
                                 vt_tlog_proof *proof, vt_error *err)
 {
-    vt_status st = distrib_cached_entry(reader, cache, cp->size, index, entry, err);
+    vt_status st = vt_distrib_cached_entry(reader, cache, cp->size, index, entry, err);
     unsigned char leaf[VT_TLOG_HASH_SIZE];
     size_t n = 0;
     if (st == VT_OK)
@@ -292,11 +292,11 @@ static vt_status install(update_run *r, const char *old_dir, vt_error *err)
     if (st == VT_OK)
         st = vt_write_file_atomic(pointer, line, strlen(line), 0644, err);
     if (st != VT_OK) {
-        distrib_remove_dir(tmpl);
+        vt_distrib_remove_dir(tmpl);
         return st;
     }
     if (old_dir && *old_dir)
-        distrib_remove_dir(old_dir);
+        vt_distrib_remove_dir(old_dir);
     return VT_OK;
 }
 
@@ -332,7 +332,7 @@ static vt_status run_update(update_run *r, vt_update_result *result, vt_error *e
         return st;
     const vt_tlog_verifier *log_key = NULL;
     if ((st = verify_checkpoint(r, &log_key, err)) != VT_OK ||
-        (st = distrib_mkdirs(r->state, err)) != VT_OK ||
+        (st = vt_distrib_mkdirs(r->state, err)) != VT_OK ||
         (st = check_consistency(r->reader, r->state, log_key, &r->cp, err)) != VT_OK)
         return st;
     vt_compiler *compiler = NULL;
@@ -345,7 +345,7 @@ static vt_status run_update(update_run *r, vt_update_result *result, vt_error *e
     char old_dir[4300] = "";
     if (st == VT_OK) {
         vt_error ignored;
-        vt_status ist = distrib_read_installed_bundle(r->state, &installed, installed_hash,
+        vt_status ist = vt_distrib_read_installed_bundle(r->state, &installed, installed_hash,
                                                       old_dir, sizeof old_dir, &ignored);
         if (ist != VT_OK)
             old_dir[0] = 0;

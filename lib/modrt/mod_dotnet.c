@@ -532,7 +532,7 @@ static void parse_tables(dn_tables *t, int64_t tilde)
             for (uint32_t i = 0; i < rows; i++, row += row_size) {
                 if (!fits(d, row, 8))
                     break;
-                int64_t offset = pe_rva_to_offset(&d->pe, u32(d, row));
+                int64_t offset = vt_modrt_pe_rva_to_offset(&d->pe, u32(d, row));
                 if (offset >= 0)
                     vt_modrt_set_integer(offset, d->root, "field_offsets[%i]", counter++);
             }
@@ -645,7 +645,7 @@ static void parse_tilde(dn_file *d, int64_t cli_header, const dn_streams *stream
         .ix = &ix,
         .strings = streams->metadata_root + streams->strings.offset,
         .blobs = streams->metadata_root + streams->blob.offset,
-        .resource_base = pe_rva_to_offset(&d->pe, u32(d, cli_header + 24)),
+        .resource_base = vt_modrt_pe_rva_to_offset(&d->pe, u32(d, cli_header + 24)),
         .typeref = -1,
         .memberref = -1,
     };
@@ -655,13 +655,13 @@ static void parse_tilde(dn_file *d, int64_t cli_header, const dn_streams *stream
 /* dotnet_parse_com: is_dotnet, then the metadata when the CLI header leads to it. */
 static void parse_com(dn_file *d)
 {
-    uint64_t dir = pe_directory(&d->pe, COM_DESCRIPTOR);
-    int64_t cli = dir ? pe_rva_to_offset(&d->pe, pe_u32(&d->pe, dir)) : -1;
+    uint64_t dir = vt_modrt_pe_directory(&d->pe, COM_DESCRIPTOR);
+    int64_t cli = dir ? vt_modrt_pe_rva_to_offset(&d->pe, pe_u32(&d->pe, dir)) : -1;
     bool is_dotnet = false;
     int64_t metadata_root = -1;
     uint32_t md_len = 0;
     if (cli >= 0 && fits(d, cli, CLI_HEADER_SIZE) && u32(d, cli) == CLI_HEADER_SIZE) {
-        metadata_root = pe_rva_to_offset(&d->pe, u32(d, cli + 8));
+        metadata_root = vt_modrt_pe_rva_to_offset(&d->pe, u32(d, cli + 8));
         if (fits(d, metadata_root, METADATA_SIZE) && u32(d, metadata_root) == METADATA_MAGIC) {
             md_len = u32(d, metadata_root + 12);
             is_dotnet = md_len != 0 && md_len <= 255 && md_len % 4 == 0 &&
@@ -671,7 +671,7 @@ static void parse_com(dn_file *d)
                     is_dotnet = false;
             } else if (is_dotnet && !(pe_u16(&d->pe, d->pe.nt + 4 + 18) & IMAGE_FILE_DLL)) {
                 /* an executable's entry point is the stub `jmp [_CorExeMain]` */
-                int64_t entry = pe_rva_to_offset(&d->pe, pe_u32(&d->pe, d->pe.opt + 16));
+                int64_t entry = vt_modrt_pe_rva_to_offset(&d->pe, pe_u32(&d->pe, d->pe.opt + 16));
                 is_dotnet = fits(d, entry, 2) && d->pe.data[entry] == 0xFF &&
                             d->pe.data[entry + 1] == 0x25;
             }
@@ -703,7 +703,7 @@ static vt_status load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_
                       size_t size)
 {
     dn_file d;
-    if (!pe_open(data, size, &d.pe))
+    if (!vt_modrt_pe_open(data, size, &d.pe))
         return VT_OK;
     d.pe.root = module->root;
     d.pe.scan = scan;

@@ -48,7 +48,7 @@ static bool find_header(const uint8_t *data, size_t size, uint64_t *nt)
     return true;
 }
 
-bool pe_open(const uint8_t *data, size_t size, pe_file *pe)
+bool vt_modrt_pe_open(const uint8_t *data, size_t size, pe_file *pe)
 {
     uint64_t nt;
     if (!find_header(data, size, &nt))
@@ -62,7 +62,7 @@ bool pe_open(const uint8_t *data, size_t size, pe_file *pe)
     return true;
 }
 
-int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva)
+int64_t vt_modrt_pe_rva_to_offset(const pe_file *pe, uint64_t rva)
 {
     uint64_t section = first_section(pe);
     uint32_t lowest_rva = 0xffffffffu, section_rva = 0, section_offset = 0, raw_size = 0;
@@ -101,7 +101,7 @@ int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva)
 
 /* pe_get_directory_entry: the offset of data directory `entry` if it lies inside the optional
  * header as SizeOfOptionalHeader declares it, else 0. */
-uint64_t pe_directory(const pe_file *pe, int entry)
+uint64_t vt_modrt_pe_directory(const pe_file *pe, int entry)
 {
     uint64_t dir = opt_data_dirs(pe) + (uint64_t)entry * 8;
     if (entry < 16 && dir <= pe->opt + pe_u16(pe, FH(16)) && pe_fits(pe, dir, 8))
@@ -205,7 +205,7 @@ static void parse_header(pe_file *pe)
     vt_modrt_set_integer(pe_u16(pe, FH(16)), r, "size_of_optional_header");
     vt_modrt_set_integer(pe_u16(pe, FH(18)), r, "characteristics");
     uint32_t entry = pe_u32(pe, o + 16);
-    vt_modrt_set_integer(pe_rva_to_offset(pe, entry), r, "entry_point");
+    vt_modrt_set_integer(vt_modrt_pe_rva_to_offset(pe, entry), r, "entry_point");
     vt_modrt_set_integer(entry, r, "entry_point_raw");
     vt_modrt_set_integer((int64_t)opt_image_base(pe), r, "image_base");
     uint32_t rva_count = pe_u32(pe, o + (pe->is64 ? 108 : 92));
@@ -255,7 +255,7 @@ static void parse_header(pe_file *pe)
         vt_modrt_set_integer(pe_u32(pe, dd + 4), r, "data_directories[%i].size", (int)i);
     }
     if (directory_counted(pe, 2))
-        pe_parse_resources(pe);
+        vt_modrt_pe_parse_resources(pe);
     vt_modrt_set_integer(pe->resources, r, "number_of_resources");
     vt_modrt_set_integer(pe->version_infos, r, "number_of_version_infos");
     parse_sections(pe);
@@ -313,13 +313,13 @@ static void parse_rich_signature(pe_file *pe)
 
 static void parse_debug_directory(pe_file *pe)
 {
-    uint64_t dir = pe_directory(pe, 6);
+    uint64_t dir = vt_modrt_pe_directory(pe, 6);
     if (!dir)
         return;
     uint32_t size = pe_u32(pe, dir + 4), va = pe_u32(pe, dir);
     if (size == 0 || size % 28 != 0 || va == 0)
         return;
-    int64_t base = pe_rva_to_offset(pe, va);
+    int64_t base = vt_modrt_pe_rva_to_offset(pe, va);
     if (base < 0)
         return;
     for (uint32_t i = 0; i < size / 28; i++) {
@@ -330,7 +330,7 @@ static void parse_debug_directory(pe_file *pe)
             continue;
         int64_t cv = 0;
         if (pe_u32(pe, d + 20) != 0)
-            cv = pe_rva_to_offset(pe, pe_u32(pe, d + 20));
+            cv = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, d + 20));
         if (cv <= 0 && pe_u32(pe, d + 24) != 0)
             cv = pe_u32(pe, d + 24);
         if (cv <= 0 || !pe_fits(pe, (uint64_t)cv, 8))
@@ -354,7 +354,7 @@ static void parse_debug_directory(pe_file *pe)
     }
 }
 
-vt_status pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *data,
+vt_status vt_modrt_pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *data,
                   size_t size)
 {
     vt_mobj *root = module->root;
@@ -379,9 +379,9 @@ vt_status pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *d
     parse_rich_signature(pe);
     parse_debug_directory(pe);
     if (directory_counted(pe, 4))
-        pe_parse_certificates(pe);
-    pe_parse_imports(pe);
-    pe_parse_delayed_imports(pe);
-    pe_parse_exports(pe);
+        vt_modrt_pe_parse_certificates(pe);
+    vt_modrt_pe_parse_imports(pe);
+    vt_modrt_pe_parse_delayed_imports(pe);
+    vt_modrt_pe_parse_exports(pe);
     return scan->out_of_memory ? VT_ERR_NOMEM : VT_OK;
 }

@@ -341,7 +341,7 @@ static void rva_to_offset(vt_modrt_fncall *call)
     pe_file *pe = pe_of(call);
     if (!pe)
         return;
-    int64_t offset = pe_rva_to_offset(pe, (uint64_t)call->args[0].i);
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, (uint64_t)call->args[0].i);
     if (offset != -1)
         vt_modrt_return_integer(call, offset);
 }
@@ -446,5 +446,5 @@ static const vt_modrt_function_def functions[] = {
 };
 
 const vt_modrt_module_def vt_modrt_module_pe = {
-    "pe", pe_load, functions, sizeof functions / sizeof functions[0], NULL,
+    "pe", vt_modrt_pe_load, functions, sizeof functions / sizeof functions[0], NULL,
 };

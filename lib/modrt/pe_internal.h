@@ -60,17 +60,17 @@ static inline size_t pe_available(const pe_file *pe, int64_t off)
 
 /* The view of data as yara's pe_get_header accepts it (data, size, headers; nothing parsed):
  * false when data is not a PE file. Other modules reading PE files (dotnet) start here. */
-bool pe_open(const uint8_t *data, size_t size, pe_file *pe);
-int64_t pe_rva_to_offset(const pe_file *pe, uint64_t rva);
+bool vt_modrt_pe_open(const uint8_t *data, size_t size, pe_file *pe);
+int64_t vt_modrt_pe_rva_to_offset(const pe_file *pe, uint64_t rva);
 /* The offset of data directory `entry` if it lies inside the optional header, else 0. */
-uint64_t pe_directory(const pe_file *pe, int entry);
+uint64_t vt_modrt_pe_directory(const pe_file *pe, int entry);
 
-vt_status pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *data,
+vt_status vt_modrt_pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *data,
                   size_t size);
-void pe_parse_resources(pe_file *pe);
-void pe_parse_imports(pe_file *pe);
-void pe_parse_delayed_imports(pe_file *pe);
-void pe_parse_exports(pe_file *pe);
-void pe_parse_certificates(pe_file *pe);
+void vt_modrt_pe_parse_resources(pe_file *pe);
+void vt_modrt_pe_parse_imports(pe_file *pe);
+void vt_modrt_pe_parse_delayed_imports(pe_file *pe);
+void vt_modrt_pe_parse_exports(pe_file *pe);
+void vt_modrt_pe_parse_certificates(pe_file *pe);
 
 #endif

@@ -56,7 +56,7 @@ static void wide_copy(const pe_file *pe, uint64_t at, char *out, size_t size)
 
 static void parse_version_info(pe_file *pe, uint64_t data_entry)
 {
-    int64_t start = pe_rva_to_offset(pe, pe_u32(pe, data_entry));
+    int64_t start = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, data_entry));
     if (start < 0)
         return;
     uint64_t vi = (uint64_t)start;
@@ -133,7 +133,7 @@ static void collect_resource(pe_file *pe, const rsrc_walk *w, uint64_t entry)
     vt_mobj *arr = vt_mobj_member(pe->root, "resources");
     uint32_t rva = pe_u32(pe, entry);
     vt_modrt_set_integer(rva, arr, "[%i].rva", i);
-    int64_t offset = pe_rva_to_offset(pe, rva);
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, rva);
     vt_modrt_set_integer(offset < 0 ? VT_MODRT_UNDEFINED : offset, arr, "[%i].offset", i);
     vt_modrt_set_integer(pe_u32(pe, entry + 4), arr, "[%i].length", i);
     set_string_or_id(pe, arr, w->strings[0], w->ids[0], "[%i].type_string", "[%i].type");
@@ -184,12 +184,12 @@ static bool walk_resources(pe_file *pe, rsrc_walk *w, uint64_t dir, int level)
     return ok;
 }
 
-void pe_parse_resources(pe_file *pe)
+void vt_modrt_pe_parse_resources(pe_file *pe)
 {
-    uint64_t dir = pe_directory(pe, 2);
+    uint64_t dir = vt_modrt_pe_directory(pe, 2);
     if (!dir || pe_u32(pe, dir) == 0)
         return;
-    int64_t offset = pe_rva_to_offset(pe, pe_u32(pe, dir));
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, dir));
     if (offset < 0 || !pe_fits(pe, (uint64_t)offset, 16))
         return;
     uint64_t rsrc = (uint64_t)offset;
@@ -276,9 +276,9 @@ static bool add_dll(pe_file *pe, pe_dll **list, size_t *count, size_t *cap, pe_d
 
 static void parse_thunks(pe_file *pe, uint64_t descriptor, pe_dll *dll, int *function_count)
 {
-    int64_t offset = pe_rva_to_offset(pe, pe_u32(pe, descriptor));
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, descriptor));
     if (offset <= 0)
-        offset = pe_rva_to_offset(pe, pe_u32(pe, descriptor + 16));
+        offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, descriptor + 16));
     if (offset < 0)
         return;
     size_t cap = 0;
@@ -291,7 +291,7 @@ static void parse_thunks(pe_file *pe, uint64_t descriptor, pe_dll *dll, int *fun
             break;
         pe_function f = {0};
         if (!(value & flag)) {
-            int64_t at = pe_rva_to_offset(pe, value);
+            int64_t at = vt_modrt_pe_rva_to_offset(pe, value);
             if (at >= 0 && pe_fits(pe, (uint64_t)at, 4))
                 f.name = name_at(pe, at + 2);
         } else {
@@ -321,21 +321,21 @@ static void set_imports(pe_file *pe, const pe_dll *dlls, size_t count, const cha
     }
 }
 
-void pe_parse_imports(pe_file *pe)
+void vt_modrt_pe_parse_imports(pe_file *pe)
 {
     vt_modrt_set_integer(0, pe->root, "number_of_imports");
     vt_modrt_set_integer(0, pe->root, "number_of_imported_functions");
-    uint64_t dir = pe_directory(pe, 1);
+    uint64_t dir = vt_modrt_pe_directory(pe, 1);
     if (!dir || pe_u32(pe, dir) == 0)
         return;
-    int64_t offset = pe_rva_to_offset(pe, pe_u32(pe, dir));
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, dir));
     if (offset < 0)
         return;
     int dll_count = 0, function_count = 0;
     size_t cap = 0;
     for (uint64_t d = (uint64_t)offset;
          pe_fits(pe, d, 20) && pe_u32(pe, d + 12) != 0 && dll_count < PE_MAX_IMPORTS; d += 20) {
-        int64_t name = pe_rva_to_offset(pe, pe_u32(pe, d + 12));
+        int64_t name = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, d + 12));
         if (name >= 0) {
             if (!valid_dll_name(pe, (uint64_t)name))
                 continue;
@@ -358,7 +358,7 @@ static uint64_t normalize_delay(uint64_t image_base, uint64_t va)
 
 static uint64_t delay_pointer(const pe_file *pe, uint64_t rva, bool *ok)
 {
-    int64_t at = pe_rva_to_offset(pe, rva);
+    int64_t at = vt_modrt_pe_rva_to_offset(pe, rva);
     unsigned width = pe->is64 ? 8 : 4;
     *ok = at >= 0 && pe_fits(pe, (uint64_t)at, width);
     if (!*ok)
@@ -366,14 +366,14 @@ static uint64_t delay_pointer(const pe_file *pe, uint64_t rva, bool *ok)
     return pe->is64 ? pe_u64(pe, (uint64_t)at) : pe_u32(pe, (uint64_t)at);
 }
 
-void pe_parse_delayed_imports(pe_file *pe)
+void vt_modrt_pe_parse_delayed_imports(pe_file *pe)
 {
     vt_modrt_set_integer(0, pe->root, "number_of_delayed_imports");
     vt_modrt_set_integer(0, pe->root, "number_of_delayed_imported_functions");
-    uint64_t dir = pe_directory(pe, 13);
+    uint64_t dir = vt_modrt_pe_directory(pe, 13);
     if (!dir || pe_u32(pe, dir) == 0)
         return;
-    int64_t offset = pe_rva_to_offset(pe, pe_u32(pe, dir));
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, dir));
     if (offset < 0)
         return;
     uint64_t image_base = pe->is64 ? pe_u64(pe, pe->opt + 24) : pe_u32(pe, pe->opt + 28);
@@ -400,7 +400,7 @@ void pe_parse_delayed_imports(pe_file *pe)
         uint32_t name_rva = f[1], iat = f[3], int_rva = f[4];
         if (int_rva >= size_of_image || iat >= size_of_image || name_rva < 64 || int_rva < 64)
             break;
-        int64_t name = pe_rva_to_offset(pe, name_rva);
+        int64_t name = vt_modrt_pe_rva_to_offset(pe, name_rva);
         if (name < 0 || !valid_dll_name(pe, (uint64_t)name))
             continue;
         pe_dll dll = {.name = (const char *)pe->data + name};
@@ -415,7 +415,7 @@ void pe_parse_delayed_imports(pe_file *pe)
             if (!(name_address & flag)) {
                 if (!attributes)
                     name_address = normalize_delay(image_base, name_address);
-                fn.name = name_at(pe, pe_rva_to_offset(pe, name_address + 2));
+                fn.name = name_at(pe, vt_modrt_pe_rva_to_offset(pe, name_address + 2));
             } else {
                 fn.ordinal = (uint16_t)(name_address & 0xffff);
                 fn.has_ordinal = true;
@@ -444,13 +444,13 @@ static void set_c_string(pe_file *pe, vt_mobj *obj, int64_t offset, size_t max, 
     vt_modrt_set_string(pe->data + offset, len < max ? len : max, obj, path, i);
 }
 
-void pe_parse_exports(pe_file *pe)
+void vt_modrt_pe_parse_exports(pe_file *pe)
 {
     vt_modrt_set_integer(0, pe->root, "number_of_exports");
-    uint64_t dir = pe_directory(pe, 0);
+    uint64_t dir = vt_modrt_pe_directory(pe, 0);
     if (!dir || pe_u32(pe, dir) == 0)
         return;
-    int64_t offset = pe_rva_to_offset(pe, pe_u32(pe, dir));
+    int64_t offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, dir));
     if (offset < 0)
         return;
     int64_t export_start = offset;
@@ -463,7 +463,7 @@ void pe_parse_exports(pe_file *pe)
         n = PE_MAX_EXPORTS;
     uint32_t base = pe_u32(pe, e + 16);
     vt_modrt_set_integer(pe_u32(pe, e + 4), pe->root, "export_timestamp");
-    offset = pe_rva_to_offset(pe, pe_u32(pe, e + 12));
+    offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 12));
     if (offset > 0) {
         size_t len = strnlen((const char *)pe->data + offset, pe->size - (size_t)offset);
         vt_modrt_set_string(pe->data + offset, len, pe->root, "dll_name");
@@ -473,14 +473,14 @@ void pe_parse_exports(pe_file *pe)
     uint32_t names_count = pe_u32(pe, e + 24);
     int64_t names = -1;
     if (names_count > 0) {
-        names = pe_rva_to_offset(pe, pe_u32(pe, e + 32));
+        names = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 32));
         if (names < 0 || (uint64_t)names_count * 4 > pe->size - (uint64_t)names)
             return;
     }
-    int64_t ordinals = pe_rva_to_offset(pe, pe_u32(pe, e + 36));
+    int64_t ordinals = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 36));
     if (ordinals < 0 || pe_available(pe, ordinals) < 2 * (uint64_t)n)
         return;
-    int64_t functions = pe_rva_to_offset(pe, pe_u32(pe, e + 28));
+    int64_t functions = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 28));
     if (functions < 0 || pe_available(pe, functions) < 4 * (uint64_t)n)
         return;
     uint32_t named = names_count < n ? names_count : n;
@@ -503,14 +503,14 @@ void pe_parse_exports(pe_file *pe)
     int count = 0;
     for (uint32_t i = 0; i < n; i++, count++) {
         vt_modrt_set_integer((uint32_t)(base + i), arr, "[%i].ordinal", count);
-        offset = pe_rva_to_offset(pe, vt_le32(pe->data + functions + 4 * (uint64_t)i));
+        offset = vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + functions + 4 * (uint64_t)i));
         if (offset > export_start && (uint64_t)offset < (uint64_t)export_start + export_size)
             set_c_string(pe, arr, offset, 512, "[%i].forward_name", count);
         else
             vt_modrt_set_integer(offset, arr, "[%i].offset", count);
         if (!name_index || name_index[i] < 0)
             continue;
-        int64_t at = pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)name_index[i]));
+        int64_t at = vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)name_index[i]));
         if (at > 0)
             set_c_string(pe, arr, at, 512, "[%i].name", count);
     }

@@ -146,9 +146,9 @@ static void parse_pkcs7(pe_file *pe, PKCS7 *pkcs7, int *counter, int depth)
     sk_X509_free(certs);
 }
 
-void pe_parse_certificates(pe_file *pe)
+void vt_modrt_pe_parse_certificates(pe_file *pe)
 {
-    uint64_t dir = pe_directory(pe, 4);
+    uint64_t dir = vt_modrt_pe_directory(pe, 4);
     if (!dir)
         return;
     vt_modrt_set_integer(0, pe->root, "number_of_signatures");

@@ -33,7 +33,7 @@ vt_status vt_tlog_checkpoint_parse(const char *text, size_t len, vt_tlog_checkpo
     }
     if (lens[0] == 0 || lens[0] > VT_TLOG_MAX_KEY_NAME || memchr(lines[0], '\0', lens[0]))
         return vt_error_at(err, VT_ERR_SYNTAX, "", 1, 1, "checkpoint: empty or overlong origin");
-    if (!tlog_parse_decimal(lines[1], lens[1], &out->size))
+    if (!vt_tlog_parse_decimal(lines[1], lens[1], &out->size))
         return vt_error_at(err, VT_ERR_SYNTAX, "", 2, 1,
                            "checkpoint: tree size must be a decimal without leading zeros");
     size_t root_len;

@@ -4,7 +4,7 @@
 
 #include "tlog_internal.h"
 
-void tlog_perfect_root(const unsigned char (*hashes)[VT_TLOG_HASH_SIZE], unsigned k,
+void vt_tlog_perfect_root(const unsigned char (*hashes)[VT_TLOG_HASH_SIZE], unsigned k,
                        unsigned char out[VT_TLOG_HASH_SIZE])
 {
     if (k == 0) {
@@ -12,8 +12,8 @@ void tlog_perfect_root(const unsigned char (*hashes)[VT_TLOG_HASH_SIZE], unsigne
         return;
     }
     unsigned char left[VT_TLOG_HASH_SIZE], right[VT_TLOG_HASH_SIZE];
-    tlog_perfect_root(hashes, k - 1, left);
-    tlog_perfect_root(hashes + (1u << (k - 1)), k - 1, right);
+    vt_tlog_perfect_root(hashes, k - 1, left);
+    vt_tlog_perfect_root(hashes + (1u << (k - 1)), k - 1, right);
     vt_tlog_node_hash(left, right, out);
 }
 
@@ -27,11 +27,11 @@ static vt_status edge_subtree(void *ctx, unsigned level, uint64_t index,
     if (t >= 8 || first + (1u << k) > edge->count[t])
         return vt_error_set(err, VT_ERR_FORMAT, "tree edge lacks subtree (%u, %llu)", level,
                             (unsigned long long)index);
-    tlog_perfect_root(edge->hashes[t] + first, k, out);
+    vt_tlog_perfect_root(edge->hashes[t] + first, k, out);
     return VT_OK;
 }
 
-vt_status tlog_edge_root(const struct tlog_edge *edge, uint64_t size,
+vt_status vt_tlog_edge_root(const struct tlog_edge *edge, uint64_t size,
                          unsigned char root[VT_TLOG_HASH_SIZE])
 {
     return vt_tlog_tree_hash(edge_subtree, (void *)edge, size, root, NULL);

@@ -39,7 +39,7 @@ vt_status vt_tlog_signer_from_seed(const char *name, int type, const unsigned ch
                                    vt_tlog_signer **out, vt_error *err)
 {
     *out = NULL;
-    if (!tlog_valid_key_name(name, strlen(name)))
+    if (!vt_tlog_valid_key_name(name, strlen(name)))
         return vt_error_set(err, VT_ERR_ARGUMENT, "invalid key name '%s' (non-empty, no spaces or '+')",
                             name);
     if (!supported_type(type))
@@ -134,7 +134,7 @@ static vt_status split_key(const char *text, size_t len, const char *what, char 
     if (!plus1 || !plus2)
         return vt_error_set(err, VT_ERR_SYNTAX, "malformed %s: expected NAME+ID+KEY", what);
     size_t name_len = (size_t)(plus1 - text);
-    if (!tlog_valid_key_name(text, name_len))
+    if (!vt_tlog_valid_key_name(text, name_len))
         return vt_error_set(err, VT_ERR_SYNTAX, "malformed %s: invalid key name", what);
     memcpy(name, text, name_len);
     name[name_len] = '\0';

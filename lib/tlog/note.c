@@ -58,7 +58,7 @@ static vt_status parse_sig_line(const unsigned char *data, size_t start, size_t 
     if (!space)
         return note_error(err, VT_ERR_SYNTAX, data, start, "signature line has no signature");
     size_t name_len = (size_t)(space - name);
-    if (!tlog_valid_key_name(name, name_len))
+    if (!vt_tlog_valid_key_name(name, name_len))
         return note_error(err, VT_ERR_SYNTAX, data, start + prefix, "invalid key name");
     const char *b64 = space + 1;
     size_t b64_len = len - (size_t)(b64 - line);
@@ -87,7 +87,7 @@ vt_status vt_tlog_note_parse(const void *data_, size_t len, vt_tlog_note **out, 
     size_t lines = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = tlog_utf8_next(data + i, len - i, &cp);
+        size_t n = vt_tlog_utf8_next(data + i, len - i, &cp);
         if (n == 0)
             return note_error(err, VT_ERR_SYNTAX, data, i, "invalid UTF-8");
         if (cp < 0x20 && cp != '\n')
@@ -186,7 +186,7 @@ vt_status vt_tlog_sign_line(const vt_tlog_signer *signer, const char *text, size
     if (signer->type == VT_TLOG_SIG_COSIGNATURE_V1)
         for (int i = 7; i >= 0; i--)
             raw[raw_len++] = (unsigned char)(timestamp >> (8 * i));
-    vt_status st = tlog_ed25519_sign(signer->pkey, msg.data, msg.len, raw + raw_len);
+    vt_status st = vt_tlog_ed25519_sign(signer->pkey, msg.data, msg.len, raw + raw_len);
     vt_buf_free(&msg);
     if (st != VT_OK)
         return vt_error_set(err, st, "Ed25519 signing failed");
@@ -237,7 +237,7 @@ vt_status vt_tlog_note_verify(const vt_tlog_note *note, const vt_tlog_verifier *
             vt_buf_free(&msg);
             return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
         }
-        int ok = tlog_ed25519_verify(verifier->pkey, msg.data, msg.len, ed_sig, ed_len);
+        int ok = vt_tlog_ed25519_verify(verifier->pkey, msg.data, msg.len, ed_sig, ed_len);
         vt_buf_free(&msg);
         if (!ok)
             return vt_error_set(err, VT_ERR_VERIFY, "signature by %s does not verify",

@@ -155,7 +155,7 @@ static vt_status parse_line(vt_tlog_policy *p, const char **tok, const size_t *t
                 k = members;
             else if (IS(2, "any"))
                 k = 1;
-            else if (!tlog_parse_decimal(tok[2], tlen[2], &k) || k < 1 || k > members)
+            else if (!vt_tlog_parse_decimal(tok[2], tlen[2], &k) || k < 1 || k > members)
                 FAIL("group threshold must be 'all', 'any' or a number from 1 to %zu", members);
             item.threshold = (unsigned)k;
             item.members = calloc(members, sizeof *item.members);

@@ -63,7 +63,7 @@ vt_status vt_tlog_proof_parse(const void *data, size_t len, vt_tlog_proof *out, 
         }
     }
     if (line_len < 7 || memcmp(line, "index ", 6) != 0 ||
-        !tlog_parse_decimal(line + 6, line_len - 6, &out->index)) {
+        !vt_tlog_parse_decimal(line + 6, line_len - 6, &out->index)) {
         vt_tlog_proof_clear(out);
         return vt_error_at(err, VT_ERR_SYNTAX, "", line_no, 1,
                            "tlog-proof: expected 'index N' with a decimal without leading zeros");

@@ -13,7 +13,7 @@ static size_t level_offset(unsigned k)
     return 512 - (512u >> k);
 }
 
-void tlog_tile_hash_up(struct tlog_cached_tile *tile)
+void vt_tlog_tile_hash_up(struct tlog_cached_tile *tile)
 {
     for (unsigned k = 1; k <= VT_TLOG_TILE_HEIGHT; k++) {
         unsigned count = tile->width >> k;
@@ -24,7 +24,7 @@ void tlog_tile_hash_up(struct tlog_cached_tile *tile)
     }
 }
 
-unsigned tlog_tile_width(uint64_t size, unsigned level, uint64_t index)
+unsigned vt_tlog_tile_width(uint64_t size, unsigned level, uint64_t index)
 {
     if (level >= 8)
         return 0;
@@ -35,7 +35,7 @@ unsigned tlog_tile_width(uint64_t size, unsigned level, uint64_t index)
     return w >= VT_TLOG_TILE_WIDTH ? VT_TLOG_TILE_WIDTH : (unsigned)w;
 }
 
-vt_status tlog_reader_tile(vt_tlog_reader *r, unsigned level, uint64_t index, unsigned width,
+vt_status vt_tlog_reader_tile(vt_tlog_reader *r, unsigned level, uint64_t index, unsigned width,
                            const struct tlog_cached_tile **out, vt_error *err)
 {
     struct tlog_cached_tile *slot = &r->cache[0];
@@ -73,7 +73,7 @@ vt_status tlog_reader_tile(vt_tlog_reader *r, unsigned level, uint64_t index, un
     slot->width = got;
     memcpy(slot->nodes, buf.data, buf.len);
     vt_buf_free(&buf);
-    tlog_tile_hash_up(slot);
+    vt_tlog_tile_hash_up(slot);
     slot->last_used = ++r->clock;
     *out = slot;
     return VT_OK;
@@ -95,12 +95,12 @@ static vt_status reader_subtree(void *ctx_, unsigned level, uint64_t index,
     uint64_t first = index << k; /* first level-8L node under it */
     uint64_t tile_index = first / VT_TLOG_TILE_WIDTH;
     unsigned need = (unsigned)(first % VT_TLOG_TILE_WIDTH) + (1u << k);
-    unsigned width = tlog_tile_width(ctx->size, tile_level, tile_index);
+    unsigned width = vt_tlog_tile_width(ctx->size, tile_level, tile_index);
     if (width < need)
         return vt_error_set(err, VT_ERR_ARGUMENT, "subtree (%u, %llu) is not in a tree of size %llu",
                             level, (unsigned long long)index, (unsigned long long)ctx->size);
     const struct tlog_cached_tile *tile;
-    vt_status st = tlog_reader_tile(ctx->reader, tile_level, tile_index, width, &tile, err);
+    vt_status st = vt_tlog_reader_tile(ctx->reader, tile_level, tile_index, width, &tile, err);
     if (st != VT_OK)
         return st;
     memcpy(out, tile->nodes[level_offset(k) + ((first % VT_TLOG_TILE_WIDTH) >> k)],

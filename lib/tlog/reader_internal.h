@@ -27,12 +27,12 @@ struct vt_tlog_reader {
 };
 
 /* Fill node levels 1..8 of a cached tile from its level-0 hashes. */
-void tlog_tile_hash_up(struct tlog_cached_tile *tile);
+void vt_tlog_tile_hash_up(struct tlog_cached_tile *tile);
 /* Read tile (level, index) with at least `width` hashes (partial, or full as a fallback),
  * through the cache. */
-vt_status tlog_reader_tile(vt_tlog_reader *r, unsigned level, uint64_t index, unsigned width,
+vt_status vt_tlog_reader_tile(vt_tlog_reader *r, unsigned level, uint64_t index, unsigned width,
                            const struct tlog_cached_tile **out, vt_error *err);
 /* Width of tile (level, index) in a tree of `size` leaves (0 if it does not exist). */
-unsigned tlog_tile_width(uint64_t size, unsigned level, uint64_t index);
+unsigned vt_tlog_tile_width(uint64_t size, unsigned level, uint64_t index);
 
 #endif

@@ -4,7 +4,7 @@
 
 #include "tlog_internal.h"
 
-size_t tlog_utf8_next(const unsigned char *s, size_t left, uint32_t *cp)
+size_t vt_tlog_utf8_next(const unsigned char *s, size_t left, uint32_t *cp)
 {
     if (left == 0)
         return 0;
@@ -37,14 +37,14 @@ size_t tlog_utf8_next(const unsigned char *s, size_t left, uint32_t *cp)
     return n;
 }
 
-int tlog_is_unicode_space(uint32_t cp)
+int vt_tlog_is_unicode_space(uint32_t cp)
 {
     return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
            (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
            cp == 0x205f || cp == 0x3000;
 }
 
-int tlog_valid_key_name(const char *s, size_t len)
+int vt_tlog_valid_key_name(const char *s, size_t len)
 {
     if (len == 0 || len > VT_TLOG_MAX_KEY_NAME)
         return 0;
@@ -52,15 +52,15 @@ int tlog_valid_key_name(const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
-        size_t n = tlog_utf8_next(p + i, len - i, &cp);
-        if (n == 0 || cp < 0x20 || cp == 0x7f || cp == '+' || tlog_is_unicode_space(cp))
+        size_t n = vt_tlog_utf8_next(p + i, len - i, &cp);
+        if (n == 0 || cp < 0x20 || cp == 0x7f || cp == '+' || vt_tlog_is_unicode_space(cp))
             return 0;
         i += n;
     }
     return 1;
 }
 
-int tlog_parse_decimal(const char *s, size_t len, uint64_t *out)
+int vt_tlog_parse_decimal(const char *s, size_t len, uint64_t *out)
 {
     if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
         return 0;
@@ -76,7 +76,7 @@ int tlog_parse_decimal(const char *s, size_t len, uint64_t *out)
     return 1;
 }
 
-vt_status tlog_ed25519_sign(EVP_PKEY *key, const unsigned char *msg, size_t len,
+vt_status vt_tlog_ed25519_sign(EVP_PKEY *key, const unsigned char *msg, size_t len,
                             unsigned char sig[64])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -89,7 +89,7 @@ vt_status tlog_ed25519_sign(EVP_PKEY *key, const unsigned char *msg, size_t len,
     return ok ? VT_OK : VT_ERR_NOMEM;
 }
 
-int tlog_ed25519_verify(EVP_PKEY *key, const unsigned char *msg, size_t len,
+int vt_tlog_ed25519_verify(EVP_PKEY *key, const unsigned char *msg, size_t len,
                         const unsigned char *sig, size_t sig_len)
 {
     if (sig_len != 64)

@@ -26,18 +26,18 @@ struct vt_tlog_verifier {
 
 /* Length of the valid UTF-8 sequence at s (at most `left` bytes), 0 if invalid; *cp receives
  * the code point. */
-size_t tlog_utf8_next(const unsigned char *s, size_t left, uint32_t *cp);
-int tlog_is_unicode_space(uint32_t cp);
+size_t vt_tlog_utf8_next(const unsigned char *s, size_t left, uint32_t *cp);
+int vt_tlog_is_unicode_space(uint32_t cp);
 /* A key name: non-empty, at most VT_TLOG_MAX_KEY_NAME bytes, UTF-8, no spaces, no '+', no
  * control characters. */
-int tlog_valid_key_name(const char *s, size_t len);
+int vt_tlog_valid_key_name(const char *s, size_t len);
 /* A decimal without leading zeros (except "0") that fits in 63 bits. */
-int tlog_parse_decimal(const char *s, size_t len, uint64_t *out);
+int vt_tlog_parse_decimal(const char *s, size_t len, uint64_t *out);
 
 /* Ed25519 over OpenSSL. */
-vt_status tlog_ed25519_sign(EVP_PKEY *key, const unsigned char *msg, size_t len,
+vt_status vt_tlog_ed25519_sign(EVP_PKEY *key, const unsigned char *msg, size_t len,
                             unsigned char sig[64]);
-int tlog_ed25519_verify(EVP_PKEY *key, const unsigned char *msg, size_t len,
+int vt_tlog_ed25519_verify(EVP_PKEY *key, const unsigned char *msg, size_t len,
                         const unsigned char *sig, size_t sig_len);
 
 /* The right edge of a tree: for each tile level T, the level-8T node hashes of the rightmost,
@@ -46,10 +46,10 @@ struct tlog_edge {
     unsigned char hashes[8][VT_TLOG_TILE_WIDTH][VT_TLOG_HASH_SIZE];
     unsigned count[8];
 };
-vt_status tlog_edge_root(const struct tlog_edge *edge, uint64_t size,
+vt_status vt_tlog_edge_root(const struct tlog_edge *edge, uint64_t size,
                          unsigned char root[VT_TLOG_HASH_SIZE]);
 /* Root of 2^k hashes forming a perfect subtree. */
-void tlog_perfect_root(const unsigned char (*hashes)[VT_TLOG_HASH_SIZE], unsigned k,
+void vt_tlog_perfect_root(const unsigned char (*hashes)[VT_TLOG_HASH_SIZE], unsigned k,
                        unsigned char out[VT_TLOG_HASH_SIZE]);
 
 #endif

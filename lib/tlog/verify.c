@@ -63,7 +63,7 @@ static vt_status check_partials(struct verify *v, int bundle, unsigned level, ui
     vt_buf buf = {0};
     while (st == VT_OK && (e = readdir(d))) {
         uint64_t w;
-        if (!tlog_parse_decimal(e->d_name, strlen(e->d_name), &w) || w == 0 ||
+        if (!vt_tlog_parse_decimal(e->d_name, strlen(e->d_name), &w) || w == 0 ||
             w >= VT_TLOG_TILE_WIDTH || w > width)
             continue; /* not a width, or beyond the checkpoint: not covered by any signature */
         char path[256];
@@ -115,7 +115,7 @@ static vt_status push(struct verify *v, unsigned t, const unsigned char hash[VT_
             return st;
     }
     unsigned char root[VT_TLOG_HASH_SIZE];
-    tlog_perfect_root((const unsigned char (*)[VT_TLOG_HASH_SIZE])v->edge->hashes[t],
+    vt_tlog_perfect_root((const unsigned char (*)[VT_TLOG_HASH_SIZE])v->edge->hashes[t],
                       VT_TLOG_TILE_HEIGHT, root);
     v->edge->count[t] = 0;
     v->tile_index[t]++;
@@ -166,7 +166,7 @@ static vt_status check_old_checkpoints(struct verify *v, const vt_tlog_verifier 
     while (st == VT_OK && (e = readdir(d))) {
         uint64_t n;
         if (strncmp(e->d_name, "checkpoint.", 11) != 0 ||
-            !tlog_parse_decimal(e->d_name + 11, strlen(e->d_name + 11), &n))
+            !vt_tlog_parse_decimal(e->d_name + 11, strlen(e->d_name + 11), &n))
             continue; /* older checkpoints are named checkpoint.SIZE */
         vt_tlog_checkpoint cp;
         st = vt_tlog_reader_fetch(v->r, e->d_name, VT_TLOG_MAX_NOTE, &buf, v->err);
@@ -213,7 +213,7 @@ vt_status vt_tlog_reader_verify_log(vt_tlog_reader *reader, const vt_tlog_verifi
             st = check_tile(&v, t, v.tile_index[t], v.edge->count[t],
                             (const unsigned char (*)[VT_TLOG_HASH_SIZE])v.edge->hashes[t]);
     unsigned char root[VT_TLOG_HASH_SIZE];
-    if (st == VT_OK && tlog_edge_root(v.edge, cp.size, root) != VT_OK)
+    if (st == VT_OK && vt_tlog_edge_root(v.edge, cp.size, root) != VT_OK)
         st = vt_error_set(err, VT_ERR_FORMAT, "cannot compute the root");
     if (st == VT_OK && memcmp(root, cp.root, VT_TLOG_HASH_SIZE) != 0)
         st = vt_error_set(err, VT_ERR_VERIFY,

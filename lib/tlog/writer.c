@@ -103,7 +103,7 @@ vt_status vt_tlog_create(const char *dir, const char *origin, const vt_tlog_sign
     if (strcmp(origin, vt_tlog_signer_name(key)) != 0)
         return vt_error_set(err, VT_ERR_ARGUMENT, "origin '%s' must be the key's name '%s'", origin,
                             vt_tlog_signer_name(key));
-    if (!tlog_valid_key_name(origin, strlen(origin)))
+    if (!vt_tlog_valid_key_name(origin, strlen(origin)))
         return vt_error_set(err, VT_ERR_ARGUMENT, "invalid origin '%s'", origin);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return vt_error_errno(err, VT_ERR_IO, errno, "cannot create %s", dir);
@@ -170,7 +170,7 @@ static int remove_beyond(vt_tlog_writer *w, const char *full_rel, unsigned keep)
     int removed = 0;
     while ((e = readdir(d))) {
         uint64_t width;
-        if (tlog_parse_decimal(e->d_name, strlen(e->d_name), &width) && width > keep) {
+        if (vt_tlog_parse_decimal(e->d_name, strlen(e->d_name), &width) && width > keep) {
             char file[4400];
             if (snprintf(file, sizeof file, "%s/%s", path, e->d_name) < (int)sizeof file)
                 unlink(file);
@@ -312,7 +312,7 @@ vt_status vt_tlog_writer_open(const char *dir, const vt_tlog_signer *key, vt_tlo
         st = load_edge(w, err);
     }
     unsigned char root[VT_TLOG_HASH_SIZE];
-    if (st == VT_OK && (tlog_edge_root(&w->edge, w->size, root) != VT_OK ||
+    if (st == VT_OK && (vt_tlog_edge_root(&w->edge, w->size, root) != VT_OK ||
                         memcmp(root, cp.root, VT_TLOG_HASH_SIZE) != 0))
         st = vt_error_set(err, VT_ERR_FORMAT,
                           "%s: the stored tiles do not match the checkpoint's root hash", dir);
@@ -377,7 +377,7 @@ static vt_status push_hash(vt_tlog_writer *w, unsigned t, const unsigned char ha
     if (st != VT_OK)
         return st;
     unsigned char root[VT_TLOG_HASH_SIZE];
-    tlog_perfect_root((const unsigned char (*)[VT_TLOG_HASH_SIZE])w->edge.hashes[t],
+    vt_tlog_perfect_root((const unsigned char (*)[VT_TLOG_HASH_SIZE])w->edge.hashes[t],
                       VT_TLOG_TILE_HEIGHT, root);
     w->edge.count[t] = 0;
     w->dirty[t] = 0;
@@ -568,7 +568,7 @@ static void remove_completed_partials(vt_tlog_writer *w)
         while ((e = readdir(d))) {
             uint64_t width;
             char file[4400];
-            if (tlog_parse_decimal(e->d_name, strlen(e->d_name), &width) &&
+            if (vt_tlog_parse_decimal(e->d_name, strlen(e->d_name), &width) &&
                 snprintf(file, sizeof file, "%s/%s", path, e->d_name) < (int)sizeof file)
                 unlink(file);
         }
@@ -646,7 +646,7 @@ vt_status vt_tlog_writer_append(vt_tlog_writer *w, const vt_tlog_entry *entries,
     }
     unsigned char root[VT_TLOG_HASH_SIZE];
     vt_buf note = {0};
-    if (st == VT_OK && tlog_edge_root(&w->edge, w->size, root) != VT_OK)
+    if (st == VT_OK && vt_tlog_edge_root(&w->edge, w->size, root) != VT_OK)
         st = vt_error_set(err, VT_ERR_FORMAT, "cannot compute the new root");
     if (st == VT_OK)
         st = sign_checkpoint(w->key, w->origin, w->size, root, &note, err);
