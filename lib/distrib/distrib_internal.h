@@ -14,7 +14,8 @@ vt_status vt_distrib_read_installed_bundle(const char *state, vt_bundle_entry *b
                                         unsigned char hash[32], char *dir, size_t dir_size,
                                         vt_error *err);
 
-/* The last entry bundle fetched by vt_distrib_cached_entry. Zero-initialise; free data after use. */
+/* The last entry bundle fetched by vt_distrib_cached_entry. Zero-initialise; free data after
+ * use. */
 typedef struct distrib_entry_cache {
     int valid;
     uint64_t bundle, size;

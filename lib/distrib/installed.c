@@ -183,8 +183,8 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
     else if ((st = vt_distrib_state_dir(state, sizeof state, err)) != VT_OK)
         return st;
     unsigned char bundle_hash[32];
-    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir, sizeof r->dir,
-                                            err)) != VT_OK)
+    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir,
+                                               sizeof r->dir, err)) != VT_OK)
         return st;
     r->found = 1; /* from here on, a missing file is damage, not "nothing installed" */
     const vt_tlog_verifier *log_key = NULL;

@@ -510,7 +510,8 @@ void vt_modrt_pe_parse_exports(pe_file *pe)
             vt_modrt_set_integer(offset, arr, "[%i].offset", count);
         if (!name_index || name_index[i] < 0)
             continue;
-        int64_t at = vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)name_index[i]));
+        int64_t at =
+            vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)name_index[i]));
         if (at > 0)
             set_c_string(pe, arr, at, 512, "[%i].name", count);
     }
