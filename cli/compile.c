@@ -23,6 +23,22 @@ static void print_warnings(const vt_compiler *c, int quiet)
     }
 }
 
+/* Give the compiler the -d NAME=VALUE definitions; returns the exit status. */
+static int define_all(vt_compiler *c, char **defines, size_t define_count)
+{
+    vt_error err;
+    vt_error_clear(&err);
+    for (size_t d = 0; d < define_count; d++) {
+        char name[256];
+        const char *value;
+        if (vt_rules_split_define(defines[d], name, sizeof name, &value, &err) != VT_OK)
+            return cli_usage_error("compile", "-d: %s", err.message);
+        if (vt_compiler_define(c, name, value, &err) != VT_OK)
+            return cli_report("compile", &err);
+    }
+    return EXIT_CLEAN;
+}
+
 /* --each: compile every file on its own and print one verdict line per file. */
 static int check_each(int argc, char **argv, int first, char **defines, size_t define_count)
 {
@@ -35,19 +51,12 @@ static int check_each(int argc, char **argv, int first, char **defines, size_t d
         vt_compiler *c;
         if (vt_compiler_new(&c, &err) != VT_OK)
             return cli_report("compile", &err);
-        vt_status st = VT_OK;
-        for (size_t d = 0; d < define_count && st == VT_OK; d++) {
-            char *eq = strchr(defines[d], '=');
-            if (!eq) {
-                vt_compiler_free(c);
-                return cli_usage_error("compile", "-d needs NAME=VALUE, got '%s'", defines[d]);
-            }
-            *eq = 0;
-            st = vt_compiler_define(c, defines[d], eq + 1, &err);
-            *eq = '=';
+        int defined = define_all(c, defines, define_count);
+        if (defined != EXIT_CLEAN) {
+            vt_compiler_free(c);
+            return defined;
         }
-        if (st == VT_OK)
-            st = vt_compiler_add_file(c, NULL, argv[i], &err);
+        vt_status st = vt_compiler_add_file(c, NULL, argv[i], &err);
         vt_ruleset *rules = NULL;
         if (st == VT_OK)
             st = vt_compiler_finish(c, &rules, &err);
@@ -124,30 +133,15 @@ static int run_compile(int argc, char **argv)
         free(defines);
         return cli_report("compile", &err);
     }
-    int status = EXIT_CLEAN;
-    for (size_t i = 0; i < define_count && status == EXIT_CLEAN; i++) {
-        char *eq = strchr(defines[i], '=');
-        if (!eq) {
-            status = cli_usage_error("compile", "-d needs NAME=VALUE, got '%s'", defines[i]);
-            break;
-        }
-        *eq = 0;
-        if (vt_compiler_define(c, defines[i], eq + 1, &err) != VT_OK)
-            status = cli_report("compile", &err);
-        *eq = '=';
-    }
+    int status = define_all(c, defines, define_count);
     for (int i = optind; i < argc && status == EXIT_CLEAN; i++) {
-        char *arg = argv[i];
-        char *colon = strchr(arg, ':');
-        const char *ns = NULL, *path = arg;
-        char nsbuf[256];
-        if (colon && (size_t)(colon - arg) < sizeof nsbuf && colon != arg) {
-            memcpy(nsbuf, arg, (size_t)(colon - arg));
-            nsbuf[colon - arg] = 0;
-            ns = nsbuf;
-            path = colon + 1;
-        }
-        if (vt_compiler_add_file(c, ns, path, &err) != VT_OK) {
+        char *ns;
+        const char *path;
+        vt_status st = vt_rules_split_arg(argv[i], &ns, &path, &err);
+        if (st == VT_OK)
+            st = vt_compiler_add_file(c, ns, path, &err);
+        free(ns);
+        if (st != VT_OK) {
             print_warnings(c, no_warnings);
             status = cli_report("compile", &err);
         }

@@ -183,23 +183,12 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
 
 /* ---- loading rules ------------------------------------------------------------------------ */
 
-static bool is_compiled_ruleset(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    char magic[8];
-    bool yes = fread(magic, 1, 8, f) == 8 && memcmp(magic, VT_RULESET_MAGIC, 8) == 0;
-    fclose(f);
-    return yes;
-}
-
 static int load_rules(const char **specs, size_t count, const char **defines,
                       size_t define_count, vt_ruleset **out)
 {
     vt_error err;
     vt_error_clear(&err);
-    if (count == 1 && is_compiled_ruleset(specs[0])) {
+    if (count == 1 && vt_rules_is_compiled(specs[0])) {
         if (vt_ruleset_load(specs[0], out, &err) != VT_OK)
             return cli_report("scan", &err);
         return 0;
@@ -209,32 +198,27 @@ static int load_rules(const char **specs, size_t count, const char **defines,
         return cli_report("scan", &err);
     vt_status st = VT_OK;
     for (size_t i = 0; i < define_count && st == VT_OK; i++) {
-        const char *eq = strchr(defines[i], '=');
         char name[256];
-        if (!eq || (size_t)(eq - defines[i]) >= sizeof name) {
+        const char *value;
+        if (vt_rules_split_define(defines[i], name, sizeof name, &value, &err) != VT_OK) {
             vt_compiler_free(compiler);
-            return cli_usage_error("scan", "-d needs NAME=VALUE, got '%s'", defines[i]);
+            return cli_usage_error("scan", "-d: %s", err.message);
         }
-        snprintf(name, sizeof name, "%.*s", (int)(eq - defines[i]), defines[i]);
-        st = vt_compiler_define(compiler, name, eq + 1, &err);
+        st = vt_compiler_define(compiler, name, value, &err);
     }
     for (size_t i = 0; i < count && st == VT_OK; i++) {
-        char spec[4096];
-        snprintf(spec, sizeof spec, "%s", specs[i]);
-        char *colon = strchr(spec, ':');
-        struct stat st_file;
-        const char *ns = NULL, *path = spec;
-        if (colon && stat(spec, &st_file) != 0) {
-            *colon = 0;
-            ns = spec;
-            path = colon + 1;
-        }
-        if (is_compiled_ruleset(path)) {
+        char *ns;
+        const char *path;
+        if ((st = vt_rules_split_arg(specs[i], &ns, &path, &err)) != VT_OK)
+            break;
+        if (vt_rules_is_compiled(path)) {
+            free(ns);
             vt_compiler_free(compiler);
             return cli_usage_error("scan", "%s is a compiled ruleset: give it as the only --rules",
                                    path);
         }
         st = vt_compiler_add_file(compiler, ns, path, &err);
+        free(ns);
     }
     if (st == VT_OK)
         st = vt_compiler_finish(compiler, out, &err);

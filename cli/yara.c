@@ -376,22 +376,6 @@ static void print_diagnostic(const vt_error *e, const char *rule, const char *ki
         fprintf(stderr, "%s: %s\n", kind, e->message);
 }
 
-/* Split "NS:FILE" the way yara does: a namespace is what precedes the first ':' unless the whole
- * argument names an existing file. */
-static void split_namespace(char *arg, const char **ns, const char **path)
-{
-    char *colon = strchr(arg, ':');
-    struct stat st;
-    if (colon && stat(arg, &st) != 0) {
-        *colon = 0;
-        *ns = arg;
-        *path = colon + 1;
-    } else {
-        *ns = NULL;
-        *path = arg;
-    }
-}
-
 static void print_warnings(const vt_compiler *compiler, const yara_options *o)
 {
     if (o->no_warnings)
@@ -425,14 +409,13 @@ static int load_rules(const yara_options *o, int nfiles, char **files, vt_rulese
     }
     for (size_t i = 0; i < o->define_count; i++) {
         char name[256];
-        const char *eq = strchr(o->defines[i], '=');
-        if (!eq || (size_t)(eq - o->defines[i]) >= sizeof name) {
+        const char *value;
+        if (vt_rules_split_define(o->defines[i], name, sizeof name, &value, &err) != VT_OK) {
             fprintf(stderr, "error: wrong syntax for `-d` option.\n");
             vt_compiler_free(compiler);
             return 1;
         }
-        snprintf(name, sizeof name, "%.*s", (int)(eq - o->defines[i]), o->defines[i]);
-        if (vt_compiler_define(compiler, name, eq + 1, &err) != VT_OK) {
+        if (vt_compiler_define(compiler, name, value, &err) != VT_OK) {
             fprintf(stderr, "error: %s\n", err.message);
             vt_compiler_free(compiler);
             return 1;
@@ -441,8 +424,13 @@ static int load_rules(const yara_options *o, int nfiles, char **files, vt_rulese
     int status = 0;
     bool failed_to_open = false;
     for (int i = 0; i < nfiles && status == 0; i++) {
-        const char *ns, *path;
-        split_namespace(files[i], &ns, &path);
+        char *ns;
+        const char *path;
+        if (vt_rules_split_arg(files[i], &ns, &path, &err) != VT_OK) {
+            fprintf(stderr, "error: %s\n", err.message);
+            status = 1;
+            break;
+        }
         struct stat st;
         if (stat(path, &st) != 0) {
             failed_to_open = true;
@@ -459,6 +447,7 @@ static int load_rules(const yara_options *o, int nfiles, char **files, vt_rulese
             else
                 print_diagnostic(&err, vt_compiler_error_rule(compiler), "error");
         }
+        free(ns);
     }
     size_t warnings = vt_compiler_warning_count(compiler);
     if (status == 0)

@@ -285,6 +285,24 @@ VT_API vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, c
 /* Name of a condition operation, e.g. "add" (for dumps and messages). */
 VT_API const char *vt_op_name(unsigned op);
 
+/* ---- rule arguments of a command line, read as yara 4.2.3 reads them (lib/rules/args.c) ---- */
+
+/* Split "[NS:]FILE": the namespace is what precedes the first ':', unless the whole argument
+ * names an existing file or the ':' is followed by '\' (a Windows drive: "C:\r.yar" is a path).
+ * ":FILE" is the empty namespace "". *ns is NULL (the default namespace) or a copy to free. */
+VT_API vt_status vt_rules_split_arg(const char *arg, char **ns, const char **path, vt_error *err);
+/* Split "NAME=VALUE" at the first '=' (the value may contain '='; the name may be empty, which
+ * vt_compiler_define refuses). VT_ERR_ARGUMENT without '=', VT_ERR_LIMIT for a name that does not
+ * fit name_size. */
+VT_API vt_status vt_rules_split_define(const char *arg, char *name, size_t name_size,
+                                       const char **value, vt_error *err);
+/* The type yara gives a -d VALUE: VT_TYPE_FLOAT for [-]digits with one '.' not first ("1."),
+ * else VT_TYPE_INT for [-]digits, else VT_TYPE_BOOL for "true"/"false", else VT_TYPE_STRING
+ * ("+5", ".5", "0x10", "1e3", "" are strings). */
+VT_API unsigned vt_rules_define_type(const char *value);
+/* Whether the file at path starts with VT_RULESET_MAGIC (0 also when it cannot be read). */
+VT_API int vt_rules_is_compiled(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

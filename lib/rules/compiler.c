@@ -259,23 +259,6 @@ static int valid_identifier(const char *name)
     return 1;
 }
 
-/* yarac's reading of -d values: [-]digits is an integer, [-]digits with one dot a float. */
-static bool is_decimal(const char *s, bool with_dot)
-{
-    int dots = 0, digits = 0;
-    if (*s == '-')
-        s++;
-    for (; *s; s++) {
-        if (*s == '.')
-            dots++;
-        else if (*s >= '0' && *s <= '9')
-            digits++;
-        else
-            return false;
-    }
-    return digits > 0 && dots == (with_dot ? 1 : 0);
-}
-
 vt_status vt_compiler_define(vt_compiler *c, const char *name, const char *value, vt_error *err)
 {
     if (c->failed)
@@ -284,17 +267,18 @@ vt_status vt_compiler_define(vt_compiler *c, const char *name, const char *value
         return vt_error_set(err, VT_ERR_ARGUMENT, "invalid external variable name \"%s\"", name);
     vt_rs_external x;
     memset(&x, 0, sizeof x);
-    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+    unsigned type = vt_rules_define_type(value); /* yara's reading (args.c) */
+    if (type == VT_TYPE_BOOL) {
         x.type = VT_TYPE_BOOL;
         x.v.i = value[0] == 't';
-    } else if (is_decimal(value, false)) {
+    } else if (type == VT_TYPE_INT) {
         errno = 0;
         x.type = VT_TYPE_INT;
         x.v.i = strtoll(value, NULL, 10);
         if (errno == ERANGE)
             return vt_error_set(err, VT_ERR_ARGUMENT, "external variable \"%s\": %s is out of "
                                 "range", name, value);
-    } else if (is_decimal(value, true)) {
+    } else if (type == VT_TYPE_FLOAT) {
         x.type = VT_TYPE_FLOAT;
         x.v.f = strtod(value, NULL);
     } else {

@@ -144,14 +144,11 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
     }
     for (size_t i = 0; i < ctx->options.define_count; i++) {
         const char *define = ctx->options.defines[i];
-        const char *eq = strchr(define, '=');
         char name[256];
-        if (!eq || (size_t)(eq - define) >= sizeof name) {
-            vt_scan_ctx_free(ctx);
-            return vt_error_set(err, VT_ERR_ARGUMENT, "expected NAME=VALUE, found \"%s\"", define);
-        }
-        snprintf(name, sizeof name, "%.*s", (int)(eq - define), define);
-        vt_status st = vt_scan_ctx_define(ctx, name, eq + 1, err);
+        const char *value;
+        vt_status st = vt_rules_split_define(define, name, sizeof name, &value, err);
+        if (st == VT_OK)
+            st = vt_scan_ctx_define(ctx, name, value, err);
         if (st != VT_OK) {
             vt_scan_ctx_free(ctx);
             return st;
@@ -239,6 +236,10 @@ vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *val
         vt_cond_value *v = &ctx->externals[i];
         char *end = NULL;
         errno = 0;
+        /* yara types the value by its text (args.c) and refuses one of another type */
+        if (vt_rules_define_type(value) != x->type)
+            return vt_error_set(err, VT_ERR_ARGUMENT,
+                                "invalid type for external variable \"%s\"", name);
         switch (x->type) {
         case VT_TYPE_BOOL:
             if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
