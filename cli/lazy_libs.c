@@ -147,6 +147,21 @@ FN(mhd_lib, struct MHD_Response *, MHD_create_response_from_fd, (size_t size, in
 FN(mhd_lib, enum MHD_Result, MHD_add_response_header,
    (struct MHD_Response * r, const char *header, const char *content), (r, header, content),
    MHD_NO)
+FN(mhd_lib, const char *, MHD_lookup_connection_value,
+   (struct MHD_Connection * c, enum MHD_ValueKind kind, const char *key), (c, kind, key), NULL)
+
+const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c,
+                                                        enum MHD_ConnectionInfoType type, ...)
+{
+    static _Atomic(void *) cached;
+    void *p = atomic_load(&cached);
+    if (!p && (p = lazy_symbol(&mhd_lib, "MHD_get_connection_info")))
+        atomic_store(&cached, p);
+    /* the info types used here (socket, socket context) take no further argument */
+    return p ? ((const union MHD_ConnectionInfo *(*)(struct MHD_Connection *,
+                                                     enum MHD_ConnectionInfoType, ...))p)(c, type)
+             : NULL;
+}
 
 const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d,
                                                 enum MHD_DaemonInfoType type, ...)

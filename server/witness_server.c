@@ -3,8 +3,9 @@
  * the log signature (404 unknown origin, 403 no valid signature), the old size against the one it
  * stored (409 with the known size), the proof (422), and then stores the new checkpoint and
  * cosigns it. Check and store happen in one SQLite IMMEDIATE transaction, so two concurrent
- * requests (even from two processes on one database) cannot roll the stored size back. */
-#include <arpa/inet.h>
+ * requests (even from two processes on one database) cannot roll the stored size back.
+ * Connection limits and the request deadline are the shared setup's (http_server.h); a body
+ * announced larger than MAX_BODY is refused with 413 before a byte of it is read. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -16,29 +17,31 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 
+#include "http_server.h"
 #include "witness_server.h"
 
 #define MAX_BODY (VT_TLOG_MAX_NOTE + 64 * 64 + 64)
 
 struct vt_witness_server {
-    struct MHD_Daemon *daemon;
+    vt_http_server *http;
     sqlite3 *db;
     pthread_mutex_t lock;
     const vt_tlog_signer *key;
     vt_tlog_verifier *const *logs;
     size_t log_count;
-    unsigned port;
 };
 
 typedef struct request {
     vt_buf body;
-    int too_large;
 } request;
 
 vt_status vt_witness_parse_request(const void *body, size_t len, uint64_t *old,
                                    unsigned char (*proof)[VT_TLOG_HASH_SIZE], size_t *proof_len,
                                    size_t *note_offset, vt_error *err)
 {
+    /* An empty body may come as a NULL pointer (an empty vt_buf): no pointer arithmetic on it. */
+    if (len == 0)
+        return vt_error_set(err, VT_ERR_SYNTAX, "empty request; expected 'old SIZE'");
     const char *p = body, *end = p + len;
     const char *nl = memchr(p, '\n', len);
     if (!nl || nl - p < 5 || memcmp(p, "old ", 4) != 0)
@@ -217,25 +220,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct vt_witness_server *w = cls;
     request *req = *req_cls;
     if (!req) {
+        /* First call, headers only: refuse what can be refused before reading the body. */
+        if (strcmp(url, "/add-checkpoint") != 0)
+            return text_status(c, 404, "not found\n");
+        if (strcmp(method, "POST") != 0)
+            return text_status(c, 405, "POST only\n");
+        if (vt_http_body_refusal(c, MAX_BODY))
+            return text_status(c, 413, "request too large\n");
         if (!(req = calloc(1, sizeof *req)))
             return MHD_NO;
         *req_cls = req;
         return MHD_YES;
     }
     if (*upload_size) {
-        if (req->body.len + *upload_size > MAX_BODY)
-            req->too_large = 1;
-        else if (vt_buf_append(&req->body, upload_data, *upload_size) != VT_OK)
+        /* Only a chunked body (no Content-Length) can get here past the limit; libmicrohttpd
+         * cannot answer in the middle of an upload, so the connection is closed. */
+        if (req->body.len + *upload_size > MAX_BODY ||
+            vt_buf_append(&req->body, upload_data, *upload_size) != VT_OK)
             return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/add-checkpoint") != 0)
-        return text_status(c, 404, "not found\n");
-    if (strcmp(method, "POST") != 0)
-        return text_status(c, 405, "POST only\n");
-    if (req->too_large)
-        return text_status(c, 413, "request too large\n");
     return add_checkpoint(w, c, &req->body);
 }
 
@@ -253,37 +258,13 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     }
 }
 
-static vt_status parse_listen(const char *listen, struct sockaddr_in *addr, vt_error *err)
-{
-    memset(addr, 0, sizeof *addr);
-    const char *colon = strrchr(listen, ':');
-    char host[64];
-    char *end;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon[1] == 0 || *end || port < 0 || port > 65535 ||
-        (size_t)(colon - listen) >= sizeof host)
-        return vt_error_set(err, VT_ERR_ARGUMENT, "--listen wants IPV4:PORT, got '%s'", listen);
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = 0;
-    addr->sin_family = AF_INET;
-    addr->sin_port = htons((uint16_t)port);
-    if (!host[0])
-        addr->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                       &addr->sin_addr) != 1)
-        return vt_error_set(err, VT_ERR_ARGUMENT, "invalid IPv4 address in '%s'", listen);
-    return VT_OK;
-}
-
 vt_status vt_witness_server_start(const char *db, const vt_tlog_signer *key,
                                   vt_tlog_verifier *const *logs, size_t log_count,
-                                  const char *listen, vt_witness_server **out, vt_error *err)
+                                  const char *listen, const vt_http_limits *limits,
+                                  vt_witness_server **out, vt_error *err)
 {
     *out = NULL;
-    struct sockaddr_in addr;
-    vt_status st = parse_listen(listen, &addr, err);
-    if (st != VT_OK)
-        return st;
+    vt_status st;
     struct vt_witness_server *w = calloc(1, sizeof *w);
     if (!w)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
@@ -302,32 +283,25 @@ vt_status vt_witness_server_start(const char *db, const vt_tlog_signer *key,
         vt_witness_server_stop(w);
         return st;
     }
-    w->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
-                                 NULL, handle, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                                 MHD_OPTION_CONNECTION_LIMIT, 200u,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
-    if (!w->daemon) {
+    st = vt_http_server_start(listen, limits, handle, w, completed, NULL, &w->http, err);
+    if (st != VT_OK) {
         vt_witness_server_stop(w);
-        return vt_error_set(err, VT_ERR_NETWORK, "cannot listen on %s", listen);
+        return st;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    w->port = info ? info->port : 0;
     *out = w;
     return VT_OK;
 }
 
 unsigned vt_witness_server_port(const vt_witness_server *server)
 {
-    return server->port;
+    return vt_http_server_port(server->http);
 }
 
 void vt_witness_server_stop(vt_witness_server *w)
 {
     if (!w)
         return;
-    if (w->daemon)
-        MHD_stop_daemon(w->daemon);
+    vt_http_server_stop(w->http);
     sqlite3_close(w->db);
     pthread_mutex_destroy(&w->lock);
     free(w);
