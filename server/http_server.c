@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@
 #define RESERVED_FDS 64u
 /* How often the reaper looks for requests past their deadline. */
 #define REAPER_TICK_MS 200u
+/* libmicrohttpd's messages written to stderr per second at most: a flood of hostile
+ * connections must not become a flood of log lines. */
+#define LOG_LINES_PER_SECOND 10u
 
 typedef struct tracked_connection {
     struct tracked_connection *prev, *next;
@@ -38,13 +42,16 @@ struct vt_http_server {
     MHD_RequestCompletedCallback completed;
     void *completed_cls;
     unsigned port;
-    pthread_mutex_t lock; /* guards the list, `stopping` and `cuts` */
+    pthread_mutex_t lock; /* guards the list and `stopping` */
     pthread_cond_t wake;
     tracked_connection *connections;
-    unsigned long cuts;
     int stopping;
     int reaper_running;
     pthread_t reaper;
+    pthread_mutex_t log_lock; /* guards the three below */
+    uint64_t log_second;
+    unsigned log_lines;
+    unsigned long log_suppressed;
 };
 
 void vt_http_limits_default(vt_http_limits *limits)
@@ -63,8 +70,8 @@ static vt_status parse_count(const char *name, const char *value, unsigned min, 
     errno = 0;
     unsigned long n = strtoul(value, &end, 10);
     if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno || n < min || n > max)
-        return vt_error_set(err, VT_ERR_ARGUMENT, "%s wants a number from %u to %u, got '%s'",
-                            name, min, max, value);
+        return vt_error_set(err, VT_ERR_ARGUMENT, "%s wants a number from %u to %u, got '%s'", name,
+                            min, max, value);
     *out = (unsigned)n;
     return VT_OK;
 }
@@ -162,6 +169,27 @@ static vt_status ensure_fd_limit(unsigned max_connections, vt_error *err)
     return VT_OK;
 }
 
+static void log_message(void *cls, const char *format, va_list args)
+{
+    struct vt_http_server *srv = cls;
+    pthread_mutex_lock(&srv->log_lock);
+    uint64_t second = monotonic_ms() / 1000u;
+    if (second != srv->log_second) {
+        if (srv->log_suppressed)
+            fprintf(stderr, "(%lu more server messages suppressed)\n", srv->log_suppressed);
+        srv->log_second = second;
+        srv->log_lines = 0;
+        srv->log_suppressed = 0;
+    }
+    if (srv->log_lines < LOG_LINES_PER_SECOND) {
+        srv->log_lines++;
+        vfprintf(stderr, format, args);
+    } else {
+        srv->log_suppressed++;
+    }
+    pthread_mutex_unlock(&srv->log_lock);
+}
+
 static void notify_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
                               enum MHD_ConnectionNotificationCode code)
 {
@@ -233,7 +261,6 @@ static void *reaper_main(void *arg)
                 /* Not close(): the socket stays libmicrohttpd's until it closes it. */
                 shutdown(t->fd, SHUT_RDWR);
                 t->cut = 1;
-                srv->cuts++;
             }
         }
         struct timespec until;
@@ -277,9 +304,15 @@ vt_status vt_http_server_start(const char *listen, const vt_http_limits *limits,
         free(srv);
         return vt_error_set(err, VT_ERR_NOMEM, "cannot create a lock");
     }
+    if (pthread_mutex_init(&srv->log_lock, NULL) != 0) {
+        pthread_mutex_destroy(&srv->lock);
+        free(srv);
+        return vt_error_set(err, VT_ERR_NOMEM, "cannot create a lock");
+    }
     if (pthread_condattr_init(&attr) != 0 ||
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
         pthread_cond_init(&srv->wake, &attr) != 0) {
+        pthread_mutex_destroy(&srv->log_lock);
         pthread_mutex_destroy(&srv->lock);
         free(srv);
         return vt_error_set(err, VT_ERR_NOMEM, "cannot create a condition variable");
@@ -294,7 +327,7 @@ vt_status vt_http_server_start(const char *listen, const vt_http_limits *limits,
         limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_client,
         MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout, MHD_OPTION_NOTIFY_CONNECTION,
         notify_connection, srv, MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
-        MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, log_message, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         vt_http_server_stop(srv);
         return vt_error_set(err, VT_ERR_NETWORK, "cannot listen on %s", listen);
@@ -317,14 +350,6 @@ unsigned vt_http_server_port(const vt_http_server *server)
     return server->port;
 }
 
-unsigned long vt_http_server_deadline_cuts(vt_http_server *server)
-{
-    pthread_mutex_lock(&server->lock);
-    unsigned long cuts = server->cuts;
-    pthread_mutex_unlock(&server->lock);
-    return cuts;
-}
-
 void vt_http_server_stop(vt_http_server *server)
 {
     if (!server)
@@ -339,6 +364,7 @@ void vt_http_server_stop(vt_http_server *server)
     if (server->daemon)
         MHD_stop_daemon(server->daemon);
     pthread_cond_destroy(&server->wake);
+    pthread_mutex_destroy(&server->log_lock);
     pthread_mutex_destroy(&server->lock);
     free(server);
 }
@@ -355,8 +381,8 @@ unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body
             return MHD_HTTP_CONTENT_TOO_LARGE;
         return 0;
     }
-    if (max_body == 0 && MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_TRANSFER_ENCODING))
+    if (max_body == 0 &&
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
         return MHD_HTTP_CONTENT_TOO_LARGE;
     return 0;
 }

@@ -33,16 +33,16 @@ vt_status vt_http_limits_option(vt_http_limits *limits, const char *name, const 
 
 /* The options above as listed in a subcommand's OPTIONS section (its SYNOPSIS says
  * "[LIMITS]"). */
-#define VT_HTTP_LIMITS_MANUAL                                                                     \
-    "  LIMITS (against hostile or broken clients)\n"                                          \
-    "    --max-connections N  connections open at once, all clients together (default 1000;\n" \
-    "                         over it a new connection is closed at once)\n"                     \
-    "    --max-per-client N   connections open at once from one IP address (default 32; 0 for\n" \
-    "                         no limit, e.g. behind a reverse proxy that does its own)\n"         \
-    "    --request-timeout S  seconds one request may take, from its first byte to the last\n"  \
-    "                         byte of the answer, however steadily the client trickles\n"        \
-    "                         (default 15; 0 for none); the connection is then closed\n"          \
-    "    --idle-timeout S     seconds a connection may stay silent (default 10; 0 for none)\n"    \
+#define VT_HTTP_LIMITS_MANUAL                                                                      \
+    "  LIMITS (against hostile or broken clients)\n"                                               \
+    "    --max-connections N  connections open at once, all clients together (default 1000;\n"     \
+    "                         over it a new connection is closed at once)\n"                       \
+    "    --max-per-client N   connections open at once from one IP address (default 32; 0 for\n"   \
+    "                         no limit, e.g. behind a reverse proxy that does its own)\n"          \
+    "    --request-timeout S  seconds one request may take, from its first byte to the last\n"     \
+    "                         byte of the answer, however steadily the client trickles\n"          \
+    "                         (default 15; 0 for none); the connection is then closed\n"           \
+    "    --idle-timeout S     seconds a connection may stay silent (default 10; 0 for none)\n"     \
     "    --threads N          worker threads (default 4)\n"
 
 typedef struct vt_http_server vt_http_server;
@@ -57,8 +57,6 @@ vt_status vt_http_server_start(const char *listen, const vt_http_limits *limits,
                                MHD_RequestCompletedCallback completed, void *completed_cls,
                                vt_http_server **out, vt_error *err);
 unsigned vt_http_server_port(const vt_http_server *server);
-/* Requests cut by the whole-request deadline so far. */
-unsigned long vt_http_server_deadline_cuts(vt_http_server *server);
 void vt_http_server_stop(vt_http_server *server);
 
 /* For the first call of the access handler (headers received, no body byte read yet): 0 when

@@ -120,8 +120,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return ret;
 }
 
-vt_status vt_log_server_start(const char *dir, const char *listen,
-                              const vt_http_limits *limits, vt_log_server **out, vt_error *err)
+vt_status vt_log_server_start(const char *dir, const char *listen, const vt_http_limits *limits,
+                              vt_log_server **out, vt_error *err)
 {
     *out = NULL;
     struct vt_log_server *srv = calloc(1, sizeof *srv);
