@@ -29,8 +29,9 @@ static int serve_log(int argc, char **argv)
     vt_error_clear(&err);
     for (int i = 2; i < argc; i++) {
         int used = 0;
-        if (argv[i][0] == '-' && i + 1 < argc &&
-            vt_http_limits_option(&limits, argv[i], argv[i + 1], &used, &err) != VT_OK)
+        if (argv[i][0] == '-' &&
+            vt_http_limits_option(&limits, argv[i], i + 1 < argc ? argv[i + 1] : "", &used,
+                                  &err) != VT_OK)
             return cli_usage_error("serve", "%s", err.message);
         if (used) {
             i++;

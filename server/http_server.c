@@ -31,8 +31,10 @@
 
 typedef struct tracked_connection {
     struct tracked_connection *prev, *next;
+    struct vt_http_server *server;
     int fd;
     uint64_t request_start_ms;
+    int answered; /* the current request's answer is queued: the deadline no longer applies */
     int cut;
 } tracked_connection;
 
@@ -159,7 +161,7 @@ static vt_status ensure_fd_limit(unsigned max_connections, vt_error *err)
         if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
             return vt_error_set(err, VT_ERR_LIMIT,
                                 "--max-connections %u needs %u open files, but the hard limit "
-                                "(ulimit -Hn) is %llu",
+                                "(ulimit -Hn) is %llu; lower --max-connections",
                                 max_connections, (unsigned)need, (unsigned long long)rl.rlim_max);
         rl.rlim_cur = need;
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -205,6 +207,7 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
                 shutdown(info->connect_fd, SHUT_RDWR);
             return;
         }
+        t->server = srv;
         t->fd = info->connect_fd;
         t->request_start_ms = monotonic_ms();
         pthread_mutex_lock(&srv->lock);
@@ -243,6 +246,7 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
     if (t) {
         pthread_mutex_lock(&srv->lock);
         t->request_start_ms = monotonic_ms();
+        t->answered = 0;
         pthread_mutex_unlock(&srv->lock);
     }
     if (srv->completed)
@@ -257,7 +261,7 @@ static void *reaper_main(void *arg)
     while (!srv->stopping) {
         uint64_t now = monotonic_ms();
         for (tracked_connection *t = srv->connections; t; t = t->next) {
-            if (!t->cut && now - t->request_start_ms > deadline_ms) {
+            if (!t->cut && !t->answered && now - t->request_start_ms > deadline_ms) {
                 /* Not close(): the socket stays libmicrohttpd's until it closes it. */
                 shutdown(t->fd, SHUT_RDWR);
                 t->cut = 1;
@@ -387,6 +391,20 @@ unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body
     return 0;
 }
 
+enum MHD_Result vt_http_queue_response(struct MHD_Connection *connection, unsigned status,
+                                       struct MHD_Response *response)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    tracked_connection *t = info ? info->socket_context : NULL;
+    if (t) {
+        pthread_mutex_lock(&t->server->lock);
+        t->answered = 1;
+        pthread_mutex_unlock(&t->server->lock);
+    }
+    return MHD_queue_response(connection, status, response);
+}
+
 enum MHD_Result vt_http_respond_text(struct MHD_Connection *connection, unsigned status,
                                      const char *text)
 {
@@ -399,7 +417,7 @@ enum MHD_Result vt_http_respond_text(struct MHD_Connection *connection, unsigned
         MHD_destroy_response(r);
         return MHD_NO;
     }
-    enum MHD_Result ret = MHD_queue_response(connection, status, r);
+    enum MHD_Result ret = vt_http_queue_response(connection, status, r);
     MHD_destroy_response(r);
     return ret;
 }

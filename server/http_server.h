@@ -2,7 +2,8 @@
  * and every service added later: collector, transparency center). libmicrohttpd with epoll and a
  * thread pool, so one slow client blocks nobody; a limit on connections overall and per client
  * address; an idle timeout; a whole-request deadline (a reaper thread shuts down any connection
- * whose current request, from its first byte to the last byte of its answer, takes longer); and
+ * whose current request is not received and answered within it, however steadily the client
+ * trickles bytes); and
  * request bodies refused from their announced Content-Length before a byte of them is read. */
 #ifndef VITRINE_SERVER_HTTP_SERVER_H
 #define VITRINE_SERVER_HTTP_SERVER_H
@@ -16,8 +17,8 @@ typedef struct vt_http_limits {
     unsigned max_connections; /* open connections at once, all clients together */
     unsigned max_per_client;  /* open connections at once from one IP address; 0: no limit */
     unsigned request_timeout; /* seconds a request may take from its first byte (or the end of
-                               * the previous request on the connection) to the last byte of its
-                               * answer; 0: no deadline */
+                               * the previous request on the connection) until its answer is
+                               * queued; 0: no deadline */
     unsigned idle_timeout;    /* seconds without a byte either way; 0: none */
     unsigned threads;         /* worker threads, each with its own epoll set */
 } vt_http_limits;
@@ -39,9 +40,9 @@ vt_status vt_http_limits_option(vt_http_limits *limits, const char *name, const 
     "                         over it a new connection is closed at once)\n"                       \
     "    --max-per-client N   connections open at once from one IP address (default 32; 0 for\n"   \
     "                         no limit, e.g. behind a reverse proxy that does its own)\n"          \
-    "    --request-timeout S  seconds one request may take, from its first byte to the last\n"     \
-    "                         byte of the answer, however steadily the client trickles\n"          \
-    "                         (default 15; 0 for none); the connection is then closed\n"           \
+    "    --request-timeout S  seconds one request may take from its first byte until it is\n"      \
+    "                         answered, however steadily the client trickles (default 15;\n"       \
+    "                         0 for none); the connection is then closed\n"                        \
     "    --idle-timeout S     seconds a connection may stay silent (default 10; 0 for none)\n"     \
     "    --threads N          worker threads (default 4)\n"
 
@@ -65,6 +66,12 @@ void vt_http_server_stop(vt_http_server *server);
  * length must be counted as it arrives by the handler (libmicrohttpd cannot answer in the middle
  * of an upload; the handler returns MHD_NO, closing the connection, once it passes the limit). */
 unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body);
+
+/* MHD_queue_response for every answer of a vitrine server: the request deadline stops once the
+ * answer is queued (sending it is bounded by the idle timeout, so a large tile bundle to a slow
+ * but steady reader is not cut). */
+enum MHD_Result vt_http_queue_response(struct MHD_Connection *connection, unsigned status,
+                                       struct MHD_Response *response);
 
 /* Queue a short text/plain answer that is not cached. */
 enum MHD_Result vt_http_respond_text(struct MHD_Connection *connection, unsigned status,

@@ -115,7 +115,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                                    : "application/octet-stream");
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    enum MHD_Result ret = vt_http_queue_response(c, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
 }

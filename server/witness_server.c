@@ -86,7 +86,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = vt_http_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }

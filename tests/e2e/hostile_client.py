@@ -17,6 +17,10 @@ on the loopback network only (127.0.0.0/8). Every loop is bounded in count and i
       then waits up to 3 s for an answer. Prints "STATUS SECONDS" (status 0 if the server closed
       without one).
 
+  hostile_client.py slow-body --port P --path /x [--duration S]
+      Sends complete headers announcing a 60000-byte body, then 10 bytes of it a second.
+      Prints the seconds until the server closed the connection (or --duration, default 10).
+
   hostile_client.py chunked --port P --path /x --chunk BYTES --max BYTES
       Sends a chunked body chunk by chunk until the server closes the connection or answers,
       or --max bytes were sent. Prints "SENT STATUS" (status 0 if closed without an answer).
@@ -175,6 +179,29 @@ def big_body(args):
     s.close()
 
 
+def slow_body(args):
+    s = connect("127.0.0.1", args.port)
+    t0 = time.monotonic()
+    head = ("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 60000\r\n\r\n"
+            % (args.path, HOST)).encode()
+    s.setblocking(True)
+    s.sendall(head)
+    s.setblocking(False)
+    end = t0 + min(args.duration, 30)
+    while time.monotonic() < end:
+        if closed_by_peer(s):
+            break
+        try:
+            s.send(b"a" * 10)
+        except BlockingIOError:
+            pass
+        except OSError:
+            break
+        time.sleep(1)
+    print("%.2f" % (time.monotonic() - t0))
+    s.close()
+
+
 def chunked(args):
     s = connect("127.0.0.1", args.port)
     s.setblocking(True)
@@ -216,6 +243,10 @@ def main():
     p.add_argument("--length", type=int, required=True)
     p.add_argument("--send", type=int, default=0)
     p.add_argument("--method", default="POST")
+    p = sub.add_parser("slow-body")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--path", required=True)
+    p.add_argument("--duration", type=float, default=10.0)
     p = sub.add_parser("chunked")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--path", required=True)
@@ -228,6 +259,8 @@ def main():
         slowloris(args)
     elif args.mode == "big-body":
         big_body(args)
+    elif args.mode == "slow-body":
+        slow_body(args)
     else:
         chunked(args)
 

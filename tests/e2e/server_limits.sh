@@ -9,6 +9,7 @@
 #   block legitimate clients;
 # - a body announced over the limit is answered 413 before it is sent (500 MB announced, none or
 #   64 KiB sent); a chunked one is cut off soon after passing the limit;
+# - a body trickled 10 bytes a second is cut at the deadline too;
 # - an empty POST is a 400, not a crash (the ASan+UBSan build runs this too).
 # All traffic goes to 127.0.0.1; every loop is bounded.
 source "$(dirname "$0")/lib.sh"
@@ -79,6 +80,10 @@ read -r code secs < <($hostile big-body --port "$log_port" --method GET --path /
 [ "$code" = 413 ] && ok "the log server answers a GET announcing a body with 413" || not_ok "the log server answers a GET announcing a body with 413" "got '$code'"
 read -r code _ < <(legit_witness)
 [ "$code" = 200 ] && ok "the witness still answers after oversized bodies" || not_ok "the witness still answers after oversized bodies" "got $code"
+
+# ---- a body trickled 10 bytes a second: headers complete, so only the deadline can end it ----
+read -r secs < <($hostile slow-body --port "$w_port" --path /add-checkpoint --duration 10)
+awk -v s="${secs:-99}" 'BEGIN { exit !(s >= 2.5 && s < 6) }' && ok "a trickled body is cut at the 3 s deadline (${secs}s)" || not_ok "a trickled body is cut at the 3 s deadline" "closed after ${secs}s"
 
 # ---- slowloris ----
 sources=$(echo 127.0.0.{2..11} | tr ' ' ,)
