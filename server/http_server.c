@@ -421,3 +421,20 @@ enum MHD_Result vt_http_respond_text(struct MHD_Connection *connection, unsigned
     MHD_destroy_response(r);
     return ret;
 }
+
+enum MHD_Result vt_http_respond_busy(struct MHD_Connection *connection)
+{
+    static const char text[] = "busy, retry in a second\n";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(sizeof text - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    if (MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8") != MHD_YES ||
+        MHD_add_response_header(r, "Retry-After", "1") != MHD_YES) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    enum MHD_Result ret = vt_http_queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+    MHD_destroy_response(r);
+    return ret;
+}

@@ -73,6 +73,9 @@ unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body
 enum MHD_Result vt_http_queue_response(struct MHD_Connection *connection, unsigned status,
                                        struct MHD_Response *response);
 
+/* 503 with Retry-After: 1, for a server that is too busy to take this request now. */
+enum MHD_Result vt_http_respond_busy(struct MHD_Connection *connection);
+
 /* Queue a short text/plain answer that is not cached. */
 enum MHD_Result vt_http_respond_text(struct MHD_Connection *connection, unsigned status,
                                      const char *text);

@@ -10,6 +10,7 @@
 # - a body announced over the limit is answered 413 before it is sent (500 MB announced, none or
 #   64 KiB sent); a chunked one is cut off soon after passing the limit;
 # - a body trickled 10 bytes a second is cut at the deadline too;
+# - a witness whose store is held up answers 503 instead of freezing;
 # - an empty POST is a 400, not a crash (the ASan+UBSan build runs this too).
 # All traffic goes to 127.0.0.1; every loop is bounded.
 source "$(dirname "$0")/lib.sh"
@@ -145,6 +146,30 @@ sleep 1
 read -r code secs < <(curl -s -o /dev/null -m 2 -w '%{http_code} %{time_total}\n' --data-binary @first "http://127.0.0.1:$open_port/add-checkpoint")
 wait $a3
 [ "$code" != 200 ] && ok "control: without the limits the attack blocks a legitimate request (got '$code')" || not_ok "control: without the limits the attack blocks a legitimate request" "it was answered $code in ${secs}s"
+
+# ---- a held-up store: the witness answers 503 rather than freezing ----
+# Another process holds the database's write lock for 8 s; with 2 worker threads one request may
+# wait in the store, the next one gets 503 (Retry-After) after at most 1 s, and requests that
+# need no store are still answered.
+start busy-witness "$V" witness serve --db busy.db --key w.key --listen 127.0.0.1:0 --log-vkey log.pub --threads 2 || finish
+busy_port=$port
+curl -s -o /dev/null --data-binary @first "http://127.0.0.1:$busy_port/add-checkpoint"
+python3 -c 'import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+con.execute("BEGIN IMMEDIATE"); open(sys.argv[2], "w").close(); time.sleep(8); con.execute("ROLLBACK")' busy.db locked &
+holder=$!
+wait_ready locked
+curl -s -o /dev/null -m 15 -w '%{http_code}\n' --data-binary @again "http://127.0.0.1:$busy_port/add-checkpoint" >held &
+held=$!
+sleep 2
+read -r code secs < <(curl -s -D busy-headers -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' --data-binary @again "http://127.0.0.1:$busy_port/add-checkpoint")
+[ "$code" = 503 ] && grep -qi '^Retry-After: 1' busy-headers && awk -v s="$secs" 'BEGIN { exit !(s < 3) }' &&
+  ok "a request finding the store held up gets 503 with Retry-After (${secs}s)" ||
+  not_ok "a request finding the store held up gets 503 with Retry-After" "got $code after ${secs}s: $(cat busy-headers)"
+read -r code secs < <(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$busy_port/add-checkpoint")
+[ "$code" = 405 ] && awk -v s="$secs" 'BEGIN { exit !(s < 2) }' && ok "meanwhile other requests are answered (${secs}s)" || not_ok "meanwhile other requests are answered" "got $code after ${secs}s"
+wait $holder $held
+[ "$(cat held)" = 200 ] && ok "the held-up request is cosigned once the lock is released" || not_ok "the held-up request is cosigned once the lock is released" "got $(cat held)"
 
 # The servers survived all of it and stop cleanly.
 read -r code _ < <(legit_log)
