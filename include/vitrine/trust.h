@@ -89,6 +89,17 @@ vt_trust_kind vt_trust_inclusion(const vt_tlog_checkpoint *cp, uint64_t index, c
                                  size_t entry_len, const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
                                  size_t proof_len, vt_trust_verdict *verdict);
 
+/* ---- witnesses ---- */
+
+/* A witness's answer to our add-checkpoint (c2sp.org/tlog-witness) for a checkpoint of tree size
+ * `size`. 200 is OK. 409 carries the size the witness knows (has_known = 0 when the body was
+ * not a size): at most ours is OK (submit again from it), above ours ROLLBACK (it has seen a
+ * larger tree of this log: ours is rolled back or a fork), no size CORRUPT. 403 BAD_SIGNATURE,
+ * 404 WRONG_ORIGIN, 422 FORK (our consistency proof does not extend what it stored), 400
+ * CORRUPT; any other status (5xx, a redirect) UNAVAILABLE. */
+vt_trust_kind vt_trust_witness_answer(unsigned http_status, uint64_t size, int has_known,
+                                      uint64_t known, vt_trust_verdict *verdict);
+
 /* ---- bundles ---- */
 
 typedef struct vt_trust_bundle {

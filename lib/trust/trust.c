@@ -246,6 +246,39 @@ vt_trust_kind vt_trust_inclusion(const vt_tlog_checkpoint *cp, uint64_t index, c
     return trusted(v);
 }
 
+/* ---- witnesses ---- */
+
+vt_trust_kind vt_trust_witness_answer(unsigned status, uint64_t size, int has_known,
+                                      uint64_t known, vt_trust_verdict *v)
+{
+    switch (status) {
+    case 200:
+        return trusted(v);
+    case 409:
+        if (!has_known)
+            return verdict(v, VT_TRUST_CORRUPT, "the witness answered 409 without a tree size");
+        if (known > size)
+            return verdict(v, VT_TRUST_ROLLBACK,
+                           "rollback: the witness has seen a tree of size %" PRIu64
+                           ", larger than ours (%" PRIu64 "): this log was rolled back or forked",
+                           known, size);
+        return trusted(v);
+    case 403:
+        return verdict(v, VT_TRUST_BAD_SIGNATURE,
+                       "the witness found no valid signature by the log's key (403)");
+    case 404:
+        return verdict(v, VT_TRUST_WRONG_ORIGIN, "the witness does not know this log (404)");
+    case 422:
+        return verdict(v, VT_TRUST_FORK,
+                       "inconsistent log (fork or split view): the witness found that the "
+                       "checkpoint does not extend the one it stored (422)");
+    case 400:
+        return verdict(v, VT_TRUST_CORRUPT, "the witness could not parse the request (400)");
+    default:
+        return verdict(v, VT_TRUST_UNAVAILABLE, "unavailable: the witness answered HTTP %u", status);
+    }
+}
+
 /* ---- bundles ---- */
 
 vt_trust_kind vt_trust_may_replace(const vt_trust_bundle *installed,
