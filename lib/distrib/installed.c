@@ -69,7 +69,7 @@ vt_status distrib_read_installed_bundle(const char *state, vt_bundle_entry *bund
     vt_distrib_sha256(data, len, hash);
     st = vt_bundle_entry_parse(data, len, bundle, err);
     free(data);
-    if (st != VT_OK && err && !err->file[0])
+    if (st != VT_OK && err)
         snprintf(err->file, sizeof err->file, "%.500s", path);
     return st;
 }

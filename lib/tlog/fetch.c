@@ -156,6 +156,9 @@ static vt_status fetch_http(void *ctx, const char *path, size_t max, vt_buf *out
         return vt_error_set(err, VT_ERR_NETWORK,
                             "fetching %s: the deadline of %.1f s for the whole operation passed",
                             url, (double)h->options.deadline_ms / 1000.0);
+    if (rc == CURLE_PARTIAL_FILE)
+        return vt_error_set(err, VT_ERR_NETWORK, "fetching %s: the body was truncated (%s)", url,
+                            curl_easy_strerror(rc));
     if (rc != CURLE_OK)
         return vt_error_set(err, VT_ERR_NETWORK, "fetching %s: %s", url, curl_easy_strerror(rc));
     if (status == 404)
