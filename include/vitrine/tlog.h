@@ -223,12 +223,8 @@ typedef struct vt_tlog_proof {
 vt_status vt_tlog_proof_parse(const void *data, size_t len, vt_tlog_proof *out, vt_error *err);
 vt_status vt_tlog_proof_format(const vt_tlog_proof *proof, vt_buf *out, vt_error *err);
 void vt_tlog_proof_clear(vt_tlog_proof *proof);
-/* Verify a proof for `entry`: the checkpoint is signed by log_key (or, when log_key is NULL, by
- * the policy's log for its origin), cosigned to the policy's quorum when policy is not NULL, and
- * the entry's leaf hash is included at the index. *cp (optional) receives the checkpoint. */
-vt_status vt_tlog_proof_verify(const vt_tlog_proof *proof, const void *entry, size_t entry_len,
-                               const vt_tlog_verifier *log_key, const vt_tlog_policy *policy,
-                               vt_tlog_checkpoint *cp, vt_error *err);
+/* Whether to trust a proof (its checkpoint under a policy, the entry's inclusion) is the trust
+ * core's vt_trust_proof (vitrine/trust.h). */
 
 /* ---- tlog-tiles layout ---- */
 

@@ -89,6 +89,13 @@ vt_trust_kind vt_trust_inclusion(const vt_tlog_checkpoint *cp, uint64_t index, c
                                  size_t entry_len, const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
                                  size_t proof_len, vt_trust_verdict *verdict);
 
+/* A tlog-proof (c2sp.org/tlog-proof) for `entry`: its checkpoint passes vt_trust_checkpoint
+ * under `policy` at `now`, and the entry is included in that tree at the proof's index
+ * (vt_trust_inclusion). On VT_TRUST_OK, *cp (optional) receives the checkpoint. */
+vt_trust_kind vt_trust_proof(const vt_trust_checkpoint_policy *policy, const vt_tlog_proof *proof,
+                             const void *entry, size_t entry_len, uint64_t now,
+                             vt_tlog_checkpoint *cp, vt_trust_verdict *verdict);
+
 /* ---- witnesses ---- */
 
 /* A witness's answer to our add-checkpoint (c2sp.org/tlog-witness) for a checkpoint of tree size

@@ -246,6 +246,27 @@ vt_trust_kind vt_trust_inclusion(const vt_tlog_checkpoint *cp, uint64_t index, c
     return trusted(v);
 }
 
+vt_trust_kind vt_trust_proof(const vt_trust_checkpoint_policy *policy, const vt_tlog_proof *proof,
+                             const void *entry, size_t entry_len, uint64_t now,
+                             vt_tlog_checkpoint *cp_out, vt_trust_verdict *v)
+{
+    if (cp_out)
+        memset(cp_out, 0, sizeof *cp_out);
+    vt_tlog_checkpoint cp;
+    vt_trust_kind kind =
+        vt_trust_checkpoint(policy, proof->checkpoint, proof->checkpoint_len, now, &cp, v);
+    if (kind != VT_TRUST_OK)
+        return kind;
+    kind = vt_trust_inclusion(&cp, proof->index, entry, entry_len,
+                              (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof->hashes,
+                              proof->hash_count, v);
+    if (kind == VT_TRUST_OK && cp_out)
+        *cp_out = cp;
+    else
+        vt_tlog_checkpoint_clear(&cp);
+    return kind;
+}
+
 /* ---- witnesses ---- */
 
 vt_trust_kind vt_trust_witness_answer(unsigned status, uint64_t size, int has_known,
