@@ -184,7 +184,8 @@ static enum MHD_Result add_checkpoint(struct vt_witness_server *w, struct MHD_Co
     vt_tlog_empty_root(empty);
     if (!log)
         ret = text_status(c, 404, "unknown log\n");
-    else if (vt_tlog_note_verify(note, log, NULL, NULL) != VT_OK)
+    else if (vt_trust_checkpoint(&(vt_trust_checkpoint_policy){.log_key = log}, body->data + off,
+                                 body->len - off, 0, NULL, NULL) != VT_TRUST_OK)
         ret = text_status(c, 403, "no valid signature by the log's key\n");
     else if (old > cp.size)
         ret = text_status(c, 400, "old size larger than the checkpoint\n");
