@@ -38,11 +38,16 @@ static int report(const char *context, const vt_trust_verdict *v)
     return vt_trust_is_evidence(v->kind) ? EXIT_FOUND : EXIT_ERROR;
 }
 
+/* Returned by one check when the log could not be fetched: exit status 2 for a single check;
+ * with --interval the monitor says so and polls again. */
+enum { MONITOR_UNAVAILABLE = 100 };
+
 static int report_unavailable(const vt_error *fetch_err)
 {
     vt_trust_verdict v;
     vt_trust_unavailable(&v, fetch_err);
-    return report(NULL, &v);
+    report(NULL, &v);
+    return v.kind == VT_TRUST_UNAVAILABLE ? MONITOR_UNAVAILABLE : EXIT_ERROR;
 }
 
 /* Check the new checkpoint against the last one seen (kept in seen_path). */
@@ -191,9 +196,13 @@ static int run_monitor(int argc, char **argv)
     int rc;
     do {
         rc = monitor_once(url, key, state, deadline);
+        if (rc == MONITOR_UNAVAILABLE && interval > 0)
+            rc = EXIT_CLEAN; /* not evidence: said on stderr, and polled again */
         if (rc == EXIT_CLEAN && interval > 0)
             sleep((unsigned)interval);
     } while (rc == EXIT_CLEAN && interval > 0);
+    if (rc == MONITOR_UNAVAILABLE)
+        rc = EXIT_ERROR;
     vt_tlog_verifier_free(key);
     return rc;
 }
@@ -220,8 +229,9 @@ const struct vt_command command_monitor = {
         "    source). Only then is the new checkpoint remembered. With --interval it keeps\n"
         "    polling every SECONDS until a problem is found. A fetch that fails (refused\n"
         "    connection, HTTP error or redirect, truncated, oversized or stalled body, the\n"
-        "    deadline passing) is reported as 'unavailable: WHAT' with exit status 2: not\n"
-        "    evidence of anything, and the last seen checkpoint is kept.\n"
+        "    deadline passing) is reported as 'unavailable: WHAT': not evidence of anything;\n"
+        "    the last seen checkpoint is kept, a single check exits 2, and with --interval\n"
+        "    the monitor polls again.\n"
         "\n"
         "OPTIONS\n"
         "    --log URL|DIR      the log\n"

@@ -93,6 +93,13 @@ stop "$spid"
 expect_exit "log server stopped: the monitor exits 2" 2 "$V" monitor --log "$logurl" --vkey log.pub --state mon2
 expect_contains "log server stopped: unavailable" "$err" "unavailable: "
 case "$err" in *fork*|*inconsistent*) not_ok "log server stopped: not a fork" "$err" ;; *) ok "log server stopped: not a fork" ;; esac
+# With --interval, an unavailable log is said and polled again, not an exit.
+timeout 3 "$V" monitor --log "$logurl" --vkey log.pub --state mon2 --interval 1 --deadline 1 >poll.out 2>poll.err
+rc=$?
+[ "$rc" = 124 ] && ok "--interval: the monitor keeps polling an unavailable log" ||
+  not_ok "--interval: the monitor keeps polling an unavailable log" "exit $rc: $(cat poll.err)"
+[ "$(grep -c 'unavailable: ' poll.err)" -ge 2 ] && ok "--interval: each failed poll is said" ||
+  not_ok "--interval: each failed poll is said" "$(cat poll.err)"
 start logsrv2 "$V" serve log "$work/served" --listen 127.0.0.1:0
 logurl=http://127.0.0.1:$port/
 expect_exit "the log server back (on another port): the monitor goes on" 0 "$V" monitor --log "$logurl" --vkey log.pub --state mon2
