@@ -115,6 +115,13 @@ typedef struct vt_trust_bundle {
     const char *min_engine;   /* MAJOR.MINOR.PATCH; NULL or "" for no requirement */
 } vt_trust_bundle;
 
+/* Is `entry` the rule entry that the bundle at log index bundle_index names as (index, sha256)?
+ * A named index not before the bundle, or an entry with another SHA-256, is BAD_PROOF (an
+ * "unlogged entry": the bundle names something the log does not hold). */
+vt_trust_kind vt_trust_bundle_entry(uint64_t bundle_index, uint64_t index,
+                                    const unsigned char sha256[32], const void *entry,
+                                    size_t entry_len, vt_trust_verdict *verdict);
+
 /* May `candidate` replace `installed` (NULL: nothing installed) on an engine of version
  * `engine_version`? A min_engine above it is INCOMPATIBLE; a lower serial, or the same serial
  * with other content, is ROLLBACK. On VT_TRUST_OK, *is_new (optional) is 0 when the candidate

@@ -308,12 +308,12 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
         if (st == VT_OK && index != br->index)
             st = vt_error_set(err, VT_ERR_VERIFY, "the proof of entry %s is for index %" PRIu64,
                               stem, index);
-        if (st == VT_OK) {
+        vt_trust_verdict v;
+        if (st == VT_OK && vt_trust_bundle_entry(in->bundle_index, br->index, br->sha256, data, len,
+                                                 &v) != VT_TRUST_OK)
+            st = vt_trust_error(&v, "installed entry", err);
+        if (st == VT_OK)
             vt_distrib_sha256(data, len, e->sha256);
-            if (memcmp(e->sha256, br->sha256, 32) != 0)
-                st = vt_error_set(err, VT_ERR_VERIFY,
-                                  "installed entry %s does not have the hash the bundle names", stem);
-        }
         vt_rule_entry rule;
         memset(&rule, 0, sizeof rule);
         if (st == VT_OK)

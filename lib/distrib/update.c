@@ -1,10 +1,13 @@
-/* update.c: the update client. It trusts a ruleset only after checking, in this order: the
- * checkpoint's log signature, the witness quorum of the tlog-policy, the age of the newest
- * cosignature, consistency with the last checkpoint it trusted, the inclusion of the newest
- * bundle and of every rule entry the bundle names (and each entry's hash), the bundle's serial
- * against the installed one, and that the rules compile. Only then does it write a new ruleset
- * directory (entries, proofs, checkpoint, policy), switch the `current` pointer to it atomically
- * and record the checkpoint as trusted. Layout and messages: docs/distribution.md. */
+/* update.c: the update client. It reads what is installed (refusing a corrupt installed
+ * ruleset), then trusts a ruleset only after checking, in this order: the checkpoint's log
+ * signature, the witness quorum of the tlog-policy, the age of the newest cosignature,
+ * consistency with the last checkpoint it trusted, the inclusion of the newest bundle, the
+ * bundle's serial against the installed one and its engine version, the inclusion of every rule
+ * entry the bundle names (and each entry's hash), and that the rules compile. Every verdict is
+ * the trust core's (vitrine/trust.h); this file only fetches, asks and reports, and a fetch
+ * that fails is "unavailable", never evidence. Only then does it install (installed.c: a new
+ * ruleset directory, the `current` pointer switched atomically) and record the checkpoint as
+ * trusted. Messages: docs/distribution.md. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -198,21 +201,12 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < r->bundle.rule_count; k++) {
         const vt_bundle_rule *br = &r->bundle.rules[k];
-        if (br->index >= r->bundle_index)
-            return vt_error_set(err, VT_ERR_VERIFY,
-                                "unlogged entry: the bundle at %" PRIu64 " names entry %" PRIu64
-                                ", which is not before it in the log",
-                                r->bundle_index, br->index);
         if ((st = fetch_verified(r->reader, &r->cache, &r->cp, br->index, &r->rule_texts[k],
                                  &r->rule_proofs[k], err)))
             return st;
-        unsigned char hash[32];
-        vt_distrib_sha256(r->rule_texts[k].data, r->rule_texts[k].len, hash);
-        if (memcmp(hash, br->sha256, 32) != 0)
-            return vt_error_set(err, VT_ERR_VERIFY,
-                                "unlogged entry: the bundle names entry %" PRIu64
-                                " with a hash the logged entry does not have",
-                                br->index);
+        if (vt_trust_bundle_entry(r->bundle_index, br->index, br->sha256, r->rule_texts[k].data,
+                                  r->rule_texts[k].len, &v) != VT_TRUST_OK)
+            return vt_trust_error(&v, "unlogged entry", err);
         vt_rule_entry rule;
         if ((st = vt_rule_entry_parse(r->rule_texts[k].data, r->rule_texts[k].len, &rule, err)))
             return st;

@@ -302,6 +302,25 @@ vt_trust_kind vt_trust_witness_answer(unsigned status, uint64_t size, int has_kn
 
 /* ---- bundles ---- */
 
+vt_trust_kind vt_trust_bundle_entry(uint64_t bundle_index, uint64_t index,
+                                    const unsigned char sha256[32], const void *entry,
+                                    size_t entry_len, vt_trust_verdict *v)
+{
+    if (index >= bundle_index)
+        return verdict(v, VT_TRUST_BAD_PROOF,
+                       "the bundle at %" PRIu64 " names entry %" PRIu64
+                       ", which is not before it in the log",
+                       bundle_index, index);
+    unsigned char hash[32];
+    vt_distrib_sha256(entry, entry_len, hash);
+    if (memcmp(hash, sha256, 32) != 0)
+        return verdict(v, VT_TRUST_BAD_PROOF,
+                       "the bundle names entry %" PRIu64 " with a hash the logged entry does not "
+                       "have",
+                       index);
+    return trusted(v);
+}
+
 vt_trust_kind vt_trust_may_replace(const vt_trust_bundle *installed,
                                    const vt_trust_bundle *candidate, const char *engine_version,
                                    int *is_new, vt_trust_verdict *v)

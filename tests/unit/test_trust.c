@@ -1,14 +1,15 @@
 /* test_trust.c: the trust core (vitrine/trust.h) fed every verdict with real signed data: trees
  * hashed, checkpoints signed and cosigned with the project's own tlog code (and the cosigned
  * vector of ../shared/reference/vectors): honest, fork, rollback, stale, missing quorum, wrong
- * origin, bad signature, truncated and wrong proofs, corrupt input, bundle replacement, a
- * witness's answers, and a fetch that failed through a reader's transport (unavailable, never
- * evidence). */
+ * origin, bad signature, truncated and wrong proofs, corrupt input, bundle members and
+ * replacement, a witness's answers, and a fetch that failed through a reader's transport
+ * (unavailable, never evidence). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <vitrine/distrib.h>
 #include <vitrine/trust.h>
 
 #include "check.h"
@@ -406,6 +407,22 @@ static void test_may_replace(void)
     CHECK_INT_EQ(vt_trust_may_replace(&installed, &broken, "0.1.0", &is_new, &v), VT_TRUST_CORRUPT);
 }
 
+static void test_bundle_entry(void)
+{
+    const char entry[] = "vitrine/rule-entry/v1\n...";
+    unsigned char hash[32];
+    vt_distrib_sha256(entry, strlen(entry), hash);
+    vt_trust_verdict v;
+    CHECK_INT_EQ(vt_trust_bundle_entry(7, 3, hash, entry, strlen(entry), &v), VT_TRUST_OK);
+    /* Another text under the named hash: unlogged. */
+    CHECK_INT_EQ(vt_trust_bundle_entry(7, 3, hash, "other", 5, &v), VT_TRUST_BAD_PROOF);
+    CHECK(strstr(v.reason, "hash the logged entry does not have") != NULL);
+    /* The bundle itself or a later entry: not something it can name. */
+    CHECK_INT_EQ(vt_trust_bundle_entry(7, 7, hash, entry, strlen(entry), &v), VT_TRUST_BAD_PROOF);
+    CHECK_INT_EQ(vt_trust_bundle_entry(7, 500, hash, entry, strlen(entry), &v), VT_TRUST_BAD_PROOF);
+    CHECK(strstr(v.reason, "not before it in the log") != NULL);
+}
+
 static void test_witness_answer(void)
 {
     vt_trust_verdict v;
@@ -498,6 +515,7 @@ int main(void)
     RUN(test_extends);
     RUN(test_inclusion);
     RUN(test_may_replace);
+    RUN(test_bundle_entry);
     RUN(test_witness_answer);
     RUN(test_unavailable_transport);
     RUN(test_kind_names);
