@@ -1,7 +1,8 @@
 /* witness_server.c: `vitrine witness serve`: a C2SP tlog-witness. POST /add-checkpoint takes
  * "old SIZE", consistency proof lines, a blank line and a signed checkpoint; the witness checks
  * the log signature (404 unknown origin, 403 no valid signature), the old size against the one it
- * stored (409 with the known size), the proof (422), and then stores the new checkpoint and
+ * stored (409 with the known size), that the checkpoint extends the stored one (the trust
+ * core's vt_trust_extends; 422 if not), and then stores the new checkpoint and
  * cosigns it. Check and store happen in one SQLite IMMEDIATE transaction, so two concurrent
  * requests (even from two processes on one database) cannot roll the stored size back.
  * Connection limits and the request deadline are the shared setup's (http_server.h); a body
@@ -17,6 +18,8 @@
 
 #include <microhttpd.h>
 #include <sqlite3.h>
+
+#include <vitrine/trust.h>
 
 #include "http_server.h"
 #include "witness_server.h"
@@ -137,12 +140,10 @@ static unsigned check_and_store(struct vt_witness_server *w, const vt_tlog_check
         status = 409;
         goto rollback;
     }
-    if (old == 0 ? proof_len != 0
-                 : old == cp->size
-                       ? (proof_len != 0 || memcmp(known_root, cp->root, VT_TLOG_HASH_SIZE) != 0)
-                       : vt_tlog_verify_consistency(old, cp->size, proof, proof_len, known_root,
-                                                    VT_TLOG_HASH_SIZE, cp->root, VT_TLOG_HASH_SIZE,
-                                                    NULL) != VT_OK) {
+    vt_tlog_checkpoint stored = {.size = known};
+    memcpy(stored.origin, cp->origin, sizeof stored.origin);
+    memcpy(stored.root, known_root, VT_TLOG_HASH_SIZE);
+    if (vt_trust_extends(&stored, cp, proof, proof_len, NULL) != VT_TRUST_OK) {
         status = 422;
         goto rollback;
     }
@@ -196,7 +197,8 @@ static enum MHD_Result add_checkpoint(struct vt_witness_server *w, struct MHD_Co
     vt_tlog_empty_root(empty);
     if (!log)
         ret = text_status(c, 404, "unknown log\n");
-    else if (vt_tlog_note_verify(note, log, NULL, NULL) != VT_OK)
+    else if (vt_trust_checkpoint(&(vt_trust_checkpoint_policy){.log_key = log}, body->data + off,
+                                 body->len - off, 0, NULL, NULL) != VT_TRUST_OK)
         ret = text_status(c, 403, "no valid signature by the log's key\n");
     else if (old > cp.size)
         ret = text_status(c, 400, "old size larger than the checkpoint\n");

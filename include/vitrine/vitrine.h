@@ -4,5 +4,6 @@
 #define VITRINE_VITRINE_H
 
 #include <vitrine/common.h>
+#include <vitrine/trust.h>
 
 #endif
