@@ -301,6 +301,12 @@ static int cmp_u32(const void *a, const void *b)
 vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
                           size_t len, vt_match_fn fn, void *ctx, vt_error *err)
 {
+    /* a scan that failed (out of memory, timed out) left its candidates: they must not be
+     * taken for this scan's, nor hide its strings from `touched` */
+    for (size_t t = 0; t < s->ntouched; t++) {
+        s->ranges[s->touched[t]].count = 0;
+        s->ranges[s->touched[t]].unsorted = false;
+    }
     s->ntouched = 0;
     s->failed = false;
     for (size_t i = 0; i < m->nstrings; i++)
