@@ -574,6 +574,7 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
         .member_user = ctx,
         .module_data = ctx->options.module_data,
         .module_data_count = ctx->options.module_data_count,
+        .deadline = &ctx->deadline,
     };
     vt_status st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
     for (size_t i = 0; st == VT_OK && i < ctx->imported_count; i++) {
