@@ -3,8 +3,9 @@
  * This program is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
  * (tests/meson.build), so every allocation libvitrine makes goes through the counting hooks
  * below; the library itself has no hook and no global state. A scan of a few files (an ELF
- * binary, text, the EICAR file) with rules of text, hex, regex, xor and base64 strings, module
- * rules (elf, math) and conditions with `matches` and loops is run once to count its
+ * binary, signed and exporting PE files, text, the EICAR file) with rules of text, hex, regex,
+ * xor and base64 strings, module rules (elf, pe with regex functions and signatures, math,
+ * console) and conditions with `matches` and loops is run once to count its
  * allocations, then once for every allocation with that one failing. Each run must report, for
  * every file, either exactly the first run's detections or an error: never fewer (or other)
  * detections with success. Under ASan the same runs also prove that no failure path leaks or
@@ -68,6 +69,8 @@ char *__wrap_strdup(const char *s)
 static const char rules_text[] =
     "import \"elf\"\n"
     "import \"math\"\n"
+    "import \"pe\"\n"
+    "import \"console\"\n"
     "rule text_ascii { strings: $a = \"ELF\" condition: $a }\n"
     "rule text_wide_nocase { strings: $a = \"HELLO\" nocase wide ascii condition: $a }\n"
     "rule full_word { strings: $a = \"world\" fullword condition: #a == 2 }\n"
@@ -83,10 +86,14 @@ static const char rules_text[] =
     "rule module_elf { condition: elf.number_of_sections > 3 and elf.type == elf.ET_DYN }\n"
     "rule module_loop { condition: for any s in elf.sections : (s.name matches /^\\.text$/) }\n"
     "rule module_math { condition: math.entropy(0, filesize) > 2.0 }\n"
+    "rule pe_signed { condition: pe.number_of_signatures == 2 and "
+    "pe.signatures[0].issuer matches /Vitrine/ and pe.imphash() != \"\" }\n"
+    "rule pe_exports { condition: pe.exports(/^Icmp/) and console.log(\"exports: \", "
+    "pe.number_of_exports) }\n"
     "rule string_loop { strings: $a = \"world\" $b = \"hello\" nocase "
     "condition: for all of ($a, $b) : (# > 0) and for any i in (1..#a) : (@a[i] > 0) }\n";
 
-#define MAX_FILES 4
+#define MAX_FILES 6
 #define MAX_RULES 64
 
 typedef struct file_result {
@@ -145,25 +152,43 @@ static bool make_files(void)
     bool ok = write_file(paths[2], elf, elf_len);
     free(elf);
     file_count = 3;
+    /* a signed PE of the fuzz corpus, and a PE with exports from Wine (installed for the
+     * module tests by scripts/install-deps --test) */
+    const char *root = getenv("VITRINE_SOURCE_ROOT");
+    snprintf(paths[file_count++], sizeof paths[0], "%s/fuzz/corpus/modrt_pe/pe32_signed",
+             root ? root : ".");
+    static const char icmp[] = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/icmp.dll";
+    if (access(icmp, R_OK) == 0)
+        snprintf(paths[file_count++], sizeof paths[0], "%s", icmp);
     return ok;
 }
 
 static void remove_files(void)
 {
-    for (size_t i = 0; i < file_count; i++)
+    for (size_t i = 0; i < 3; i++)
         unlink(paths[i]);
     rmdir(dir);
 }
 
-/* One run: a fresh context scans every file (the context is reused from file to file, so a
- * failure in one file must not spoil the next). False when the context cannot be made. */
-static bool scan_files(const vt_scanner *scanner, file_result *results)
+static void discard_console(void *user, const char *text, size_t len)
+{
+    (void)user;
+    (void)text;
+    (void)len;
+}
+
+/* One run: a fresh context scans every file, first to last or last to first (the context is
+ * reused from file to file, so a failure in one file must not spoil the next, and each order
+ * makes other code the first to need memory). False when the context cannot be made. */
+static bool scan_files(const vt_scanner *scanner, file_result *results, bool reverse)
 {
     vt_scan_ctx *ctx = NULL;
     vt_error err;
-    if (vt_scan_ctx_new(scanner, NULL, &ctx, &err) != VT_OK)
+    vt_scan_options options = {.console_log = discard_console};
+    if (vt_scan_ctx_new(scanner, &options, &ctx, &err) != VT_OK)
         return false;
-    for (size_t f = 0; f < file_count; f++) {
+    for (size_t i = 0; i < file_count; i++) {
+        size_t f = reverse ? file_count - 1 - i : i;
         results[f].status = vt_scan_file(ctx, paths[f], 0, &err);
         for (uint32_t r = 0; r < rule_count; r++)
             results[f].matched[r] =
@@ -203,7 +228,7 @@ static void test_every_allocation_failure_is_an_error_or_harmless(void)
     allocations = 0;
     fail_at = -1;
     counting = true;
-    bool made = scan_files(scanner, expected);
+    bool made = scan_files(scanner, expected, false);
     counting = false;
     long total = allocations;
     CHECK(made);
@@ -214,19 +239,30 @@ static void test_every_allocation_failure_is_an_error_or_harmless(void)
             detections += expected[f].matched[r];
     }
     /* the rules fire: text, wide, fullword, hex, regex, xor, base64, modules, loops */
-    CHECK(detections >= 14);
+    CHECK(detections >= 15);
+    for (uint32_t r = 0; r < rule_count; r++) {
+        const char *name = vt_ruleset_str(rules, view.rules[r].name);
+        if (strcmp(name, "pe_signed") == 0)
+            CHECK(expected[3].matched[r]); /* the signatures were parsed */
+        if (strcmp(name, "pe_exports") == 0 && file_count > 4)
+            CHECK(expected[4].matched[r]); /* a module function searched a regex */
+    }
     CHECK(total > 20);
     printf("# %ld allocations in a scan of %zu files, %zu detections\n", total, file_count,
            detections);
 
-    long errors = 0, harmless = 0, refused = 0;
-    for (long k = 0; k < total; k++) {
+    long errors = 0, harmless = 0, refused = 0, runs = 0;
+    for (int reverse = 0; reverse < 2; reverse++)
+    for (long k = 0; k < 1000000; k++) {
         file_result got[MAX_FILES];
         allocations = 0;
         fail_at = k;
         counting = true;
-        made = scan_files(scanner, got);
+        made = scan_files(scanner, got, reverse);
         counting = false;
+        if (allocations <= k)
+            break; /* this order makes fewer allocations: every one has failed once */
+        runs++;
         if (!made) {
             refused++; /* the context could not be made: an error, nothing was scanned */
             continue;
@@ -239,9 +275,9 @@ static void test_every_allocation_failure_is_an_error_or_harmless(void)
             }
             harmless++;
             if (memcmp(got[f].matched, expected[f].matched, rule_count) != 0) {
-                printf("# failing allocation %ld of %ld changed the detections of %s "
+                printf("# failing allocation %ld (%s order) changed the detections of %s "
                        "without an error\n",
-                       k, total, paths[f]);
+                       k, reverse ? "reverse" : "file", paths[f]);
                 for (uint32_t r = 0; r < rule_count; r++)
                     if (got[f].matched[r] != expected[f].matched[r])
                         printf("#   rule %s: %d, expected %d\n",
@@ -251,7 +287,7 @@ static void test_every_allocation_failure_is_an_error_or_harmless(void)
             }
         }
     }
-    printf("# %ld runs: %ld file errors, %ld files unaffected, %ld contexts refused\n", total,
+    printf("# %ld runs: %ld file errors, %ld files unaffected, %ld contexts refused\n", runs,
            errors, harmless, refused);
     CHECK(errors > 0); /* the failures did reach the scans */
     vt_scanner_free(scanner);
