@@ -96,6 +96,15 @@ for name in or6000 or50000 and10000 sum20000 not5000 right_or mixed; do
   fi
 done
 
+# nested as deep as the evaluator goes (4,000 calls): evaluated in scan threads too, whatever the
+# default thread stack (glibc gives 2 MB when the stack limit is unlimited)
+python3 -c "print('import \"math\"\nrule calls { condition: ' + 'math.abs(' * 4000 + '1' + ')' * 4000 + ' == 1 }')" >"$work/calls.yar"
+cat "$work/eicar.yar" >>"$work/calls.yar"
+expect_exit "4,000 nested calls in scan threads (exit 1)" 1 \
+  bash -c 'ulimit -s unlimited 2>/dev/null; exec "$@"' - "$VITRINE" scan -j 2 --rules "$work/calls.yar" "$work/eicar.com" "$work/a10m"
+expect_contains "4,000 nested calls: evaluated" "$out" "$work/a10m: calls FOUND"
+expect_contains "4,000 nested calls: EICAR beside" "$out" "$work/eicar.com: eicar FOUND"
+
 expect_exit "too deep to evaluate: refused when loaded (exit 2)" 2 \
   "$VITRINE" scan --rules "$work/deep.yar" "$work/eicar.com"
 expect_contains "too deep: says which rule and why" "$err" 'rule "deep": condition nested too deeply to evaluate'
