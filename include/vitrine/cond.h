@@ -103,16 +103,18 @@ typedef struct vt_cond_env {
  * (rules of a namespace whose global rule failed do not match). `results` has one byte per rule.
  * Fails on an internal inconsistency of the ruleset, a failing module hook or regex search, or
  * a passed deadline; the results are then incomplete. Conditions are evaluated without
- * recursing along chains of `and` / `or`, so a chain of any length is evaluated; other nesting
- * is bounded by VT_COND_MAX_DEPTH, which vt_cond_check refuses before any scan. */
+ * recursing along chains of `and` / `or`, arithmetic and unary operations, so such a chain of
+ * any length is evaluated; other nesting is bounded by VT_COND_MAX_DEPTH, which vt_cond_check
+ * refuses before any scan. */
 vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err);
 
 /* Deepest recursion of the evaluator a condition may need. */
 #define VT_COND_MAX_DEPTH 4096
 
 /* Can every rule's condition of `rules` be evaluated? VT_ERR_LIMIT naming the first rule whose
- * condition nests deeper than VT_COND_MAX_DEPTH (chains of `and` / `or` cost nothing). The
- * scanner calls it when it is made, so no rule is dropped at scan time. */
+ * condition nests deeper than VT_COND_MAX_DEPTH (the chains above cost nothing; yara 4.2.3's
+ * parser refuses most such conditions too, but accepts up to about 4,900 nested function calls
+ * or uint8() reads). The scanner calls it when it is made, so no rule is dropped at scan time. */
 vt_status vt_cond_check(const vt_ruleset *rules, vt_error *err);
 
 #ifdef __cplusplus

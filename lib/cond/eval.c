@@ -1,8 +1,9 @@
 /* eval.c: the condition evaluator. It walks a rule's typed nodes recursively from the root (the
  * rule's last node), with yara 4.2.3's treatment of undefined values and with short-circuiting,
  * and reads string matches, bytes, module objects and externals from the caller's vt_cond_env.
- * Chains of `and` / `or` (a rule of 50,000 `or` terms) are walked without recursing along them;
- * vt_cond_check measures the recursion every other construct needs, before any scan.
+ * Chains of `and` / `or`, arithmetic and unary operations (a rule of 50,000 `or` terms) are
+ * walked without recursing along them; vt_cond_check measures the recursion every other
+ * construct needs, before any scan.
  * The semantics of each operation are those of libyara's exec.c, checked against yara 4.2.3
  * (tests/unit/test_cond.c and the differential tests). */
 #include <math.h>
@@ -21,7 +22,7 @@ typedef struct evaluator {
     uint32_t current_string[MAX_LOOP_DEPTH];
     unsigned recursion;
     vt_error *err;
-    /* nodes of the `and` / `or` chains being walked (eval_logic), a stack */
+    /* links of the chains being walked (eval_chain), a stack */
     uint32_t *spine;
     size_t spine_len, spine_cap;
 } evaluator;
@@ -801,9 +802,10 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
             bool found = false;
             st = ev->env->regex_search(ev->env->regex_context, node->b, a.u.s.bytes, a.u.s.len,
                                        &found);
+            if (st == VT_ERR_TIMEOUT)
+                return vt_error_set(ev->err, st, "scanning timed out");
             if (st != VT_OK)
-                return vt_error_set(ev->err, st, st == VT_ERR_TIMEOUT ? "scanning timed out"
-                                                 : "a regular expression search failed: %s",
+                return vt_error_set(ev->err, st, "a regular expression search failed: %s",
                                     vt_status_name(st));
             set_bool(out, found);
         }
@@ -1154,7 +1156,7 @@ vt_status vt_cond_check(const vt_ruleset *rules, vt_error *err)
         if (rule->node_count && depth[end - 1] > VT_COND_MAX_DEPTH)
             st = vt_error_set(err, VT_ERR_LIMIT,
                               "rule \"%s\": condition nested too deeply to evaluate (%u levels, "
-                              "at most %u; chains of and/or do not count)",
+                              "at most %u)",
                               vt_ruleset_str(rules, rule->name), depth[end - 1],
                               VT_COND_MAX_DEPTH);
     }
