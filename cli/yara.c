@@ -199,8 +199,8 @@ static const char *yara_error_text(const vt_error *err)
         if (strstr(err->message, "module data on which yara faults"))
             return "error: 4"; /* the fault, caught as ERROR_COULD_NOT_MAP_FILE */
         return "could not open file";
-    case VT_ERR_LIMIT: return strstr(err->message, "timed out") ? "scanning timed out"
-                                                                  : "could not open file";
+    case VT_ERR_TIMEOUT: return "scanning timed out";
+    case VT_ERR_LIMIT: return "could not open file";
     default: return "could not open file";
     }
 }

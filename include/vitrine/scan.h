@@ -11,7 +11,9 @@
  *
  * Promises: no global state; the scanned bytes are only read; a file that vanishes, cannot be
  * read or is larger than the limit is reported as an error for that file and nothing else
- * changes; a scan that passes its timeout stops and says so. */
+ * changes; a scan that passes its timeout (a deadline for the whole file, counted by the work
+ * every loop does) stops with VT_ERR_TIMEOUT; a scan that runs out of memory anywhere fails with
+ * VT_ERR_NOMEM: never fewer matches with VT_OK. */
 #ifndef VITRINE_SCAN_H
 #define VITRINE_SCAN_H
 

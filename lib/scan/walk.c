@@ -238,9 +238,20 @@ vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
         vt_pool_free(pool);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating the scan threads");
     }
+    /* The evaluator recurses up to VT_COND_MAX_DEPTH levels (about 3 MB, 8 MB under ASan):
+     * workers get room for it whatever the default (glibc gives 2 MB when ulimit -s is
+     * unlimited). Only the pages used are ever touched. */
+    pthread_attr_t attr;
+    bool sized = pthread_attr_init(&attr) == 0;
+    if (sized && pthread_attr_setstacksize(&attr, (size_t)16 << 20) != 0) {
+        pthread_attr_destroy(&attr);
+        sized = false;
+    }
     for (unsigned i = 0; i < threads; i++) {
-        int rc = pthread_create(&pool->threads[i], NULL, worker, pool);
+        int rc = pthread_create(&pool->threads[i], sized ? &attr : NULL, worker, pool);
         if (rc != 0) {
+            if (sized)
+                pthread_attr_destroy(&attr);
             vt_pool_stop(pool);
             vt_pool_finish(pool, NULL);
             vt_pool_free(pool);
@@ -248,6 +259,8 @@ vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
         }
         pool->thread_count++;
     }
+    if (sized)
+        pthread_attr_destroy(&attr);
     *out = pool;
     return VT_OK;
 }
