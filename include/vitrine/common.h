@@ -97,6 +97,10 @@ vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, u
 /* fsync a directory so that renames and creations inside it are durable. */
 vt_status vt_fsync_dir(const char *dir, vt_error *err);
 
+/* Length of the valid UTF-8 sequence at s (at most `left` bytes), 0 if it is not one (overlong
+ * forms, surrogates and code points past U+10FFFF are not); *cp receives the code point. */
+size_t vt_utf8_next(const unsigned char *s, size_t left, uint32_t *cp);
+
 /* Version of the library, e.g. "0.1.0". */
 const char *vt_version(void);
 
