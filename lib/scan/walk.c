@@ -259,10 +259,13 @@ static vt_status walk_tree(walker *w, vt_error *err)
         if (dfd < 0 && (dfd = reopen_level(w, top)) < 0) {
             int e = errno;
             set_path_len(w, level->path_len);
-            st = report_errno(w, false, e == ESTALE ? ESTALE : e,
-                              e == ESTALE ? "the directory changed during the walk"
-                                          : "cannot reopen directory",
-                              err);
+            vt_error problem;
+            if (e == ESTALE)
+                vt_error_set(&problem, VT_ERR_IO, "the directory was moved during the walk");
+            else
+                vt_error_errno(&problem, e == ENOMEM ? VT_ERR_NOMEM : VT_ERR_IO, e,
+                               "cannot reopen directory");
+            st = report(w, false, &problem, err);
             pop_directory(w);
             continue;
         }
