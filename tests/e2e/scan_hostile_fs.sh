@@ -190,6 +190,9 @@ expect_exit "yara: file mode 000, yara's exit status" "$yara_status" \
 mv "$work/p_noexec/noexec" "$work/p_nodir/nodir" "$work/p_unreadable/unreadable" "$p/"
 expect_exit "a detection wins over errors (exit 1)" 1 as_user "$VITRINE" scan -r "$rules" "$p"
 expect_contains "errors counted beside the detection" "$out" "Errors: 3"
+expect_exit "-i: only detections and errors (exit 1)" 1 as_user "$VITRINE" scan -i -S -r "$rules" "$p"
+[ "$(printf '%s\n' "$out" | grep -c ' ERROR$')" -eq 3 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] &&
+  ok "-i: the three error records and the detection" || not_ok "-i: errors and detection" "$out"
 
 # ---- symbolic links ---------------------------------------------------------------------------------
 l=$work/links
