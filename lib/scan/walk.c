@@ -27,7 +27,7 @@
 /* Directory descriptors one walk keeps open. Below this many levels every ancestor stays open;
  * deeper, the ancestors beyond it are closed and reopened when the walk comes back up to them,
  * from the nearest open ancestor name by name, checking device and inode. */
-#define OPEN_DIRECTORIES 64
+#define OPEN_DIRECTORIES 32
 
 typedef struct walk_level {
     int fd;          /* -1 while closed (see OPEN_DIRECTORIES); the root's is never closed */
@@ -316,6 +316,10 @@ vt_status vt_walk(const char *root, const vt_walk_options *options, vt_error *er
 /* Large files set aside at most (each may hold an open descriptor); past it, a worker waits for
  * the large-file slot instead. */
 #define MAX_DEFERRED 64
+/* Open files waiting in the queue or set aside at most: vt_pool_submit_fd waits past it, so
+ * that a walk holds about OPEN_DIRECTORIES + MAX_HELD_FILES + one per worker descriptors and
+ * never meets the limit of open files (often 1,024, sometimes 256) on a large tree. */
+#define MAX_HELD_FILES 32
 
 /* What waits in the queue: a file to scan, open (fd) or by path (fd -1), or an error to report
  * for `path` (error not NULL). */
@@ -351,6 +355,8 @@ struct vt_pool {
     bool large_busy;             /* a worker is scanning a large file (LARGE_FILE) */
     struct deferred *deferred;   /* large files waiting for that worker, newest first */
     size_t deferred_count;
+    size_t held_files;           /* open files queued or set aside (MAX_HELD_FILES); a file
+                                  * leaves the count when a worker takes it to scan */
     pthread_t *threads;
     unsigned thread_count;
     vt_status failure; /* a worker that could not start */
@@ -379,6 +385,15 @@ static bool is_large(const vt_pool *pool, const work_item *item)
     return got == 0 && S_ISREG(info.st_mode) && (uint64_t)info.st_size > LARGE_FILE;
 }
 
+/* An item leaves the queue for a worker (the lock held): its open file no longer counts. */
+static void hand_out(vt_pool *pool, const work_item *item)
+{
+    if (item->fd >= 0) {
+        pool->held_files--;
+        pthread_cond_broadcast(&pool->not_full);
+    }
+}
+
 /* The next item, false when there is none left (or the pool stopped); *large tells that the
  * caller holds the large-file slot and must give it back with release_large. A large file met
  * while another is being scanned waits aside, and the worker takes the next item instead, so
@@ -397,6 +412,7 @@ static bool take(vt_pool *pool, work_item *out, bool *large)
             *out = d->item;
             free(d);
             pool->large_busy = *large = true;
+            hand_out(pool, out);
             pthread_mutex_unlock(&pool->lock);
             return true;
         }
@@ -404,10 +420,13 @@ static bool take(vt_pool *pool, work_item *out, bool *large)
             work_item item = pool->queue[pool->head];
             pool->head = (pool->head + 1) % QUEUE_SIZE;
             pool->count--;
-            pthread_cond_signal(&pool->not_full);
+            pthread_cond_broadcast(&pool->not_full);
             pthread_mutex_unlock(&pool->lock);
             if (!is_large(pool, &item)) {
                 *out = item;
+                pthread_mutex_lock(&pool->lock);
+                hand_out(pool, out);
+                pthread_mutex_unlock(&pool->lock);
                 return true;
             }
             pthread_mutex_lock(&pool->lock);
@@ -424,8 +443,9 @@ static bool take(vt_pool *pool, work_item *out, bool *large)
             while (pool->large_busy) /* the slot is free, or too many set aside already */
                 pthread_cond_wait(&pool->not_empty, &pool->lock);
             pool->large_busy = *large = true;
-            pthread_mutex_unlock(&pool->lock);
             *out = item;
+            hand_out(pool, out);
+            pthread_mutex_unlock(&pool->lock);
             return true;
         }
         if (pool->finished && !pool->deferred)
@@ -538,7 +558,9 @@ static vt_status submit(vt_pool *pool, work_item item, vt_error *err)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory queueing a file");
     }
     pthread_mutex_lock(&pool->lock);
-    while (pool->count == QUEUE_SIZE && !pool->stopped)
+    while ((pool->count == QUEUE_SIZE ||
+            (item.fd >= 0 && pool->held_files >= MAX_HELD_FILES)) &&
+           !pool->stopped)
         pthread_cond_wait(&pool->not_full, &pool->lock);
     if (pool->stopped) {
         pthread_mutex_unlock(&pool->lock);
@@ -552,6 +574,7 @@ static vt_status submit(vt_pool *pool, work_item item, vt_error *err)
     }
     pool->queue[(pool->head + pool->count) % QUEUE_SIZE] = item;
     pool->count++;
+    pool->held_files += item.fd >= 0;
     pthread_cond_signal(&pool->not_empty);
     pthread_mutex_unlock(&pool->lock);
     return VT_OK;

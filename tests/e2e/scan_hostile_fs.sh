@@ -123,6 +123,15 @@ expect_exit "path over 4096 bytes: text record" 1 "$VITRINE" scan -S -r "$rules"
 long_path=$work/long$(for i in $(seq 0 24); do printf '/%s%s' "$(printf 'n%.0s' $(seq 200))" "$i"; done)/eicar.com
 expect_line "path over 4096 bytes: the whole path in the record" "$out" \
   "$long_path: EICAR_Test_File FOUND"
+mkdir "$work/many"
+for i in $(seq 300); do printf '%s\n' "$i" >"$work/many/f$i"; done
+limited() { (ulimit -n 64 && "$@"); }
+expect_exit "64 open files at most: 300 files, no error (exit 0)" 0 \
+  limited "$VITRINE" scan -j 2 -r "$rules" "$work/many"
+expect_contains "64 open files at most: all 300 scanned" "$out" "Scanned files: 300"
+expect_exit "64 open files at most: 300 levels deep (exit 1)" 1 \
+  limited "$VITRINE" scan -j 2 -r "$rules" "$work/deep"
+expect_contains "64 open files at most: all three files of the deep tree" "$out" "Scanned files: 3"
 expect_exit "yara: 300 levels deep (exit 0)" 0 "$VITRINE" yara -r "$rules" "$work/deep"
 expect_line "yara: 300 levels deep, the rule's line" "$out" \
   "EICAR_Test_File $work/deep$(printf '/d%.0s' $(seq 300))/eicar.com"
