@@ -137,6 +137,10 @@ static inline bool vt_deadline_passed(const vt_deadline *deadline)
     return deadline && deadline->passed;
 }
 
+/* Length of the valid UTF-8 sequence at s (at most `left` bytes), 0 if it is not one (overlong
+ * forms, surrogates and code points past U+10FFFF are not); *cp receives the code point. */
+size_t vt_utf8_next(const unsigned char *s, size_t left, uint32_t *cp);
+
 /* Version of the library, e.g. "0.1.0". */
 const char *vt_version(void);
 

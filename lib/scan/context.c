@@ -664,27 +664,28 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
     if (fd < 0)
         return vt_error_errno(err, errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
                               "cannot open %s", path);
+    vt_status st = vt_scan_fd(ctx, fd, path, max_size, err);
+    close(fd);
+    return st;
+}
+
+vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *path, uint64_t max_size,
+                     vt_error *err)
+{
+    release_data(ctx);
+    reset_results(ctx);
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return vt_error_errno(err, VT_ERR_IO, e, "cannot stat %s", path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
+    if (fstat(fd, &st) != 0)
+        return vt_error_errno(err, VT_ERR_IO, errno, "cannot stat %s", path);
+    if (!S_ISREG(st.st_mode))
         return vt_error_set(err, VT_ERR_IO, "%s is not a regular file", path);
-    }
-    if (max_size && (uint64_t)st.st_size > max_size) {
-        close(fd);
+    if (max_size && (uint64_t)st.st_size > max_size)
         return vt_error_set(err, VT_ERR_LIMIT, "%s is larger than the limit of %llu bytes",
                             path, (unsigned long long)max_size);
-    }
     size_t want = (size_t)st.st_size;
-    if (!fit_file_buffer(ctx, want ? want : 1)) {
-        close(fd);
+    if (!fit_file_buffer(ctx, want ? want : 1))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
                             want);
-    }
     /* A file that shrinks while it is read is scanned as far as it was read; one that grows is
      * scanned as it was when it was opened. */
     size_t got = 0;
@@ -692,18 +693,14 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
         ssize_t n = read(fd, ctx->file_buffer + got, want - got);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            return vt_error_errno(err, VT_ERR_IO, e, "cannot read %s", path);
-        }
+        if (n < 0)
+            return vt_error_errno(err, VT_ERR_IO, errno, "cannot read %s", path);
         if (n == 0)
             break;
         got += (size_t)n;
     }
     ctx->data = ctx->file_buffer;
     ctx->size = got;
-    close(fd);
     return scan_loaded_data(ctx, err);
 }
 
