@@ -32,7 +32,7 @@ for kind in regex hex; do
   expect_exit "$kind: a detection beside the timed-out file (exit 1)" 1 \
     "$VITRINE" scan --timeout 2 --rules "$work/$kind-eicar.yar" "$work/eicar.com" "$work/a10m"
   expect_contains "$kind: the detection" "$out" "$work/eicar.com: eicar FOUND"
-  expect_contains "$kind: the timed-out file" "$err" "$work/a10m: scanning timed out ERROR"
+  expect_contains "$kind: the timed-out file" "$out" "$work/a10m: scanning timed out ERROR"
   expect_contains "$kind: counted as an error" "$out" "Errors: 1"
   start=$(date +%s)
   expect_exit "$kind: yara mode, exit 1 as yara" 1 "$VITRINE" yara -w -a 2 "$work/$kind.yar" "$work/a10m"
