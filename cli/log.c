@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <vitrine/tlog.h>
+#include <vitrine/trust.h>
 
 #include "command.h"
 #include "log_witness.h"
@@ -319,15 +320,15 @@ static int verb_prove(const struct log_args *a)
         st = vt_tlog_reader_prove_inclusion(r, cp.size, index, proof.hashes, &proof.hash_count, &err);
     /* Check the proof against the signed root before handing it out. */
     vt_buf entry = {0};
-    unsigned char leaf[VT_TLOG_HASH_SIZE];
     if (st == VT_OK)
         st = vt_tlog_reader_entry(r, cp.size, index, &entry, &err);
-    if (st == VT_OK && vt_tlog_leaf_hash(entry.data, entry.len, leaf) != VT_OK)
-        st = vt_error_set(&err, VT_ERR_NOMEM, "out of memory");
-    if (st == VT_OK)
-        st = vt_tlog_verify_inclusion(index, cp.size, leaf, sizeof leaf,
-                                      (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof.hashes,
-                                      proof.hash_count, cp.root, sizeof cp.root, &err);
+    if (st == VT_OK) {
+        vt_trust_verdict v;
+        vt_trust_inclusion(&cp, index, entry.data, entry.len,
+                           (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof.hashes,
+                           proof.hash_count, &v);
+        st = vt_trust_error(&v, NULL, &err);
+    }
     vt_buf out = {0};
     if (st == VT_OK) {
         proof.checkpoint = raw.data;
@@ -373,9 +374,16 @@ static int verb_consistency(const struct log_args *a)
         st = vt_tlog_reader_tree_hash(r, new_size, new_root, &err);
     if (st == VT_OK && new_size == cp.size && memcmp(new_root, cp.root, sizeof new_root) != 0)
         st = vt_error_set(&err, VT_ERR_VERIFY, "the tiles do not match the checkpoint's root");
-    if (st == VT_OK)
-        st = vt_tlog_verify_consistency(old_size, new_size, (const unsigned char (*)[32])proof, n,
-                                        old_root, 32, new_root, 32, &err);
+    if (st == VT_OK) {
+        vt_tlog_checkpoint older = {.size = old_size}, newer = {.size = new_size};
+        memcpy(older.origin, cp.origin, sizeof older.origin);
+        memcpy(newer.origin, cp.origin, sizeof newer.origin);
+        memcpy(older.root, old_root, sizeof older.root);
+        memcpy(newer.root, new_root, sizeof newer.root);
+        vt_trust_verdict v;
+        vt_trust_extends(&older, &newer, (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof, n, &v);
+        st = vt_trust_error(&v, NULL, &err);
+    }
     for (size_t i = 0; st == VT_OK && i < n; i++) {
         char b64[64];
         vt_tlog_base64_encode(proof[i], VT_TLOG_HASH_SIZE, b64, sizeof b64);
@@ -454,8 +462,12 @@ static int verb_verify_proof(const struct log_args *a)
             snprintf(err.file, sizeof err.file, "%s", a->pos[0]);
     }
     vt_tlog_checkpoint cp = {0};
-    if (st == VT_OK)
-        st = vt_tlog_proof_verify(&proof, entry, entry_len, vkey, policy, &cp, &err);
+    if (st == VT_OK) { /* the trust core decides: checkpoint under the key/policy, inclusion */
+        vt_trust_checkpoint_policy trust = {.policy = policy, .log_key = vkey};
+        vt_trust_verdict v;
+        vt_trust_proof(&trust, &proof, entry, entry_len, 0, &cp, &v);
+        st = vt_trust_error(&v, NULL, &err);
+    }
     if (st == VT_OK)
         printf("verified: entry %" PRIu64 " of %s (size %" PRIu64 ")\n", proof.index, cp.origin, cp.size);
     vt_tlog_checkpoint_clear(&cp);
@@ -557,7 +569,9 @@ const struct vt_command command_log = {
         "\n"
         "EXIT STATUS\n"
         "    0 on success, 1 when a verification fails (bad signature, proof, hash or\n"
-        "    format) or a witness refuses to cosign, 2 on other errors.\n"
+        "    format) or a witness refuses to cosign because it saw another view (409 with a\n"
+        "    larger tree, 422, 403, 404), 2 on other errors, including a witness that is\n"
+        "    unavailable (unreachable, 5xx, a redirect).\n"
         "\n"
         "EXAMPLES\n"
         "    vitrine keygen example.com/rules -o ~/keys/rules\n"

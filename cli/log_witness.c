@@ -31,12 +31,15 @@ int log_witness(const char *dir, const char *key_path, const char *const *urls, 
     int cosigned = 0;
     for (int i = 0; i < count && st == VT_OK; i++) {
         vt_buf lines = {0};
-        if (vt_witness_submit(urls[i], reader, note.data, note.len, size, &lines, &err) == VT_OK) {
+        vt_status wst = vt_witness_submit(urls[i], reader, note.data, note.len, size, &lines, &err);
+        if (wst == VT_OK) {
             st = vt_buf_append(&note, lines.data, lines.len);
             cosigned++;
         } else {
             cli_report("log", &err);
-            rc = EXIT_FOUND;
+            /* evidence (a witness saw another view) outranks a witness that was unavailable */
+            if (wst == VT_ERR_VERIFY || rc == EXIT_CLEAN)
+                rc = wst == VT_ERR_VERIFY ? EXIT_FOUND : EXIT_ERROR;
         }
         vt_buf_free(&lines);
     }

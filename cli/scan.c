@@ -73,58 +73,217 @@ static const char *rule_label(const scan_run *run, const vt_rs_rule *rule, char 
     return buf;
 }
 
-static json_t *rule_json(const scan_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *rule)
+/* ---- records: one per file, text or JSON ---------------------------------------------------- */
+
+/* Text output escapes what could forge a line or drive a terminal: a backslash is printed as
+ * "\\", and each byte of a control character (C0, DEL, C1) or of a sequence that is not valid
+ * UTF-8 as "\xHH" (two upper-case hex digits). Every record is then one line, and the name is
+ * recovered exactly by undoing the two escapes. */
+static void print_escaped(FILE *out, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t left = strlen(text);
+    while (left > 0) {
+        uint32_t cp = 0;
+        size_t n = vt_utf8_next(s, left, &cp);
+        if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                fprintf(out, "\\x%02X", s[i]);
+            n = n ? n : 1;
+        } else if (cp == '\\') {
+            fputs("\\\\", out);
+        } else {
+            fwrite(s, 1, n, out);
+        }
+        s += n;
+        left -= n;
+    }
+}
+
+static bool is_utf8(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    uint32_t cp;
+    for (size_t i = 0, n; i < len; i += n)
+        if ((n = vt_utf8_next(s + i, len - i, &cp)) == 0)
+            return false;
+    return true;
+}
+
+/* A JSON string of bytes that may not be UTF-8: each byte of an invalid sequence becomes U+FFFD
+ * (NULL when out of memory). */
+static json_t *json_lossy(const char *text, size_t len)
+{
+    if (is_utf8(text, len))
+        return json_stringn(text, len);
+    vt_buf buf = {0};
+    const unsigned char *s = (const unsigned char *)text;
+    bool ok = true;
+    for (size_t i = 0, n; i < len && ok; i += n) {
+        uint32_t cp;
+        n = vt_utf8_next(s + i, len - i, &cp);
+        if (n == 0) {
+            n = 1;
+            ok = vt_buf_append(&buf, "\xEF\xBF\xBD", 3) == VT_OK;
+        } else {
+            ok = vt_buf_append(&buf, s + i, n) == VT_OK;
+        }
+    }
+    json_t *result = ok ? json_stringn(buf.data ? (const char *)buf.data : "", buf.len) : NULL;
+    vt_buf_free(&buf);
+    return result;
+}
+
+static json_t *json_base64(const char *bytes, size_t len)
+{
+    char *encoded = malloc(4 * ((len + 2) / 3) + 1);
+    if (!encoded)
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)encoded, (const unsigned char *)bytes, (int)len);
+    json_t *result = json_string(encoded);
+    free(encoded);
+    return result;
+}
+
+/* Building a record: every failed allocation clears *ok, so that a record that could not be
+ * built whole is reported instead of printed short. */
+static void json_put(json_t *object, const char *key, json_t *value, bool *ok)
+{
+    if (!object)
+        json_decref(value);
+    if (!value || !object || json_object_set_new(object, key, value) != 0)
+        *ok = false;
+}
+
+static void json_push(json_t *array, json_t *value, bool *ok)
+{
+    if (!array)
+        json_decref(value);
+    if (!value || !array || json_array_append_new(array, value) != 0)
+        *ok = false;
+}
+
+/* object[key] = the text, lossy; when it is not valid UTF-8, b64_object[b64_key] holds its exact
+ * bytes in base64 too. */
+static void json_put_bytes(json_t *object, const char *key, json_t *b64_object,
+                           const char *b64_key, const char *text, size_t len, bool *ok)
+{
+    json_put(object, key, json_lossy(text, len), ok);
+    if (!is_utf8(text, len))
+        json_put(b64_object, b64_key, json_base64(text, len), ok);
+}
+
+static json_t *json_path_record(const char *path, const char *status, bool *ok)
+{
+    json_t *record = json_object();
+    json_put_bytes(record, "path", record, "path_b64", path, strlen(path), ok);
+    json_put(record, "status", json_string(status), ok);
+    return record;
+}
+
+static json_t *rule_json(const scan_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *rule,
+                         bool *ok)
 {
     const vt_ruleset *rs = run->rules;
-    json_t *tags = json_array(), *meta = json_object(), *strings = json_array();
-    for (uint32_t k = 0; k < rule->tag_count; k++)
-        json_array_append_new(tags, json_string(vt_ruleset_str(rs, run->view.tags[rule->tag_first + k])));
+    json_t *tags = json_array(), *meta = json_object(), *meta_b64 = json_object(),
+           *strings = json_array();
+    for (uint32_t k = 0; k < rule->tag_count; k++) {
+        const char *tag = vt_ruleset_str(rs, run->view.tags[rule->tag_first + k]);
+        json_push(tags, json_lossy(tag, strlen(tag)), ok);
+    }
     for (uint32_t k = 0; k < rule->meta_count; k++) {
         const vt_rs_meta *m = &run->view.meta[rule->meta_first + k];
-        json_t *value = m->type == VT_META_INTEGER   ? json_integer(m->integer)
-                        : m->type == VT_META_BOOLEAN ? json_boolean(m->integer)
-                                                     : json_stringn_nocheck(
-                                                           vt_ruleset_str(rs, m->string),
-                                                           m->string.len);
-        json_object_set_new(meta, vt_ruleset_str(rs, m->key), value);
+        const char *key = vt_ruleset_str(rs, m->key);
+        if (m->type == VT_META_INTEGER)
+            json_put(meta, key, json_integer(m->integer), ok);
+        else if (m->type == VT_META_BOOLEAN)
+            json_put(meta, key, json_boolean(m->integer), ok);
+        else
+            json_put_bytes(meta, key, meta_b64, key, vt_ruleset_str(rs, m->string),
+                           m->string.len, ok);
     }
     for (uint32_t k = 0; k < rule->string_count; k++) {
         uint32_t s = rule->string_first + k;
         const vt_rs_string *string = &run->view.strings[s];
         if (string->flags & VT_MOD_PRIVATE)
             continue;
+        const char *identifier = vt_ruleset_str(rs, string->identifier);
         vt_match_list list = vt_scan_string_matches(ctx, s);
         for (uint32_t m = 0; m < list.count; m++) {
             const vt_string_match *match = &list.items[m];
             size_t length;
             const uint8_t *bytes = vt_scan_match_bytes(ctx, match, 512, &length);
-            char encoded[700];
-            EVP_EncodeBlock((unsigned char *)encoded, bytes, (int)length);
-            json_array_append_new(strings,
-                                  json_pack("{s:s, s:I, s:I, s:s}", "identifier",
-                                            vt_ruleset_str(rs, string->identifier), "offset",
-                                            (json_int_t)match->offset, "length",
-                                            (json_int_t)match->length, "data_base64", encoded));
+            json_t *item = json_object();
+            json_put(item, "identifier", json_lossy(identifier, strlen(identifier)), ok);
+            json_put(item, "offset", json_integer((json_int_t)match->offset), ok);
+            json_put(item, "length", json_integer((json_int_t)match->length), ok);
+            json_put(item, "data_base64", json_base64((const char *)bytes, length), ok);
+            json_push(strings, item, ok);
         }
     }
-    json_t *result = json_pack("{s:s, s:s, s:o, s:o, s:o}", "rule", vt_ruleset_str(rs, rule->name),
-                               "namespace", vt_ruleset_str(rs, run->view.namespaces[rule->ns]),
-                               "tags", tags, "meta", meta, "strings", strings);
+    const char *name = vt_ruleset_str(rs, rule->name);
+    const char *ns = vt_ruleset_str(rs, run->view.namespaces[rule->ns]);
+    json_t *result = json_object();
+    json_put(result, "rule", json_lossy(name, strlen(name)), ok);
+    json_put(result, "namespace", json_lossy(ns, strlen(ns)), ok);
+    json_put(result, "tags", tags, ok);
+    json_put(result, "meta", meta, ok);
+    if (json_object_size(meta_b64) > 0)
+        json_put(result, "meta_b64", meta_b64, ok);
+    else
+        json_decref(meta_b64);
+    json_put(result, "strings", strings, ok);
     const vt_installed_entry *origin = rule_origin(run, rule);
-    if (result && origin) {
-        json_object_set_new(result, "log_index", json_integer((json_int_t)origin->index));
-        json_object_set_new(result, "entry_sha256", json_string(origin->hex));
+    if (origin) {
+        json_put(result, "log_index", json_integer((json_int_t)origin->index), ok);
+        json_put(result, "entry_sha256", json_string(origin->hex), ok);
     }
     return result;
 }
 
-static void print_json(json_t *object)
+/* Print a JSON record on one line. One that could not be built or written whole is never
+ * dropped silently: it is reported on stderr and counted as an error. */
+static void print_json(scan_run *run, const char *path, json_t *object, bool ok)
 {
-    char *text = json_dumps(object, JSON_COMPACT | JSON_ENSURE_ASCII);
-    if (text)
+    char *text = ok ? json_dumps(object, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    if (text) {
         puts(text);
+    } else {
+        fputs("vitrine scan: ", stderr);
+        print_escaped(stderr, path);
+        fputs(": out of memory writing the JSON record ERROR\n", stderr);
+        run->errors++;
+    }
     free(text);
     json_decref(object);
+}
+
+/* The record of a file that was not scanned, or not completely: "PATH: REASON ERROR" (or
+ * SKIPPED for a file over --max-filesize) on stdout in text, {"path", "status": "error" or
+ * "skipped", "error"} in JSON. Counted in the summary; an error makes the exit status 2 unless
+ * something was found. Every way a file can stay unscanned ends here: the walk (a directory or
+ * file that cannot be opened, examined or read, a loop), the scan (a read error, out of memory,
+ * a timeout). */
+static void report_unscanned(scan_run *run, const char *path, const vt_error *err)
+{
+    bool skipped = err->status == VT_ERR_LIMIT && !strstr(err->message, "timed out");
+    if (skipped)
+        run->skipped++;
+    else
+        run->errors++;
+    const char *reason = err->message[0] ? err->message : vt_status_name(err->status);
+    if (run->json) {
+        bool ok = true;
+        json_t *record = json_path_record(path, skipped ? "skipped" : "error", &ok);
+        json_put(record, "error", json_lossy(reason, strlen(reason)), &ok);
+        print_json(run, path, record, ok);
+    } else {
+        print_escaped(stdout, path);
+        fputs(": ", stdout);
+        print_escaped(stdout, reason);
+        fputs(skipped ? " SKIPPED\n" : " ERROR\n", stdout);
+    }
+    fflush(stdout);
 }
 
 static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status status,
@@ -133,16 +292,7 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
     scan_run *run = user;
     clear_progress(run);
     if (status != VT_OK) {
-        bool skipped = status == VT_ERR_LIMIT && !strstr(err->message, "timed out");
-        if (skipped)
-            run->skipped++;
-        else
-            run->errors++;
-        if (run->json)
-            print_json(json_pack("{s:s, s:s, s:s}", "path", path, "status",
-                                 skipped ? "skipped" : "error", "error", err->message));
-        else
-            fprintf(stderr, "%s: %s %s\n", path, err->message, skipped ? "SKIPPED" : "ERROR");
+        report_unscanned(run, path, err);
         show_progress(run);
         return 0;
     }
@@ -150,6 +300,7 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
     vt_scan_data(ctx, &size);
     run->files++;
     run->bytes += size;
+    bool ok = true;
     json_t *matches = run->json ? json_array() : NULL;
     uint64_t found = 0;
     for (uint32_t r = 0; r < run->view.rule_count; r++) {
@@ -158,24 +309,29 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
             continue;
         found++;
         if (run->json) {
-            json_array_append_new(matches, rule_json(run, ctx, rule));
+            json_push(matches, rule_json(run, ctx, rule, &ok), &ok);
         } else {
             char label[1024];
             const vt_installed_entry *origin = rule_origin(run, rule);
+            print_escaped(stdout, path);
+            fputs(": ", stdout);
+            print_escaped(stdout, rule_label(run, rule, label, sizeof label));
+            fputs(" FOUND", stdout);
             if (origin)
-                printf("%s: %s FOUND (log %" PRIu64 ", sha256 %s)\n", path,
-                       rule_label(run, rule, label, sizeof label), origin->index, origin->hex);
-            else
-                printf("%s: %s FOUND\n", path, rule_label(run, rule, label, sizeof label));
+                printf(" (log %" PRIu64 ", sha256 %s)", origin->index, origin->hex);
+            putchar('\n');
         }
     }
     run->detections += found;
     run->found_files += found > 0;
-    if (run->json)
-        print_json(json_pack("{s:s, s:s, s:o}", "path", path, "status", found ? "found" : "clean",
-                             "matches", matches));
-    else if (!found && !run->infected_only)
-        printf("%s: OK\n", path);
+    if (run->json) {
+        json_t *record = json_path_record(path, found ? "found" : "clean", &ok);
+        json_put(record, "matches", matches, &ok);
+        print_json(run, path, record, ok);
+    } else if (!found && !run->infected_only) {
+        print_escaped(stdout, path);
+        fputs(": OK\n", stdout);
+    }
     fflush(stdout);
     show_progress(run);
     return 0;
@@ -248,18 +404,19 @@ static bool parse_size(const char *text, uint64_t *out)
     return true;
 }
 
-static vt_status submit_file(void *user, const char *path)
+static vt_status submit_file(void *user, int fd, const char *path)
 {
     vt_error err;
-    return vt_pool_submit(user, path, &err);
+    return vt_pool_submit_fd(user, fd, path, &err);
 }
 
-static vt_status report_walk_error(void *user, const char *path, const vt_error *err)
+/* What the walk could not reach goes through the pool, so that its record is printed by
+ * on_result like every other (report_unscanned), in walk order. */
+static vt_status submit_walk_error(void *user, const char *path, bool file, const vt_error *err)
 {
-    (void)user;
-    (void)path;
-    fprintf(stderr, "vitrine scan: %s\n", err->message);
-    return VT_OK;
+    (void)file;
+    vt_error queue_err;
+    return vt_pool_submit_error(user, path, err, &queue_err);
 }
 
 static void print_summary(const scan_run *run)
@@ -392,22 +549,18 @@ static int run_scan(int argc, char **argv)
         .recursive = true,
         .follow_symlinks = follow,
         .on_file = submit_file,
-        .on_error = report_walk_error,
+        .on_error = submit_walk_error,
         .user = pool,
     };
-    for (int i = optind; i < argc; i++) {
-        struct stat st;
-        if ((follow ? stat(argv[i], &st) : lstat(argv[i], &st)) != 0) {
-            fprintf(stderr, "%s: %s ERROR\n", argv[i], strerror(errno));
-            run.errors++;
-        } else if (S_ISDIR(st.st_mode)) {
-            vt_walk(argv[i], &walk, &err);
-        } else if (S_ISREG(st.st_mode)) {
-            vt_pool_submit(pool, argv[i], &err);
-        } else if (!S_ISLNK(st.st_mode)) {
-            fprintf(stderr, "%s: not a regular file or directory ERROR\n", argv[i]);
-            run.errors++;
-        }
+    /* A symbolic link named on the command line is followed, file or directory (as clamscan's
+     * default --follow-file-symlinks=1 --follow-dir-symlinks=1); -L follows those met inside
+     * directories too. A walk that stops (out of memory) is an error record for its root. */
+    vt_status walk_status = VT_OK;
+    for (int i = optind; i < argc && walk_status != VT_ERR_STATE; i++) {
+        vt_error_clear(&err);
+        walk_status = vt_walk(argv[i], &walk, &err);
+        if (walk_status != VT_OK && walk_status != VT_ERR_STATE)
+            walk_status = vt_pool_submit_error(pool, argv[i], &err, &err);
     }
     vt_status st = vt_pool_finish(pool, &err);
     vt_pool_free(pool);
@@ -437,16 +590,37 @@ const struct vt_command command_scan = {
         "    vitrine scan [--state DIR] [options] PATH...\n"
         "\n"
         "DESCRIPTION\n"
-        "    Scans every regular file under each PATH (directories are walked recursively; symbolic\n"
-        "    links are not followed unless asked) with one compiled ruleset shared by N threads.\n"
-        "    Results are exactly yara 4.2.3's for the same rules. Text output prints, like\n"
-        "    clamscan, 'PATH: RULE FOUND' for each matching rule (NS:RULE outside the default\n"
-        "    namespace) or 'PATH: OK', then a summary (rules, files, detections, data, time).\n"
-        "    On a terminal a progress line is kept on standard error. JSON output prints one\n"
-        "    object per file: path, status (clean, found, skipped, error) and the matching\n"
-        "    rules with namespace, tags, meta and every string match (identifier, offset,\n"
-        "    length, the first 512 bytes of data in base64). A file that cannot be read, that\n"
-        "    vanishes or that is over the size limit is reported and the scan goes on.\n"
+        "    Scans every regular file under each PATH (directories are walked recursively, in\n"
+        "    readdir order, with no limit on depth or path length; symbolic links named as a\n"
+        "    PATH are followed, as clamscan does by default, those met inside directories only\n"
+        "    with -L) with one compiled ruleset shared by N threads. Results are exactly yara\n"
+        "    4.2.3's for the same rules. Text output prints, like clamscan, 'PATH: RULE FOUND'\n"
+        "    for each matching rule (NS:RULE outside the default namespace) or 'PATH: OK', then\n"
+        "    a summary (rules, files, detections, errors, data, time). On a terminal a progress\n"
+        "    line is kept on standard error. JSON output prints one object per file: path,\n"
+        "    status (clean, found, skipped, error) and the matching rules with namespace, tags,\n"
+        "    meta and every string match (identifier, offset, length, the first 512 bytes of\n"
+        "    data in base64).\n"
+        "\n"
+        "    Nothing is left out silently. A file or directory that cannot be reached, opened,\n"
+        "    read or scanned to the end (no permission, a directory without search permission,\n"
+        "    a read error, out of memory, --timeout, a loop of links under -L) is a record of its\n"
+        "    own: 'PATH: REASON ERROR' in text, {\"path\", \"status\": \"error\", \"error\": REASON}\n"
+        "    in JSON; a file over --max-filesize is 'PATH: REASON SKIPPED' (status \"skipped\").\n"
+        "    They are counted in the summary ('Errors: N', 'Skipped files: N') and the scan goes\n"
+        "    on. With -L, a link to a directory that is being walked already (same device and\n"
+        "    inode as one of the directories above it) is reported as a directory loop and not\n"
+        "    entered, so each directory is walked once per way in and the walk always ends.\n"
+        "\n"
+        "    Names are printed so that a record is always one line and nothing reaches the\n"
+        "    terminal raw: in text, a backslash is printed as \\\\ and each byte of a control\n"
+        "    character (C0, DEL, C1: newline, tab, ESC...) or of a sequence that is not valid\n"
+        "    UTF-8 as \\xHH (two upper-case hex digits); undoing these two escapes gives the name\n"
+        "    back exactly. In JSON, text that is not valid UTF-8 (a name, a rule's meta value) is\n"
+        "    given with each bad byte replaced by U+FFFD, and its exact bytes in base64 beside\n"
+        "    it: \"path_b64\" for the path, \"meta_b64\": {KEY: BASE64} in the rule for meta. A\n"
+        "    JSON record that cannot be written (out of memory) is an error on standard error,\n"
+        "    counted, never a missing line.\n"
         "\n"
         "    Without --rules, scan uses the ruleset installed by 'vitrine update', re-checking\n"
         "    its proofs (as 'vitrine verify-installed' does) before scanning. Each detection\n"
@@ -460,18 +634,20 @@ const struct vt_command command_scan = {
         "    -d, --define NAME=VALUE define an external variable\n"
         "    -f, --format text|json  output format (default text)\n"
         "    -j, --jobs N            scanning threads (default: the number of cores)\n"
-        "    -i, --infected          print only files with detections (text format)\n"
+        "    -i, --infected          print only detections and errors (text format)\n"
         "    -M, --max-filesize SIZE skip larger files, reported as SKIPPED (default 1G;\n"
         "                            suffixes K, M, G)\n"
-        "    -L, --follow-symlinks   follow symbolic links\n"
+        "    -L, --follow-symlinks   follow symbolic links inside directories too (loops are\n"
+        "                            reported, not walked)\n"
         "    -t, --timeout S         give up on a file after S seconds (default: none)\n"
         "    -S, --no-summary        leave out the summary (text format)\n"
         "    --state DIR             the state directory of the installed ruleset (default as\n"
         "                            for 'vitrine update')\n"
         "\n"
         "EXIT STATUS\n"
-        "    0 nothing found, 1 something found (even if some files could not be scanned),\n"
-        "    2 an error (bad options or rules, or a file that could not be scanned).\n"
+        "    0 nothing found and every file scanned, 1 something found (even if some files\n"
+        "    could not be scanned), 2 an error (bad options or rules, or any file or directory\n"
+        "    that could not be scanned) and nothing found.\n"
         "\n"
         "EXAMPLES\n"
         "    vitrine scan --rules rules.yar /home\n"

@@ -23,8 +23,19 @@ static void wait_for_signal(void)
 static int serve_log(int argc, char **argv)
 {
     const char *dir = NULL, *listen = NULL;
+    vt_http_limits limits;
+    vt_http_limits_default(&limits);
+    vt_error err;
+    vt_error_clear(&err);
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--listen") == 0) {
+        int used = 0;
+        if (argv[i][0] == '-' &&
+            vt_http_limits_option(&limits, argv[i], i + 1 < argc ? argv[i + 1] : "", &used,
+                                  &err) != VT_OK)
+            return cli_usage_error("serve", "%s", err.message);
+        if (used) {
+            i++;
+        } else if (strcmp(argv[i], "--listen") == 0) {
             if (++i == argc)
                 return cli_usage_error("serve", "--listen needs HOST:PORT");
             listen = argv[i];
@@ -37,7 +48,8 @@ static int serve_log(int argc, char **argv)
         }
     }
     if (!dir || !listen)
-        return cli_usage_error("serve", "usage: vitrine serve log DIR --listen HOST:PORT");
+        return cli_usage_error("serve", "usage: vitrine serve log DIR --listen HOST:PORT "
+                                        "[limits]");
     /* Block the signals before the server's threads start, so they inherit the mask and only
      * sigwait sees them. */
     sigset_t set;
@@ -45,10 +57,8 @@ static int serve_log(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    vt_error err;
-    vt_error_clear(&err);
     vt_log_server *srv;
-    if (vt_log_server_start(dir, listen, &srv, &err) != VT_OK)
+    if (vt_log_server_start(dir, listen, &limits, &srv, &err) != VT_OK)
         return cli_report("serve", &err);
     printf("serving %s on port %u\n", dir, vt_log_server_port(srv));
     fflush(stdout);
@@ -81,7 +91,7 @@ const struct vt_command command_serve = {
               "    vitrine serve - run an HTTP service (a transparency log directory)\n"
               "\n"
               "SYNOPSIS\n"
-              "    vitrine serve log DIR --listen HOST:PORT\n"
+              "    vitrine serve log DIR --listen HOST:PORT [LIMITS]\n"
               "\n"
               "DESCRIPTION\n"
               "    serve log serves the log in DIR read-only over HTTP in the C2SP tlog-tiles\n"
@@ -93,9 +103,15 @@ const struct vt_command command_serve = {
               "    is printed as 'serving DIR on port N'. Put TLS in front (a reverse proxy)\n"
               "    for a public log.\n"
               "\n"
+              "    The server holds against hostile clients: connections are limited overall and\n"
+              "    per client address, a request must be complete and answered within the\n"
+              "    request timeout however steadily the client trickles bytes (slowloris), and a\n"
+              "    request announcing a body is answered 413 without reading it.\n"
+              "\n"
               "OPTIONS\n"
               "    --listen HOST:PORT   address to listen on: 127.0.0.1:8080, :8080 (all IPv4\n"
               "                         addresses), [::1]:8080\n"
+              VT_HTTP_LIMITS_MANUAL
               "\n"
               "EXIT STATUS\n"
               "    0 after a clean shutdown, 2 on error.\n"

@@ -32,13 +32,13 @@ static int run_update(int argc, char **argv)
     static const struct option options[] = {
         {"from", required_argument, NULL, 'f'},    {"policy", required_argument, NULL, 'p'},
         {"max-age", required_argument, NULL, 'm'}, {"state", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
+        {"deadline", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0},
     };
-    vt_update_options o = {.max_age = 86400};
+    vt_update_options o = {.max_age = 86400, .deadline_seconds = 300};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:p:m:s:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:p:m:s:d:", options, NULL)) != -1) {
         switch (c) {
         case 'f': o.from = optarg; break;
         case 'p': o.policy_path = optarg; break;
@@ -47,6 +47,12 @@ static int run_update(int argc, char **argv)
             if (!parse_duration(optarg, &o.max_age))
                 return cli_usage_error("update", "--max-age takes a duration like 24h, not '%s'",
                                        optarg);
+            break;
+        case 'd':
+            if (!parse_duration(optarg, &o.deadline_seconds) || o.deadline_seconds == 0 ||
+                o.deadline_seconds > 86400u * 365)
+                return cli_usage_error("update", "--deadline takes a positive duration like 300 or "
+                                                 "5m, not '%s'", optarg);
             break;
         default: return cli_usage_error("update", "unknown option '%s'", argv[optind - 1]);
         }
@@ -77,7 +83,8 @@ const struct vt_command command_update = {
         "    vitrine update - install the newest verified ruleset from a transparency log\n"
         "\n"
         "SYNOPSIS\n"
-        "    vitrine update --from URL|DIR --policy FILE [--max-age DURATION] [--state DIR]\n"
+        "    vitrine update --from URL|DIR --policy FILE [--max-age DURATION] [--deadline DURATION]\n"
+        "                   [--state DIR]\n"
         "\n"
         "DESCRIPTION\n"
         "    Fetches the log's checkpoint and checks, in order: the log's signature and the\n"
@@ -90,18 +97,27 @@ const struct vt_command command_update = {
         "    'current' pointer to it atomically, so 'vitrine scan' and 'vitrine verify-installed'\n"
         "    can re-check everything offline. Any failure leaves the installed ruleset as it was\n"
         "    and says what it looks like: stale checkpoint (possible freeze), inconsistent log\n"
-        "    (fork or split view), unlogged entry, rollback. See docs/distribution.md.\n"
+        "    (fork or split view), unlogged entry, rollback. A fetch that fails (refused\n"
+        "    connection, HTTP error or redirect, truncated, oversized or stalled body, the\n"
+        "    deadline passing) is 'unavailable: WHAT', never reported as an attack. A corrupt\n"
+        "    installed ruleset is refused (the rollback check needs it). The verdicts come from\n"
+        "    the trust core (vitrine/trust.h). See docs/distribution.md.\n"
         "\n"
         "OPTIONS\n"
         "    --from URL|DIR     the log (http(s):// URL or directory)\n"
         "    --policy FILE      a C2SP tlog-policy file: the log key, witnesses and quorum\n"
-        "    --max-age D        how old the newest cosignature may be (default 24h; s, m, h, d)\n"
+        "    --max-age D        how old the newest cosignature may be (default 24h; s, m, h, d;\n"
+        "                       0: no bound)\n"
+        "    --deadline D       time for the whole update's fetches (default 300s); each fetch\n"
+        "                       is also bounded (10 s to connect, 60 s in all)\n"
         "    --state DIR        the state directory (default: $VITRINE_STATE, else\n"
         "                       $XDG_DATA_HOME/vitrine, ~/.local/share/vitrine, /var/lib/vitrine)\n"
         "\n"
         "EXIT STATUS\n"
-        "    0 installed or already current, 1 a verification failed (an attack or a broken\n"
-        "    log), 2 another error (options, network, I/O).\n"
+        "    0 installed or already current, 1 a verification failed (evidence of an attack or a\n"
+        "    broken log: fork, rollback, bad signature, no quorum, stale, unlogged entry),\n"
+        "    2 another error: 'unavailable' (the log could not be fetched), a corrupt installed\n"
+        "    ruleset, options, I/O.\n"
         "\n"
         "EXAMPLES\n"
         "    vitrine update --from https://rules.example/log/ --policy /etc/vitrine/policy\n",

@@ -16,11 +16,20 @@ static int run_witness(int argc, char **argv)
         return cli_usage_error("witness", "the only verb is 'serve'");
     const char *db = NULL, *key_path = NULL, *listen = NULL, *vkeys[MAX_LOGS];
     size_t nlogs = 0;
+    vt_http_limits limits;
+    vt_http_limits_default(&limits);
+    vt_error err;
+    vt_error_clear(&err);
     for (int i = 2; i < argc; i++) {
         const char *opt = argv[i];
         if (i + 1 == argc)
             return cli_usage_error("witness", "'%s' needs a value or is unknown", opt);
-        if (strcmp(opt, "--db") == 0)
+        int used;
+        if (vt_http_limits_option(&limits, opt, argv[i + 1], &used, &err) != VT_OK)
+            return cli_usage_error("witness", "%s", err.message);
+        if (used)
+            i++;
+        else if (strcmp(opt, "--db") == 0)
             db = argv[++i];
         else if (strcmp(opt, "--key") == 0)
             key_path = argv[++i];
@@ -33,8 +42,6 @@ static int run_witness(int argc, char **argv)
     }
     if (!db || !key_path || !listen || nlogs == 0)
         return cli_usage_error("witness", "give --db, --key, --listen and --log-vkey");
-    vt_error err;
-    vt_error_clear(&err);
     vt_tlog_signer *key = NULL;
     vt_tlog_verifier *logs[MAX_LOGS] = {0};
     int rc = EXIT_CLEAN;
@@ -50,7 +57,7 @@ static int run_witness(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     vt_witness_server *srv = NULL;
     if (rc == EXIT_CLEAN &&
-        vt_witness_server_start(db, key, logs, nlogs, listen, &srv, &err) != VT_OK)
+        vt_witness_server_start(db, key, logs, nlogs, listen, &limits, &srv, &err) != VT_OK)
         rc = cli_report("witness", &err);
     if (rc == EXIT_CLEAN) {
         printf("witness %s on port %u\n", vt_tlog_signer_name(key), vt_witness_server_port(srv));
@@ -74,6 +81,7 @@ const struct vt_command command_witness = {
         "\n"
         "SYNOPSIS\n"
         "    vitrine witness serve --db FILE --key KEY --listen HOST:PORT --log-vkey VKEY...\n"
+        "                          [LIMITS]\n"
         "\n"
         "DESCRIPTION\n"
         "    Serves POST /add-checkpoint of c2sp.org/tlog-witness: the body is 'old SIZE', the\n"
@@ -86,11 +94,22 @@ const struct vt_command command_witness = {
         "    store are one transaction. Prints 'witness NAME on port N' and runs until SIGINT\n"
         "    or SIGTERM. Make the key with 'vitrine keygen --witness'.\n"
         "\n"
+        "    A held-up witness looks like a freeze to every client, so it holds against\n"
+        "    hostile ones: connections are limited overall and per client address, a request\n"
+        "    must be complete and answered within the request timeout however steadily the\n"
+        "    client trickles bytes (slowloris), a body announced over the size of a largest\n"
+        "    valid request (Content-Length) is answered 413 before any of it is read, and a\n"
+        "    chunked body is cut off (connection closed) as soon as it passes that size, and\n"
+        "    when all worker threads but one are busy storing (the database locked by another\n"
+        "    process, a slow disk) a request waits at most 1 s, then gets 503 (Retry-After).\n"
+        "\n"
         "OPTIONS\n"
         "    --db FILE        SQLite database (created if missing)\n"
         "    --key KEY        the witness's private key (type 0x04)\n"
-        "    --listen A:P     IPv4 address and port (port 0 picks a free one)\n"
+        "    --listen A:P     address and port: 127.0.0.1:8081, :8081, [::1]:8081 (port 0\n"
+        "                     picks a free one)\n"
         "    --log-vkey VKEY  a log's verifier key (a file or the key text); may be repeated\n"
+        VT_HTTP_LIMITS_MANUAL
         "\n"
         "EXIT STATUS\n"
         "    0 after a clean shutdown, 2 on error.\n"

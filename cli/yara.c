@@ -189,6 +189,9 @@ static int report_file(yara_run *run, const vt_scan_ctx *ctx, const char *path, 
     return 0;
 }
 
+/* yara's words for a file it could not open or read. */
+#define YARA_OPEN_ERROR "could not open file"
+
 static const char *yara_error_text(const vt_error *err)
 {
     switch (err->status) {
@@ -199,8 +202,8 @@ static const char *yara_error_text(const vt_error *err)
         if (strstr(err->message, "module data on which yara faults"))
             return "error: 4"; /* the fault, caught as ERROR_COULD_NOT_MAP_FILE */
         return "could not open file";
-    case VT_ERR_LIMIT: return strstr(err->message, "timed out") ? "scanning timed out"
-                                                                  : "could not open file";
+    case VT_ERR_TIMEOUT: return "scanning timed out";
+    case VT_ERR_LIMIT: return "could not open file";
     default: return "could not open file";
     }
 }
@@ -241,6 +244,8 @@ static unsigned remaining_seconds(const yara_run *run)
     return now >= run->deadline ? 1 : (unsigned)(run->deadline - now);
 }
 
+/* One file's report, or one error: a scan error in yara's words (yara_error_text), or a
+ * problem of the walk (ctx NULL) with the text queued by walk_error. */
 static int pool_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status status,
                        const vt_error *err)
 {
@@ -250,11 +255,13 @@ static int pool_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status
      * the scan of the directory goes on. */
     if (status == VT_OK)
         report_file(run, ctx, path, &count);
-    if (run->opt->count_only)
+    const char *error = status == VT_OK ? NULL : ctx ? yara_error_text(err) : err->message;
+    /* yara counts a file it could not open as 0 matches; it never saw the walk's other problems */
+    if (run->opt->count_only && (!error || ctx || strcmp(error, YARA_OPEN_ERROR) == 0))
         vt_buf_printf(&run->out, "%s: %ld\n", path, count);
     flush_output(run);
-    if (status != VT_OK)
-        fprintf(stderr, "error scanning %s: %s\n", path, yara_error_text(err));
+    if (error)
+        fprintf(stderr, "error scanning %s: %s\n", path, error);
     return 0;
 }
 
@@ -264,11 +271,23 @@ typedef struct walk_target {
     const yara_run *run;
 } walk_target;
 
-static vt_status queue_file(void *user, const char *path)
+static vt_status queue_file(void *user, int fd, const char *path)
 {
     const walk_target *target = user;
     vt_error err;
-    return vt_pool_submit(target->pool, path, &err);
+    return vt_pool_submit_fd(target->pool, fd, path, &err);
+}
+
+/* What the walk could not reach, as "error scanning PATH: REASON" in turn with the files: a file
+ * that cannot be opened in yara's words, and, where yara 4.2.3 is silent (a directory it cannot
+ * open or search, a path too deep or too long for it, a loop), the walk's own reason. */
+static vt_status walk_error(void *user, const char *path, bool file, const vt_error *err)
+{
+    const walk_target *target = user;
+    vt_error queued = *err, queue_err;
+    if (file)
+        snprintf(queued.message, sizeof queued.message, "%s", YARA_OPEN_ERROR);
+    return vt_pool_submit_error(target->pool, path, &queued, &queue_err);
 }
 
 static void on_skip(void *user, const char *path, uint64_t size)
@@ -302,6 +321,7 @@ static int scan_many(yara_run *run, const vt_scanner *scanner, const vt_scan_opt
         .skip_larger = o->skip_larger > 0 ? (uint64_t)o->skip_larger : 0,
         .on_file = queue_file,
         .on_skip = on_skip,
+        .on_error = walk_error,
         .user = &walk_user,
     };
     int status = 0;
@@ -327,7 +347,9 @@ static int scan_many(yara_run *run, const vt_scanner *scanner, const vt_scan_opt
         free(line);
         fclose(list);
     } else {
-        vt_walk(target, &walk, &err);
+        vt_status st = vt_walk(target, &walk, &err);
+        if (st != VT_OK && st != VT_ERR_STATE) /* out of memory: the walk could not go on */
+            vt_pool_submit_error(pool, target, &err, &err);
     }
     if (vt_pool_finish(pool, &err) != VT_OK) {
         fprintf(stderr, "error: %s\n", err.message);
@@ -743,6 +765,16 @@ const struct vt_command command_yara = {
         "    is not scanned. -x gives a module its data: cuckoo reads a Cuckoo sandbox JSON\n"
         "    report (-x cuckoo=report.json); the other modules read none.\n"
         "\n"
+        "    Directories are walked as yara walks them (readdir order, symbolic links followed\n"
+        "    unless -N), with these differences, where yara passes over files silently: there\n"
+        "    is no limit on depth or path length (yara skips what lies deeper or longer); a\n"
+        "    directory that cannot be opened or read, an entry that cannot be examined (in a\n"
+        "    directory without search permission) and a followed link to a directory that is\n"
+        "    being walked already (a loop: not entered, so the walk ends) are each reported on\n"
+        "    standard error as 'error scanning PATH: REASON'. A file that cannot be opened is\n"
+        "    reported in yara's words ('error scanning PATH: could not open file'). Names are\n"
+        "    printed as they are, as yara prints them ('vitrine scan' escapes them).\n"
+        "\n"
         "OPTIONS\n"
         "       --atom-quality-table=FILE           path to a file with the atom quality table\n"
         "  -C,  --compiled-rules                    load compiled rules\n"
@@ -777,7 +809,10 @@ const struct vt_command command_yara = {
         "\n"
         "EXIT STATUS\n"
         "    As yara: 0 when the scan ran (whether or not rules matched), 1 on an error\n"
-        "    (bad option, rules that do not compile, a file that cannot be scanned).\n"
+        "    (bad option, rules that do not compile, a FILE that cannot be scanned). As yara,\n"
+        "    a directory scan exits 0 even when some of its files could not be scanned: they\n"
+        "    are reported on standard error (use 'vitrine scan' for an exit status that counts\n"
+        "    them).\n"
         "\n"
         "EXAMPLES\n"
         "    vitrine yara -s rules.yar sample.exe\n"

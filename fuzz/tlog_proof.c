@@ -1,11 +1,12 @@
 /* tlog_proof.c: fuzz target for tlog-proof and tlog-policy: the proof parser, formatting what
- * parsed (which must parse again), verification against the Tessera test log's key with and
- * without a policy, and the policy parser on the raw input. */
+ * parsed (which must parse again), the trust core's verdict on it (vt_trust_proof) under the
+ * Tessera test log's key and under a policy, and the policy parser on the raw input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <vitrine/tlog.h>
+#include <vitrine/trust.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,8 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vt_buf_free(&text);
         const void *entry = proof.has_extra ? (const void *)proof.extra : "seven";
         size_t entry_len = proof.has_extra ? proof.extra_len : 5;
-        vt_tlog_proof_verify(&proof, entry, entry_len, log, NULL, NULL, NULL);
-        vt_tlog_proof_verify(&proof, entry, entry_len, NULL, policy, NULL, NULL);
+        vt_trust_checkpoint_policy by_key = {.log_key = log}, by_policy = {.policy = policy};
+        vt_trust_verdict verdict;
+        vt_trust_proof(&by_key, &proof, entry, entry_len, 0, NULL, &verdict);
+        vt_trust_proof(&by_policy, &proof, entry, entry_len, 0, NULL, &verdict);
         vt_tlog_proof_clear(&proof);
     }
     vt_tlog_policy *p = NULL;

@@ -7,12 +7,14 @@
 
 #include <vitrine/common.h>
 
+#include "http_server.h"
+
 typedef struct vt_log_server vt_log_server;
 
 /* Start serving `dir` on `listen` ("HOST:PORT", "[V6]:PORT" or ":PORT"; port 0 picks a free
- * port). Runs in its own threads until vt_log_server_stop. */
-vt_status vt_log_server_start(const char *dir, const char *listen, vt_log_server **out,
-                              vt_error *err);
+ * port) within `limits` (http_server.h). Runs in its own threads until vt_log_server_stop. */
+vt_status vt_log_server_start(const char *dir, const char *listen,
+                              const vt_http_limits *limits, vt_log_server **out, vt_error *err);
 unsigned vt_log_server_port(const vt_log_server *server);
 void vt_log_server_stop(vt_log_server *server);
 

@@ -1,10 +1,13 @@
 /* witness_server.c: `vitrine witness serve`: a C2SP tlog-witness. POST /add-checkpoint takes
  * "old SIZE", consistency proof lines, a blank line and a signed checkpoint; the witness checks
  * the log signature (404 unknown origin, 403 no valid signature), the old size against the one it
- * stored (409 with the known size), the proof (422), and then stores the new checkpoint and
+ * stored (409 with the known size), that the checkpoint extends the stored one (the trust
+ * core's vt_trust_extends; 422 if not), and then stores the new checkpoint and
  * cosigns it. Check and store happen in one SQLite IMMEDIATE transaction, so two concurrent
- * requests (even from two processes on one database) cannot roll the stored size back. */
-#include <arpa/inet.h>
+ * requests (even from two processes on one database) cannot roll the stored size back.
+ * Connection limits and the request deadline are the shared setup's (http_server.h); a body
+ * announced larger than MAX_BODY is refused with 413 before a byte of it is read, and a request
+ * that would hold up the last free worker thread is answered 503. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -16,29 +19,42 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 
+#include <vitrine/trust.h>
+
+#include "http_server.h"
 #include "witness_server.h"
 
 #define MAX_BODY (VT_TLOG_MAX_NOTE + 64 * 64 + 64)
 
 struct vt_witness_server {
-    struct MHD_Daemon *daemon;
+    vt_http_server *http;
     sqlite3 *db;
     pthread_mutex_t lock;
     const vt_tlog_signer *key;
     vt_tlog_verifier *const *logs;
     size_t log_count;
-    unsigned port;
+    /* Requests being checked and stored at once, and the most allowed: one worker thread less
+     * than there are, so that a store held up (the database locked by another process, a slow
+     * disk) leaves a thread to answer everyone else. A request finding no slot waits at most
+     * BUSY_WAIT_MS for one, then is answered 503. */
+    pthread_mutex_t busy_lock;
+    pthread_cond_t busy_freed;
+    unsigned busy, max_busy;
 };
+
+#define BUSY_WAIT_MS 1000
 
 typedef struct request {
     vt_buf body;
-    int too_large;
 } request;
 
 vt_status vt_witness_parse_request(const void *body, size_t len, uint64_t *old,
                                    unsigned char (*proof)[VT_TLOG_HASH_SIZE], size_t *proof_len,
                                    size_t *note_offset, vt_error *err)
 {
+    /* An empty body may come as a NULL pointer (an empty vt_buf): no pointer arithmetic on it. */
+    if (len == 0)
+        return vt_error_set(err, VT_ERR_SYNTAX, "empty request; expected 'old SIZE'");
     const char *p = body, *end = p + len;
     const char *nl = memchr(p, '\n', len);
     if (!nl || nl - p < 5 || memcmp(p, "old ", 4) != 0)
@@ -83,7 +99,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = vt_http_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -124,12 +140,10 @@ static unsigned check_and_store(struct vt_witness_server *w, const vt_tlog_check
         status = 409;
         goto rollback;
     }
-    if (old == 0 ? proof_len != 0
-                 : old == cp->size
-                       ? (proof_len != 0 || memcmp(known_root, cp->root, VT_TLOG_HASH_SIZE) != 0)
-                       : vt_tlog_verify_consistency(old, cp->size, proof, proof_len, known_root,
-                                                    VT_TLOG_HASH_SIZE, cp->root, VT_TLOG_HASH_SIZE,
-                                                    NULL) != VT_OK) {
+    vt_tlog_checkpoint stored = {.size = known};
+    memcpy(stored.origin, cp->origin, sizeof stored.origin);
+    memcpy(stored.root, known_root, VT_TLOG_HASH_SIZE);
+    if (vt_trust_extends(&stored, cp, proof, proof_len, NULL) != VT_TRUST_OK) {
         status = 422;
         goto rollback;
     }
@@ -183,7 +197,8 @@ static enum MHD_Result add_checkpoint(struct vt_witness_server *w, struct MHD_Co
     vt_tlog_empty_root(empty);
     if (!log)
         ret = text_status(c, 404, "unknown log\n");
-    else if (vt_tlog_note_verify(note, log, NULL, NULL) != VT_OK)
+    else if (vt_trust_checkpoint(&(vt_trust_checkpoint_policy){.log_key = log}, body->data + off,
+                                 body->len - off, 0, NULL, NULL) != VT_TRUST_OK)
         ret = text_status(c, 403, "no valid signature by the log's key\n");
     else if (old > cp.size)
         ret = text_status(c, 400, "old size larger than the checkpoint\n");
@@ -209,6 +224,35 @@ static enum MHD_Result add_checkpoint(struct vt_witness_server *w, struct MHD_Co
     return ret;
 }
 
+static int busy_acquire(struct vt_witness_server *w)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += BUSY_WAIT_MS / 1000;
+    until.tv_nsec += (long)(BUSY_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->busy_lock);
+    int rc = 0;
+    while (w->busy >= w->max_busy && rc == 0)
+        rc = pthread_cond_timedwait(&w->busy_freed, &w->busy_lock, &until);
+    int got = w->busy < w->max_busy;
+    if (got)
+        w->busy++;
+    pthread_mutex_unlock(&w->busy_lock);
+    return got;
+}
+
+static void busy_release(struct vt_witness_server *w)
+{
+    pthread_mutex_lock(&w->busy_lock);
+    w->busy--;
+    pthread_cond_signal(&w->busy_freed);
+    pthread_mutex_unlock(&w->busy_lock);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_size, void **req_cls)
@@ -217,26 +261,32 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct vt_witness_server *w = cls;
     request *req = *req_cls;
     if (!req) {
+        /* First call, headers only: refuse what can be refused before reading the body. */
+        if (strcmp(url, "/add-checkpoint") != 0)
+            return text_status(c, 404, "not found\n");
+        if (strcmp(method, "POST") != 0)
+            return text_status(c, 405, "POST only\n");
+        if (vt_http_body_refusal(c, MAX_BODY))
+            return text_status(c, 413, "request too large\n");
         if (!(req = calloc(1, sizeof *req)))
             return MHD_NO;
         *req_cls = req;
         return MHD_YES;
     }
     if (*upload_size) {
-        if (req->body.len + *upload_size > MAX_BODY)
-            req->too_large = 1;
-        else if (vt_buf_append(&req->body, upload_data, *upload_size) != VT_OK)
+        /* Only a chunked body (no Content-Length) can get here past the limit; libmicrohttpd
+         * cannot answer in the middle of an upload, so the connection is closed. */
+        if (req->body.len + *upload_size > MAX_BODY ||
+            vt_buf_append(&req->body, upload_data, *upload_size) != VT_OK)
             return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/add-checkpoint") != 0)
-        return text_status(c, 404, "not found\n");
-    if (strcmp(method, "POST") != 0)
-        return text_status(c, 405, "POST only\n");
-    if (req->too_large)
-        return text_status(c, 413, "request too large\n");
-    return add_checkpoint(w, c, &req->body);
+    if (!busy_acquire(w))
+        return vt_http_respond_busy(c);
+    enum MHD_Result ret = add_checkpoint(w, c, &req->body);
+    busy_release(w);
+    return ret;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -253,44 +303,27 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     }
 }
 
-static vt_status parse_listen(const char *listen, struct sockaddr_in *addr, vt_error *err)
-{
-    memset(addr, 0, sizeof *addr);
-    const char *colon = strrchr(listen, ':');
-    char host[64];
-    char *end;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon[1] == 0 || *end || port < 0 || port > 65535 ||
-        (size_t)(colon - listen) >= sizeof host)
-        return vt_error_set(err, VT_ERR_ARGUMENT, "--listen wants IPV4:PORT, got '%s'", listen);
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = 0;
-    addr->sin_family = AF_INET;
-    addr->sin_port = htons((uint16_t)port);
-    if (!host[0])
-        addr->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                       &addr->sin_addr) != 1)
-        return vt_error_set(err, VT_ERR_ARGUMENT, "invalid IPv4 address in '%s'", listen);
-    return VT_OK;
-}
-
 vt_status vt_witness_server_start(const char *db, const vt_tlog_signer *key,
                                   vt_tlog_verifier *const *logs, size_t log_count,
-                                  const char *listen, vt_witness_server **out, vt_error *err)
+                                  const char *listen, const vt_http_limits *limits,
+                                  vt_witness_server **out, vt_error *err)
 {
     *out = NULL;
-    struct sockaddr_in addr;
-    vt_status st = parse_listen(listen, &addr, err);
-    if (st != VT_OK)
-        return st;
+    vt_status st;
     struct vt_witness_server *w = calloc(1, sizeof *w);
     if (!w)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     w->key = key;
     w->logs = logs;
     w->log_count = log_count;
+    w->max_busy = limits->threads > 1 ? limits->threads - 1 : 1;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->busy_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->busy_freed, &attr);
+    pthread_condattr_destroy(&attr);
     if (sqlite3_open(db, &w->db) != SQLITE_OK ||
         sqlite3_exec(w->db,
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
@@ -302,33 +335,28 @@ vt_status vt_witness_server_start(const char *db, const vt_tlog_signer *key,
         vt_witness_server_stop(w);
         return st;
     }
-    w->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
-                                 NULL, handle, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                                 MHD_OPTION_CONNECTION_LIMIT, 200u,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
-    if (!w->daemon) {
+    st = vt_http_server_start(listen, limits, handle, w, completed, NULL, &w->http, err);
+    if (st != VT_OK) {
         vt_witness_server_stop(w);
-        return vt_error_set(err, VT_ERR_NETWORK, "cannot listen on %s", listen);
+        return st;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    w->port = info ? info->port : 0;
     *out = w;
     return VT_OK;
 }
 
 unsigned vt_witness_server_port(const vt_witness_server *server)
 {
-    return server->port;
+    return vt_http_server_port(server->http);
 }
 
 void vt_witness_server_stop(vt_witness_server *w)
 {
     if (!w)
         return;
-    if (w->daemon)
-        MHD_stop_daemon(w->daemon);
+    vt_http_server_stop(w->http);
     sqlite3_close(w->db);
+    pthread_cond_destroy(&w->busy_freed);
+    pthread_mutex_destroy(&w->busy_lock);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }

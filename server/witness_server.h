@@ -8,13 +8,17 @@
 
 #include <vitrine/tlog.h>
 
+#include "http_server.h"
+
 typedef struct vt_witness_server vt_witness_server;
 
 /* Start the witness: `db` is the SQLite file (created if missing), `key` the witness's cosigner
- * key (type 0x04), `logs` the log keys it accepts. The server keeps the pointers. */
+ * key (type 0x04), `logs` the log keys it accepts, `listen` and `limits` as in http_server.h.
+ * The server keeps the pointers. */
 vt_status vt_witness_server_start(const char *db, const vt_tlog_signer *key,
                                   vt_tlog_verifier *const *logs, size_t log_count,
-                                  const char *listen, vt_witness_server **out, vt_error *err);
+                                  const char *listen, const vt_http_limits *limits,
+                                  vt_witness_server **out, vt_error *err);
 unsigned vt_witness_server_port(const vt_witness_server *server);
 void vt_witness_server_stop(vt_witness_server *server);
 

@@ -11,6 +11,7 @@
 #define VITRINE_COMMON_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ typedef enum vt_status {
     VT_ERR_STATE = -8,    /* the operation conflicts with current state (lock held, exists) */
     VT_ERR_NETWORK = -9,  /* a network transfer failed */
     VT_ERR_NOT_FOUND = -10,
+    VT_ERR_TIMEOUT = -11, /* a deadline (a scan's --timeout) passed before the work was done */
 } vt_status;
 
 /* A diagnostic. `file` names the input the problem is in (may be empty); `line` and `column` are
@@ -105,6 +107,48 @@ VT_API vt_status vt_write_file_atomic(const char *path, const void *data, size_t
 
 /* fsync a directory so that renames and creations inside it are durable. */
 VT_API vt_status vt_fsync_dir(const char *dir, vt_error *err);
+
+/* A deadline for one piece of work (the scan of one file), checked by work done: every loop that
+ * can run long reports the steps it did with vt_deadline_spend, which reads the clock
+ * (CLOCK_MONOTONIC_COARSE) only once every VT_DEADLINE_STRIDE steps, so a check costs a
+ * subtraction. Once passed, it stays passed. A zeroed vt_deadline never passes; so does a NULL
+ * one given to vt_deadline_spend. */
+typedef struct vt_deadline {
+    int64_t at_ns;   /* monotonic time at which it passes; 0: no deadline */
+    uint64_t budget; /* steps left before the clock is read again */
+    bool passed;
+} vt_deadline;
+
+#define VT_DEADLINE_STRIDE 4096
+
+/* Start a deadline `seconds` from now (0: none). */
+VT_API void vt_deadline_start(vt_deadline *deadline, unsigned seconds);
+/* Read the clock: has the deadline passed? (Resets the step budget.) */
+VT_API bool vt_deadline_check(vt_deadline *deadline);
+
+/* Count `steps` of work; true when the deadline has passed. */
+static inline bool vt_deadline_spend(vt_deadline *deadline, uint64_t steps)
+{
+    if (!deadline || deadline->at_ns == 0)
+        return false;
+    if (deadline->passed)
+        return true;
+    if (steps < deadline->budget) {
+        deadline->budget -= steps;
+        return false;
+    }
+    return vt_deadline_check(deadline);
+}
+
+/* True once the deadline has been seen passed (no clock read). */
+static inline bool vt_deadline_passed(const vt_deadline *deadline)
+{
+    return deadline && deadline->passed;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most `left` bytes), 0 if it is not one (overlong
+ * forms, surrogates and code points past U+10FFFF are not); *cp receives the code point. */
+VT_API size_t vt_utf8_next(const unsigned char *s, size_t left, uint32_t *cp);
 
 /* Version of the library, e.g. "0.1.0". */
 VT_API const char *vt_version(void);

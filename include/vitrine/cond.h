@@ -88,15 +88,34 @@ typedef struct vt_cond_env {
     /* External variables' values, indexed like the ruleset's externals; NULL: their defaults. */
     const vt_cond_value *externals;
     vt_cond_module_hooks modules;
-    /* `matches`: does the regex of CONST_REGEX node `node` match somewhere in the bytes? */
-    bool (*regex_search)(void *context, uint32_t node, const uint8_t *bytes, size_t len);
+    /* `matches`: does the regex of CONST_REGEX node `node` match somewhere in the bytes? Sets
+     * *found; a failed search (out of memory, the deadline passed) returns its status, which
+     * fails the evaluation. */
+    vt_status (*regex_search)(void *context, uint32_t node, const uint8_t *bytes, size_t len,
+                              bool *found);
     void *regex_context;
+    /* The scan's deadline (NULL: none): evaluation counts its steps (every node evaluated,
+     * every loop iteration) and fails with VT_ERR_TIMEOUT once it has passed. */
+    vt_deadline *deadline;
 } vt_cond_env;
 
 /* Evaluate every rule in order. results[i] becomes 1 when rule i matches and 0 otherwise
  * (rules of a namespace whose global rule failed do not match). `results` has one byte per rule.
- * Fails only on an internal inconsistency of the ruleset or a failing module hook. */
+ * Fails on an internal inconsistency of the ruleset, a failing module hook or regex search, or
+ * a passed deadline; the results are then incomplete. Conditions are evaluated without
+ * recursing along chains of `and` / `or`, arithmetic and unary operations, so such a chain of
+ * any length is evaluated; other nesting is bounded by VT_COND_MAX_DEPTH, which vt_cond_check
+ * refuses before any scan. */
 VT_API vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err);
+
+/* Deepest recursion of the evaluator a condition may need. */
+#define VT_COND_MAX_DEPTH 4096
+
+/* Can every rule's condition of `rules` be evaluated? VT_ERR_LIMIT naming the first rule whose
+ * condition nests deeper than VT_COND_MAX_DEPTH (the chains above cost nothing; yara 4.2.3's
+ * parser refuses most such conditions too, but accepts up to about 4,900 nested function calls
+ * or uint8() reads). The scanner calls it when it is made, so no rule is dropped at scan time. */
+VT_API vt_status vt_cond_check(const vt_ruleset *rules, vt_error *err);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,9 @@
  *   bytes) and refuse anything over VT_DISTRIB_MAX_ENTRY with VT_ERR_LIMIT.
  * - vt_update either installs a complete, verified ruleset or changes nothing but its own
  *   temporary files; its errors name what a failure looks like (stale checkpoint, inconsistent
- *   log, unlogged entry, rollback).
+ *   log, unlogged entry, rollback: VT_ERR_VERIFY, decided by the trust core, vitrine/trust.h),
+ *   or say "unavailable: ..." (VT_ERR_NETWORK) when something could not be fetched, and refuse
+ *   a corrupt installed ruleset (VT_ERR_STATE) rather than skip the rollback check.
  * - No global mutable state.
  */
 #ifndef VITRINE_DISTRIB_H
@@ -141,6 +143,7 @@ typedef struct vt_update_options {
     const char *state_dir;
     uint64_t max_age;        /* seconds; the newest cosignature may be this old */
     uint64_t now;            /* 0: the current time */
+    uint64_t deadline_seconds; /* the whole update's network part; 0: no overall deadline */
 } vt_update_options;
 
 typedef struct vt_update_result {

@@ -57,11 +57,18 @@ typedef struct vt_match_scratch vt_match_scratch;
 VT_API vt_match_scratch *vt_match_scratch_new(void);
 VT_API void vt_match_scratch_free(vt_match_scratch *scratch);
 
-/* The match yara reports for this string at `offset` of data[0..len), if any: returns true and
+/* Give the scratch the deadline of the scan it is used for (NULL: none): verification counts
+ * its work there and stops with VT_ERR_TIMEOUT once it has passed. */
+VT_API void vt_match_scratch_set_deadline(vt_match_scratch *scratch, vt_deadline *deadline);
+
+/* The match yara reports for this string at `offset` of data[0..len), if any: sets *found and
  * fills *match. For a string yara verifies from its atoms this is the leftmost-priority match
- * at the offset, which may differ from yara's: use the scans for those. */
-VT_API bool vt_string_match_at(const vt_string_matcher *matcher, vt_match_scratch *scratch,
-                        const uint8_t *data, size_t len, size_t offset, vt_match *match);
+ * at the offset, which may differ from yara's: use the scans for those. Fails with
+ * VT_ERR_NOMEM when working memory runs out and VT_ERR_TIMEOUT when the scratch's deadline has
+ * passed: never a "no match" that was not checked. */
+VT_API vt_status vt_string_match_at(const vt_string_matcher *matcher, vt_match_scratch *scratch,
+                             const uint8_t *data, size_t len, size_t offset, vt_match *match,
+                             bool *found);
 
 /* Every match of one string, trying each offset (a reference scan without prefiltering).
  * Stops after VT_MAX_STRING_MATCHES matches like yara. */
@@ -91,9 +98,14 @@ VT_API size_t vt_matcher_string_count(const vt_matcher *matcher);
 /* Per-thread scan state for one matcher (NULL on allocation failure). */
 VT_API vt_matcher_scratch *vt_matcher_scratch_new(const vt_matcher *matcher);
 VT_API void vt_matcher_scratch_free(vt_matcher_scratch *scratch);
+/* The deadline of the scans made with this scratch (NULL: none); see
+ * vt_match_scratch_set_deadline. */
+VT_API void vt_matcher_scratch_set_deadline(vt_matcher_scratch *scratch, vt_deadline *deadline);
 
 /* Scan data once and report every match of every string: strings in index order, each string's
- * matches in increasing offset order, at most VT_MAX_STRING_MATCHES per string. */
+ * matches in increasing offset order, at most VT_MAX_STRING_MATCHES per string. Fails (the
+ * matches reported so far are then incomplete) with VT_ERR_NOMEM when memory runs out and
+ * VT_ERR_TIMEOUT when the scratch's deadline passes. */
 VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *scratch,
                           const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
                           vt_error *err);

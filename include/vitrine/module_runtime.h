@@ -54,7 +54,8 @@ typedef struct vt_modrt_options {
     void *console_user;
     /* Search regex `regex` (an 'r' argument the evaluator compiled, opaque here) in the bytes
      * s[0..len): true if it matches anywhere, like yara's yr_re_exec in module functions.
-     * When NULL, functions that take a regex return undefined. */
+     * When NULL, functions that take a regex return undefined. A search that fails (out of
+     * memory, timed out) must be recorded by the caller, which fails the scan. */
     bool (*regex_search)(void *user, const void *regex, const uint8_t *s, size_t len);
     void *regex_user;
     /* The value of time.now(); 0 means "read the clock at each call" (yara's behaviour). */
@@ -68,6 +69,9 @@ typedef struct vt_modrt_options {
      * module, the last one counts, as with yara's repeated -x. */
     const vt_module_data *module_data;
     size_t module_data_count;
+    /* The scan's deadline (NULL: none): every value a module sets counts as a step, and once
+     * it has passed, loading and function calls fail with VT_ERR_TIMEOUT. */
+    vt_deadline *deadline;
 } vt_modrt_options;
 
 /* ---- the scan context ----------------------------------------------------------------------- */

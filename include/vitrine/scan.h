@@ -11,7 +11,9 @@
  *
  * Promises: no global state; the scanned bytes are only read; a file that vanishes, cannot be
  * read or is larger than the limit is reported as an error for that file and nothing else
- * changes; a scan that passes its timeout stops and says so. */
+ * changes; a scan that passes its timeout (a deadline for the whole file, counted by the work
+ * every loop does) stops with VT_ERR_TIMEOUT; a scan that runs out of memory anywhere fails with
+ * VT_ERR_NOMEM: never fewer matches with VT_OK. */
 #ifndef VITRINE_SCAN_H
 #define VITRINE_SCAN_H
 
@@ -81,6 +83,11 @@ VT_API vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t si
  * larger than max_size (0: no limit); VT_ERR_IO / VT_ERR_NOT_FOUND with the reason when it cannot
  * be opened or read. */
 VT_API vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err);
+/* Scan an open file, read from its current offset (fd stays open: the caller closes it); as
+ * vt_scan_file otherwise. `name` is the file's name in messages. A file found by vt_walk is
+ * scanned this way, so that paths longer than PATH_MAX need never be opened by name. */
+VT_API vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *name, uint64_t max_size,
+                     vt_error *err);
 
 /* Results of the last scan. */
 VT_API bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
@@ -94,28 +101,37 @@ VT_API const uint8_t *vt_scan_match_bytes(const vt_scan_ctx *ctx, const vt_strin
 
 /* ---- walking directories and scanning with several threads -------------------------------- */
 
-#define VT_WALK_MAX_DEPTH 256
-
 /* What vt_walk does. on_file is required; the others may be NULL. A callback returning anything
  * but VT_OK stops the walk with that status. */
 typedef struct vt_walk_options {
     bool recursive;        /* descend into subdirectories */
-    bool follow_symlinks;  /* follow symbolic links (never a link to ".") */
+    bool follow_symlinks;  /* follow symbolic links met in directories (never a link to ".") */
     uint64_t skip_larger;  /* skip files of this size or more (0: no limit) */
-    vt_status (*on_file)(void *user, const char *path);
+    /* A regular file, opened read-only: the callback owns fd (closes it or hands it on). */
+    vt_status (*on_file)(void *user, int fd, const char *path);
     void (*on_skip)(void *user, const char *path, uint64_t size);
-    vt_status (*on_error)(void *user, const char *path, const vt_error *err);
+    /* Something the walk could not reach, open, examine or finish: err->message says why (the
+     * reason, without the path). `file` is true for a regular file that could not be opened
+     * (the one case yara 4.2.3 reports itself), false for a directory that cannot be opened or
+     * read, an entry that cannot be examined (a directory without search permission), or a
+     * followed link back to a directory being walked (a loop). NULL: the first of these stops
+     * the walk with its error. Nothing is ever left out silently. */
+    vt_status (*on_error)(void *user, const char *path, bool file, const vt_error *err);
     void *user;
 } vt_walk_options;
 
-/* Visit the regular files under directory `root` in readdir order (yara's order), as
- * "root/name" paths. */
+/* Visit the regular files under `root` in readdir order (yara's order), as "root/name/..."
+ * paths; `root` may also be a regular file (handed to on_file), and a symbolic link as root is
+ * always followed. Directories are opened relative to their parent's descriptor (openat), so
+ * neither the depth nor the length of a path is limited; with follow_symlinks, a directory
+ * whose device and inode are those of one being walked is reported as a loop, not entered. */
 VT_API vt_status vt_walk(const char *root, const vt_walk_options *options, vt_error *err);
 
 typedef struct vt_pool vt_pool;
 
 /* Called once per scanned file, from a worker thread but never two at a time: `status` and `err`
- * tell whether the scan worked; the results are read from `ctx`. Return nonzero to stop. */
+ * tell whether the scan worked; the results are read from `ctx`. For an error queued with
+ * vt_pool_submit_error, ctx is NULL and status/err are the queued ones. Return nonzero to stop. */
 typedef int (*vt_pool_fn)(void *user, vt_scan_ctx *ctx, const char *path, vt_status status,
                           const vt_error *err);
 
@@ -126,6 +142,13 @@ VT_API vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *o
                       vt_pool **out, vt_error *err);
 /* Queue a file (waits while the queue is full). VT_ERR_STATE once the pool was stopped. */
 VT_API vt_status vt_pool_submit(vt_pool *pool, const char *path, vt_error *err);
+/* Queue an open file (the pool owns fd from now on, even when this fails); scanned with
+ * vt_scan_fd and reported as `path`. */
+VT_API vt_status vt_pool_submit_fd(vt_pool *pool, int fd, const char *path, vt_error *err);
+/* Queue an error for `path` (copied): it reaches the pool's function in turn with the files,
+ * so that every record is printed from one place, one at a time, in walk order. */
+VT_API vt_status vt_pool_submit_error(vt_pool *pool, const char *path, const vt_error *error,
+                               vt_error *err);
 /* Drop what is queued and let the workers end after their current file. */
 VT_API void vt_pool_stop(vt_pool *pool);
 /* Wait until every queued file is scanned and the workers have ended. */

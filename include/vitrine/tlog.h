@@ -1,7 +1,7 @@
 /* vitrine/tlog.h: the transparency log. RFC 6962 Merkle hashing and proofs, C2SP signed notes
  * with Ed25519 keys in Go's note format, checkpoints, cosignatures (cosignature/v1), tlog-proof,
  * tlog-policy, a log stored as static files in the C2SP tlog-tiles layout (one durable writer),
- * and a reader that works over a directory or over HTTP(S).
+ * and a reader that works over a transport: a directory, HTTP(S), or the caller's callback.
  *
  * Promises:
  * - Everything that parses untrusted input (notes, keys, checkpoints, proofs, policies, tiles,
@@ -223,12 +223,8 @@ typedef struct vt_tlog_proof {
 VT_API vt_status vt_tlog_proof_parse(const void *data, size_t len, vt_tlog_proof *out, vt_error *err);
 VT_API vt_status vt_tlog_proof_format(const vt_tlog_proof *proof, vt_buf *out, vt_error *err);
 VT_API void vt_tlog_proof_clear(vt_tlog_proof *proof);
-/* Verify a proof for `entry`: the checkpoint is signed by log_key (or, when log_key is NULL, by
- * the policy's log for its origin), cosigned to the policy's quorum when policy is not NULL, and
- * the entry's leaf hash is included at the index. *cp (optional) receives the checkpoint. */
-VT_API vt_status vt_tlog_proof_verify(const vt_tlog_proof *proof, const void *entry, size_t entry_len,
-                               const vt_tlog_verifier *log_key, const vt_tlog_policy *policy,
-                               vt_tlog_checkpoint *cp, vt_error *err);
+/* Whether to trust a proof (its checkpoint under a policy, the entry's inclusion) is the trust
+ * core's vt_trust_proof (vitrine/trust.h). */
 
 /* ---- tlog-tiles layout ---- */
 
@@ -273,11 +269,44 @@ VT_API vt_status vt_tlog_writer_publish_cosigned(vt_tlog_writer *writer, const v
                                           vt_error *err);
 VT_API void vt_tlog_writer_close(vt_tlog_writer *writer);
 
-/* ---- the reader (a directory or an http(s):// URL) ---- */
+/* ---- transports: how a reader gets one file of the layout ---- */
+
+typedef struct vt_tlog_transport {
+    /* Put the file at `path` (relative to the log, e.g. "checkpoint", "tile/0/000") into out
+     * (emptied first), refusing more than max bytes (VT_ERR_LIMIT). A missing file is
+     * VT_ERR_NOT_FOUND; a transfer that failed (refused, timed out, truncated, an HTTP status
+     * other than 200 and 404) VT_ERR_NETWORK or VT_ERR_IO. */
+    vt_status (*fetch)(void *ctx, const char *path, size_t max, vt_buf *out, vt_error *err);
+    void (*close)(void *ctx); /* frees ctx when the reader closes; may be NULL */
+    void *ctx;
+} vt_tlog_transport;
+
+typedef struct vt_tlog_http_options {
+    uint64_t deadline_ms;        /* the whole operation, from the transport's creation; 0: none */
+    unsigned fetch_timeout_ms;   /* one fetch; 0: 60 s */
+    unsigned connect_timeout_ms; /* 0: 10 s */
+} vt_tlog_http_options;
+
+/* Files of a directory. */
+VT_API vt_status vt_tlog_transport_dir(const char *dir, vt_tlog_transport *out, vt_error *err);
+/* Files under an http(s):// URL, with libcurl: no redirect is followed, every fetch is bounded by
+ * the per-fetch timeout and what is left of the deadline. options may be NULL (defaults). */
+VT_API vt_status vt_tlog_transport_http(const char *url, const vt_tlog_http_options *options,
+                                 vt_tlog_transport *out, vt_error *err);
+
+/* ---- the reader (over a transport: a directory, an http(s):// URL, or the caller's) ---- */
 
 typedef struct vt_tlog_reader vt_tlog_reader;
 
+/* A reader of the log at `location`: a directory, or an http(s):// URL with default options. */
 VT_API vt_status vt_tlog_reader_open(const char *location, vt_tlog_reader **out, vt_error *err);
+/* The same with HTTP options (unused for a directory). */
+VT_API vt_status vt_tlog_reader_open_with(const char *location, const vt_tlog_http_options *options,
+                                   vt_tlog_reader **out, vt_error *err);
+/* A reader over the caller's transport, which it takes over (closed with the reader, or at once
+ * if this fails). `location` names the log in messages (may be NULL). */
+VT_API vt_status vt_tlog_reader_open_transport(const vt_tlog_transport *transport, const char *location,
+                                        vt_tlog_reader **out, vt_error *err);
 VT_API void vt_tlog_reader_close(vt_tlog_reader *reader);
 /* Fetch one file of the layout (e.g. "checkpoint"), refusing more than max bytes. A missing file
  * is VT_ERR_NOT_FOUND. */

@@ -19,6 +19,7 @@ const char *vt_status_name(vt_status status)
     case VT_ERR_STATE: return "state conflict";
     case VT_ERR_NETWORK: return "network error";
     case VT_ERR_NOT_FOUND: return "not found";
+    case VT_ERR_TIMEOUT: return "timed out";
     }
     return "unknown error";
 }

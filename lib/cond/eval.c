@@ -1,6 +1,9 @@
 /* eval.c: the condition evaluator. It walks a rule's typed nodes recursively from the root (the
  * rule's last node), with yara 4.2.3's treatment of undefined values and with short-circuiting,
  * and reads string matches, bytes, module objects and externals from the caller's vt_cond_env.
+ * Chains of `and` / `or`, arithmetic and unary operations (a rule of 50,000 `or` terms) are
+ * walked without recursing along them; vt_cond_check measures the recursion every other
+ * construct needs, before any scan.
  * The semantics of each operation are those of libyara's exec.c, checked against yara 4.2.3
  * (tests/unit/test_cond.c and the differential tests). */
 #include <math.h>
@@ -9,7 +12,6 @@
 
 #include <vitrine/cond.h>
 
-#define MAX_RECURSION 4096 /* deeper than any expression the compiler accepts */
 #define MAX_LOOP_DEPTH 32  /* loop variable slots are 2 * depth + 0/1 */
 
 typedef struct evaluator {
@@ -20,9 +22,13 @@ typedef struct evaluator {
     uint32_t current_string[MAX_LOOP_DEPTH];
     unsigned recursion;
     vt_error *err;
+    /* links of the chains being walked (eval_chain), a stack */
+    uint32_t *spine;
+    size_t spine_len, spine_cap;
 } evaluator;
 
 static vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out);
+static vt_status eval_chain(evaluator *ev, uint32_t index, vt_cond_value *out);
 
 static void set_undefined(vt_cond_value *v, uint8_t type)
 {
@@ -761,39 +767,12 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
         return eval_string_op(ev, index, node, out);
     case VT_OP_READ_INT:
         return eval_read_int(ev, node, out);
-    case VT_OP_INT_TO_FLOAT:
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        if (a.undefined)
-            set_undefined(out, VT_TYPE_FLOAT);
-        else
-            set_float(out, as_double(&a));
-        return VT_OK;
-    case VT_OP_NEG:
-    case VT_OP_BIT_NOT:
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        if (a.undefined)
-            set_undefined(out, node->type);
-        else if (node->op == VT_OP_BIT_NOT)
-            set_int(out, ~a.u.i);
-        else if (a.type == VT_TYPE_FLOAT)
-            set_float(out, -a.u.f);
-        else
-            set_int(out, (int64_t)(0 - (uint64_t)a.u.i));
-        return VT_OK;
+    case VT_OP_INT_TO_FLOAT: case VT_OP_NEG: case VT_OP_BIT_NOT:
+    case VT_OP_NOT: case VT_OP_DEFINED: case VT_OP_TO_BOOL:
     case VT_OP_ADD: case VT_OP_SUB: case VT_OP_MUL: case VT_OP_DIV: case VT_OP_MOD:
     case VT_OP_BIT_AND: case VT_OP_BIT_OR: case VT_OP_BIT_XOR: case VT_OP_SHL: case VT_OP_SHR:
-        if ((st = eval(ev, node->a, &a)) != VT_OK || (st = eval(ev, node->b, &b)) != VT_OK)
-            return st;
-        if (a.undefined || b.undefined)
-            set_undefined(out, node->type);
-        else if (node->type == VT_TYPE_FLOAT || a.type == VT_TYPE_FLOAT ||
-                 b.type == VT_TYPE_FLOAT)
-            arith_float(node->op, as_double(&a), as_double(&b), out);
-        else
-            arith_int(node->op, a.u.i, b.u.i, out);
-        return VT_OK;
+    case VT_OP_AND: case VT_OP_OR:
+        return eval_chain(ev, index, out);
     case VT_OP_LT: case VT_OP_LE: case VT_OP_GT: case VT_OP_GE: case VT_OP_EQ: case VT_OP_NE:
         if ((st = eval(ev, node->a, &a)) != VT_OK || (st = eval(ev, node->b, &b)) != VT_OK)
             return st;
@@ -817,48 +796,19 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
     case VT_OP_MATCHES:
         if ((st = eval(ev, node->a, &a)) != VT_OK)
             return st;
-        if (a.undefined || !ev->env->regex_search)
+        if (a.undefined || !ev->env->regex_search) {
             set_undefined(out, VT_TYPE_BOOL);
-        else
-            set_bool(out, ev->env->regex_search(ev->env->regex_context, node->b, a.u.s.bytes,
-                                                a.u.s.len));
-        return VT_OK;
-    case VT_OP_AND:
-    case VT_OP_OR: {
-        /* Undefined operands count as false and the result is always defined (yara 4.2.3);
-         * `and` stops at a false operand, `or` at a true one. */
-        bool decisive = node->op == VT_OP_OR;
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        if (is_true(&a) == decisive) {
-            set_bool(out, decisive);
-            return VT_OK;
+        } else {
+            bool found = false;
+            st = ev->env->regex_search(ev->env->regex_context, node->b, a.u.s.bytes, a.u.s.len,
+                                       &found);
+            if (st == VT_ERR_TIMEOUT)
+                return vt_error_set(ev->err, st, "scanning timed out");
+            if (st != VT_OK)
+                return vt_error_set(ev->err, st, "a regular expression search failed: %s",
+                                    vt_status_name(st));
+            set_bool(out, found);
         }
-        if ((st = eval(ev, node->b, &b)) != VT_OK)
-            return st;
-        set_bool(out, is_true(&b));
-        return VT_OK;
-    }
-    case VT_OP_NOT:
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        if (a.undefined)
-            set_undefined(out, VT_TYPE_BOOL);
-        else
-            set_bool(out, !is_true(&a));
-        return VT_OK;
-    case VT_OP_DEFINED:
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        set_bool(out, !a.undefined);
-        return VT_OK;
-    case VT_OP_TO_BOOL:
-        if ((st = eval(ev, node->a, &a)) != VT_OK)
-            return st;
-        if (a.undefined)
-            set_undefined(out, VT_TYPE_BOOL);
-        else
-            set_bool(out, is_true(&a));
         return VT_OK;
     case VT_OP_OF:
         return eval_of(ev, index, node, out);
@@ -912,11 +862,184 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
     return corrupt(ev, "unknown operation", index);
 }
 
+static bool is_logic(const vt_rs_node *node)
+{
+    return node->op == VT_OP_AND || node->op == VT_OP_OR;
+}
+
+static bool is_arith(const vt_rs_node *node)
+{
+    switch (node->op) {
+    case VT_OP_ADD: case VT_OP_SUB: case VT_OP_MUL: case VT_OP_DIV: case VT_OP_MOD:
+    case VT_OP_BIT_AND: case VT_OP_BIT_OR: case VT_OP_BIT_XOR: case VT_OP_SHL: case VT_OP_SHR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_unary(const vt_rs_node *node)
+{
+    switch (node->op) {
+    case VT_OP_INT_TO_FLOAT: case VT_OP_NEG: case VT_OP_BIT_NOT:
+    case VT_OP_NOT: case VT_OP_DEFINED: case VT_OP_TO_BOOL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The operations eval_chain walks without recursing: each takes its first operand (a) from the
+ * node below it in the chain. */
+static bool is_chain(const vt_rs_node *node)
+{
+    return is_logic(node) || is_arith(node) || is_unary(node);
+}
+
+/* A unary operation on a (out may be a). */
+static void apply_unary(const vt_rs_node *node, vt_cond_value *a, vt_cond_value *out)
+{
+    vt_cond_value x = *a;
+    switch (node->op) {
+    case VT_OP_INT_TO_FLOAT:
+        if (x.undefined)
+            set_undefined(out, VT_TYPE_FLOAT);
+        else
+            set_float(out, as_double(&x));
+        return;
+    case VT_OP_NOT:
+        if (x.undefined)
+            set_undefined(out, VT_TYPE_BOOL);
+        else
+            set_bool(out, !is_true(&x));
+        return;
+    case VT_OP_DEFINED:
+        set_bool(out, !x.undefined);
+        return;
+    case VT_OP_TO_BOOL:
+        if (x.undefined)
+            set_undefined(out, VT_TYPE_BOOL);
+        else
+            set_bool(out, is_true(&x));
+        return;
+    default: /* VT_OP_NEG, VT_OP_BIT_NOT */
+        if (x.undefined)
+            set_undefined(out, node->type);
+        else if (node->op == VT_OP_BIT_NOT)
+            set_int(out, ~x.u.i);
+        else if (x.type == VT_TYPE_FLOAT)
+            set_float(out, -x.u.f);
+        else
+            set_int(out, (int64_t)(0 - (uint64_t)x.u.i));
+        return;
+    }
+}
+
+/* An arithmetic or bitwise operation (out may be a or b). */
+static void apply_arith(const vt_rs_node *node, const vt_cond_value *a, const vt_cond_value *b,
+                        vt_cond_value *out)
+{
+    vt_cond_value x = *a, y = *b;
+    if (x.undefined || y.undefined)
+        set_undefined(out, node->type);
+    else if (node->type == VT_TYPE_FLOAT || x.type == VT_TYPE_FLOAT || y.type == VT_TYPE_FLOAT)
+        arith_float(node->op, as_double(&x), as_double(&y), out);
+    else
+        arith_int(node->op, x.u.i, y.u.i, out);
+}
+
+/* A chain of `and` / `or`, arithmetic and unary operations from node `index`, without
+ * recursing along it, so that a rule of 50,000 `or` terms (or a sum of as many) is evaluated.
+ * `a or b or c` leans left: the chain's links (the nodes down the first operands) are stacked
+ * in ev->spine, the bottom operand evaluated, then each link applied going back up, its second
+ * operand (if any) evaluated one level down. `and` / `or`: undefined operands count as false and
+ * the result is always defined (yara 4.2.3); `and` stops at a false operand, `or` at a true
+ * one, and a chain leaning right (`a or (b or ...)`) goes on in this frame with the top node's
+ * second operand. vt_cond_check measures the same recursion. */
+static vt_status eval_chain(evaluator *ev, uint32_t index, vt_cond_value *out)
+{
+    const vt_rs_node *nodes = ev->view.nodes;
+    for (;;) {
+        const vt_rs_node *top = &nodes[index];
+        size_t base = ev->spine_len;
+        uint32_t bottom = top->a, above = index;
+        /* operands are earlier nodes (checked when the ruleset was loaded): the walk ends */
+        while (bottom < above && is_chain(&nodes[bottom])) {
+            if (ev->spine_len == ev->spine_cap) {
+                size_t cap = ev->spine_cap ? ev->spine_cap * 2 : 256;
+                uint32_t *grown = realloc(ev->spine, cap * sizeof *grown);
+                if (!grown) {
+                    ev->spine_len = base;
+                    return vt_error_set(ev->err, VT_ERR_NOMEM,
+                                        "out of memory evaluating conditions");
+                }
+                ev->spine = grown;
+                ev->spine_cap = cap;
+            }
+            ev->spine[ev->spine_len++] = bottom;
+            above = bottom;
+            bottom = nodes[bottom].a;
+        }
+        if (bottom >= above) {
+            ev->spine_len = base;
+            return corrupt(ev, "operand is not an earlier node", above);
+        }
+        vt_cond_value v, w;
+        vt_status st = eval(ev, bottom, &v);
+        for (size_t k = ev->spine_len; st == VT_OK && k-- > base;) {
+            const vt_rs_node *link = &nodes[ev->spine[k]];
+            if (is_unary(link)) {
+                apply_unary(link, &v, &v);
+            } else if (is_arith(link)) {
+                if ((st = eval(ev, link->b, &w)) == VT_OK)
+                    apply_arith(link, &v, &w, &v);
+            } else if (is_true(&v) == (link->op == VT_OP_OR)) {
+                set_bool(&v, link->op == VT_OP_OR); /* decided: its second operand is skipped */
+            } else if ((st = eval(ev, link->b, &w)) == VT_OK) {
+                set_bool(&v, is_true(&w));
+            }
+        }
+        ev->spine_len = base;
+        if (st != VT_OK)
+            return st;
+        if (is_unary(top)) {
+            apply_unary(top, &v, out);
+            return VT_OK;
+        }
+        if (is_arith(top)) {
+            if ((st = eval(ev, top->b, &w)) != VT_OK)
+                return st;
+            apply_arith(top, &v, &w, out);
+            return VT_OK;
+        }
+        if (is_true(&v) == (top->op == VT_OP_OR)) {
+            set_bool(out, top->op == VT_OP_OR);
+            return VT_OK;
+        }
+        /* not decided: the chain's value is its second operand's truth */
+        uint32_t right = top->b;
+        if (right >= index)
+            return corrupt(ev, "operand is not an earlier node", index);
+        if (!is_logic(&nodes[right])) {
+            if ((st = eval(ev, right, &w)) != VT_OK)
+                return st;
+            set_bool(out, is_true(&w));
+            return VT_OK;
+        }
+        if (vt_deadline_spend(ev->env->deadline, 1))
+            return vt_error_set(ev->err, VT_ERR_TIMEOUT, "scanning timed out");
+        index = right;
+    }
+}
+
 static vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out)
 {
     if (index >= ev->view.node_count)
         return corrupt(ev, "node index out of range", index);
-    if (++ev->recursion > MAX_RECURSION) {
+    if (vt_deadline_spend(ev->env->deadline, 1))
+        return vt_error_set(ev->err, VT_ERR_TIMEOUT, "scanning timed out");
+    if (++ev->recursion > VT_COND_MAX_DEPTH) {
+        /* vt_cond_check refused such a condition before the scan: the ruleset is damaged */
         ev->recursion--;
         return vt_error_set(ev->err, VT_ERR_LIMIT, "condition nested too deeply");
     }
@@ -964,5 +1087,80 @@ vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *e
                 results[r] = 0;
     if (namespace_failed != namespace_small)
         free(namespace_failed);
+    free(ev.spine);
+    return st;
+}
+
+/* ---- how deep evaluation recurses ----------------------------------------------------------- */
+
+/* The deepest recursion of eval() from each node, as eval and eval_logic recurse (computed in
+ * node order: operands come before the nodes that use them). For an `and` / `or` node,
+ * `spine` holds the deepest of its chain's bottom operand and the right operands of the links
+ * below it, which eval_logic evaluates one level down. */
+vt_status vt_cond_check(const vt_ruleset *rules, vt_error *err)
+{
+    vt_ruleset_view view;
+    vt_ruleset_get_view(rules, &view);
+    size_t n = view.node_count ? view.node_count : 1;
+    uint32_t *depth = calloc(n, sizeof *depth);
+    uint32_t *spine = calloc(n, sizeof *spine);
+    if (!depth || !spine) {
+        free(depth);
+        free(spine);
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory checking conditions");
+    }
+    vt_status st = VT_OK;
+    for (size_t r = 0; r < view.rule_count && st == VT_OK; r++) {
+        const vt_rs_rule *rule = &view.rules[r];
+        uint64_t end = (uint64_t)rule->node_first + rule->node_count;
+        if (end > view.node_count)
+            break; /* the loader refuses such a ruleset */
+        for (uint32_t i = rule->node_first; i < end; i++) {
+            const vt_rs_node *node = &view.nodes[i];
+#define OPERAND(x) ((x) < i ? depth[(x)] : 0)
+            uint32_t deepest = 0;
+            if (is_chain(node)) {
+                /* spine[i]: the deepest recursion below this chain's links (not counting
+                 * node i's own second operand) */
+                const vt_rs_node *left = node->a < i ? &view.nodes[node->a] : NULL;
+                if (left && is_chain(left)) {
+                    uint32_t second = is_unary(left) ? 0 : OPERAND(left->b);
+                    spine[i] = spine[node->a] > second ? spine[node->a] : second;
+                } else {
+                    spine[i] = OPERAND(node->a);
+                }
+                uint32_t second = is_unary(node) ? 0 : OPERAND(node->b);
+                /* a second operand of `and` / `or` that is such a chain goes on in this frame */
+                if (is_logic(node) && node->b < i && is_logic(&view.nodes[node->b]) && second)
+                    second--;
+                deepest = spine[i] > second ? spine[i] : second;
+            } else {
+                bool list = node->op == VT_OP_ENUM || node->op == VT_OP_CALL ||
+                            node->op == VT_OP_STRING_SET || node->op == VT_OP_RULE_SET;
+                bool string_op =
+                    node->op >= VT_OP_STRING_MATCH && node->op <= VT_OP_STRING_LENGTH;
+                uint32_t kids[3] = {node->a, list ? VT_NONE : node->b,
+                                    list || string_op ? VT_NONE : node->c};
+                for (int k = 0; k < 3; k++)
+                    if (OPERAND(kids[k]) > deepest)
+                        deepest = OPERAND(kids[k]);
+                if ((node->op == VT_OP_ENUM || node->op == VT_OP_CALL) &&
+                    (uint64_t)node->b + node->c <= view.list_count)
+                    for (uint32_t k = node->b; k < node->b + node->c; k++)
+                        if (OPERAND(view.lists[k]) > deepest)
+                            deepest = OPERAND(view.lists[k]);
+            }
+#undef OPERAND
+            depth[i] = deepest + 1;
+        }
+        if (rule->node_count && depth[end - 1] > VT_COND_MAX_DEPTH)
+            st = vt_error_set(err, VT_ERR_LIMIT,
+                              "rule \"%s\": condition nested too deeply to evaluate (%u levels, "
+                              "at most %u)",
+                              vt_ruleset_str(rules, rule->name), depth[end - 1],
+                              VT_COND_MAX_DEPTH);
+    }
+    free(depth);
+    free(spine);
     return st;
 }

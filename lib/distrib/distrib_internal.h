@@ -6,16 +6,39 @@
 
 /* mkdir -p. */
 vt_status vt_distrib_mkdirs(const char *path, vt_error *err);
+/* ---- the installed-ruleset layout: owned by installed.c (docs/distribution.md) ----
+ * STATE/current names the ruleset directory (STATE/ruleset.XXXXXX) that holds policy,
+ * checkpoint, bundle.entry, bundle.proof and INDEX.entry, INDEX.proof for each rule entry;
+ * STATE/trusted-checkpoint is the last checkpoint the update client trusted. */
+
 /* Remove a ruleset directory: the regular files in it, then the directory (best effort). */
 void vt_distrib_remove_dir(const char *dir);
 /* The installed bundle: reads STATE/current, sets dir to the ruleset directory, parses its
- * bundle.entry and hashes it. VT_ERR_NOT_FOUND when nothing is installed. */
+ * bundle.entry and hashes it. VT_ERR_NOT_FOUND when nothing is installed (no STATE/current);
+ * any other failure means the installed ruleset is corrupt or unreadable. */
 vt_status vt_distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
                                         unsigned char hash[32], char *dir, size_t dir_size,
                                         vt_error *err);
+/* STATE/trusted-checkpoint into out; VT_ERR_NOT_FOUND when there is none yet. */
+vt_status vt_distrib_read_trusted_checkpoint(const char *state, vt_buf *out, vt_error *err);
+vt_status vt_distrib_write_trusted_checkpoint(const char *state, const vt_buf *checkpoint,
+                                           vt_error *err);
 
-/* The last entry bundle fetched by vt_distrib_cached_entry. Zero-initialise; free data after
- * use. */
+/* One entry to install with its inclusion proof (index UINT64_MAX: the bundle). */
+typedef struct distrib_install_entry {
+    uint64_t index;
+    const vt_buf *entry;
+    vt_tlog_proof *proof; /* hashes and index; its checkpoint is set while writing */
+} distrib_install_entry;
+
+/* Write a new ruleset directory (policy, checkpoint, entries and their tlog-proofs), fsync it,
+ * switch STATE/current to it atomically, then remove old_dir (if not empty). On failure the
+ * new directory is removed and the installed ruleset is unchanged. */
+vt_status vt_distrib_install(const char *state, const vt_buf *policy, const vt_buf *checkpoint,
+                          const distrib_install_entry *entries, size_t count, const char *old_dir,
+                          vt_error *err);
+
+/* The last entry bundle fetched by vt_distrib_cached_entry. Zero-initialise; free data after use. */
 typedef struct distrib_entry_cache {
     int valid;
     uint64_t bundle, size;

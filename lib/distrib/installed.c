@@ -1,9 +1,13 @@
-/* installed.c: loading the installed ruleset for scanning, re-checking it offline first: the
+/* installed.c: the installed-ruleset directory layout (the one file that knows it: reading what
+ * is installed, telling "nothing installed" from "corrupt", the trusted checkpoint, installing a
+ * new ruleset atomically) and loading the installed ruleset for scanning, re-checking it offline
+ * through the trust core first: the
  * stored checkpoint against the stored policy (log signature and witness quorum), the tlog-proof
  * of the bundle and of every rule entry (each must be included in that same checkpoint's tree at
  * its index), every rule entry's hash against the bundle; then the rule entries are compiled,
  * each in namespace "log-INDEX" so that every detection can name the entry it came from. */
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +15,7 @@
 #include <unistd.h>
 
 #include <vitrine/distrib.h>
+#include <vitrine/trust.h>
 
 #include "distrib_internal.h"
 
@@ -34,39 +39,6 @@ vt_status vt_distrib_state_dir(char *out, size_t out_size, vt_error *err)
     return VT_OK;
 }
 
-vt_status vt_distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
-                                        unsigned char hash[32], char *dir, size_t dir_size,
-                                        vt_error *err)
-{
-    char path[4096];
-    unsigned char *data = NULL;
-    size_t len;
-    snprintf(path, sizeof path, "%s/current", state);
-    vt_status st = vt_read_file(path, 256, &data, &len, err);
-    if (st != VT_OK)
-        return access(path, F_OK) != 0 ? vt_error_set(err, VT_ERR_NOT_FOUND,
-                                                      "no ruleset installed in %s", state)
-                                       : st;
-    while (len > 0 && data[len - 1] == '\n')
-        data[--len] = 0;
-    if (len == 0 || strchr((char *)data, '/') || data[0] == '.') {
-        free(data);
-        return vt_error_set(err, VT_ERR_FORMAT, "%s does not name a ruleset directory", path);
-    }
-    snprintf(dir, dir_size, "%s/%s", state, (char *)data);
-    free(data);
-    snprintf(path, sizeof path, "%s/bundle.entry", dir);
-    if ((st = vt_read_file(path, VT_DISTRIB_MAX_ENTRY, &data, &len, err)) != VT_OK) {
-        if (st == VT_ERR_NOT_FOUND && err)
-            err->status = VT_ERR_FORMAT; /* `current` names a ruleset that is not whole */
-        return st == VT_ERR_NOT_FOUND ? VT_ERR_FORMAT : st;
-    }
-    vt_distrib_sha256(data, len, hash);
-    st = vt_bundle_entry_parse(data, len, bundle, err);
-    free(data);
-    return st;
-}
-
 void vt_distrib_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -83,6 +55,137 @@ void vt_distrib_remove_dir(const char *dir)
     }
     rmdir(dir);
 }
+
+/* ---- the layout: STATE/current, STATE/ruleset.XXXXXX/, STATE/trusted-checkpoint ---- */
+
+vt_status vt_distrib_read_installed_bundle(const char *state, vt_bundle_entry *bundle,
+                                        unsigned char hash[32], char *dir, size_t dir_size,
+                                        vt_error *err)
+{
+    char path[4096];
+    unsigned char *data = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/current", state);
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return vt_error_set(err, VT_ERR_NOT_FOUND, "no ruleset installed in %s", state);
+    vt_status st = vt_read_file(path, 256, &data, &len, err);
+    if (st != VT_OK)
+        return st == VT_ERR_NOT_FOUND ? vt_error_set(err, VT_ERR_IO, "cannot read %s", path) : st;
+    while (len > 0 && data[len - 1] == '\n')
+        data[--len] = 0;
+    if (len == 0 || strchr((char *)data, '/') || data[0] == '.' || strlen((char *)data) != len) {
+        free(data);
+        return vt_error_at(err, VT_ERR_FORMAT, path, 0, 0, "does not name a ruleset directory");
+    }
+    snprintf(dir, dir_size, "%s/%s", state, (char *)data);
+    free(data);
+    snprintf(path, sizeof path, "%s/bundle.entry", dir);
+    if ((st = vt_read_file(path, VT_DISTRIB_MAX_ENTRY, &data, &len, err)) != VT_OK) {
+        if (st == VT_ERR_NOT_FOUND) /* `current` names a ruleset that is not whole */
+            return vt_error_at(err, VT_ERR_FORMAT, path, 0, 0,
+                               "missing: 'current' names a ruleset that is not whole");
+        return st;
+    }
+    vt_distrib_sha256(data, len, hash);
+    st = vt_bundle_entry_parse(data, len, bundle, err);
+    free(data);
+    if (st != VT_OK && err)
+        snprintf(err->file, sizeof err->file, "%.500s", path);
+    return st;
+}
+
+vt_status vt_distrib_read_trusted_checkpoint(const char *state, vt_buf *out, vt_error *err)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/trusted-checkpoint", state);
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return VT_ERR_NOT_FOUND; /* first use */
+    unsigned char *data = NULL;
+    size_t len;
+    vt_status st = vt_read_file(path, VT_TLOG_MAX_NOTE, &data, &len, err);
+    if (st == VT_OK) {
+        st = vt_buf_append(out, data, len) == VT_OK ? VT_OK
+                                                     : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        free(data);
+    } else if (st == VT_ERR_NOT_FOUND) {
+        st = vt_error_set(err, VT_ERR_IO, "cannot read %s", path);
+    }
+    return st;
+}
+
+vt_status vt_distrib_write_trusted_checkpoint(const char *state, const vt_buf *checkpoint,
+                                           vt_error *err)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/trusted-checkpoint", state);
+    return vt_write_file_atomic(path, checkpoint->data, checkpoint->len, 0644, err);
+}
+
+static vt_status stage_file(const char *dir, const char *name, const void *data, size_t len,
+                            vt_error *err)
+{
+    char path[4300];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return vt_error_set(err, VT_ERR_LIMIT, "path too long");
+    return vt_write_file_atomic(path, data, len, 0644, err);
+}
+
+/* STEM.entry and STEM.proof (a tlog-proof carrying the checkpoint). */
+static vt_status stage_entry(const char *dir, const distrib_install_entry *e,
+                             const vt_buf *checkpoint, vt_error *err)
+{
+    char stem[32], name[64];
+    if (e->index == UINT64_MAX)
+        snprintf(stem, sizeof stem, "bundle");
+    else
+        snprintf(stem, sizeof stem, "%" PRIu64, e->index);
+    vt_buf text = {0};
+    e->proof->checkpoint = checkpoint->data;
+    e->proof->checkpoint_len = checkpoint->len;
+    snprintf(name, sizeof name, "%s.entry", stem);
+    vt_status st = stage_file(dir, name, e->entry->data, e->entry->len, err);
+    if (st == VT_OK)
+        st = vt_tlog_proof_format(e->proof, &text, err);
+    snprintf(name, sizeof name, "%s.proof", stem);
+    if (st == VT_OK)
+        st = stage_file(dir, name, text.data, text.len, err);
+    e->proof->checkpoint = NULL;
+    e->proof->checkpoint_len = 0;
+    vt_buf_free(&text);
+    return st;
+}
+
+vt_status vt_distrib_install(const char *state, const vt_buf *policy, const vt_buf *checkpoint,
+                          const distrib_install_entry *entries, size_t count, const char *old_dir,
+                          vt_error *err)
+{
+    char tmpl[4300];
+    snprintf(tmpl, sizeof tmpl, "%s/ruleset.XXXXXX", state);
+    if (!mkdtemp(tmpl))
+        return vt_error_errno(err, VT_ERR_IO, errno, "cannot create a directory in %s", state);
+    vt_status st = stage_file(tmpl, "policy", policy->data, policy->len, err);
+    if (st == VT_OK)
+        st = stage_file(tmpl, "checkpoint", checkpoint->data, checkpoint->len, err);
+    for (size_t k = 0; k < count && st == VT_OK; k++)
+        st = stage_entry(tmpl, &entries[k], checkpoint, err);
+    if (st == VT_OK)
+        st = vt_fsync_dir(tmpl, err);
+    const char *base = strrchr(tmpl, '/') + 1;
+    char pointer[4400], line[300];
+    snprintf(pointer, sizeof pointer, "%s/current", state);
+    snprintf(line, sizeof line, "%s\n", base);
+    if (st == VT_OK)
+        st = vt_write_file_atomic(pointer, line, strlen(line), 0644, err);
+    if (st != VT_OK) {
+        vt_distrib_remove_dir(tmpl);
+        return st;
+    }
+    if (old_dir && *old_dir)
+        vt_distrib_remove_dir(old_dir);
+    return VT_OK;
+}
+
+/* ---- loading the installed ruleset for scanning ---- */
 
 void vt_installed_free(vt_installed *in)
 {
@@ -111,11 +214,11 @@ static vt_status read_in(const char *dir, const char *name, size_t max, unsigned
     return vt_read_file(path, max, data, len, err);
 }
 
-/* Verify STEM.proof for the entry bytes against the installed checkpoint. */
+/* Verify STEM.proof for the entry bytes: its checkpoint is the installed (verified) one and the
+ * entry is included in that tree at the proof's index. */
 static vt_status check_proof(const char *dir, const char *stem, const unsigned char *entry,
-                             size_t entry_len, const vt_tlog_verifier *log_key,
-                             const vt_tlog_policy *policy, const vt_tlog_checkpoint *cp,
-                             uint64_t *index, vt_error *err)
+                             size_t entry_len, const vt_tlog_checkpoint *cp, uint64_t *index,
+                             vt_error *err)
 {
     char name[64];
     snprintf(name, sizeof name, "%s.proof", stem);
@@ -127,30 +230,42 @@ static vt_status check_proof(const char *dir, const char *stem, const unsigned c
     if (st == VT_OK)
         st = vt_tlog_proof_parse(text, len, &proof, err);
     free(text);
+    vt_tlog_note *note = NULL;
     vt_tlog_checkpoint pcp = {0};
     if (st == VT_OK)
-        st = vt_tlog_proof_verify(&proof, entry, entry_len, log_key, policy, &pcp, err);
-    if (st == VT_OK && (pcp.size != cp->size || memcmp(pcp.root, cp->root, 32) != 0))
+        st = vt_tlog_note_parse(proof.checkpoint, proof.checkpoint_len, &note, err);
+    if (st == VT_OK)
+        st = vt_tlog_checkpoint_parse(note->text, note->text_len, &pcp, err);
+    if (st == VT_OK && (strcmp(pcp.origin, cp->origin) != 0 || pcp.size != cp->size ||
+                        memcmp(pcp.root, cp->root, VT_TLOG_HASH_SIZE) != 0))
         st = vt_error_set(err, VT_ERR_VERIFY, "the proof of %s is for another checkpoint", stem);
+    vt_trust_verdict v;
+    if (st == VT_OK &&
+        vt_trust_inclusion(cp, proof.index, entry, entry_len,
+                           (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof.hashes,
+                           proof.hash_count, &v) != VT_TRUST_OK)
+        st = vt_trust_error(&v, NULL, err);
     *index = proof.index;
+    vt_tlog_note_free(note);
     vt_tlog_checkpoint_clear(&pcp);
     vt_tlog_proof_clear(&proof);
     if (st != VT_OK && err)
-        snprintf(err->file, sizeof err->file, "%s/%s", dir, name);
+        snprintf(err->file, sizeof err->file, "%.300s/%s", dir, name);
     return st;
 }
 
 typedef struct load_run {
     char dir[4300];
     vt_tlog_policy *policy;
-    vt_tlog_note *note;
     vt_tlog_checkpoint cp;
     vt_bundle_entry bundle;
     vt_compiler *compiler;
     int found; /* the bundle of the installed ruleset was read */
 } load_run;
 
-static vt_status load_checkpoint(load_run *r, const vt_tlog_verifier **log_key, vt_error *err)
+/* The installed checkpoint against the installed policy (log signature and witness quorum; no
+ * age bound: the installed ruleset stays usable offline). */
+static vt_status load_checkpoint(load_run *r, vt_error *err)
 {
     unsigned char *data = NULL;
     size_t len;
@@ -161,17 +276,15 @@ static vt_status load_checkpoint(load_run *r, const vt_tlog_verifier **log_key, 
     data = NULL;
     if (st == VT_OK)
         st = read_in(r->dir, "checkpoint", VT_TLOG_MAX_NOTE, &data, &len, err);
-    if (st == VT_OK)
-        st = vt_tlog_note_parse(data, len, &r->note, err);
-    free(data);
-    if (st == VT_OK)
-        st = vt_tlog_checkpoint_parse(r->note->text, r->note->text_len, &r->cp, err);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        free(data);
         return st;
-    if (!(*log_key = vt_tlog_policy_log_for(r->policy, r->cp.origin)))
-        return vt_error_set(err, VT_ERR_VERIFY, "the installed checkpoint is of a log the policy "
-                                                "does not name");
-    return vt_tlog_policy_check(r->policy, *log_key, r->note, err);
+    }
+    vt_trust_checkpoint_policy policy = {.policy = r->policy};
+    vt_trust_verdict v;
+    vt_trust_checkpoint(&policy, data, len, 0, &r->cp, &v);
+    free(data);
+    return vt_trust_error(&v, "the installed checkpoint", err);
 }
 
 static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_error *err)
@@ -183,18 +296,16 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
     else if ((st = vt_distrib_state_dir(state, sizeof state, err)) != VT_OK)
         return st;
     unsigned char bundle_hash[32];
-    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir,
-                                               sizeof r->dir, err)) != VT_OK)
+    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir, sizeof r->dir,
+                                            err)) != VT_OK)
         return st;
     r->found = 1; /* from here on, a missing file is damage, not "nothing installed" */
-    const vt_tlog_verifier *log_key = NULL;
-    if ((st = load_checkpoint(r, &log_key, err)) != VT_OK)
+    if ((st = load_checkpoint(r, err)) != VT_OK)
         return st;
     unsigned char *data = NULL;
     size_t len;
     if ((st = read_in(r->dir, "bundle.entry", VT_DISTRIB_MAX_ENTRY, &data, &len, err)) == VT_OK)
-        st = check_proof(r->dir, "bundle", data, len, log_key, r->policy, &r->cp, &in->bundle_index,
-                         err);
+        st = check_proof(r->dir, "bundle", data, len, &r->cp, &in->bundle_index, err);
     free(data);
     if (st != VT_OK)
         return st;
@@ -213,16 +324,16 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
         uint64_t index;
         data = NULL;
         if ((st = read_in(r->dir, name, VT_DISTRIB_MAX_ENTRY, &data, &len, err)) == VT_OK)
-            st = check_proof(r->dir, stem, data, len, log_key, r->policy, &r->cp, &index, err);
+            st = check_proof(r->dir, stem, data, len, &r->cp, &index, err);
         if (st == VT_OK && index != br->index)
             st = vt_error_set(err, VT_ERR_VERIFY, "the proof of entry %s is for index %" PRIu64,
                               stem, index);
-        if (st == VT_OK) {
+        vt_trust_verdict v;
+        if (st == VT_OK && vt_trust_bundle_entry(in->bundle_index, br->index, br->sha256, data, len,
+                                                 &v) != VT_TRUST_OK)
+            st = vt_trust_error(&v, "installed entry", err);
+        if (st == VT_OK)
             vt_distrib_sha256(data, len, e->sha256);
-            if (memcmp(e->sha256, br->sha256, 32) != 0)
-                st = vt_error_set(err, VT_ERR_VERIFY,
-                                  "installed entry %s does not have the hash the bundle names", stem);
-        }
         vt_rule_entry rule;
         memset(&rule, 0, sizeof rule);
         if (st == VT_OK)
@@ -254,7 +365,6 @@ vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error 
     memset(&r, 0, sizeof r);
     vt_status st = load(&r, state_dir, in, err);
     vt_tlog_policy_free(r.policy);
-    vt_tlog_note_free(r.note);
     vt_tlog_checkpoint_clear(&r.cp);
     vt_bundle_entry_clear(&r.bundle);
     vt_compiler_free(r.compiler);

@@ -1,10 +1,13 @@
-/* update.c: the update client. It trusts a ruleset only after checking, in this order: the
- * checkpoint's log signature, the witness quorum of the tlog-policy, the age of the newest
- * cosignature, consistency with the last checkpoint it trusted, the inclusion of the newest
- * bundle and of every rule entry the bundle names (and each entry's hash), the bundle's serial
- * against the installed one, and that the rules compile. Only then does it write a new ruleset
- * directory (entries, proofs, checkpoint, policy), switch the `current` pointer to it atomically
- * and record the checkpoint as trusted. Layout and messages: docs/distribution.md. */
+/* update.c: the update client. It reads what is installed (refusing a corrupt installed
+ * ruleset), then trusts a ruleset only after checking, in this order: the checkpoint's log
+ * signature, the witness quorum of the tlog-policy, the age of the newest cosignature,
+ * consistency with the last checkpoint it trusted, the inclusion of the newest bundle, the
+ * bundle's serial against the installed one and its engine version, the inclusion of every rule
+ * entry the bundle names (and each entry's hash), and that the rules compile. Every verdict is
+ * the trust core's (vitrine/trust.h); this file only fetches, asks and reports, and a fetch
+ * that fails is "unavailable", never evidence. Only then does it install (installed.c: a new
+ * ruleset directory, the `current` pointer switched atomically) and record the checkpoint as
+ * trusted. Messages: docs/distribution.md. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include <vitrine/distrib.h>
+#include <vitrine/trust.h>
 
 #include "distrib_internal.h"
 
@@ -37,131 +41,77 @@ vt_status vt_distrib_mkdirs(const char *path, vt_error *err)
     return VT_OK;
 }
 
-/* Fetch entry `index` of the tree `cp` and check its inclusion against the signed root. */
+/* A fetch that failed: "unavailable", never evidence of anything. */
+static vt_status unavailable(const vt_error *fetch_err, vt_error *err)
+{
+    vt_trust_verdict v;
+    vt_trust_unavailable(&v, fetch_err);
+    return vt_trust_error(&v, NULL, err);
+}
+
+/* Fetch entry `index` of the tree `cp` and its inclusion proof, and check it against the root. */
 static vt_status fetch_verified(vt_tlog_reader *reader, distrib_entry_cache *cache,
                                 const vt_tlog_checkpoint *cp, uint64_t index, vt_buf *entry,
                                 vt_tlog_proof *proof, vt_error *err)
 {
-    vt_status st = vt_distrib_cached_entry(reader, cache, cp->size, index, entry, err);
-    unsigned char leaf[VT_TLOG_HASH_SIZE];
+    vt_error fetch_err;
+    vt_error_clear(&fetch_err);
     size_t n = 0;
-    if (st == VT_OK)
-        st = vt_tlog_leaf_hash(entry->data, entry->len, leaf);
-    if (st == VT_OK)
-        st = vt_tlog_reader_prove_inclusion(reader, cp->size, index, proof->hashes, &n, err);
-    if (st == VT_OK)
-        st = vt_tlog_verify_inclusion(index, cp->size, leaf, sizeof leaf, proof->hashes, n,
-                                      cp->root, sizeof cp->root, err);
-    if (st == VT_ERR_NETWORK || st == VT_ERR_IO || st == VT_ERR_NOMEM)
-        return st; /* could not fetch: not evidence of anything */
-    if (st != VT_OK) {
-        char why[1024];
-        snprintf(why, sizeof why, "%s", err ? err->message : "");
-        return vt_error_set(err, VT_ERR_VERIFY,
-                            "unlogged entry: entry %" PRIu64 " as served does not match the signed "
-                            "tree of size %" PRIu64 " (altered on the server?): %s",
-                            index, cp->size, why);
+    if (index >= cp->size) {
+        vt_trust_verdict v;
+        vt_trust_inclusion(cp, index, "", 0, NULL, 0, &v);
+        return vt_trust_error(&v, "unlogged entry", err);
     }
+    if (vt_distrib_cached_entry(reader, cache, cp->size, index, entry, &fetch_err) != VT_OK ||
+        vt_tlog_reader_prove_inclusion(reader, cp->size, index, proof->hashes, &n, &fetch_err) !=
+            VT_OK)
+        return unavailable(&fetch_err, err);
+    vt_trust_verdict v;
+    if (vt_trust_inclusion(cp, index, entry->data, entry->len,
+                           (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof->hashes, n,
+                           &v) != VT_TRUST_OK)
+        return vt_trust_error(&v, "unlogged entry", err);
     proof->index = index;
     proof->hash_count = n;
     return VT_OK;
 }
 
-static vt_status stage_file(const char *dir, const char *name, const void *data, size_t len,
-                            vt_error *err)
-{
-    char path[4300];
-    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
-        return vt_error_set(err, VT_ERR_LIMIT, "path too long");
-    return vt_write_file_atomic(path, data, len, 0644, err);
-}
-
-static vt_status stage_entry(const char *dir, const char *stem, const vt_buf *entry,
-                             vt_tlog_proof *proof, const vt_buf *raw_cp, vt_error *err)
-{
-    char name[64];
-    vt_buf text = {0};
-    proof->checkpoint = raw_cp->data;
-    proof->checkpoint_len = raw_cp->len;
-    snprintf(name, sizeof name, "%s.entry", stem);
-    vt_status st = stage_file(dir, name, entry->data, entry->len, err);
-    if (st == VT_OK)
-        st = vt_tlog_proof_format(proof, &text, err);
-    snprintf(name, sizeof name, "%s.proof", stem);
-    if (st == VT_OK)
-        st = stage_file(dir, name, text.data, text.len, err);
-    proof->checkpoint = NULL;
-    proof->checkpoint_len = 0;
-    vt_buf_free(&text);
-    return st;
-}
-
-static vt_status check_freshness(const vt_tlog_policy *policy, const vt_tlog_note *note,
-                                 uint64_t now, uint64_t max_age, vt_error *err)
-{
-    uint64_t newest = 0;
-    for (size_t i = 0; i < vt_tlog_policy_witness_count(policy); i++) {
-        uint64_t ts = 0;
-        if (vt_tlog_note_verify(note, vt_tlog_policy_witness(policy, i), &ts, NULL) == VT_OK &&
-            ts > newest)
-            newest = ts;
-    }
-    if (vt_tlog_policy_witness_count(policy) == 0)
-        return VT_OK; /* a policy without witnesses has no cosignature time to bound */
-    if (newest + max_age < now)
-        return vt_error_set(err, VT_ERR_VERIFY,
-                            "stale checkpoint (possible freeze): the newest cosignature is %" PRIu64
-                            " s old, more than the allowed %" PRIu64 " s",
-                            now - newest, max_age);
-    return VT_OK;
-}
-
-/* Consistency of the served checkpoint with the last trusted one. */
+/* Does the served checkpoint extend the last trusted one? (None yet: trust on first use of the
+ * witnessed checkpoint.) */
 static vt_status check_consistency(vt_tlog_reader *reader, const char *state,
                                    const vt_tlog_verifier *log_key, const vt_tlog_checkpoint *cp,
                                    vt_error *err)
 {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/trusted-checkpoint", state);
-    unsigned char *data = NULL;
-    size_t len;
-    if (access(path, F_OK) != 0)
-        return VT_OK; /* first use: trust on first use of the witnessed checkpoint */
-    vt_status st = vt_read_file(path, VT_TLOG_MAX_NOTE, &data, &len, err);
-    vt_tlog_checkpoint old = {0};
-    if (st == VT_OK)
-        st = vt_tlog_checkpoint_open(data, len, log_key, &old, NULL, err);
-    free(data);
+    vt_buf data = {0};
+    vt_status st = vt_distrib_read_trusted_checkpoint(state, &data, err);
+    if (st == VT_ERR_NOT_FOUND)
+        return VT_OK;
     if (st != VT_OK)
         return st;
-    if (strcmp(old.origin, cp->origin) != 0)
-        st = vt_error_set(err, VT_ERR_VERIFY, "the log's origin changed from %s to %s", old.origin,
-                          cp->origin);
-    else if (cp->size < old.size)
-        st = vt_error_set(err, VT_ERR_VERIFY,
-                          "rollback: the log's checkpoint has size %" PRIu64
-                          ", smaller than the last trusted checkpoint's %" PRIu64,
-                          cp->size, old.size);
-    else if (cp->size == old.size && memcmp(cp->root, old.root, VT_TLOG_HASH_SIZE) != 0)
-        st = vt_error_set(err, VT_ERR_VERIFY,
-                          "inconsistent log (fork or split view): the checkpoint of size %" PRIu64
-                          " has a different root than the trusted one of the same size",
-                          cp->size);
-    else if (cp->size > old.size && old.size > 0) {
-        unsigned char proof[VT_TLOG_MAX_PROOF_HASHES][VT_TLOG_HASH_SIZE];
-        size_t n = 0;
-        st = vt_tlog_reader_prove_consistency(reader, old.size, cp->size, proof, &n, err);
-        if (st == VT_OK)
-            st = vt_tlog_verify_consistency(old.size, cp->size, proof, n, old.root,
-                                            sizeof old.root, cp->root, sizeof cp->root, err);
-        if (st != VT_OK)
-            st = vt_error_set(err, VT_ERR_VERIFY,
-                              "inconsistent log (fork or split view): no valid consistency proof "
-                              "from the trusted size %" PRIu64 " to %" PRIu64,
-                              old.size, cp->size);
+    vt_trust_verdict v;
+    vt_tlog_checkpoint old = {0};
+    vt_trust_checkpoint_policy key_only = {.log_key = log_key};
+    vt_trust_kind kind = vt_trust_checkpoint(&key_only, data.data, data.len, 0, &old, &v);
+    vt_buf_free(&data);
+    if (kind == VT_TRUST_WRONG_ORIGIN)
+        return vt_error_set(err, VT_ERR_VERIFY, "the log's origin changed: %s", v.reason);
+    if (kind != VT_TRUST_OK)
+        return vt_error_set(err, VT_ERR_STATE,
+                            "the trusted checkpoint in %s is damaged (%s); refusing to update",
+                            state, v.reason);
+    unsigned char proof[VT_TLOG_MAX_PROOF_HASHES][VT_TLOG_HASH_SIZE];
+    size_t n = 0;
+    vt_error fetch_err;
+    vt_error_clear(&fetch_err);
+    if (old.size > 0 && cp->size > old.size &&
+        vt_tlog_reader_prove_consistency(reader, old.size, cp->size, proof, &n, &fetch_err) !=
+            VT_OK) {
+        vt_tlog_checkpoint_clear(&old);
+        return unavailable(&fetch_err, err);
     }
+    vt_trust_extends(&old, cp, (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof, n, &v);
     vt_tlog_checkpoint_clear(&old);
-    return st;
+    return vt_trust_error(&v, NULL, err);
 }
 
 typedef struct update_run {
@@ -169,7 +119,6 @@ typedef struct update_run {
     char state[4096];
     vt_tlog_policy *policy;
     vt_tlog_reader *reader;
-    vt_tlog_note *note;
     vt_tlog_checkpoint cp;
     vt_buf raw_cp, policy_text, bundle_text;
     vt_bundle_entry bundle;
@@ -178,32 +127,27 @@ typedef struct update_run {
     vt_tlog_proof *rule_proofs;
     vt_tlog_proof bundle_proof;
     distrib_entry_cache cache;
+    vt_trust_bundle installed; /* when has_installed */
+    int has_installed;
+    char old_dir[4300];        /* the installed ruleset directory, removed once replaced */
+    int is_new;                /* the log's bundle is not the installed one */
 } update_run;
 
 static vt_status verify_checkpoint(update_run *r, const vt_tlog_verifier **log_key, vt_error *err)
 {
-    vt_status st = vt_tlog_reader_fetch(r->reader, "checkpoint", VT_TLOG_MAX_NOTE, &r->raw_cp, err);
-    if (st == VT_OK)
-        st = vt_tlog_note_parse(r->raw_cp.data, r->raw_cp.len, &r->note, err);
-    if (st == VT_OK)
-        st = vt_tlog_checkpoint_parse(r->note->text, r->note->text_len, &r->cp, err);
-    if (st != VT_OK)
-        return st;
-    if (!(*log_key = vt_tlog_policy_log_for(r->policy, r->cp.origin)))
-        return vt_error_set(err, VT_ERR_VERIFY, "the checkpoint is of log '%s', which the policy "
-                                                "does not name", r->cp.origin);
-    if ((st = vt_tlog_note_verify(r->note, *log_key, NULL, err)) != VT_OK)
-        return vt_error_set(err, VT_ERR_VERIFY, "the checkpoint is not signed by the log key of "
-                                                "%s", r->cp.origin);
-    if ((st = vt_tlog_policy_check(r->policy, *log_key, r->note, err)) != VT_OK) {
-        char why[1024];
-        snprintf(why, sizeof why, "%s", err ? err->message : "");
-        return vt_error_set(err, VT_ERR_VERIFY,
-                            "checkpoint without the witness quorum of the policy (a view no "
-                            "witness vouched for): %s", why);
-    }
+    vt_error fetch_err;
+    vt_error_clear(&fetch_err);
+    if (vt_tlog_reader_fetch(r->reader, "checkpoint", VT_TLOG_MAX_NOTE, &r->raw_cp, &fetch_err) !=
+        VT_OK)
+        return unavailable(&fetch_err, err);
+    vt_trust_checkpoint_policy policy = {.policy = r->policy, .max_age = r->o->max_age};
     uint64_t now = r->o->now ? r->o->now : (uint64_t)time(NULL);
-    return check_freshness(r->policy, r->note, now, r->o->max_age, err);
+    vt_trust_verdict v;
+    if (vt_trust_checkpoint(&policy, r->raw_cp.data, r->raw_cp.len, now, &r->cp, &v) !=
+        VT_TRUST_OK)
+        return vt_trust_error(&v, NULL, err);
+    *log_key = vt_tlog_policy_log_for(r->policy, r->cp.origin);
+    return VT_OK;
 }
 
 static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *err)
@@ -226,33 +170,25 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
         return vt_error_set(err, VT_ERR_NOT_FOUND, "the log holds no bundle entry");
     if ((st = vt_bundle_entry_parse(r->bundle_text.data, r->bundle_text.len, &r->bundle, err)))
         return st;
-    int cmp;
-    if ((st = vt_distrib_version_compare(r->bundle.min_engine, vt_version(), &cmp, err)))
-        return st;
-    if (cmp > 0)
-        return vt_error_set(err, VT_ERR_STATE, "the bundle needs vitrine %s or newer (this is %s)",
-                            r->bundle.min_engine, vt_version());
+    /* May it replace the installed one (serial, engine version)? Decided before fetching more. */
+    vt_trust_bundle candidate = {.serial = r->bundle.serial, .min_engine = r->bundle.min_engine};
+    vt_distrib_sha256(r->bundle_text.data, r->bundle_text.len, candidate.sha256);
+    vt_trust_verdict v;
+    if (vt_trust_may_replace(r->has_installed ? &r->installed : NULL, &candidate, vt_version(),
+                             &r->is_new, &v) != VT_TRUST_OK)
+        return vt_trust_error(&v, NULL, err);
     r->rule_texts = calloc(r->bundle.rule_count, sizeof *r->rule_texts);
     r->rule_proofs = calloc(r->bundle.rule_count, sizeof *r->rule_proofs);
     if (!r->rule_texts || !r->rule_proofs)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < r->bundle.rule_count; k++) {
         const vt_bundle_rule *br = &r->bundle.rules[k];
-        if (br->index >= r->bundle_index)
-            return vt_error_set(err, VT_ERR_VERIFY,
-                                "unlogged entry: the bundle at %" PRIu64 " names entry %" PRIu64
-                                ", which is not before it in the log",
-                                r->bundle_index, br->index);
         if ((st = fetch_verified(r->reader, &r->cache, &r->cp, br->index, &r->rule_texts[k],
                                  &r->rule_proofs[k], err)))
             return st;
-        unsigned char hash[32];
-        vt_distrib_sha256(r->rule_texts[k].data, r->rule_texts[k].len, hash);
-        if (memcmp(hash, br->sha256, 32) != 0)
-            return vt_error_set(err, VT_ERR_VERIFY,
-                                "unlogged entry: the bundle names entry %" PRIu64
-                                " with a hash the logged entry does not have",
-                                br->index);
+        if (vt_trust_bundle_entry(r->bundle_index, br->index, br->sha256, r->rule_texts[k].data,
+                                  r->rule_texts[k].len, &v) != VT_TRUST_OK)
+            return vt_trust_error(&v, "unlogged entry", err);
         vt_rule_entry rule;
         if ((st = vt_rule_entry_parse(r->rule_texts[k].data, r->rule_texts[k].len, &rule, err)))
             return st;
@@ -266,45 +202,32 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
     return VT_OK;
 }
 
-static vt_status install(update_run *r, const char *old_dir, vt_error *err)
+/* Read what is installed now: nothing, or a bundle whose serial and hash the candidate is
+ * checked against. A corrupt installed ruleset is refused: it would skip the rollback check. */
+static vt_status read_installed(update_run *r, vt_error *err)
 {
-    char tmpl[4300];
-    snprintf(tmpl, sizeof tmpl, "%s/ruleset.XXXXXX", r->state);
-    if (!mkdtemp(tmpl))
-        return vt_error_errno(err, VT_ERR_IO, errno, "cannot create a directory in %s", r->state);
-    vt_status st = stage_file(tmpl, "policy", r->policy_text.data, r->policy_text.len, err);
-    if (st == VT_OK)
-        st = stage_file(tmpl, "checkpoint", r->raw_cp.data, r->raw_cp.len, err);
-    r->bundle_proof.index = r->bundle_index;
-    if (st == VT_OK)
-        st = stage_entry(tmpl, "bundle", &r->bundle_text, &r->bundle_proof, &r->raw_cp, err);
-    for (size_t k = 0; k < r->bundle.rule_count && st == VT_OK; k++) {
-        char stem[32];
-        snprintf(stem, sizeof stem, "%" PRIu64, r->bundle.rules[k].index);
-        st = stage_entry(tmpl, stem, &r->rule_texts[k], &r->rule_proofs[k], &r->raw_cp, err);
+    vt_bundle_entry installed = {0};
+    vt_error why;
+    vt_error_clear(&why);
+    vt_status st = vt_distrib_read_installed_bundle(r->state, &installed, r->installed.sha256,
+                                                 r->old_dir, sizeof r->old_dir, &why);
+    if (st == VT_ERR_NOT_FOUND) {
+        r->old_dir[0] = 0;
+        return VT_OK;
     }
-    if (st == VT_OK)
-        st = vt_fsync_dir(tmpl, err);
-    const char *base = strrchr(tmpl, '/') + 1;
-    char pointer[4400], line[300];
-    snprintf(pointer, sizeof pointer, "%s/current", r->state);
-    snprintf(line, sizeof line, "%s\n", base);
-    if (st == VT_OK)
-        st = vt_write_file_atomic(pointer, line, strlen(line), 0644, err);
     if (st != VT_OK) {
-        vt_distrib_remove_dir(tmpl);
-        return st;
+        char text[900];
+        vt_error_format(&why, text, sizeof text);
+        return vt_error_set(err, VT_ERR_STATE,
+                            "the installed ruleset in %s is corrupt (%s); refusing to update, since "
+                            "the rollback check needs the installed serial: repair it, or remove "
+                            "%s/current to install from scratch",
+                            r->state, text, r->state);
     }
-    if (old_dir && *old_dir)
-        vt_distrib_remove_dir(old_dir);
+    r->installed.serial = installed.serial;
+    r->has_installed = 1;
+    vt_bundle_entry_clear(&installed);
     return VT_OK;
-}
-
-static vt_status record_trusted(update_run *r, vt_error *err)
-{
-    char path[4300];
-    snprintf(path, sizeof path, "%s/trusted-checkpoint", r->state);
-    return vt_write_file_atomic(path, r->raw_cp.data, r->raw_cp.len, 0644, err);
 }
 
 static vt_status run_update(update_run *r, vt_update_result *result, vt_error *err)
@@ -328,7 +251,10 @@ static vt_status run_update(update_run *r, vt_update_result *result, vt_error *e
             snprintf(err->file, sizeof err->file, "%s", o->policy_path);
         return st;
     }
-    if ((st = vt_tlog_reader_open(o->from, &r->reader, err)) != VT_OK)
+    if ((st = read_installed(r, err)) != VT_OK)
+        return st;
+    vt_tlog_http_options http = {.deadline_ms = o->deadline_seconds * 1000u};
+    if ((st = vt_tlog_reader_open_with(o->from, &http, &r->reader, err)) != VT_OK)
         return st;
     const vt_tlog_verifier *log_key = NULL;
     if ((st = verify_checkpoint(r, &log_key, err)) != VT_OK ||
@@ -340,41 +266,26 @@ static vt_status run_update(update_run *r, vt_update_result *result, vt_error *e
         return st;
     vt_ruleset *rules = NULL;
     st = verify_bundle(r, compiler, err);
-    vt_bundle_entry installed = {0};
-    unsigned char installed_hash[32], hash[32];
-    char old_dir[4300] = "";
-    if (st == VT_OK) {
-        vt_error ignored;
-        vt_status ist = vt_distrib_read_installed_bundle(r->state, &installed, installed_hash,
-                                                      old_dir, sizeof old_dir, &ignored);
-        if (ist != VT_OK)
-            old_dir[0] = 0;
-        vt_distrib_sha256(r->bundle_text.data, r->bundle_text.len, hash);
-        if (ist == VT_OK && r->bundle.serial < installed.serial)
-            st = vt_error_set(err, VT_ERR_VERIFY,
-                              "rollback: the log's newest bundle has serial %" PRIu64
-                              ", lower than the installed %" PRIu64,
-                              r->bundle.serial, installed.serial);
-        else if (ist == VT_OK && r->bundle.serial == installed.serial &&
-                 memcmp(hash, installed_hash, 32) != 0)
-            st = vt_error_set(err, VT_ERR_VERIFY,
-                              "rollback: the log's newest bundle reuses the installed serial %" PRIu64
-                              " with different content",
-                              installed.serial);
-        else if (ist == VT_OK && r->bundle.serial == installed.serial)
-            result->installed = 0;
-        else
-            result->installed = 1;
-    }
-    if (st == VT_OK && result->installed)
+    result->installed = r->is_new;
+    if (st == VT_OK && r->is_new)
         st = vt_compiler_finish(compiler, &rules, err);
     vt_compiler_free(compiler);
     vt_ruleset_free(rules);
-    vt_bundle_entry_clear(&installed);
-    if (st == VT_OK && result->installed)
-        st = install(r, old_dir, err);
+    if (st == VT_OK && r->is_new) {
+        distrib_install_entry *entries = calloc(r->bundle.rule_count + 1, sizeof *entries);
+        if (!entries)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        r->bundle_proof.index = r->bundle_index;
+        entries[0] = (distrib_install_entry){UINT64_MAX, &r->bundle_text, &r->bundle_proof};
+        for (size_t k = 0; k < r->bundle.rule_count; k++)
+            entries[k + 1] = (distrib_install_entry){r->bundle.rules[k].index, &r->rule_texts[k],
+                                                     &r->rule_proofs[k]};
+        st = vt_distrib_install(r->state, &r->policy_text, &r->raw_cp, entries,
+                             r->bundle.rule_count + 1, r->old_dir, err);
+        free(entries);
+    }
     if (st == VT_OK)
-        st = record_trusted(r, err);
+        st = vt_distrib_write_trusted_checkpoint(r->state, &r->raw_cp, err);
     result->serial = r->bundle.serial;
     result->bundle_index = r->bundle_index;
     result->tree_size = r->cp.size;
@@ -389,7 +300,6 @@ vt_status vt_update(const vt_update_options *options, vt_update_result *result, 
     vt_status st = run_update(&r, result, err);
     vt_tlog_policy_free(r.policy);
     vt_tlog_reader_close(r.reader);
-    vt_tlog_note_free(r.note);
     vt_tlog_checkpoint_clear(&r.cp);
     vt_buf_free(&r.raw_cp);
     vt_buf_free(&r.policy_text);

@@ -1,6 +1,8 @@
 /* witness_client.c: the log's side of c2sp.org/tlog-witness: POST add-checkpoint (old size,
  * consistency proof lines, blank line, signed checkpoint) with libcurl, following one 409
- * Conflict to the size the witness knows, and collecting the cosignature lines it returns. */
+ * Conflict to the size the witness knows, and collecting the cosignature lines it returns. What
+ * an answer means (cosigned, evidence of a fork or rollback, or unavailable) is the trust
+ * core's vt_trust_witness_answer. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <curl/curl.h>
 
 #include <vitrine/distrib.h>
+#include <vitrine/trust.h>
 
 #define MAX_RESPONSE 65536u
 
@@ -80,12 +83,32 @@ vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *no
     vt_buf body = {0}, response = {0};
     uint64_t old = 0;
     vt_status st = VT_OK;
+    char context[1100];
+    snprintf(context, sizeof context, "witness %.1000s", url);
     for (int attempt = 0; attempt < 2; attempt++) {
         long code = 0;
         response.len = 0;
-        if ((st = build_body(log, old, size, note, len, &body, err)) != VT_OK ||
-            (st = post(url, &body, &code, &response, err)) != VT_OK)
+        vt_error fetch_err;
+        vt_error_clear(&fetch_err);
+        if ((st = build_body(log, old, size, note, len, &body, err)) != VT_OK)
             break;
+        if (post(url, &body, &code, &response, &fetch_err) != VT_OK) {
+            vt_trust_verdict v;
+            vt_trust_unavailable(&v, &fetch_err);
+            st = vt_trust_error(&v, NULL, err);
+            break;
+        }
+        char *end = NULL;
+        unsigned long long known = 0;
+        if (code == 409 && response.len)
+            known = strtoull((char *)response.data, &end, 10);
+        int has_known = end && end != (char *)response.data && *end == '\n';
+        vt_trust_verdict v;
+        if (vt_trust_witness_answer(code < 0 || code > 999 ? 0u : (unsigned)code, size, has_known,
+                                    known, &v) != VT_TRUST_OK) {
+            st = vt_trust_error(&v, context, err);
+            break;
+        }
         if (code == 200) {
             const char *text = (const char *)response.data;
             if (response.len == 0 || strncmp(text, "\xe2\x80\x94 ", 4) != 0 ||
@@ -97,22 +120,12 @@ vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *no
             st = vt_buf_append(lines, response.data, response.len);
             break;
         }
-        if (code == 409 && attempt == 0) {
-            char *end;
-            unsigned long long known = strtoull(response.len ? (char *)response.data : "x", &end, 10);
-            if (end == (char *)response.data || *end != '\n' || known > size) {
-                st = vt_error_set(err, VT_ERR_VERIFY,
-                                  "witness %s knows a tree larger than ours or answered 409 "
-                                  "without a size (a fork?)", url);
-                break;
-            }
-            old = known;
-            continue;
+        if (attempt == 1) { /* a second 409: the witness moved on meanwhile */
+            st = vt_error_set(err, VT_ERR_NETWORK, "unavailable: witness %s answered 409 twice",
+                              url);
+            break;
         }
-        st = vt_error_set(err, VT_ERR_VERIFY, "witness %s refused the checkpoint: HTTP %ld %.*s",
-                          url, code, (int)(response.len > 200 ? 200 : response.len),
-                          response.len ? (char *)response.data : "");
-        break;
+        old = known; /* 409 with a size at most ours: submit again from it */
     }
     vt_buf_free(&body);
     vt_buf_free(&response);

@@ -24,6 +24,9 @@ void vt_emulation_free(vt_emulation *em);
 
 vt_emul_scratch *vt_emul_scratch_new(void);
 void vt_emul_scratch_free(vt_emul_scratch *s);
+/* The deadline the runs count their steps against (NULL: none); a scan that sees it passed
+ * stops with VT_ERR_TIMEOUT. */
+void vt_emul_scratch_set_deadline(vt_emul_scratch *s, vt_deadline *deadline);
 
 typedef struct vt_offset_range {
     uint64_t lo, hi; /* inclusive */

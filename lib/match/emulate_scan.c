@@ -40,6 +40,7 @@ struct vt_emul_scratch {
     size_t nlengths, caplengths;
     vt_offset_range *merged; /* the candidate ranges, merged */
     size_t capmerged;
+    vt_deadline *deadline; /* of the current scan, NULL: none */
 };
 
 /* ---- running the codes ---------------------------------------------------------------------- */
@@ -47,6 +48,11 @@ struct vt_emul_scratch {
 vt_emul_scratch *vt_emul_scratch_new(void)
 {
     return calloc(1, sizeof(vt_emul_scratch));
+}
+
+void vt_emul_scratch_set_deadline(vt_emul_scratch *s, vt_deadline *deadline)
+{
+    s->deadline = deadline;
 }
 
 void vt_emul_scratch_free(vt_emul_scratch *s)
@@ -247,6 +253,8 @@ static long run_forward(vt_emul_scratch *s, const vt_program *prog, const int32_
         cur = nxt;
         nxt = t;
         b += (size_t)cs;
+        if (vt_deadline_spend(s->deadline, 1 + cur->n))
+            break; /* verify() sees the deadline passed */
     }
     return matched;
 }
@@ -290,6 +298,8 @@ static bool run_backward(vt_emul_scratch *s, const vt_program *prog, const int32
         cur = nxt;
         nxt = t;
         b += (size_t)cs;
+        if (vt_deadline_spend(s->deadline, 1 + cur->n))
+            break; /* verify() sees the deadline passed */
     }
     return true;
 }
@@ -315,6 +325,7 @@ typedef struct scan {
     vt_match_fn fn;
     void *ctx;
     bool stopped;
+    vt_status status; /* why the scan failed: VT_ERR_NOMEM, VT_ERR_TIMEOUT */
 } scan;
 
 /* _yr_scan_match_callback and _yr_scan_add_match_to_list: fullword, then the first length for
@@ -372,6 +383,10 @@ static bool verify(scan *c, const atom_source *src, size_t at)
         fwd = run_forward(s, em->code.forward, em->split_ids ? em->code.forward_ids : NULL,
                           src->forward_pc, c->data, c->len, at, 2);
     }
+    if (vt_deadline_passed(s->deadline)) {
+        c->status = VT_ERR_TIMEOUT;
+        return false;
+    }
     if (fwd < 0 || (fwd == 0 && em->zero_atom))
         return true;
     if (em->zero_atom) {
@@ -381,6 +396,10 @@ static bool verify(scan *c, const atom_source *src, size_t at)
     if (!run_backward(s, em->code.backward, em->split_ids ? em->code.backward_ids : NULL,
                       src->backward_pc, c->data, c->len, at, cs))
         return false;
+    if (vt_deadline_passed(s->deadline)) {
+        c->status = VT_ERR_TIMEOUT;
+        return false;
+    }
     for (size_t i = 0; i < s->nlengths; i++)
         record(c, at - s->lengths[i], s->lengths[i] + (uint32_t)fwd, cs == 2);
     return true;
@@ -527,7 +546,7 @@ vt_status vt_emulation_scan(const vt_emulation *em, uint32_t string_id, vt_emul_
         if (hi >= len)
             hi = len - 1;
         if (lo <= hi && !scan_stretch(&c, lo, hi))
-            return VT_ERR_NOMEM;
+            return c.status != VT_OK ? c.status : VT_ERR_NOMEM;
     }
     *stopped = c.stopped;
     return VT_OK;

@@ -55,7 +55,14 @@ struct vt_matcher_scratch {
     size_t ntouched;
     size_t nstrings;
     bool failed;
+    vt_deadline *deadline; /* of the current scan, NULL: none */
 };
+
+void vt_matcher_scratch_set_deadline(vt_matcher_scratch *s, vt_deadline *deadline)
+{
+    s->deadline = deadline;
+    vt_match_scratch_set_deadline(s->verify, deadline);
+}
 
 static void free_specs(stored_spec *specs, size_t n)
 {
@@ -258,17 +265,17 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
     uint64_t hi = start - f->min_dist;
     uint64_t lo = start >= f->max_dist ? start - f->max_dist : 0;
     add_range(c->s, f->string, lo, hi);
-    return c->s->failed ? 1 : 0;
+    return c->s->failed || vt_deadline_spend(c->s->deadline, 1) ? 1 : 0;
 }
 
 /* The verifier of string `id`, built now if the matcher was loaded and this is its first use;
- * NULL when it cannot be built (out of memory, or a damaged spec). */
-static const vt_string_matcher *verifier(const vt_matcher *m, uint32_t id)
+ * NULL with `err` set when it cannot be built (out of memory, or a damaged spec). */
+static const vt_string_matcher *verifier(const vt_matcher *m, uint32_t id, vt_error *err)
 {
     vt_string_matcher *sm = atomic_load_explicit(&m->strings[id], memory_order_acquire);
     if (sm)
         return sm;
-    if (vt_string_matcher_new(&m->specs[id].spec, id, &sm, NULL) != VT_OK)
+    if (vt_string_matcher_new(&m->specs[id].spec, id, &sm, err) != VT_OK)
         return NULL;
     vt_string_matcher *expected = NULL;
     if (!atomic_compare_exchange_strong_explicit(&m->strings[id], &expected, sm,
@@ -294,6 +301,12 @@ static int cmp_u32(const void *a, const void *b)
 vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
                           size_t len, vt_match_fn fn, void *ctx, vt_error *err)
 {
+    /* a scan that failed (out of memory, timed out) left its candidates: they must not be
+     * taken for this scan's, nor hide its strings from `touched` */
+    for (size_t t = 0; t < s->ntouched; t++) {
+        s->ranges[s->touched[t]].count = 0;
+        s->ranges[s->touched[t]].unsorted = false;
+    }
     s->ntouched = 0;
     s->failed = false;
     for (size_t i = 0; i < m->nstrings; i++)
@@ -314,6 +327,8 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     }
     if (s->failed)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    if (vt_deadline_passed(s->deadline))
+        return vt_match_error(err, VT_ERR_TIMEOUT);
     qsort(s->touched, s->ntouched, sizeof *s->touched, cmp_u32);
     vt_status st = VT_OK;
     bool stop = false;
@@ -325,18 +340,22 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         l->unsorted = false;
         uint64_t next = 0;
         size_t found = 0;
-        const vt_string_matcher *sm = verifier(m, id);
-        if (!sm)
-            l->count = 0; /* cannot be verified: no match */
-        if (sm && sm->emul && !stop) { /* yara's result depends on its atoms (emulate.c) */
-            if (vt_string_matcher_scan_ranges(sm, s->verify, data, len, l->items, l->count, fn,
-                                              ctx, &stop) != VT_OK)
-                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        const vt_string_matcher *sm = verifier(m, id, err);
+        if (!sm) { /* cannot be verified: the scan is incomplete, never "no match" */
+            st = err ? err->status : VT_ERR_NOMEM;
+            break;
+        }
+        if (sm->emul && !stop) { /* yara's result depends on its atoms (emulate.c) */
+            if ((st = vt_string_matcher_scan_ranges(sm, s->verify, data, len, l->items,
+                                                    l->count, fn, ctx, &stop)) != VT_OK) {
+                st = vt_match_error(err, st);
+                break;
+            }
             l->count = 0;
         }
         /* the bytes a match can begin with, tested here before any call (strings verified
          * everywhere have millions of candidates) */
-        const uint8_t *first = sm && sm->prog ? sm->prog->first : NULL;
+        const uint8_t *first = sm->prog ? sm->prog->first : NULL;
         vt_match_scratch_memo(s->verify, true);
         for (size_t r = 0; r < l->count && !stop; r++) {
             uint64_t lo = l->items[r].lo > next ? l->items[r].lo : next;
@@ -345,8 +364,14 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
                 if (first && !(first[data[off] >> 3] >> (data[off] & 7) & 1))
                     continue;
                 vt_match match;
-                if (!vt_string_match_at(sm, s->verify, data, len, (size_t)off,
-                                        &match))
+                bool hit;
+                if ((st = vt_string_match_at(sm, s->verify, data, len, (size_t)off, &match,
+                                             &hit)) != VT_OK) {
+                    st = vt_match_error(err, st);
+                    stop = true;
+                    break;
+                }
+                if (!hit)
                     continue;
                 if (found++ >= VT_MAX_STRING_MATCHES)
                     break;
@@ -358,6 +383,8 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         }
         vt_match_scratch_memo(s->verify, false);
         l->count = 0;
+        if (st != VT_OK)
+            break;
     }
     for (size_t t = 0; t < s->ntouched; t++)
         s->ranges[s->touched[t]].count = 0;

@@ -80,7 +80,13 @@ struct vt_pike_scratch {
     dfa **dfas; /* open addressing by program digest */
     size_t ndfas_cap, ndfas;
     size_t total_states;
+    vt_deadline *deadline;
 };
+
+void vt_pike_scratch_set_deadline(vt_pike_scratch *s, vt_deadline *deadline)
+{
+    s->deadline = deadline;
+}
 
 vt_pike_scratch *vt_pike_scratch_new(void)
 {
@@ -511,8 +517,11 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
     size_t limit = len - start < reach ? len - start : reach;
     if (char_size == 1 && !prog->has_assertions) {
         long m = dfa_match_at(prog, scratch, data, len, start, start + limit);
-        if (m != -2)
+        if (m != -2) {
+            /* a DFA step is a table lookup (and memoized runs skip most): count a share */
+            vt_deadline_spend(scratch->deadline, 1 + limit / 64);
             return m;
+        }
     }
     run r = {.prog = prog, .data = data, .len = len, .window_end = start + limit,
              .cs = char_size, .stack = scratch->stack};
@@ -545,6 +554,8 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
         cur = nxt;
         nxt = t;
         pos += (size_t)char_size;
+        if (vt_deadline_spend(scratch->deadline, 1 + cur->count))
+            break; /* the caller sees the deadline passed */
     }
     return matched;
 }

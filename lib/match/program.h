@@ -71,6 +71,9 @@ vt_pike_scratch *vt_pike_scratch_new(void);
 /* Make room for runs of `prog`; false when memory runs out. */
 bool vt_pike_scratch_fit(vt_pike_scratch *scratch, const vt_program *prog);
 void vt_pike_scratch_free(vt_pike_scratch *scratch);
+/* Runs count their steps against `deadline` (NULL: none); a run that sees it passed returns
+ * early (its result is then meaningless: callers check vt_deadline_passed). */
+void vt_pike_scratch_set_deadline(vt_pike_scratch *scratch, vt_deadline *deadline);
 
 /* Between begin and end, consecutive runs of ONE program over ONE unchanged data buffer may
  * share what earlier runs learnt (a run that reaches a position in the same DFA state as an

@@ -16,7 +16,15 @@
 struct vt_match_scratch {
     vt_pike_scratch *pike;
     vt_emul_scratch *emul;
+    vt_deadline *deadline; /* of the current scan, NULL: none */
 };
+
+void vt_match_scratch_set_deadline(vt_match_scratch *s, vt_deadline *deadline)
+{
+    s->deadline = deadline;
+    vt_pike_scratch_set_deadline(s->pike, deadline);
+    vt_emul_scratch_set_deadline(s->emul, deadline);
+}
 
 void vt_match_scratch_memo(vt_match_scratch *s, bool on)
 {
@@ -280,11 +288,15 @@ bool vt_fullword_ok(const uint8_t *data, size_t len, size_t off, size_t mlen, bo
     return true;
 }
 
-bool vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
-                        const uint8_t *data, size_t len, size_t offset, vt_match *match)
+vt_status vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
+                             const uint8_t *data, size_t len, size_t offset, vt_match *match,
+                             bool *found)
 {
+    *found = false;
     if (offset >= len)
-        return false;
+        return VT_OK;
+    if (vt_deadline_spend(scratch->deadline, 1))
+        return VT_ERR_TIMEOUT;
     size_t got = 0;
     bool wide_hit = false;
     uint8_t key = 0;
@@ -293,15 +305,17 @@ bool vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
     if (m->prog) {
         long n = -1;
         if (!vt_pike_scratch_fit(scratch->pike, m->prog))
-            return false;
+            return VT_ERR_NOMEM;
         if (m->ascii)
             n = vt_pike_match_at(m->prog, scratch->pike, data, len, offset, 1);
         if (m->wide && n < 0) {
             n = vt_pike_match_at(m->prog, scratch->pike, data, len, offset, 2);
             wide_hit = n >= 0;
         }
+        if (vt_deadline_passed(scratch->deadline))
+            return VT_ERR_TIMEOUT;
         if (n <= 0)
-            return false;
+            return VT_OK;
         got = (size_t)n;
     } else {
         /* Text: the ascii and the wide form are separate atoms in yara, each verified and
@@ -320,14 +334,15 @@ bool vt_string_match_at(const vt_string_matcher *m, vt_match_scratch *scratch,
         }
     }
     if (got == 0)
-        return false;
+        return VT_OK;
     if ((m->modifiers & VT_MOD_FULLWORD) && !vt_fullword_ok(data, len, offset, got, wide_hit))
-        return false;
+        return VT_OK;
     match->string_id = m->id;
     match->offset = offset;
     match->length = (uint32_t)got;
     match->xor_key = key;
-    return true;
+    *found = true;
+    return VT_OK;
 }
 
 vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *scratch,
@@ -336,18 +351,21 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *s
 {
     if (m->emul) {
         bool stopped;
-        if (vt_string_matcher_scan_ranges(m, scratch, data, len, NULL, 0, fn, ctx, &stopped) !=
-            VT_OK)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        return VT_OK;
+        vt_status st =
+            vt_string_matcher_scan_ranges(m, scratch, data, len, NULL, 0, fn, ctx, &stopped);
+        return st == VT_OK ? VT_OK : vt_match_error(err, st);
     }
     if (m->prog && !vt_pike_scratch_fit(scratch->pike, m->prog))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     size_t count = 0;
+    vt_status st = VT_OK;
     vt_pike_memo_begin(scratch->pike);
     for (size_t off = 0; off < len; off++) {
         vt_match match;
-        if (!vt_string_match_at(m, scratch, data, len, off, &match))
+        bool found;
+        if ((st = vt_string_match_at(m, scratch, data, len, off, &match, &found)) != VT_OK)
+            break;
+        if (!found)
             continue;
         if (fn(ctx, &match))
             break;
@@ -355,7 +373,15 @@ vt_status vt_string_matcher_scan(const vt_string_matcher *m, vt_match_scratch *s
             break;
     }
     vt_pike_memo_end(scratch->pike);
-    return VT_OK;
+    return st == VT_OK ? VT_OK : vt_match_error(err, st);
+}
+
+vt_status vt_match_error(vt_error *err, vt_status status)
+{
+    if (status == VT_ERR_TIMEOUT)
+        return vt_error_set(err, status, "scanning timed out");
+    return vt_error_set(err, status, status == VT_ERR_NOMEM ? "out of memory" : "%s",
+                        vt_status_name(status));
 }
 
 vt_status vt_string_matcher_scan_ranges(const vt_string_matcher *m, vt_match_scratch *scratch,

@@ -34,6 +34,10 @@ vt_status vt_string_matcher_scan_ranges(const vt_string_matcher *m, vt_match_scr
                                         const vt_offset_range *ranges, size_t nranges,
                                         vt_match_fn fn, void *ctx, bool *stopped);
 
+/* Fill `err` for a verification that failed with `status` (out of memory, timed out) and
+ * return the status. */
+vt_status vt_match_error(vt_error *err, vt_status status);
+
 /* The regex yara builds for a base64 / base64wide text string. */
 vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_error *err);
 

@@ -8,10 +8,21 @@
 
 #include "modrt_internal.h"
 
+/* A line that could not be built whole fails the call (vt_modrt_call: out of memory). */
+static void track(vt_modrt_fncall *call, vt_status st)
+{
+    if (st != VT_OK)
+        call->scan->out_of_memory = true;
+}
+
 static void emit(vt_modrt_fncall *call, vt_buf *line)
 {
     if (line->cap == 0 && line->len == 0)
-        vt_buf_append_str(line, "");
+        track(call, vt_buf_append_str(line, ""));
+    if (call->scan->out_of_memory) {
+        vt_buf_free(line);
+        return;
+    }
     const char *text = line->data ? (const char *)line->data : "";
     if (call->scan->options.console_log)
         call->scan->options.console_log(call->scan->options.console_user, text, line->len);
@@ -21,80 +32,79 @@ static void emit(vt_modrt_fncall *call, vt_buf *line)
     vt_modrt_return_integer(call, 1);
 }
 
-static void prefix(vt_buf *line, const vt_modrt_arg *arg)
+static void prefix(vt_modrt_fncall *call, vt_buf *line, const vt_modrt_arg *arg)
 {
     size_t n = strnlen((const char *)arg->s, arg->len);
-    if (vt_buf_append(line, arg->s, n) != VT_OK)
-        return;
+    track(call, vt_buf_append(line, arg->s, n));
 }
 
-static void escaped(vt_buf *line, const vt_modrt_arg *arg)
+static void escaped(vt_modrt_fncall *call, vt_buf *line, const vt_modrt_arg *arg)
 {
     for (size_t i = 0; i < arg->len; i++) {
         if (isprint(arg->s[i]))
-            vt_buf_append_byte(line, arg->s[i]);
+            track(call, vt_buf_append_byte(line, arg->s[i]));
         else
-            vt_buf_printf(line, "\\x%02x", arg->s[i]);
+            track(call, vt_buf_printf(line, "\\x%02x", arg->s[i]));
     }
 }
 
 static void log_string(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    escaped(&line, &call->args[0]);
+    escaped(call, &line, &call->args[0]);
     emit(call, &line);
 }
 
 static void log_string_msg(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    prefix(&line, &call->args[0]);
-    escaped(&line, &call->args[1]);
+    prefix(call, &line, &call->args[0]);
+    escaped(call, &line, &call->args[1]);
     emit(call, &line);
 }
 
 static void log_integer(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    vt_buf_printf(&line, "%" PRId64, call->args[0].i);
+    track(call, vt_buf_printf(&line, "%" PRId64, call->args[0].i));
     emit(call, &line);
 }
 
 static void log_integer_msg(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    prefix(&line, &call->args[0]);
-    vt_buf_printf(&line, "%" PRId64, call->args[1].i);
+    prefix(call, &line, &call->args[0]);
+    track(call, vt_buf_printf(&line, "%" PRId64, call->args[1].i));
     emit(call, &line);
 }
 
 static void log_float(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    vt_buf_printf(&line, "%f", call->args[0].f);
+    track(call, vt_buf_printf(&line, "%f", call->args[0].f));
     emit(call, &line);
 }
 
 static void log_float_msg(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    prefix(&line, &call->args[0]);
-    vt_buf_printf(&line, "%f", call->args[1].f);
+    prefix(call, &line, &call->args[0]);
+    track(call, vt_buf_printf(&line, "%f", call->args[1].f));
     emit(call, &line);
 }
 
 static void hex_integer(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    vt_buf_printf(&line, "0x%" PRIx64, (uint64_t)call->args[0].i);
+    track(call, vt_buf_printf(&line, "0x%" PRIx64, (uint64_t)call->args[0].i));
     emit(call, &line);
 }
 
 static void hex_integer_msg(vt_modrt_fncall *call)
 {
     vt_buf line = {0};
-    prefix(&line, &call->args[0]);
-    vt_buf_printf(&line, "0x%" PRIx64, (uint64_t)call->args[1].i);
+    prefix(call, &line, &call->args[0]);
+    track(call, vt_buf_printf(&line, "0x%" PRIx64, (uint64_t)call->args[1].i));
     emit(call, &line);
 }
 

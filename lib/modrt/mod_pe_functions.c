@@ -53,7 +53,13 @@ static void imphash(vt_modrt_fncall *call)
             if (!fn)
                 continue;
             vt_buf item = {0};
-            vt_buf_printf(&item, "%s%.*s.%s", first ? "" : ",", (int)dll_len, dll, fn);
+            if (vt_buf_printf(&item, "%s%.*s.%s", first ? "" : ",", (int)dll_len, dll, fn) !=
+                VT_OK) {
+                vt_buf_free(&item);
+                EVP_MD_CTX_free(md);
+                call->scan->out_of_memory = true; /* never a hash of part of the imports */
+                return;
+            }
             for (size_t i = 0; i < item.len; i++)
                 item.data[i] = (unsigned char)tolower(item.data[i]);
             EVP_DigestUpdate(md, item.data ? item.data : (unsigned char *)"", item.len);

@@ -108,6 +108,7 @@ struct vt_modrt_scan {
     size_t size;
     vt_modrt_options options;
     bool out_of_memory; /* sticky: a setter failed to allocate */
+    bool timed_out;     /* sticky: a setter saw options.deadline passed */
     const char *fault;  /* set by a function on data where yara 4.2.3 faults (static text) */
     vt_modrt_loaded modules[16];
     size_t module_count;

@@ -294,6 +294,11 @@ static vt_status target(vt_mobj **out, vt_mobj *obj, vt_module_kind kind, const 
 {
     if (!obj)
         return VT_ERR_ARGUMENT;
+    /* module parsing sets values as it goes: a setter is its step of work */
+    if (vt_deadline_spend(obj->scan->options.deadline, 1)) {
+        obj->scan->timed_out = true;
+        return VT_ERR_TIMEOUT;
+    }
     vt_mobj *o = lookup(obj, true, path, args);
     if (!o)
         return obj->scan->out_of_memory ? VT_ERR_NOMEM : VT_ERR_ARGUMENT;

@@ -105,6 +105,8 @@ vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root,
     st = def->load ? def->load(scan, m, scan->data, scan->size) : VT_OK;
     if (st == VT_OK && scan->out_of_memory)
         st = VT_ERR_NOMEM;
+    if (scan->timed_out)
+        return vt_error_set(err, VT_ERR_TIMEOUT, "scanning timed out");
     if (st == VT_ERR_FORMAT)
         return vt_error_set(err, st, "invalid module data for module \"%s\"", name);
     if (st != VT_OK)
@@ -180,6 +182,8 @@ vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *form
         return vt_error_set(err, VT_ERR_FORMAT, "%s(): %s", fn->name, scan->fault);
     if (scan->out_of_memory)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory in %s()", fn->name);
+    if (scan->timed_out)
+        return vt_error_set(err, VT_ERR_TIMEOUT, "scanning timed out");
     return VT_OK;
 }
 

@@ -69,9 +69,13 @@ struct vt_scan_ctx {
     field_cache_entry field_cache[FIELD_CACHE_SIZE];
     uint64_t scan_number; /* counts scans, from 1 */
 
-    struct timespec deadline;
-    bool has_deadline, timed_out;
+    /* The scan's --timeout, which every long loop of the scan counts its work against (the
+     * scratches of lib/match and the evaluator point here). */
+    vt_deadline deadline;
     vt_status match_status;
+    /* How a regex search of a module function failed (out of memory, timed out): the module's
+     * callback can only say "no match", so the failure is kept here and fails the scan. */
+    vt_status search_status;
     vt_error *err;
 };
 
@@ -125,6 +129,8 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
         vt_scan_ctx_free(ctx);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scan context");
     }
+    vt_matcher_scratch_set_deadline(ctx->scratch, &ctx->deadline);
+    vt_match_scratch_set_deadline(ctx->regex_scratch, &ctx->deadline);
     /* The modules this ruleset imports, each once, in the order they are first imported. */
     for (size_t i = 0; i < ctx->view.import_count; i++) {
         const char *name = vt_ruleset_str(scanner->rules, ctx->view.imports[i].module);
@@ -388,6 +394,11 @@ static vt_status hook_call(void *context, const void *function, const char *form
     }
     vt_modrt_value value;
     vt_status st = vt_modrt_call(ctx->modules, function, format, margs, argc, &value, ctx->err);
+    if (st == VT_OK && ctx->search_status != VT_OK)
+        st = vt_error_set(ctx->err, ctx->search_status, ctx->search_status == VT_ERR_TIMEOUT
+                              ? "scanning timed out"
+                              : "a regular expression search of a module function failed: %s",
+                          vt_status_name(ctx->search_status));
     if (st != VT_OK) {
         if (ctx->err) {
             ctx->module_error = *ctx->err;
@@ -426,26 +437,34 @@ static int stop_at_first(void *found, const vt_match *match)
     return 1;
 }
 
-static bool search_with(vt_scan_ctx *ctx, const vt_string_matcher *matcher, const uint8_t *s,
-                        size_t len)
+/* Does `matcher` match somewhere in s[0..len)? A search that could not be completed (out of
+ * memory, the deadline passed) is a failure, never "no match". */
+static vt_status search_with(vt_scan_ctx *ctx, const vt_string_matcher *matcher,
+                             const uint8_t *s, size_t len, bool *found)
 {
+    *found = false;
     if (!matcher)
-        return false;
-    bool found = false;
+        return VT_ERR_STATE; /* every regex of the rules was compiled with the scanner */
     vt_error ignored;
-    vt_string_matcher_scan(matcher, ctx->regex_scratch, s, len, stop_at_first, &found, &ignored);
-    return found;
+    return vt_string_matcher_scan(matcher, ctx->regex_scratch, s, len, stop_at_first, found,
+                                  &ignored);
 }
 
-static bool condition_regex_search(void *context, uint32_t node, const uint8_t *s, size_t len)
+static vt_status condition_regex_search(void *context, uint32_t node, const uint8_t *s,
+                                        size_t len, bool *found)
 {
     vt_scan_ctx *ctx = context;
-    return search_with(ctx, vt_scanner_regex(ctx->scanner, node), s, len);
+    return search_with(ctx, vt_scanner_regex(ctx->scanner, node), s, len, found);
 }
 
 static bool module_regex_search(void *user, const void *regex, const uint8_t *s, size_t len)
 {
-    return search_with(user, regex, s, len);
+    vt_scan_ctx *ctx = user;
+    bool found = false;
+    vt_status st = search_with(ctx, regex, s, len, &found);
+    if (st != VT_OK && ctx->search_status == VT_OK)
+        ctx->search_status = st; /* fails the call (hook_call) or the module's load */
+    return found;
 }
 
 static bool module_member_used(void *user, const char *name)
@@ -455,16 +474,6 @@ static bool module_member_used(void *user, const char *name)
 }
 
 /* ---- matching ----------------------------------------------------------------------------- */
-
-static bool past_deadline(const vt_scan_ctx *ctx)
-{
-    if (!ctx->has_deadline)
-        return false;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > ctx->deadline.tv_sec ||
-           (now.tv_sec == ctx->deadline.tv_sec && now.tv_nsec >= ctx->deadline.tv_nsec);
-}
 
 static int collect_match(void *context, const vt_match *match)
 {
@@ -495,10 +504,6 @@ static int collect_match(void *context, const vt_match *match)
     m->length = match->length;
     m->reserved = match->string_id;
     ctx->found_len++;
-    if ((ctx->found_len & 1023) == 0 && past_deadline(ctx)) {
-        ctx->timed_out = true;
-        return 1;
-    }
     return 0;
 }
 
@@ -550,8 +555,8 @@ static void reset_results(vt_scan_ctx *ctx)
     ctx->scan_number++; /* module objects of the last scan are gone: forget their members */
     ctx->found_len = 0;
     ctx->found_sorted = true;
-    ctx->timed_out = false;
     ctx->match_status = VT_OK;
+    ctx->search_status = VT_OK;
     if (ctx->view.rule_count)
         memset(ctx->results, 0, ctx->view.rule_count);
 }
@@ -570,10 +575,17 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
         .member_user = ctx,
         .module_data = ctx->options.module_data,
         .module_data_count = ctx->options.module_data_count,
+        .deadline = &ctx->deadline,
     };
     vt_status st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
     for (size_t i = 0; st == VT_OK && i < ctx->imported_count; i++) {
         st = vt_modrt_import(ctx->modules, ctx->imported[i].name, &ctx->imported[i].root, err);
+        if (st == VT_OK && ctx->search_status != VT_OK)
+            st = vt_error_set(err, ctx->search_status,
+                              "a regular expression search of module \"%s\" failed: %s",
+                              ctx->imported[i].name, vt_status_name(ctx->search_status));
+        if (st == VT_OK && vt_deadline_check(&ctx->deadline))
+            st = vt_error_set(err, VT_ERR_TIMEOUT, "scanning timed out");
         if (st == VT_OK && ctx->options.module_dump) {
             vt_buf dump = {0};
             st = vt_modrt_dump(ctx->imported[i].root, &dump, err);
@@ -589,11 +601,7 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
 static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
 {
     ctx->err = err;
-    if (ctx->options.timeout_seconds) {
-        clock_gettime(CLOCK_MONOTONIC, &ctx->deadline);
-        ctx->deadline.tv_sec += ctx->options.timeout_seconds;
-        ctx->has_deadline = true;
-    }
+    vt_deadline_start(&ctx->deadline, ctx->options.timeout_seconds);
     vt_status st = load_modules(ctx, err);
     if (st != VT_OK)
         return st;
@@ -602,10 +610,10 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
                          (size_t)ctx->size, collect_match, ctx, err);
     if (ctx->match_status != VT_OK)
         return ctx->match_status;
-    if (ctx->timed_out || past_deadline(ctx))
-        return vt_error_set(err, VT_ERR_LIMIT, "scanning timed out");
     if (st != VT_OK)
         return st;
+    if (vt_deadline_check(&ctx->deadline))
+        return vt_error_set(err, VT_ERR_TIMEOUT, "scanning timed out");
     index_matches(ctx);
 
     vt_cond_env env = {
@@ -628,6 +636,7 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
             },
         .regex_search = condition_regex_search,
         .regex_context = ctx,
+        .deadline = &ctx->deadline,
     };
     env.has_entrypoint = vt_entry_point_offset(ctx->data, ctx->size, &env.entrypoint);
     ctx->module_failed = false;
@@ -656,27 +665,28 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
     if (fd < 0)
         return vt_error_errno(err, errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
                               "cannot open %s", path);
+    vt_status st = vt_scan_fd(ctx, fd, path, max_size, err);
+    close(fd);
+    return st;
+}
+
+vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *path, uint64_t max_size,
+                     vt_error *err)
+{
+    release_data(ctx);
+    reset_results(ctx);
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return vt_error_errno(err, VT_ERR_IO, e, "cannot stat %s", path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
+    if (fstat(fd, &st) != 0)
+        return vt_error_errno(err, VT_ERR_IO, errno, "cannot stat %s", path);
+    if (!S_ISREG(st.st_mode))
         return vt_error_set(err, VT_ERR_IO, "%s is not a regular file", path);
-    }
-    if (max_size && (uint64_t)st.st_size > max_size) {
-        close(fd);
+    if (max_size && (uint64_t)st.st_size > max_size)
         return vt_error_set(err, VT_ERR_LIMIT, "%s is larger than the limit of %llu bytes",
                             path, (unsigned long long)max_size);
-    }
     size_t want = (size_t)st.st_size;
-    if (!fit_file_buffer(ctx, want ? want : 1)) {
-        close(fd);
+    if (!fit_file_buffer(ctx, want ? want : 1))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
                             want);
-    }
     /* A file that shrinks while it is read is scanned as far as it was read; one that grows is
      * scanned as it was when it was opened. */
     size_t got = 0;
@@ -684,18 +694,14 @@ vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt
         ssize_t n = read(fd, ctx->file_buffer + got, want - got);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            return vt_error_errno(err, VT_ERR_IO, e, "cannot read %s", path);
-        }
+        if (n < 0)
+            return vt_error_errno(err, VT_ERR_IO, errno, "cannot read %s", path);
         if (n == 0)
             break;
         got += (size_t)n;
     }
     ctx->data = ctx->file_buffer;
     ctx->size = got;
-    close(fd);
     return scan_loaded_data(ctx, err);
 }
 

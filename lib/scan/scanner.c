@@ -46,7 +46,9 @@ static vt_status build_matcher(const vt_ruleset *rules, vt_matcher **out, vt_err
 vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err)
 {
     vt_matcher *matcher = NULL;
-    vt_status st = build_matcher(rules, &matcher, err);
+    vt_status st = vt_cond_check(rules, err); /* a ruleset no scanner would take is not saved */
+    if (st == VT_OK)
+        st = build_matcher(rules, &matcher, err);
     if (st != VT_OK)
         return st;
     vt_buf image = {0};
@@ -196,6 +198,12 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
     if (!scanner)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scanner");
     scanner->rules = rules;
+    /* a condition the evaluator cannot run is refused now, never dropped at scan time */
+    vt_status checked = vt_cond_check(rules, err);
+    if (checked != VT_OK) {
+        free(scanner);
+        return checked;
+    }
     size_t stored_len = 0;
     const void *stored = vt_ruleset_section(rules, VT_SECTION_MATCHER, &stored_len);
     vt_status st = stored ? vt_matcher_deserialize_borrowed(stored, stored_len,

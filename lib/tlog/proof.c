@@ -142,39 +142,3 @@ vt_status vt_tlog_proof_format(const vt_tlog_proof *proof, vt_buf *out, vt_error
         st = vt_buf_append(out, proof->checkpoint, proof->checkpoint_len);
     return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
 }
-
-vt_status vt_tlog_proof_verify(const vt_tlog_proof *proof, const void *entry, size_t entry_len,
-                               const vt_tlog_verifier *log_key, const vt_tlog_policy *policy,
-                               vt_tlog_checkpoint *cp_out, vt_error *err)
-{
-    vt_tlog_note *note;
-    vt_tlog_checkpoint cp;
-    vt_status st = vt_tlog_checkpoint_open(proof->checkpoint, proof->checkpoint_len, NULL, &cp,
-                                           &note, err);
-    if (st != VT_OK)
-        return st;
-    const vt_tlog_verifier *key = log_key;
-    if (!key && policy)
-        key = vt_tlog_policy_log_for(policy, cp.origin);
-    if (!key)
-        st = vt_error_set(err, VT_ERR_VERIFY, "no trusted log key for origin '%s'", cp.origin);
-    if (st == VT_OK && strcmp(vt_tlog_verifier_name(key), cp.origin) != 0)
-        st = vt_error_set(err, VT_ERR_VERIFY, "checkpoint origin '%s' is not the log key's name '%s'",
-                          cp.origin, vt_tlog_verifier_name(key));
-    if (st == VT_OK)
-        st = policy ? vt_tlog_policy_check(policy, key, note, err)
-                    : vt_tlog_note_verify(note, key, NULL, err);
-    unsigned char leaf[VT_TLOG_HASH_SIZE];
-    if (st == VT_OK && vt_tlog_leaf_hash(entry, entry_len, leaf) != VT_OK)
-        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-    if (st == VT_OK)
-        st = vt_tlog_verify_inclusion(proof->index, cp.size, leaf, sizeof leaf,
-                                      (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof->hashes,
-                                      proof->hash_count, cp.root, sizeof cp.root, err);
-    vt_tlog_note_free(note);
-    if (st == VT_OK && cp_out)
-        *cp_out = cp;
-    else
-        vt_tlog_checkpoint_clear(&cp);
-    return st;
-}

@@ -143,7 +143,7 @@ vt_status vt_tlog_reader_checkpoint(vt_tlog_reader *reader, const vt_tlog_verifi
                  ? VT_OK
                  : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     if (st != VT_OK && err && !err->file[0])
-        snprintf(err->file, sizeof err->file, "%scheckpoint", reader->base);
+        snprintf(err->file, sizeof err->file, "%scheckpoint", reader->location);
     vt_buf_free(&buf);
     return st;
 }

@@ -1,5 +1,5 @@
-/* reader_internal.h: the reader's private structure, shared by fetch.c (getting bytes from a
- * directory or over HTTP), reader.c (tiles, entries, proofs) and verify.c (whole-log check). */
+/* reader_internal.h: the reader's private structure, shared by fetch.c (getting bytes through a
+ * transport), reader.c (tiles, entries, proofs) and verify.c (whole-log check). */
 #ifndef VITRINE_TLOG_READER_INTERNAL_H
 #define VITRINE_TLOG_READER_INTERNAL_H
 
@@ -19,9 +19,9 @@ struct tlog_cached_tile {
 };
 
 struct vt_tlog_reader {
-    int is_http;
-    char *base; /* directory path, or URL ending in '/' */
-    void *curl; /* CURL *, created on first use */
+    vt_tlog_transport transport; /* how files are fetched (fetch.c) */
+    char *location;              /* the log's directory or URL, ending in '/', for messages */
+    const char *dir;             /* = location when reading a directory, else NULL */
     struct tlog_cached_tile cache[TLOG_TILE_CACHE];
     uint64_t clock;
 };

@@ -47,14 +47,14 @@ static vt_status fetch_unit(struct verify *v, int bundle, unsigned level, uint64
 static vt_status check_partials(struct verify *v, int bundle, unsigned level, uint64_t index,
                                 unsigned width, const unsigned char *data, const size_t *ends)
 {
-    if (v->r->is_http)
+    if (!v->r->dir)
         return VT_OK;
     char rel[128], dir_path[4096];
     if (bundle)
         vt_tlog_bundle_path(index, VT_TLOG_TILE_WIDTH, rel, sizeof rel);
     else
         vt_tlog_tile_path(level, index, VT_TLOG_TILE_WIDTH, rel, sizeof rel);
-    snprintf(dir_path, sizeof dir_path, "%s%s.p", v->r->base, rel);
+    snprintf(dir_path, sizeof dir_path, "%s%s.p", v->r->dir, rel);
     DIR *d = opendir(dir_path);
     if (!d)
         return VT_OK;
@@ -155,11 +155,11 @@ static vt_status verify_bundle(struct verify *v, uint64_t index)
 /* Directory only: every checkpoint.* file is a signed checkpoint of this same tree. */
 static vt_status check_old_checkpoints(struct verify *v, const vt_tlog_verifier *key)
 {
-    if (v->r->is_http)
+    if (!v->r->dir)
         return VT_OK;
-    DIR *d = opendir(v->r->base);
+    DIR *d = opendir(v->r->dir);
     if (!d)
-        return vt_error_errno(v->err, VT_ERR_IO, errno, "cannot list %s", v->r->base);
+        return vt_error_errno(v->err, VT_ERR_IO, errno, "cannot list %s", v->r->dir);
     vt_status st = VT_OK;
     struct dirent *e;
     vt_buf buf = {0};
@@ -184,7 +184,7 @@ static vt_status check_old_checkpoints(struct verify *v, const vt_tlog_verifier 
             vt_tlog_checkpoint_clear(&cp);
         }
         if (st != VT_OK && v->err)
-            snprintf(v->err->file, sizeof v->err->file, "%s%s", v->r->base, e->d_name);
+            snprintf(v->err->file, sizeof v->err->file, "%s%s", v->r->dir, e->d_name);
     }
     vt_buf_free(&buf);
     closedir(d);

@@ -42,6 +42,9 @@ renames=(
   distrib_read_installed_bundle:vt_distrib_read_installed_bundle
   distrib_remove_dir:vt_distrib_remove_dir
   distrib_mkdirs:vt_distrib_mkdirs
+  distrib_install:vt_distrib_install
+  distrib_read_trusted_checkpoint:vt_distrib_read_trusted_checkpoint
+  distrib_write_trusted_checkpoint:vt_distrib_write_trusted_checkpoint
 )
 
 # Where each old name is the internal function's: its part's folder for pe_* (lib/scan/entrypoint.c

@@ -40,7 +40,7 @@ PY
 then ok "JSON lines carry path, status, rule, namespace, tags, meta, strings"; else not_ok "JSON lines content" "$out"; fi
 
 expect_exit "missing path: error (exit 2)" 2 "$VITRINE" scan -r "$starter/eicar.yar" "$work/nope"
-expect_contains "missing path named" "$err" "$work/nope"
+expect_contains "missing path named" "$out" "$work/nope"
 ln -s "$work/vanished" "$d/dangling"
 expect_exit "dangling link followed: found wins over the error (exit 1)" 1 \
   "$VITRINE" scan -L -r "$starter/eicar.yar" "$d"
@@ -49,7 +49,7 @@ rm "$d/dangling"
 head -c 3000 /dev/zero >"$d/big.bin"
 expect_exit "over the size limit: skipped, scan goes on" 1 \
   "$VITRINE" scan --max-filesize 2K -r "$starter/eicar.yar" "$d"
-expect_contains "skip reported" "$err" "big.bin"
+expect_contains "skip reported" "$out" "big.bin"
 expect_contains "skip counted" "$out" "Skipped files: 1"
 rm "$d/big.bin"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <vitrine/tlog.h>
+#include <vitrine/trust.h>
 
 #include "check.h"
 
@@ -49,6 +50,17 @@ static vt_tlog_policy *policy_of(const char *fmt)
     return p;
 }
 
+/* A tlog-proof verdict through the trust core, as a status (VT_OK or VT_ERR_VERIFY). */
+static vt_status proof_verify(const vt_tlog_proof *proof, const void *entry, size_t entry_len,
+                              const vt_tlog_verifier *log_key, const vt_tlog_policy *policy,
+                              vt_tlog_checkpoint *cp, vt_error *err)
+{
+    vt_trust_checkpoint_policy trust = {.policy = policy, .log_key = log_key};
+    vt_trust_verdict v;
+    vt_trust_proof(&trust, proof, entry, entry_len, 0, cp, &v);
+    return vt_trust_error(&v, NULL, err);
+}
+
 static void test_proof_vector(void)
 {
     load_witness();
@@ -70,15 +82,15 @@ static void test_proof_vector(void)
     vt_tlog_verifier *key;
     CHECK(vt_tlog_verifier_parse(log_vkey, strlen(log_vkey), &key, NULL) == VT_OK);
     vt_tlog_checkpoint cp;
-    CHECK(vt_tlog_proof_verify(&proof, "seven", 5, key, NULL, &cp, &err) == VT_OK);
+    CHECK(proof_verify(&proof, "seven", 5, key, NULL, &cp, &err) == VT_OK);
     CHECK_INT_EQ(cp.size, 15);
     vt_tlog_checkpoint_clear(&cp);
-    CHECK(vt_tlog_proof_verify(&proof, "eight", 5, key, NULL, NULL, &err) == VT_ERR_VERIFY);
+    CHECK(proof_verify(&proof, "eight", 5, key, NULL, NULL, &err) == VT_ERR_VERIFY);
     /* Policies: the witness cosigned, so 1-of-1 passes; a quorum needing a second fails. */
     vt_tlog_policy *one = policy_of("log %s\nwitness w1 %s\nquorum w1\n");
     CHECK(one != NULL);
     if (one) {
-        CHECK(vt_tlog_proof_verify(&proof, "seven", 5, NULL, one, NULL, &err) == VT_OK);
+        CHECK(proof_verify(&proof, "seven", 5, NULL, one, NULL, &err) == VT_OK);
         vt_tlog_policy_free(one);
     }
     char *wkey2 = NULL, *wpriv2 = NULL;
@@ -88,7 +100,7 @@ static void test_proof_vector(void)
     vt_tlog_policy *two = policy_of(fmt);
     CHECK(two != NULL);
     if (two) {
-        CHECK(vt_tlog_proof_verify(&proof, "seven", 5, NULL, two, NULL, &err) == VT_ERR_VERIFY);
+        CHECK(proof_verify(&proof, "seven", 5, NULL, two, NULL, &err) == VT_ERR_VERIFY);
         vt_tlog_policy_free(two);
     }
     snprintf(fmt, sizeof fmt, "# comment\n  log %%s  \n\twitness w1 %%s\nwitness w2 %s\ngroup g 1 w1 w2\ngroup top any g\nquorum top\n", wkey2);
@@ -96,7 +108,7 @@ static void test_proof_vector(void)
     CHECK(nested != NULL);
     if (nested) {
         CHECK_INT_EQ(vt_tlog_policy_witness_count(nested), 2);
-        CHECK(vt_tlog_proof_verify(&proof, "seven", 5, NULL, nested, NULL, &err) == VT_OK);
+        CHECK(proof_verify(&proof, "seven", 5, NULL, nested, NULL, &err) == VT_OK);
         vt_tlog_policy_free(nested);
     }
     free(wkey2);
@@ -104,11 +116,11 @@ static void test_proof_vector(void)
     /* Changing any proof hash fails. */
     for (size_t i = 0; i < proof.hash_count; i++) {
         proof.hashes[i][0] ^= 1;
-        CHECK(vt_tlog_proof_verify(&proof, "seven", 5, key, NULL, NULL, &err) == VT_ERR_VERIFY);
+        CHECK(proof_verify(&proof, "seven", 5, key, NULL, NULL, &err) == VT_ERR_VERIFY);
         proof.hashes[i][0] ^= 1;
     }
     proof.index = 7;
-    CHECK(vt_tlog_proof_verify(&proof, "seven", 5, key, NULL, NULL, &err) == VT_ERR_VERIFY);
+    CHECK(proof_verify(&proof, "seven", 5, key, NULL, NULL, &err) == VT_ERR_VERIFY);
     vt_tlog_proof_clear(&proof);
     vt_tlog_verifier_free(key);
     free(text);
