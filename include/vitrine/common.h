@@ -62,13 +62,14 @@ VT_API void vt_error_clear(vt_error *err);
 VT_API vt_status vt_error_set(vt_error *err, vt_status status, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 VT_API vt_status vt_error_at(vt_error *err, vt_status status, const char *file, unsigned line,
-                      unsigned column, const char *format, ...)
+                             unsigned column, const char *format, ...)
     __attribute__((format(printf, 6, 7)));
 VT_API vt_status vt_error_setv(vt_error *err, vt_status status, const char *file, unsigned line,
-                        unsigned column, const char *format, va_list args)
+                               unsigned column, const char *format, va_list args)
     __attribute__((format(printf, 6, 0)));
 /* Record a failure of a system call: appends strerror(errnum) to the message. */
-VT_API vt_status vt_error_errno(vt_error *err, vt_status status, int errnum, const char *format, ...)
+VT_API vt_status vt_error_errno(vt_error *err, vt_status status, int errnum, const char *format,
+                                ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Render "FILE:LINE:COL: message" (parts that do not apply are left out) into out.
@@ -87,7 +88,8 @@ VT_API vt_status vt_buf_reserve(vt_buf *buf, size_t extra);
 VT_API vt_status vt_buf_append(vt_buf *buf, const void *data, size_t len);
 VT_API vt_status vt_buf_append_str(vt_buf *buf, const char *text);
 VT_API vt_status vt_buf_append_byte(vt_buf *buf, unsigned char byte);
-VT_API vt_status vt_buf_printf(vt_buf *buf, const char *format, ...) __attribute__((format(printf, 2, 3)));
+VT_API vt_status vt_buf_printf(vt_buf *buf, const char *format, ...) __attribute__((format(printf,
+                               2, 3)));
 /* Hand the bytes to the caller (who frees them with free()) and leave the buffer empty. */
 VT_API unsigned char *vt_buf_detach(vt_buf *buf, size_t *len);
 VT_API void vt_buf_free(vt_buf *buf);
@@ -95,7 +97,7 @@ VT_API void vt_buf_free(vt_buf *buf);
 /* Read a whole file, refusing one larger than max_size bytes. *data is NUL-terminated and
  * freed by the caller with free(). */
 VT_API vt_status vt_read_file(const char *path, size_t max_size, unsigned char **data, size_t *len,
-                       vt_error *err);
+                              vt_error *err);
 
 /* Write a file so that readers see either the old content or all of the new, never a part:
  * write to a temporary file in the same directory, fsync it, rename it over `path`, fsync the
@@ -103,7 +105,7 @@ VT_API vt_status vt_read_file(const char *path, size_t max_size, unsigned char *
  * An existing character device or FIFO (/dev/stdout, /dev/null) is written into directly, never
  * replaced; any other existing non-regular file (a directory, a socket) is refused. */
 VT_API vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                               vt_error *err);
+                                      vt_error *err);
 
 /* fsync a directory so that renames and creations inside it are durable. */
 VT_API vt_status vt_fsync_dir(const char *dir, vt_error *err);

@@ -81,16 +81,18 @@ typedef struct vt_release_entry {
     size_t binary_count;
 } vt_release_entry;
 
-VT_API vt_status vt_rule_entry_parse(const void *data, size_t len, vt_rule_entry *out, vt_error *err);
+VT_API vt_status vt_rule_entry_parse(const void *data, size_t len, vt_rule_entry *out,
+                                     vt_error *err);
 VT_API vt_status vt_rule_entry_format(const vt_rule_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_rule_entry_clear(vt_rule_entry *entry);
 
-VT_API vt_status vt_bundle_entry_parse(const void *data, size_t len, vt_bundle_entry *out, vt_error *err);
+VT_API vt_status vt_bundle_entry_parse(const void *data, size_t len, vt_bundle_entry *out,
+                                       vt_error *err);
 VT_API vt_status vt_bundle_entry_format(const vt_bundle_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_bundle_entry_clear(vt_bundle_entry *entry);
 
 VT_API vt_status vt_release_entry_parse(const void *data, size_t len, vt_release_entry *out,
-                                 vt_error *err);
+                                        vt_error *err);
 VT_API vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_release_entry_clear(vt_release_entry *entry);
 
@@ -113,14 +115,14 @@ typedef struct vt_publish_options {
 /* Compile the rule files together (nothing is logged if any fails), then append one rule entry
  * per file and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
 VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
-                     size_t count, const vt_publish_options *options, uint64_t *bundle_index,
-                     uint64_t *serial, vt_error *err);
+                            size_t count, const vt_publish_options *options, uint64_t *bundle_index,
+                            uint64_t *serial, vt_error *err);
 
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND
  * when there is none. */
 VT_API vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t *index,
-                                 vt_buf *entry, vt_error *err);
+                                        vt_buf *entry, vt_error *err);
 
 /* ---- witnesses ---- */
 
@@ -128,8 +130,9 @@ VT_API vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, u
  * at `url` (c2sp.org/tlog-witness add-checkpoint; "/add-checkpoint" is appended): first with
  * the old size 0, then, on 409, with the size the witness knows and a consistency proof from the
  * log. The witness's cosignature lines are appended to `lines`. */
-VT_API vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *note, size_t len,
-                            uint64_t size, vt_buf *lines, vt_error *err);
+VT_API vt_status vt_witness_submit(const char *url, vt_tlog_reader *log, const void *note,
+                                   size_t len,
+                                   uint64_t size, vt_buf *lines, vt_error *err);
 
 /* ---- update and the installed ruleset ---- */
 
@@ -154,7 +157,8 @@ typedef struct vt_update_result {
     size_t rule_entries;
 } vt_update_result;
 
-VT_API vt_status vt_update(const vt_update_options *options, vt_update_result *result, vt_error *err);
+VT_API vt_status vt_update(const vt_update_options *options, vt_update_result *result,
+                           vt_error *err);
 
 typedef struct vt_installed_entry {
     uint64_t index;
@@ -179,7 +183,8 @@ typedef struct vt_installed {
 VT_API vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err);
 VT_API void vt_installed_free(vt_installed *installed);
 /* The entry whose rules live in namespace `ns`, or NULL. */
-VT_API const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed, const char *ns);
+VT_API const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed,
+                                                        const char *ns);
 
 #ifdef __cplusplus
 }

@@ -42,12 +42,12 @@ typedef struct vt_string_matcher vt_string_matcher;
  * for the string in a rule: for the hex strings and regexes whose result depends on the atoms
  * yara searches (docs/patterns.md), that is yara's verification from those atoms. */
 VT_API vt_status vt_string_matcher_new(const vt_string_spec *spec, uint32_t id,
-                                vt_string_matcher **out, vt_error *err);
+                                       vt_string_matcher **out, vt_error *err);
 
 /* Compile a regular expression of a condition (`matches`), which yara runs from every offset
  * without atoms: the match at each offset is the leftmost-priority one. */
 VT_API vt_status vt_regex_matcher_new(const vt_string_spec *spec, vt_string_matcher **out,
-                               vt_error *err);
+                                      vt_error *err);
 VT_API void vt_string_matcher_free(vt_string_matcher *matcher);
 
 typedef struct vt_match_scratch vt_match_scratch;
@@ -67,20 +67,20 @@ VT_API void vt_match_scratch_set_deadline(vt_match_scratch *scratch, vt_deadline
  * VT_ERR_NOMEM when working memory runs out and VT_ERR_TIMEOUT when the scratch's deadline has
  * passed: never a "no match" that was not checked. */
 VT_API vt_status vt_string_match_at(const vt_string_matcher *matcher, vt_match_scratch *scratch,
-                             const uint8_t *data, size_t len, size_t offset, vt_match *match,
-                             bool *found);
+                                    const uint8_t *data, size_t len, size_t offset, vt_match *match,
+                                    bool *found);
 
 /* Every match of one string, trying each offset (a reference scan without prefiltering).
  * Stops after VT_MAX_STRING_MATCHES matches like yara. */
 VT_API vt_status vt_string_matcher_scan(const vt_string_matcher *matcher, vt_match_scratch *scratch,
-                                 const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
-                                 vt_error *err);
+                                        const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
+                                        vt_error *err);
 
 /* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90" (at most 64 bytes,
  * then " ..."), the others as text with bytes outside 0x20-0x7E written \xHH (at most 512
  * bytes, yara's YR_MAX_MATCH_DATA). Returns the length the text needs (snprintf). */
 VT_API int vt_match_format_data(const vt_string_matcher *matcher, const uint8_t *data,
-                         const vt_match *match, char *out, size_t out_size);
+                                const vt_match *match, char *out, size_t out_size);
 
 /* ---- many strings: the multi-string matcher --------------------------------------------- */
 
@@ -91,7 +91,7 @@ typedef struct vt_matcher_scratch vt_matcher_scratch;
  * Vectorscan database of prefilter factors plus each string's verifier. Fails with the string's
  * parse error if a hex string or regex is invalid. */
 VT_API vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
-                           vt_error *err);
+                                  vt_error *err);
 VT_API void vt_matcher_free(vt_matcher *matcher);
 VT_API size_t vt_matcher_string_count(const vt_matcher *matcher);
 
@@ -107,20 +107,20 @@ VT_API void vt_matcher_scratch_set_deadline(vt_matcher_scratch *scratch, vt_dead
  * matches reported so far are then incomplete) with VT_ERR_NOMEM when memory runs out and
  * VT_ERR_TIMEOUT when the scratch's deadline passes. */
 VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *scratch,
-                          const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
-                          vt_error *err);
+                                 const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
+                                 vt_error *err);
 
 /* Save a compiled matcher (string specs, factor table and the serialized Vectorscan database,
  * format "VTMATCH1", little-endian) and load it back without recompiling Vectorscan. Loading
  * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT. */
 VT_API vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
 VT_API vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
-                                 vt_error *err);
+                                        vt_error *err);
 /* The same, but the matcher keeps pointers into `data` for the strings' sources instead of
  * copying them: data must stay valid and unchanged until vt_matcher_free (a compiled ruleset's
  * section, which outlives its scanner). */
 VT_API vt_status vt_matcher_deserialize_borrowed(const uint8_t *data, size_t len, vt_matcher **out,
-                                          vt_error *err);
+                                                 vt_error *err);
 
 #ifdef __cplusplus
 }

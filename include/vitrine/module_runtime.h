@@ -78,8 +78,9 @@ typedef struct vt_modrt_options {
 
 /* A context for scanning data[0..size). The bytes are borrowed: they must stay valid and unchanged
  * until vt_modrt_scan_free. `options` is copied (may be NULL). */
-VT_API vt_status vt_modrt_scan_new(const uint8_t *data, size_t size, const vt_modrt_options *options,
-                            vt_modrt_scan **out, vt_error *err);
+VT_API vt_status vt_modrt_scan_new(const uint8_t *data, size_t size,
+                                   const vt_modrt_options *options,
+                                   vt_modrt_scan **out, vt_error *err);
 VT_API void vt_modrt_scan_free(vt_modrt_scan *scan);
 
 /* True if the runtime implements module `name` (a declared module may lack a runtime). */
@@ -89,7 +90,8 @@ VT_API bool vt_modrt_available(const char *name);
  * same module again returns the same root. VT_ERR_NOT_FOUND for an unknown module; VT_ERR_FORMAT
  * (message "invalid module data ...") when the module's data does not parse, where yara fails
  * the scan with ERROR_INVALID_MODULE_DATA. */
-VT_API vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root, vt_error *err);
+VT_API vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root,
+                                 vt_error *err);
 
 /* ---- reading the tree (what the evaluator needs) ------------------------------------------- */
 
@@ -149,8 +151,8 @@ VT_API bool vt_modrt_has_overload(const vt_mobj *fn, const char *format);
  * data on which yara 4.2.3 dereferences NULL, a fault its scanner reports as error 4 for the
  * file (ERROR_COULD_NOT_MAP_FILE); the scan should fail the same way. */
 VT_API vt_status vt_modrt_call(vt_modrt_scan *scan, const vt_mobj *fn, const char *format,
-                        const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
-                        vt_error *err);
+                               const vt_modrt_arg *args, size_t nargs, vt_modrt_value *result,
+                               vt_error *err);
 
 /* ---- yara -D -------------------------------------------------------------------------------- */
 

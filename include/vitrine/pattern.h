@@ -45,13 +45,15 @@ typedef struct vt_pattern vt_pattern;
 /* Parse a hex string. `text` is the hex string with its braces (`{ 4D 5A ?? [2-4] ( 00 | FF ) }`);
  * the braces may also be left out. Comments (// and slash-star) and whitespace are allowed as in
  * yara. On success *out owns a pattern to release with vt_pattern_free. */
-VT_API vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, vt_error *err);
+VT_API vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out,
+                                      vt_error *err);
 
 /* Parse a regular expression: `text` is what stands between the slashes, as written in the
  * rule (an escaped slash `\/` may be left escaped or already unescaped; both mean '/').
  * `flags` are VT_REGEX_* bits. */
-VT_API vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, vt_pattern **out,
-                                 vt_error *err);
+VT_API vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags,
+                                        vt_pattern **out,
+                                        vt_error *err);
 
 VT_API void vt_pattern_free(vt_pattern *pattern);
 

@@ -210,15 +210,15 @@ VT_API void vt_compiler_free(vt_compiler *compiler);
 /* Define an external variable as yarac's -d does: "true"/"false" are booleans, [-]digits an
  * integer, [-]digits with one dot a float, anything else (also "0x10") a string. */
 VT_API vt_status vt_compiler_define(vt_compiler *compiler, const char *name, const char *value,
-                             vt_error *err);
+                                    vt_error *err);
 
 /* Add the rules of a file (includes are resolved relative to it) or of memory (`name` is used in
  * diagnostics; includes are relative to the current directory) to namespace `ns` (NULL: "default").
  * On error the compiler is spent: every later call fails and nothing can be finished. */
 VT_API vt_status vt_compiler_add_file(vt_compiler *compiler, const char *ns, const char *path,
-                               vt_error *err);
+                                      vt_error *err);
 VT_API vt_status vt_compiler_add_source(vt_compiler *compiler, const char *ns, const char *name,
-                                 const char *text, size_t len, vt_error *err);
+                                        const char *text, size_t len, vt_error *err);
 
 /* Warnings so far, in yara's wording (FILE, LINE, COLUMN filled in). */
 VT_API size_t vt_compiler_warning_count(const vt_compiler *compiler);
@@ -239,7 +239,8 @@ VT_API vt_status vt_ruleset_save(const vt_ruleset *rules, const char *path, vt_e
 /* Map a saved ruleset and validate it (checksum, bounds, references); no re-parsing. */
 VT_API vt_status vt_ruleset_load(const char *path, vt_ruleset **out, vt_error *err);
 /* Validate an image in memory and use a private copy of it. */
-VT_API vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err);
+VT_API vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out,
+                                       vt_error *err);
 VT_API void vt_ruleset_free(vt_ruleset *rules);
 
 /* The image (for saving elsewhere or hashing). */
@@ -280,7 +281,7 @@ VT_API const void *vt_ruleset_section(const vt_ruleset *rules, uint32_t id, size
 VT_API void vt_ruleset_release_pages(const vt_ruleset *rules);
 /* A new ruleset with section `id` added (or replaced), e.g. the matcher's compiled database. */
 VT_API vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, const void *data,
-                                  size_t size, vt_ruleset **out, vt_error *err);
+                                         size_t size, vt_ruleset **out, vt_error *err);
 
 /* Name of a condition operation, e.g. "add" (for dumps and messages). */
 VT_API const char *vt_op_name(unsigned op);

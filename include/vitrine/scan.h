@@ -67,14 +67,14 @@ typedef struct vt_scan_options {
 } vt_scan_options;
 
 VT_API vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *options,
-                          vt_scan_ctx **out, vt_error *err);
+                                 vt_scan_ctx **out, vt_error *err);
 VT_API void vt_scan_ctx_free(vt_scan_ctx *ctx);
 
 /* Give external variable `name` a value for the scans of this context, as yara's -d does
  * ("true"/"false", an integer, a float or a string, converted to the variable's declared type).
  * VT_ERR_NOT_FOUND if the ruleset declares no such variable. */
 VT_API vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
-                             vt_error *err);
+                                    vt_error *err);
 
 /* Scan a buffer (borrowed for the duration of the call and for reading the results). */
 VT_API vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err);
@@ -87,7 +87,7 @@ VT_API vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_s
  * vt_scan_file otherwise. `name` is the file's name in messages. A file found by vt_walk is
  * scanned this way, so that paths longer than PATH_MAX need never be opened by name. */
 VT_API vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *name, uint64_t max_size,
-                     vt_error *err);
+                            vt_error *err);
 
 /* Results of the last scan. */
 VT_API bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
@@ -97,7 +97,7 @@ VT_API const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size);
 /* The bytes of a match of the last scan, at most `max` of them (yara prints 512): *len is set
  * to how many are available. */
 VT_API const uint8_t *vt_scan_match_bytes(const vt_scan_ctx *ctx, const vt_string_match *match,
-                                   size_t max, size_t *len);
+                                          size_t max, size_t *len);
 
 /* ---- walking directories and scanning with several threads -------------------------------- */
 
@@ -138,8 +138,8 @@ typedef int (*vt_pool_fn)(void *user, vt_scan_ctx *ctx, const char *path, vt_sta
 /* Start `threads` workers, each with its own context over `scanner`. Files larger than
  * max_size (0: no limit) are reported as errors. */
 VT_API vt_status vt_pool_new(const vt_scanner *scanner, const vt_scan_options *options,
-                      unsigned threads, uint64_t max_size, vt_pool_fn fn, void *user,
-                      vt_pool **out, vt_error *err);
+                             unsigned threads, uint64_t max_size, vt_pool_fn fn, void *user,
+                             vt_pool **out, vt_error *err);
 /* Queue a file (waits while the queue is full). VT_ERR_STATE once the pool was stopped. */
 VT_API vt_status vt_pool_submit(vt_pool *pool, const char *path, vt_error *err);
 /* Queue an open file (the pool owns fd from now on, even when this fails); scanned with
@@ -148,7 +148,7 @@ VT_API vt_status vt_pool_submit_fd(vt_pool *pool, int fd, const char *path, vt_e
 /* Queue an error for `path` (copied): it reaches the pool's function in turn with the files,
  * so that every record is printed from one place, one at a time, in walk order. */
 VT_API vt_status vt_pool_submit_error(vt_pool *pool, const char *path, const vt_error *error,
-                               vt_error *err);
+                                      vt_error *err);
 /* Drop what is queued and let the workers end after their current file. */
 VT_API void vt_pool_stop(vt_pool *pool);
 /* Wait until every queued file is scanned and the workers have ended. */

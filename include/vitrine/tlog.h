@@ -50,25 +50,31 @@ enum { VT_TLOG_SIG_ED25519 = 0x01, VT_TLOG_SIG_COSIGNATURE_V1 = 0x04 };
 /* ---- RFC 6962 hashing and proofs ---- */
 
 /* SHA-256(0x00 || data). */
-VT_API vt_status vt_tlog_leaf_hash(const void *data, size_t len, unsigned char out[VT_TLOG_HASH_SIZE]);
+VT_API vt_status vt_tlog_leaf_hash(const void *data, size_t len,
+                                   unsigned char out[VT_TLOG_HASH_SIZE]);
 /* SHA-256(0x01 || left || right). */
 VT_API void vt_tlog_node_hash(const unsigned char left[VT_TLOG_HASH_SIZE],
-                       const unsigned char right[VT_TLOG_HASH_SIZE],
-                       unsigned char out[VT_TLOG_HASH_SIZE]);
+                              const unsigned char right[VT_TLOG_HASH_SIZE],
+                              unsigned char out[VT_TLOG_HASH_SIZE]);
 /* The root of the empty tree, SHA-256(""). */
 VT_API void vt_tlog_empty_root(unsigned char out[VT_TLOG_HASH_SIZE]);
 
 /* Check that leaf_hash is at index in the tree of `size` leaves with `root`. The proof and root
  * lengths are checked (hash_len: length of each given hash; anything but 32 fails). */
-VT_API vt_status vt_tlog_verify_inclusion(uint64_t index, uint64_t size, const unsigned char *leaf_hash,
-                                   size_t leaf_hash_len, const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
-                                   size_t proof_len, const unsigned char *root, size_t root_len,
-                                   vt_error *err);
+VT_API vt_status vt_tlog_verify_inclusion(uint64_t index, uint64_t size,
+                                          const unsigned char *leaf_hash,
+                                          size_t leaf_hash_len,
+                                          const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                          size_t proof_len, const unsigned char *root,
+                                          size_t root_len,
+                                          vt_error *err);
 /* Check that the tree (size2, root2) extends the tree (size1, root1). */
 VT_API vt_status vt_tlog_verify_consistency(uint64_t size1, uint64_t size2,
-                                     const unsigned char (*proof)[VT_TLOG_HASH_SIZE], size_t proof_len,
-                                     const unsigned char *root1, size_t root1_len,
-                                     const unsigned char *root2, size_t root2_len, vt_error *err);
+                                            const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                            size_t proof_len,
+                                            const unsigned char *root1, size_t root1_len,
+                                            const unsigned char *root2, size_t root2_len,
+                                            vt_error *err);
 
 /* A source of hashes of complete subtrees: the node at `level` (0 = leaves) and `index`, i.e. the
  * root of leaves [index << level, (index + 1) << level). Proof generation needs only these. */
@@ -76,15 +82,18 @@ typedef vt_status (*vt_tlog_subtree_fn)(void *ctx, unsigned level, uint64_t inde
                                         unsigned char out[VT_TLOG_HASH_SIZE], vt_error *err);
 
 VT_API vt_status vt_tlog_tree_hash(vt_tlog_subtree_fn subtree, void *ctx, uint64_t size,
-                            unsigned char root[VT_TLOG_HASH_SIZE], vt_error *err);
+                                   unsigned char root[VT_TLOG_HASH_SIZE], vt_error *err);
 /* Inclusion proof of index in the tree of `size`; proof must hold VT_TLOG_MAX_PROOF_HASHES. */
-VT_API vt_status vt_tlog_prove_inclusion(vt_tlog_subtree_fn subtree, void *ctx, uint64_t index, uint64_t size,
-                                  unsigned char (*proof)[VT_TLOG_HASH_SIZE], size_t *proof_len,
-                                  vt_error *err);
+VT_API vt_status vt_tlog_prove_inclusion(vt_tlog_subtree_fn subtree, void *ctx, uint64_t index,
+                                         uint64_t size,
+                                         unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                         size_t *proof_len,
+                                         vt_error *err);
 /* Consistency proof from size1 to size2 (0 < size1 <= size2, or an empty proof). */
 VT_API vt_status vt_tlog_prove_consistency(vt_tlog_subtree_fn subtree, void *ctx, uint64_t size1,
-                                    uint64_t size2, unsigned char (*proof)[VT_TLOG_HASH_SIZE],
-                                    size_t *proof_len, vt_error *err);
+                                           uint64_t size2,
+                                           unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                           size_t *proof_len, vt_error *err);
 
 /* ---- base64 (strict, standard alphabet) ---- */
 
@@ -92,7 +101,7 @@ VT_API vt_status vt_tlog_prove_consistency(vt_tlog_subtree_fn subtree, void *ctx
 VT_API void vt_tlog_base64_encode(const void *data, size_t len, char *out, size_t out_size);
 /* Decode exactly `text_len` characters, refusing anything non-canonical. Output up to out_size. */
 VT_API vt_status vt_tlog_base64_decode(const char *text, size_t text_len, unsigned char *out,
-                                size_t out_size, size_t *out_len);
+                                       size_t out_size, size_t *out_len);
 
 /* ---- keys in Go's note format ---- */
 
@@ -102,14 +111,15 @@ typedef struct vt_tlog_verifier vt_tlog_verifier; /* a verifier key: name+id+bas
 /* A fresh key of signature type `type` (VT_TLOG_SIG_ED25519 for logs, VT_TLOG_SIG_COSIGNATURE_V1
  * for witnesses). *private_text and *vkey_text are malloc'd, NUL-terminated, without newline. */
 VT_API vt_status vt_tlog_keygen(const char *name, int type, char **private_text, char **vkey_text,
-                         vt_error *err);
+                                vt_error *err);
 /* The key ID: SHA-256(name || "\n" || type || public key)[:4], big-endian. */
 VT_API uint32_t vt_tlog_key_id(const char *name, int type, const unsigned char pub[32]);
 
 VT_API vt_status vt_tlog_signer_from_seed(const char *name, int type, const unsigned char seed[32],
-                                   vt_tlog_signer **out, vt_error *err);
+                                          vt_tlog_signer **out, vt_error *err);
 /* Parse a private key (surrounding whitespace allowed). */
-VT_API vt_status vt_tlog_signer_parse(const char *text, size_t len, vt_tlog_signer **out, vt_error *err);
+VT_API vt_status vt_tlog_signer_parse(const char *text, size_t len, vt_tlog_signer **out,
+                                      vt_error *err);
 /* Read a private key file; refuses a file readable by group or others. */
 VT_API vt_status vt_tlog_signer_load(const char *path, vt_tlog_signer **out, vt_error *err);
 VT_API void vt_tlog_signer_free(vt_tlog_signer *signer);
@@ -118,7 +128,7 @@ VT_API const char *vt_tlog_signer_name(const vt_tlog_signer *signer);
 VT_API vt_status vt_tlog_signer_vkey(const vt_tlog_signer *signer, char **vkey_text, vt_error *err);
 
 VT_API vt_status vt_tlog_verifier_parse(const char *text, size_t len, vt_tlog_verifier **out,
-                                 vt_error *err);
+                                        vt_error *err);
 /* Read a vkey from a file, or take `arg` itself as the vkey when it is not a readable file. */
 VT_API vt_status vt_tlog_verifier_load(const char *arg, vt_tlog_verifier **out, vt_error *err);
 VT_API void vt_tlog_verifier_free(vt_tlog_verifier *verifier);
@@ -146,21 +156,22 @@ typedef struct vt_tlog_note {
 
 /* Parse a signed note (limits: VT_TLOG_MAX_NOTE bytes, VT_TLOG_MAX_NOTE_LINES lines,
  * VT_TLOG_MAX_SIGNATURES signatures; UTF-8, no control characters but newline). */
-VT_API vt_status vt_tlog_note_parse(const void *data, size_t len, vt_tlog_note **out, vt_error *err);
+VT_API vt_status vt_tlog_note_parse(const void *data, size_t len, vt_tlog_note **out,
+                                    vt_error *err);
 VT_API void vt_tlog_note_free(vt_tlog_note *note);
 
 /* Append one signature line ("— name base64\n") by signer over `text` to out. For a cosigner
  * (type 4) the signed message is cosignature/v1 with `timestamp`; otherwise timestamp is unused. */
 VT_API vt_status vt_tlog_sign_line(const vt_tlog_signer *signer, const char *text, size_t text_len,
-                            uint64_t timestamp, vt_buf *out, vt_error *err);
+                                   uint64_t timestamp, vt_buf *out, vt_error *err);
 /* text + blank line + one signature by signer, appended to out. */
 VT_API vt_status vt_tlog_note_sign(const vt_tlog_signer *signer, const char *text, size_t text_len,
-                            vt_buf *out, vt_error *err);
+                                   vt_buf *out, vt_error *err);
 /* VT_OK if the note carries a signature by `verifier` (name and key ID match) that verifies;
  * VT_ERR_VERIFY if none does or a matching one fails. For a cosigner key, *timestamp (if not
  * NULL) receives the cosignature's time. */
 VT_API vt_status vt_tlog_note_verify(const vt_tlog_note *note, const vt_tlog_verifier *verifier,
-                              uint64_t *timestamp, vt_error *err);
+                                     uint64_t *timestamp, vt_error *err);
 
 /* ---- checkpoints ---- */
 
@@ -174,38 +185,44 @@ typedef struct vt_tlog_checkpoint {
 
 /* Parse checkpoint note text (origin, size, root, extension lines). */
 VT_API vt_status vt_tlog_checkpoint_parse(const char *text, size_t len, vt_tlog_checkpoint *out,
-                                   vt_error *err);
+                                          vt_error *err);
 /* Format the checkpoint text (without signatures), appended to out. */
-VT_API vt_status vt_tlog_checkpoint_format(const vt_tlog_checkpoint *cp, vt_buf *out, vt_error *err);
+VT_API vt_status vt_tlog_checkpoint_format(const vt_tlog_checkpoint *cp, vt_buf *out,
+                                           vt_error *err);
 /* Parse a signed checkpoint and verify it with log_key; *note_out (optional) keeps the note. */
-VT_API vt_status vt_tlog_checkpoint_open(const void *data, size_t len, const vt_tlog_verifier *log_key,
-                                  vt_tlog_checkpoint *out, vt_tlog_note **note_out, vt_error *err);
+VT_API vt_status vt_tlog_checkpoint_open(const void *data, size_t len,
+                                         const vt_tlog_verifier *log_key,
+                                         vt_tlog_checkpoint *out, vt_tlog_note **note_out,
+                                         vt_error *err);
 VT_API void vt_tlog_checkpoint_clear(vt_tlog_checkpoint *cp);
 
 /* ---- cosignatures (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1) ---- */
 
 /* Add a cosignature by witness (type 4) at `timestamp` to a signed note: out = note + line. */
 VT_API vt_status vt_tlog_cosign(const vt_tlog_signer *witness, const void *signed_note, size_t len,
-                         uint64_t timestamp, vt_buf *out, vt_error *err);
+                                uint64_t timestamp, vt_buf *out, vt_error *err);
 
 /* ---- tlog-policy ---- */
 
 typedef struct vt_tlog_policy vt_tlog_policy;
 
-VT_API vt_status vt_tlog_policy_parse(const char *text, size_t len, vt_tlog_policy **out, vt_error *err);
+VT_API vt_status vt_tlog_policy_parse(const char *text, size_t len, vt_tlog_policy **out,
+                                      vt_error *err);
 VT_API void vt_tlog_policy_free(vt_tlog_policy *policy);
 VT_API size_t vt_tlog_policy_log_count(const vt_tlog_policy *policy);
 VT_API const vt_tlog_verifier *vt_tlog_policy_log(const vt_tlog_policy *policy, size_t i);
-VT_API const char *vt_tlog_policy_log_url(const vt_tlog_policy *policy, size_t i); /* NULL if none */
+VT_API const char *vt_tlog_policy_log_url(const vt_tlog_policy *policy,
+                                          size_t i); /* NULL if none */
 VT_API size_t vt_tlog_policy_witness_count(const vt_tlog_policy *policy);
 VT_API const vt_tlog_verifier *vt_tlog_policy_witness(const vt_tlog_policy *policy, size_t i);
 VT_API const char *vt_tlog_policy_witness_url(const vt_tlog_policy *policy, size_t i);
 /* The log key of the policy whose name is `origin`, or NULL. */
-VT_API const vt_tlog_verifier *vt_tlog_policy_log_for(const vt_tlog_policy *policy, const char *origin);
+VT_API const vt_tlog_verifier *vt_tlog_policy_log_for(const vt_tlog_policy *policy,
+                                                      const char *origin);
 /* Check a signed checkpoint: signed by one of the policy's logs (or by log_key when not NULL)
  * and cosigned by witnesses satisfying the quorum. */
 VT_API vt_status vt_tlog_policy_check(const vt_tlog_policy *policy, const vt_tlog_verifier *log_key,
-                               const vt_tlog_note *note, vt_error *err);
+                                      const vt_tlog_note *note, vt_error *err);
 
 /* ---- tlog-proof (c2sp.org/tlog-proof@v1) ---- */
 
@@ -220,7 +237,8 @@ typedef struct vt_tlog_proof {
     size_t checkpoint_len;
 } vt_tlog_proof;
 
-VT_API vt_status vt_tlog_proof_parse(const void *data, size_t len, vt_tlog_proof *out, vt_error *err);
+VT_API vt_status vt_tlog_proof_parse(const void *data, size_t len, vt_tlog_proof *out,
+                                     vt_error *err);
 VT_API vt_status vt_tlog_proof_format(const vt_tlog_proof *proof, vt_buf *out, vt_error *err);
 VT_API void vt_tlog_proof_clear(vt_tlog_proof *proof);
 /* Whether to trust a proof (its checkpoint under a policy, the entry's inclusion) is the trust
@@ -229,13 +247,14 @@ VT_API void vt_tlog_proof_clear(vt_tlog_proof *proof);
 /* ---- tlog-tiles layout ---- */
 
 /* "tile/L/N[.p/W]" with N in x-prefixed groups of three digits; width 256 means a full tile. */
-VT_API int vt_tlog_tile_path(unsigned level, uint64_t index, unsigned width, char *out, size_t out_size);
+VT_API int vt_tlog_tile_path(unsigned level, uint64_t index, unsigned width, char *out,
+                             size_t out_size);
 /* "tile/entries/N[.p/W]". */
 VT_API int vt_tlog_bundle_path(uint64_t index, unsigned width, char *out, size_t out_size);
 /* Split an entry bundle holding exactly `count` entries: offsets[i] and lengths[i] locate entry
  * i in data (arrays of VT_TLOG_TILE_WIDTH). Trailing bytes or a short bundle are refused. */
 VT_API vt_status vt_tlog_bundle_parse(const unsigned char *data, size_t len, unsigned count,
-                               size_t *offsets, size_t *lengths, vt_error *err);
+                                      size_t *offsets, size_t *lengths, vt_error *err);
 
 /* ---- the writer ---- */
 
@@ -249,24 +268,27 @@ typedef struct vt_tlog_entry {
 /* Create an empty log in dir (created if missing, must be empty) with a signed checkpoint of
  * size 0. The key's name must equal the origin. */
 VT_API vt_status vt_tlog_create(const char *dir, const char *origin, const vt_tlog_signer *key,
-                         vt_error *err);
+                                vt_error *err);
 /* Open a log for appending: takes the writer lock (VT_ERR_STATE when another writer holds it),
  * reads the published checkpoint with the key, rebuilds the right edge of the tree from the
  * stored tiles (checking it against the checkpoint root) and removes anything a crashed writer
  * left beyond the checkpoint. */
-VT_API vt_status vt_tlog_writer_open(const char *dir, const vt_tlog_signer *key, vt_tlog_writer **out,
-                              vt_error *err);
+VT_API vt_status vt_tlog_writer_open(const char *dir, const vt_tlog_signer *key,
+                                     vt_tlog_writer **out,
+                                     vt_error *err);
 /* Append a batch; on VT_OK the entries are durable and published, the first at *first_index. */
-VT_API vt_status vt_tlog_writer_append(vt_tlog_writer *writer, const vt_tlog_entry *entries, size_t count,
-                                uint64_t *first_index, vt_error *err);
+VT_API vt_status vt_tlog_writer_append(vt_tlog_writer *writer, const vt_tlog_entry *entries,
+                                       size_t count,
+                                       uint64_t *first_index, vt_error *err);
 VT_API uint64_t vt_tlog_writer_size(const vt_tlog_writer *writer);
 /* The currently published signed checkpoint (appended to out). */
 VT_API vt_status vt_tlog_writer_checkpoint(vt_tlog_writer *writer, vt_buf *out, vt_error *err);
 /* Publish the current checkpoint with cosignatures added (e.g. collected from witnesses):
  * `note` must have exactly the current checkpoint's text and a valid signature by the log; it
  * replaces the checkpoint file atomically. VT_ERR_STATE if the log has moved on. */
-VT_API vt_status vt_tlog_writer_publish_cosigned(vt_tlog_writer *writer, const void *note, size_t len,
-                                          vt_error *err);
+VT_API vt_status vt_tlog_writer_publish_cosigned(vt_tlog_writer *writer, const void *note,
+                                                 size_t len,
+                                                 vt_error *err);
 VT_API void vt_tlog_writer_close(vt_tlog_writer *writer);
 
 /* ---- transports: how a reader gets one file of the layout ---- */
@@ -292,7 +314,7 @@ VT_API vt_status vt_tlog_transport_dir(const char *dir, vt_tlog_transport *out, 
 /* Files under an http(s):// URL, with libcurl: no redirect is followed, every fetch is bounded by
  * the per-fetch timeout and what is left of the deadline. options may be NULL (defaults). */
 VT_API vt_status vt_tlog_transport_http(const char *url, const vt_tlog_http_options *options,
-                                 vt_tlog_transport *out, vt_error *err);
+                                        vt_tlog_transport *out, vt_error *err);
 
 /* ---- the reader (over a transport: a directory, an http(s):// URL, or the caller's) ---- */
 
@@ -302,38 +324,43 @@ typedef struct vt_tlog_reader vt_tlog_reader;
 VT_API vt_status vt_tlog_reader_open(const char *location, vt_tlog_reader **out, vt_error *err);
 /* The same with HTTP options (unused for a directory). */
 VT_API vt_status vt_tlog_reader_open_with(const char *location, const vt_tlog_http_options *options,
-                                   vt_tlog_reader **out, vt_error *err);
+                                          vt_tlog_reader **out, vt_error *err);
 /* A reader over the caller's transport, which it takes over (closed with the reader, or at once
  * if this fails). `location` names the log in messages (may be NULL). */
-VT_API vt_status vt_tlog_reader_open_transport(const vt_tlog_transport *transport, const char *location,
-                                        vt_tlog_reader **out, vt_error *err);
+VT_API vt_status vt_tlog_reader_open_transport(const vt_tlog_transport *transport,
+                                               const char *location,
+                                               vt_tlog_reader **out, vt_error *err);
 VT_API void vt_tlog_reader_close(vt_tlog_reader *reader);
 /* Fetch one file of the layout (e.g. "checkpoint"), refusing more than max bytes. A missing file
  * is VT_ERR_NOT_FOUND. */
-VT_API vt_status vt_tlog_reader_fetch(vt_tlog_reader *reader, const char *path, size_t max, vt_buf *out,
-                               vt_error *err);
+VT_API vt_status vt_tlog_reader_fetch(vt_tlog_reader *reader, const char *path, size_t max,
+                                      vt_buf *out,
+                                      vt_error *err);
 /* Fetch the checkpoint and verify it with log_key; raw (optional) receives the signed note. */
 VT_API vt_status vt_tlog_reader_checkpoint(vt_tlog_reader *reader, const vt_tlog_verifier *log_key,
-                                    vt_tlog_checkpoint *cp, vt_buf *raw, vt_error *err);
+                                           vt_tlog_checkpoint *cp, vt_buf *raw, vt_error *err);
 /* The entry at index in the tree of `size` (unauthenticated bytes: check them with a proof). */
-VT_API vt_status vt_tlog_reader_entry(vt_tlog_reader *reader, uint64_t size, uint64_t index, vt_buf *out,
-                               vt_error *err);
+VT_API vt_status vt_tlog_reader_entry(vt_tlog_reader *reader, uint64_t size, uint64_t index,
+                                      vt_buf *out,
+                                      vt_error *err);
 /* Proofs and tree hashes computed from the stored tiles (a few tiles per proof). They are as
  * trustworthy as the tiles: verify them against a signed root. */
 VT_API vt_status vt_tlog_reader_tree_hash(vt_tlog_reader *reader, uint64_t size,
-                                   unsigned char root[VT_TLOG_HASH_SIZE], vt_error *err);
-VT_API vt_status vt_tlog_reader_prove_inclusion(vt_tlog_reader *reader, uint64_t size, uint64_t index,
-                                         unsigned char (*proof)[VT_TLOG_HASH_SIZE],
-                                         size_t *proof_len, vt_error *err);
-VT_API vt_status vt_tlog_reader_prove_consistency(vt_tlog_reader *reader, uint64_t size1, uint64_t size2,
-                                           unsigned char (*proof)[VT_TLOG_HASH_SIZE],
-                                           size_t *proof_len, vt_error *err);
+                                          unsigned char root[VT_TLOG_HASH_SIZE], vt_error *err);
+VT_API vt_status vt_tlog_reader_prove_inclusion(vt_tlog_reader *reader, uint64_t size,
+                                                uint64_t index,
+                                                unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                                size_t *proof_len, vt_error *err);
+VT_API vt_status vt_tlog_reader_prove_consistency(vt_tlog_reader *reader, uint64_t size1,
+                                                  uint64_t size2,
+                                                  unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                                  size_t *proof_len, vt_error *err);
 /* Re-hash every entry and tile of the log and check the checkpoint signature and root. For a
  * directory, also checks every partial tile and bundle of every width present and every
  * "checkpoint.*" file (older checkpoints must be signed and match the tree at their size).
  * *cp (optional) receives the checkpoint. */
 VT_API vt_status vt_tlog_reader_verify_log(vt_tlog_reader *reader, const vt_tlog_verifier *log_key,
-                                    vt_tlog_checkpoint *cp, vt_error *err);
+                                           vt_tlog_checkpoint *cp, vt_error *err);
 
 #ifdef __cplusplus
 }

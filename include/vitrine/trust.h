@@ -52,7 +52,8 @@ VT_API int vt_trust_is_evidence(vt_trust_kind kind);
 /* The status a verdict maps to: VT_OK, VT_ERR_VERIFY for evidence, VT_ERR_NETWORK for
  * unavailable, VT_ERR_FORMAT for corrupt, VT_ERR_STATE for incompatible, VT_ERR_NOMEM for error.
  * Fills err with "CONTEXT: reason" (CONTEXT may be NULL) and returns that status. */
-VT_API vt_status vt_trust_error(const vt_trust_verdict *verdict, const char *context, vt_error *err);
+VT_API vt_status vt_trust_error(const vt_trust_verdict *verdict, const char *context,
+                                vt_error *err);
 /* The verdict for data that could not be fetched: UNAVAILABLE (ERROR for VT_ERR_NOMEM), reason
  * "unavailable: <what failed>" from the fetch's error. Returns the kind. */
 VT_API vt_trust_kind vt_trust_unavailable(vt_trust_verdict *verdict, const vt_error *fetch_err);
@@ -72,29 +73,34 @@ typedef struct vt_trust_checkpoint_policy {
  * newest cosignature at most max_age old (STALE). On VT_TRUST_OK, *cp (optional) receives the
  * checkpoint (clear it with vt_tlog_checkpoint_clear). */
 VT_API vt_trust_kind vt_trust_checkpoint(const vt_trust_checkpoint_policy *policy, const void *note,
-                                  size_t len, uint64_t now, vt_tlog_checkpoint *cp,
-                                  vt_trust_verdict *verdict);
+                                         size_t len, uint64_t now, vt_tlog_checkpoint *cp,
+                                         vt_trust_verdict *verdict);
 
 /* Does `next` extend the trusted checkpoint `trusted`, given a consistency proof from
  * trusted->size to next->size? Another origin is WRONG_ORIGIN, a smaller tree ROLLBACK, the same
  * size with another root FORK, a proof of the wrong length BAD_PROOF, a well-formed proof that
  * does not verify FORK. From the empty tree and between equal sizes the proof must be empty. */
-VT_API vt_trust_kind vt_trust_extends(const vt_tlog_checkpoint *trusted, const vt_tlog_checkpoint *next,
-                               const unsigned char (*proof)[VT_TLOG_HASH_SIZE], size_t proof_len,
-                               vt_trust_verdict *verdict);
+VT_API vt_trust_kind vt_trust_extends(const vt_tlog_checkpoint *trusted,
+                                      const vt_tlog_checkpoint *next,
+                                      const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                      size_t proof_len,
+                                      vt_trust_verdict *verdict);
 
 /* Is `entry` the leaf at `index` of the tree of the (already trusted) checkpoint cp? An index
  * beyond the tree or a proof that does not lead to cp's root is BAD_PROOF. */
-VT_API vt_trust_kind vt_trust_inclusion(const vt_tlog_checkpoint *cp, uint64_t index, const void *entry,
-                                 size_t entry_len, const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
-                                 size_t proof_len, vt_trust_verdict *verdict);
+VT_API vt_trust_kind vt_trust_inclusion(const vt_tlog_checkpoint *cp, uint64_t index,
+                                        const void *entry,
+                                        size_t entry_len,
+                                        const unsigned char (*proof)[VT_TLOG_HASH_SIZE],
+                                        size_t proof_len, vt_trust_verdict *verdict);
 
 /* A tlog-proof (c2sp.org/tlog-proof) for `entry`: its checkpoint passes vt_trust_checkpoint
  * under `policy` at `now`, and the entry is included in that tree at the proof's index
  * (vt_trust_inclusion). On VT_TRUST_OK, *cp (optional) receives the checkpoint. */
-VT_API vt_trust_kind vt_trust_proof(const vt_trust_checkpoint_policy *policy, const vt_tlog_proof *proof,
-                             const void *entry, size_t entry_len, uint64_t now,
-                             vt_tlog_checkpoint *cp, vt_trust_verdict *verdict);
+VT_API vt_trust_kind vt_trust_proof(const vt_trust_checkpoint_policy *policy,
+                                    const vt_tlog_proof *proof,
+                                    const void *entry, size_t entry_len, uint64_t now,
+                                    vt_tlog_checkpoint *cp, vt_trust_verdict *verdict);
 
 /* ---- witnesses ---- */
 
@@ -105,7 +111,7 @@ VT_API vt_trust_kind vt_trust_proof(const vt_trust_checkpoint_policy *policy, co
  * 404 WRONG_ORIGIN, 422 FORK (our consistency proof does not extend what it stored), 400
  * CORRUPT; any other status (5xx, a redirect) UNAVAILABLE. */
 VT_API vt_trust_kind vt_trust_witness_answer(unsigned http_status, uint64_t size, int has_known,
-                                      uint64_t known, vt_trust_verdict *verdict);
+                                             uint64_t known, vt_trust_verdict *verdict);
 
 /* ---- bundles ---- */
 
@@ -119,16 +125,17 @@ typedef struct vt_trust_bundle {
  * A named index not before the bundle, or an entry with another SHA-256, is BAD_PROOF (an
  * "unlogged entry": the bundle names something the log does not hold). */
 VT_API vt_trust_kind vt_trust_bundle_entry(uint64_t bundle_index, uint64_t index,
-                                    const unsigned char sha256[32], const void *entry,
-                                    size_t entry_len, vt_trust_verdict *verdict);
+                                           const unsigned char sha256[32], const void *entry,
+                                           size_t entry_len, vt_trust_verdict *verdict);
 
 /* May `candidate` replace `installed` (NULL: nothing installed) on an engine of version
  * `engine_version`? A min_engine above it is INCOMPATIBLE; a lower serial, or the same serial
  * with other content, is ROLLBACK. On VT_TRUST_OK, *is_new (optional) is 0 when the candidate
  * is the installed bundle itself (nothing to do), 1 otherwise. */
 VT_API vt_trust_kind vt_trust_may_replace(const vt_trust_bundle *installed,
-                                   const vt_trust_bundle *candidate, const char *engine_version,
-                                   int *is_new, vt_trust_verdict *verdict);
+                                          const vt_trust_bundle *candidate,
+                                          const char *engine_version,
+                                          int *is_new, vt_trust_verdict *verdict);
 
 #ifdef __cplusplus
 }
