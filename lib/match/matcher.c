@@ -47,20 +47,8 @@ typedef struct range_list {
     bool unsorted; /* a range was added before the last one */
 } range_list;
 
-/* Vectorscan 5.4.9 (Debian's libhs, its AVX-512 VBMI literal matcher at least) misses factor
- * hits that end in the last few dozen bytes of a block: "mis" in 62 x + "misxxx" beside a
- * second literal "oops" is never reported. Hits are found reliably when the data is followed
- * by more bytes, so the end of the data is also scanned as a copy followed by TAIL_PAD zero
- * bytes, and hits that end inside the copy's real bytes are kept (a hit ending there is made of
- * real bytes only: factors have no lookahead). TAIL_SPAN bytes before the end are copied: more
- * than the longest factor (64 bytes) plus the affected zone, so every hit that ends near the
- * end lies whole in the copy. Data no longer than TAIL_SPAN is scanned only as the copy. */
-#define TAIL_SPAN 1024
-#define TAIL_PAD 256
-
 struct vt_matcher_scratch {
     hs_scratch_t *hs;
-    uint8_t *tail; /* TAIL_SPAN + TAIL_PAD bytes: the end of the data, then zeros */
     vt_match_scratch *verify;
     range_list *ranges; /* per string */
     uint32_t *touched;  /* strings with ranges in this scan */
@@ -200,8 +188,7 @@ vt_matcher_scratch *vt_matcher_scratch_new(const vt_matcher *m)
     s->verify = vt_match_scratch_new();
     s->ranges = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->ranges);
     s->touched = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->touched);
-    s->tail = calloc(TAIL_SPAN + TAIL_PAD, 1);
-    if (!s->verify || !s->ranges || !s->touched || !s->tail ||
+    if (!s->verify || !s->ranges || !s->touched ||
         (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS)) {
         vt_matcher_scratch_free(s);
         return NULL;
@@ -216,7 +203,6 @@ void vt_matcher_scratch_free(vt_matcher_scratch *s)
     if (s->hs)
         hs_free_scratch(s->hs);
     vt_match_scratch_free(s->verify);
-    free(s->tail);
     if (s->ranges)
         for (size_t i = 0; i < s->nstrings; i++)
             free(s->ranges[i].items);
@@ -257,7 +243,6 @@ typedef struct scan_ctx {
     const vt_matcher *m;
     vt_matcher_scratch *s;
     size_t base; /* offset of the scanned window in the data */
-    size_t real; /* hits ending past this offset of the window end in padding (TAIL_PAD) */
 } scan_ctx;
 
 static int on_factor(unsigned id, unsigned long long from, unsigned long long to,
@@ -266,8 +251,6 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
     (void)from;
     (void)flags;
     scan_ctx *c = ctx;
-    if (to > c->real)
-        return 0;
     const factor_info *f = &c->m->factors[id];
     uint64_t start = c->base + to - f->len;
     if (start < f->min_dist)
@@ -317,28 +300,17 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         m->verify_everywhere[i] && len ? add_range(s, (uint32_t)i, 0, len - 1) : (void)0;
     /* Vectorscan's block mode takes at most 4 GiB - 1 at once: larger data is scanned in
      * windows that overlap by more than the longest factor, so no factor hit is lost (hits seen
-     * twice only repeat a candidate range). The last TAIL_SPAN bytes are scanned again, padded
-     * (see TAIL_SPAN). */
+     * twice only repeat a candidate range). */
     const size_t window = (size_t)1 << 30, overlap = 4 * 64;
-    size_t tail_len = len < TAIL_SPAN ? len : TAIL_SPAN;
-    for (size_t base = 0; m->db && len > TAIL_SPAN && base < len; base += window) {
+    for (size_t base = 0; m->db && base < len; base += window) {
         size_t n = len - base < window + overlap ? len - base : window + overlap;
-        scan_ctx c = {m, s, base, n};
+        scan_ctx c = {m, s, base};
         hs_error_t r = hs_scan(m->db, (const char *)data + base, (unsigned)n, 0, s->hs,
                                on_factor, &c);
         if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
             return vt_error_set(err, VT_ERR_STATE, "vectorscan scan failed (%d)", (int)r);
         if (base + n >= len)
             break;
-    }
-    if (m->db && !s->failed) {
-        memcpy(s->tail, data + len - tail_len, tail_len);
-        memset(s->tail + tail_len, 0, TAIL_PAD);
-        scan_ctx c = {m, s, len - tail_len, tail_len};
-        hs_error_t r = hs_scan(m->db, (const char *)s->tail, (unsigned)(tail_len + TAIL_PAD), 0,
-                               s->hs, on_factor, &c);
-        if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
-            return vt_error_set(err, VT_ERR_STATE, "vectorscan scan failed (%d)", (int)r);
     }
     if (s->failed)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
