@@ -241,7 +241,7 @@ class RegexString:
                 src = "%s{%d,%d}" % (c, lo, hi) if rng.random() < 0.7 or lo == 0 else "%s{%d}" % (c, lo)
                 if src.endswith("{%d}" % lo):
                     hi = lo
-                elif lazy:
+                if lazy:  # x{n}? too: yara counts x{n} as greedy
                     src += "?"
                 piece = (src, lambda rng, c=c, lo=lo, hi=hi: c.encode() * rng.randint(lo, hi))
             elif r < 0.92:
