@@ -12,7 +12,7 @@ sets, since the order of files is the walk's), and `vitrine scan` must find the 
 A difference is shrunk (other rules, other strings, then the data) and printed as a minimal
 reproduction.
 
-    strings_differential.py [--seed S] [--count N] [--rules R] [--files F] [--quiet]
+    strings_differential.py [--seed S] [--count N] [--rules R] [--files F] [--quiet] [--chained]
 
 Prints TAP: one line per batch. Environment: VITRINE (the binary), YARA (default yara).
 """
@@ -28,6 +28,10 @@ import tempfile
 VITRINE = os.environ.get("VITRINE", "vitrine")
 YARA = os.environ.get("YARA", "yara")
 MATCHED = 0  # cases (rule x file) yara reported as matching
+# Hex strings with unbounded jumps, which yara splits into chained strings whose pieces may lie
+# any distance apart: vitrine matches them as one pattern within the 4096-byte scan limit and
+# misses longer chains (a known difference, docs/patterns.md); only with --chained.
+CHAINED = False
 STD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
@@ -170,6 +174,8 @@ class HexString:
                 hi = lo + rng.choice([0, 1, 3, 8])
                 if hi == 0:  # yara: "invalid jump length"
                     hi = 1
+                if CHAINED and rng.random() < 0.1:
+                    hi = None  # [lo-]: unbounded, yara splits the string into a chain
                 self.tokens.append(("j", lo, hi))
             else:
                 alts = []
@@ -190,6 +196,8 @@ class HexString:
         if t[0] == "n":
             return ("?" if t[1] is None else "%X" % t[1]) + ("?" if t[2] is None else "%X" % t[2])
         if t[0] == "j":
+            if t[2] is None:
+                return "[%d-]" % t[1]
             return "[%d]" % t[1] if t[1] == t[2] else "[%d-%d]" % (t[1], t[2])
         return "( " + " | ".join(" ".join(HexString._tok(x) for x in a) for a in t[1]) + " )"
 
@@ -202,7 +210,8 @@ class HexString:
                 lo = rng.randrange(16) if t[2] is None else t[2]
                 out.append(hi << 4 | lo)
             elif t[0] == "j":
-                out.extend(rng.randrange(256) for _ in range(rng.randint(t[1], t[2])))
+                hi = t[1] + 40 if t[2] is None else t[2]
+                out.extend(rng.randrange(256) for _ in range(rng.randint(t[1], hi)))
             else:
                 self._emit(rng, rng.choice(t[1]), out)
 
@@ -257,6 +266,17 @@ class RegexString:
         if self.parts[-1][0][-1] in "*?+}" or self.parts[-1][0].endswith(")"):
             c = rng.choice(self.LIT)
             self.parts.append((c, lambda rng, c=c: c.encode()))
+        # assertions: the start of the data, its end, word boundaries
+        r = rng.random()
+        if r < 0.06:
+            self.parts.insert(0, ("^", lambda rng: b""))
+        elif r < 0.12:
+            self.parts.insert(0, ("\\b", lambda rng: b""))
+        r = rng.random()
+        if r < 0.06:
+            self.parts.append(("$", lambda rng: b""))
+        elif r < 0.12:
+            self.parts.append(("\\b", lambda rng: b""))
         mods = []
         self.nocase = rng.random() < 0.15
         flags = "i" if self.nocase else ""
@@ -483,7 +503,11 @@ def main():
     ap.add_argument("--rules", type=int, default=30, help="rules per batch")
     ap.add_argument("--files", type=int, default=30, help="files per batch")
     ap.add_argument("--quiet", action="store_true", help="print only failures and a total")
+    ap.add_argument("--chained", action="store_true",
+                    help="also hex strings with unbounded jumps (known to differ, see CHAINED)")
     args = ap.parse_args()
+    global CHAINED
+    CHAINED = args.chained
     tmp = tempfile.mkdtemp(prefix="vitrine-strdiff.")
     failed = 0
     cases = 0
