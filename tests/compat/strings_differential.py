@@ -28,9 +28,10 @@ import tempfile
 VITRINE = os.environ.get("VITRINE", "vitrine")
 YARA = os.environ.get("YARA", "yara")
 MATCHED = 0  # cases (rule x file) yara reported as matching
-# Hex strings with unbounded jumps, which yara splits into chained strings whose pieces may lie
-# any distance apart: vitrine matches them as one pattern within the 4096-byte scan limit and
-# misses longer chains (a known difference, docs/patterns.md); only with --chained.
+# Strings yara splits into chained strings (hex strings at unbounded jumps, regexes at a lazy
+# .{n,m}? with m - n > 200), whose pieces are matched apart, with no overall scan limit and, in
+# a regex, `.` matching newlines in the gap: vitrine matches them as one pattern (a known
+# difference, docs/patterns.md); generated only with --chained.
 CHAINED = False
 STD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -64,7 +65,7 @@ def wide(data):
 class TextString:
     def __init__(self, rng):
         kind = rng.random()
-        n = rng.choice([1, 2, 3, 3, 4, 5, 6, 8, 12, 20])
+        n = rng.choice([1, 2, 3, 3, 4, 5, 6, 8, 12, 20, 40, 70])  # factors keep 32 bytes
         if kind < 0.6:
             pool = b"abcdefghijklmnopqrstuvwxyz"
         elif kind < 0.8:
@@ -239,8 +240,13 @@ class RegexString:
                 piece = ("\\d", lambda rng: str(rng.randrange(10)).encode())
             elif r < 0.68:
                 piece = ("\\w", lambda rng: rng.choice(b"aZ0_").to_bytes(1, "little"))
-            elif r < 0.75:
+            elif r < 0.72:
                 piece = (".", lambda rng: bytes([rng.choice(b"q.#x")]))
+            elif r < 0.75:
+                # a long gap; yara chains a regex at a lazy .{n,m}? with m - n > 200 too
+                hi = rng.choice([8, 40, 300] if CHAINED or not lazy else [8, 40, 200])
+                piece = (".{0,%d}%s" % (hi, "?" if lazy else ""),
+                         lambda rng, hi=hi: bytes(rng.choice(b"q#x ") for _ in range(rng.randint(0, hi))))
             elif r < 0.85:
                 lo = rng.randrange(0, 3)
                 hi = max(1, lo + rng.randrange(0, 4))  # yara: x{0} is a "bad repeat interval"
