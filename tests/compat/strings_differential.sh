@@ -97,6 +97,14 @@ else
   not_ok "base64 combinations differ from yara" "$(diff "$work/b64.yara" "$work/b64.vitrine")"
 fi
 
+# Found by the generator: yara verifies hex strings without alternatives with
+# yr_re_fast_exec, whose position list loses one of two paths through variable jumps that meet
+# at one byte (start 0 here).
+echo 'rule r19 { strings: $s0 = { 00 [4-7] 00 [1-9] 5A ?4 90 } condition: all of them }' >"$work/fast.yar"
+printf '\x00\x00\x2c\x17\xc8\x67\x80\xab\x00\x42\x5a\x24\x90' >"$work/fast"
+same_as_yara "hex string with two variable jumps before its atom (yara's fast exec)" \
+  "$work/fast.yar" "$work/fast" '0x1:$s0: 00 2C 17 C8 67 80 AB 00 42 5A 24 90'
+
 # Generated cases: a fixed seed set (fewer batches under the sanitizers).
 batches=${STRINGS_BATCHES:-$([ "$VITRINE_SANITIZED" = 1 ] && echo 2 || echo 6)}
 python3 "$here/strings_differential.py" --seed 1 --count "$batches" --quiet >"$work/generated" 2>&1
