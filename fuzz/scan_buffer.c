@@ -31,6 +31,10 @@ static const char fuzz_rules[] =
     "  for any s in elf.sections : ( s.name == \".text\" ) }\n"
     "rule offsets { strings: $z = { 00 00 00 00 } condition:\n"
     "  for any i in (1 .. #z) : ( @z[i] + !z[i] == uint32(@z[i] % (filesize + 1)) ) }\n"
+    /* regexes whose atom lies past their start, over runs longer than the 4096-byte scan
+     * limit (corpus long_run*): the DFA's memo path once overflowed there */
+    "rule long_run { strings: $l = /[a-z]{3}defg.+q/ $m = /pop\\(\\)\\..+\\s*=\\s*.+pop\\(\\)/\n"
+    "  condition: any of them }\n"
     "rule misc { condition: entrypoint >= 0 and hash.md5(0, 64) != \"x\" and\n"
     "  uint16be(filesize - 2) != 0xffff }\n";
 

@@ -40,6 +40,63 @@ static bool is_chained(const vt_pattern *pat)
     return false;
 }
 
+/* yara's fast regexps (hex_grammar.y marks every hex string fast but those with alternatives):
+ * the top-level sequence as yr_re_fast_exec's instructions; false when the string is not one. */
+static bool fast_ops_build(const vt_pattern *pat, vt_emulation *em)
+{
+    const vt_node *r = pat->root;
+    if (!pat->is_hex)
+        return true;
+    const vt_node *const *kids = (const vt_node *const *)&r;
+    size_t n = 1;
+    if (r->kind == VT_NODE_CONCAT) {
+        kids = (const vt_node *const *)r->kids;
+        n = r->nkids;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const vt_node *k = kids[i];
+        bool jump = k->kind == VT_NODE_REPEAT && k->hex_jump && k->min >= 0 && k->max >= k->min &&
+                    k->max <= 0xFFFF;
+        if (k->kind != VT_NODE_LITERAL && k->kind != VT_NODE_MASKED && k->kind != VT_NODE_ANY &&
+            !jump)
+            return true; /* an alternative or other structure: the fiber engine */
+    }
+    em->fast_ops = calloc(n, sizeof *em->fast_ops);
+    if (!em->fast_ops)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const vt_node *k = kids[i];
+        fast_op *op = &em->fast_ops[i];
+        op->negated = k->negated;
+        op->value = k->value;
+        if (k->kind == VT_NODE_LITERAL) {
+            op->kind = FAST_LITERAL;
+        } else if (k->kind == VT_NODE_MASKED) {
+            op->kind = FAST_MASKED;
+            op->mask = k->mask;
+        } else if (k->kind == VT_NODE_ANY) {
+            op->kind = FAST_ANY;
+        } else {
+            op->kind = FAST_REPEAT_ANY;
+            op->min = (uint16_t)k->min;
+            op->max = (uint16_t)k->max;
+        }
+    }
+    em->nfast = n;
+    return true;
+}
+
+/* Index of `node` in the fast instructions (the top-level sequence). */
+static uint32_t fast_index(const vt_pattern *pat, const vt_node *node)
+{
+    const vt_node *r = pat->root;
+    if (r->kind == VT_NODE_CONCAT)
+        for (size_t i = 0; i < r->nkids; i++)
+            if (r->kids[i] == node)
+                return (uint32_t)i;
+    return 0;
+}
+
 static bool has_greedy(const vt_node *n)
 {
     if (n->kind == VT_NODE_REPEAT && n->greedy && !n->hex_jump)
@@ -302,6 +359,7 @@ void vt_emulation_free(vt_emulation *em)
     free(em->entries);
     free(em->sources);
     free(em->by_first);
+    free(em->fast_ops);
     free(em);
 }
 
@@ -365,7 +423,7 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
     em->zero_atom = nnodes == 0;
     em->split_ids = has_empty_repeat(root);
     em->sources = calloc(nnodes ? nnodes : 1, sizeof *em->sources);
-    if (!em->sources) {
+    if (!em->sources || !fast_ops_build(pattern, em)) {
         st = VT_ERR_NOMEM;
         goto done;
     }
@@ -376,7 +434,8 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
         long back = prefix_max(root, nodes[i]) * (wide ? 2 : 1);
         em->sources[i] = (atom_source){em->code.forward_refs[i], em->code.backward_refs[i],
                                        (uint32_t)(back < VT_RE_SCAN_LIMIT ? back
-                                                                          : VT_RE_SCAN_LIMIT)};
+                                                                          : VT_RE_SCAN_LIMIT),
+                                       fast_index(pattern, nodes[i])};
         if (em->sources[i].max_back > em->max_back)
             em->max_back = em->sources[i].max_back;
     }

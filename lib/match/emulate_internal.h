@@ -16,7 +16,17 @@ typedef struct atom_entry {
 typedef struct atom_source {
     uint32_t forward_pc, backward_pc;
     uint32_t max_back; /* bytes between a match start and this atom, at most */
+    uint32_t fast_at;  /* fast strings: index in fast_ops of the node the atom starts at */
 } atom_source;
+
+/* One instruction of yara's fast regexp code (hex strings without alternatives), run by
+ * yr_re_fast_exec instead of the fiber engine. */
+typedef enum fast_kind { FAST_LITERAL, FAST_MASKED, FAST_ANY, FAST_REPEAT_ANY, FAST_MATCH } fast_kind;
+typedef struct fast_op {
+    uint8_t kind, value, mask;
+    bool negated;
+    uint16_t min, max; /* FAST_REPEAT_ANY: a jump [min-max] */
+} fast_op;
 
 struct vt_emulation {
     vt_yara_code code;
@@ -30,6 +40,10 @@ struct vt_emulation {
     bool ascii, wide, fullword, greedy;
     bool split_ids;        /* a repeat's body can match empty: yara's split-id rule can fire */
     uint32_t max_back;
+    /* A hex string without alternatives is a "fast regexp" for yara: its verification runs
+     * yr_re_fast_exec over these instructions (the top-level sequence) instead of the code. */
+    fast_op *fast_ops;
+    size_t nfast; /* 0: not fast */
 };
 
 #endif

@@ -41,6 +41,8 @@ struct vt_emul_scratch {
     vt_offset_range *merged; /* the candidate ranges, merged */
     size_t capmerged;
     vt_deadline *deadline; /* of the current scan, NULL: none */
+    struct fast_pos *pos; /* yr_re_fast_exec's position list (fast strings) */
+    size_t npos, cappos;
 };
 
 /* ---- running the codes ---------------------------------------------------------------------- */
@@ -70,6 +72,7 @@ void vt_emul_scratch_free(vt_emul_scratch *s)
     free(s->ring);
     free(s->lengths);
     free(s->merged);
+    free(s->pos);
     free(s);
 }
 
@@ -304,6 +307,150 @@ static bool run_backward(vt_emul_scratch *s, const vt_program *prog, const int32
     return true;
 }
 
+/* ---- yr_re_fast_exec ------------------------------------------------------------------------ */
+
+/* yara 4.2.3 verifies hex strings without alternatives with yr_re_fast_exec: one instruction
+ * per round over a list of input positions kept in pointer order, a jump adding a position
+ * per length. A new position is not added when the list already holds its input pointer,
+ * whatever that position's round: two paths through variable jumps that meet at one byte keep
+ * only the one listed first, so a start can be lost ({ 00 [4-7] 00 [1-9] 5A ?4 90 } over
+ * 00 00 2C 17 C8 67 80 AB 00 42 5A 24 90 is found at 1, not 0). Backwards, new positions lie
+ * before the current one but are inserted after it, as in yara. Ported here literally. */
+typedef struct fast_pos {
+    int64_t input; /* offset in the data */
+    uint32_t round;
+    int32_t prev, next;
+} fast_pos;
+
+static int32_t fast_new(vt_emul_scratch *s, int64_t input, uint32_t round)
+{
+    if (s->npos == s->cappos) {
+        size_t cap = s->cappos ? s->cappos * 2 : 256;
+        fast_pos *p = realloc(s->pos, cap * sizeof *p);
+        if (!p)
+            return -1;
+        s->pos = p;
+        s->cappos = cap;
+    }
+    s->pos[s->npos] = (fast_pos){input, round, -1, -1};
+    return (int32_t)s->npos++;
+}
+
+/* The instruction of round `round`: forward from the atom's node, or backward from the node
+ * before it; then MATCH. */
+static fast_op fast_op_at(const vt_emulation *em, uint32_t at_node, bool backward, uint32_t round)
+{
+    if (backward ? round < at_node : at_node + round < em->nfast)
+        return em->fast_ops[backward ? at_node - 1 - round : at_node + round];
+    return (fast_op){.kind = FAST_MATCH};
+}
+
+/* Forward (not exhaustive): the length of the first position to reach MATCH, -1 when none.
+ * Backward (exhaustive): every start's length into s->lengths. -2 when memory runs out. */
+static long fast_run(vt_emul_scratch *s, const vt_emulation *em, uint32_t at_node, bool backward,
+                     const uint8_t *data, size_t len, size_t at)
+{
+    int64_t incr = backward ? -1 : 1;
+    size_t avail = backward ? at : len - at;
+    int64_t max = (int64_t)(avail < VT_RE_SCAN_LIMIT ? avail : VT_RE_SCAN_LIMIT);
+    s->npos = 0;
+    s->nlengths = 0;
+    int32_t first = fast_new(s, backward ? (int64_t)at - 1 : (int64_t)at, 0), last = first;
+    if (first < 0)
+        return -2;
+    for (uint32_t round = 0; first >= 0; round++) {
+        fast_op op = fast_op_at(em, at_node, backward, round);
+        int32_t cur = first;
+        while (cur >= 0) {
+            fast_pos *p = &s->pos[cur];
+            int32_t next = p->next;
+            if (p->round != round) {
+                cur = next;
+                continue;
+            }
+            int64_t matched = backward ? (int64_t)at - p->input - 1 : p->input - (int64_t)at;
+            bool match = false;
+            switch (op.kind) {
+            case FAST_ANY:
+                if (matched >= max)
+                    break;
+                match = true;
+                p->input += incr;
+                break;
+            case FAST_LITERAL:
+            case FAST_MASKED: {
+                if (matched >= max)
+                    break;
+                uint8_t b = data[p->input];
+                bool eq = op.kind == FAST_LITERAL ? b == op.value : (b & op.mask) == op.value;
+                if (eq != op.negated) {
+                    match = true;
+                    p->input += incr;
+                }
+                break;
+            }
+            case FAST_REPEAT_ANY: {
+                if (matched >= max)
+                    break;
+                match = true;
+                fast_op after = fast_op_at(em, at_node, backward, round + 1);
+                int32_t ins = cur;
+                for (int64_t j = (int64_t)op.min + 1; j <= op.max; j++) {
+                    if (matched + j >= max)
+                        break;
+                    int64_t ni = s->pos[cur].input + j * incr;
+                    while (s->pos[ins].next >= 0 && ni >= s->pos[s->pos[ins].next].input)
+                        ins = s->pos[ins].next;
+                    if (ni == s->pos[ins].input)
+                        continue; /* this input is listed already (any round) */
+                    if (after.kind == FAST_LITERAL && !after.negated && data[ni] != after.value)
+                        continue;
+                    int32_t n = fast_new(s, ni, round + 1);
+                    if (n < 0)
+                        return -2;
+                    s->pos[n].prev = ins;
+                    s->pos[n].next = s->pos[ins].next;
+                    s->pos[ins].next = n;
+                    if (s->pos[n].next >= 0)
+                        s->pos[s->pos[n].next].prev = n;
+                    if (ins == last)
+                        last = n;
+                }
+                s->pos[cur].input += incr * (int64_t)op.min;
+                break;
+            }
+            default: /* FAST_MATCH */
+                if (!backward)
+                    return (long)matched;
+                if (s->nlengths == s->caplengths) {
+                    size_t c = s->caplengths ? s->caplengths * 2 : 64;
+                    if (!grow_u32(&s->lengths, c))
+                        return -2;
+                    s->caplengths = c;
+                }
+                /* the start is max(input + 1, 0), the length min(matched, max) */
+                s->lengths[s->nlengths++] = (uint32_t)(matched < max ? matched : max);
+                break;
+            }
+            p = &s->pos[cur];
+            if (match) {
+                p->round = round + 1;
+            } else { /* unlink */
+                if (cur == first)
+                    first = p->next;
+                if (cur == last)
+                    last = p->prev;
+                if (p->prev >= 0)
+                    s->pos[p->prev].next = p->next;
+                if (p->next >= 0)
+                    s->pos[p->next].prev = p->prev;
+            }
+            cur = next;
+        }
+    }
+    return -1;
+}
+
 /* ---- the scan ----------------------------------------------------------------------------- */
 
 /* A start offset's result is final once every atom hit that can reach it has been verified:
@@ -375,6 +522,22 @@ static bool verify(scan *c, const atom_source *src, size_t at)
     vt_emul_scratch *s = c->s;
     long fwd = -1;
     int cs = 1;
+    if (em->nfast) { /* a hex string without alternatives: yr_re_fast_exec */
+        fwd = fast_run(s, em, em->zero_atom ? 0 : src->fast_at, false, c->data, c->len, at);
+        if (fwd == -2)
+            return false;
+        if (fwd < 0 || (fwd == 0 && em->zero_atom))
+            return true;
+        if (em->zero_atom) {
+            record(c, at, (uint32_t)fwd, false);
+            return true;
+        }
+        if (fast_run(s, em, src->fast_at, true, c->data, c->len, at) == -2)
+            return false;
+        for (size_t i = 0; i < s->nlengths; i++)
+            record(c, at - s->lengths[i], s->lengths[i] + (uint32_t)fwd, false);
+        return true;
+    }
     if (em->ascii)
         fwd = run_forward(s, em->code.forward, em->split_ids ? em->code.forward_ids : NULL,
                           src->forward_pc, c->data, c->len, at, 1);

@@ -17,6 +17,42 @@
 
 #define MATCHER_MAGIC "VTMATCH1"
 
+/* Debian's libhs 5.4.9 is a "fat runtime": hs_scan dispatches to one of several builds of the
+ * library (core2, corei7, avx2, avx512) by the CPU, and its AVX-512 build loses matches: 'z\w'
+ * is not reported at most offsets past 64 of a 300-byte buffer, "mis" beside "oops" not in
+ * the last few dozen bytes (issue 11: rules missed on small files); its AVX2 and older builds
+ * report them all. Where the dispatcher would take the AVX-512 build, the matcher scans with the
+ * AVX2 build of the same library (exported as avx2_hs_scan; a weak reference, absent from
+ * single-target builds of the library, which keep hs_scan), and databases are compiled without
+ * the AVX-512 features in any case, so that every build of the runtime can run them. */
+typedef hs_error_t (*hs_scan_fn)(const hs_database_t *db, const char *data, unsigned length,
+                                 unsigned flags, hs_scratch_t *scratch,
+                                 match_event_handler on_event, void *context);
+extern hs_error_t avx2_hs_scan(const hs_database_t *db, const char *data, unsigned length,
+                               unsigned flags, hs_scratch_t *scratch,
+                               match_event_handler on_event, void *context)
+    __attribute__((weak));
+
+static hs_scan_fn vectorscan_scan_function(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (avx2_hs_scan && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+        return avx2_hs_scan;
+#endif
+    return hs_scan;
+}
+
+/* The platform databases are compiled for: this CPU without the AVX-512 features (see above);
+ * NULL (Vectorscan's default) when the platform cannot be read. */
+static const hs_platform_info_t *vectorscan_platform(hs_platform_info_t *platform)
+{
+    if (hs_populate_platform(platform) != HS_SUCCESS)
+        return NULL;
+    platform->cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 |
+                                                    HS_CPU_FEATURES_AVX512VBMI);
+    return platform;
+}
+
 typedef struct factor_info {
     uint32_t string, len, min_dist, max_dist;
 } factor_info;
@@ -37,6 +73,7 @@ struct vt_matcher {
     size_t nfactors;
     factor_info *factors;
     hs_database_t *db; /* NULL when there are no factors */
+    hs_scan_fn scan;   /* hs_scan or a build of it that finds every match (see above) */
 };
 
 typedef vt_offset_range range; /* inclusive */
@@ -160,8 +197,10 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
             }
             m->nfactors = list.count;
             hs_compile_error_t *cerr = NULL;
-            if (hs_compile_multi(exprs, flags, ids, (unsigned)list.count, HS_MODE_BLOCK, NULL,
-                                 &m->db, &cerr) != HS_SUCCESS) {
+            hs_platform_info_t platform;
+            if (hs_compile_multi(exprs, flags, ids, (unsigned)list.count, HS_MODE_BLOCK,
+                                 vectorscan_platform(&platform), &m->db,
+                                 &cerr) != HS_SUCCESS) {
                 st = vt_error_set(err, VT_ERR_LIMIT, "vectorscan cannot compile the factors: %s",
                                   cerr && cerr->message ? cerr->message : "unknown error");
                 hs_free_compile_error(cerr);
@@ -177,6 +216,7 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
         vt_matcher_free(m);
         return st;
     }
+    m->scan = vectorscan_scan_function();
     *out = m;
     return VT_OK;
 }
@@ -318,7 +358,7 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     for (size_t base = 0; m->db && base < len; base += window) {
         size_t n = len - base < window + overlap ? len - base : window + overlap;
         scan_ctx c = {m, s, base};
-        hs_error_t r = hs_scan(m->db, (const char *)data + base, (unsigned)n, 0, s->hs,
+        hs_error_t r = m->scan(m->db, (const char *)data + base, (unsigned)n, 0, s->hs,
                                on_factor, &c);
         if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
             return vt_error_set(err, VT_ERR_STATE, "vectorscan scan failed (%d)", (int)r);
@@ -538,6 +578,7 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         vt_matcher_free(m);
         return st;
     }
+    m->scan = vectorscan_scan_function();
     *out = m;
     return VT_OK;
 }

@@ -71,7 +71,8 @@ typedef struct path_step {
 
 struct vt_pike_scratch {
     memo_entry *memo;
-    path_step *path;
+    path_step *path;  /* one entry per byte a memoized DFA run steps: see path_fit */
+    size_t path_cap;
     uint32_t gen;
     bool memo_on;
     uint32_t size;
@@ -97,12 +98,7 @@ void vt_pike_memo_begin(vt_pike_scratch *s)
 {
     if (!s->memo) {
         s->memo = calloc(MEMO_SIZE, sizeof *s->memo);
-        s->path = malloc((VT_RE_SCAN_LIMIT + 1) * sizeof *s->path);
-        if (!s->memo || !s->path) {
-            free(s->memo);
-            free(s->path);
-            s->memo = NULL;
-            s->path = NULL;
+        if (!s->memo) {
             s->memo_on = false;
             return;
         }
@@ -122,6 +118,23 @@ void vt_pike_memo_end(vt_pike_scratch *s)
     }
     s->gen = s->gen ? s->gen : 1;
     s->memo_on = false;
+}
+
+/* Room in s->path for a run over a window of `window` bytes: a run records at most one step per
+ * byte of its window, and the window is what the caller derived from the scan limit (yara's
+ * limit counts from the atom origin, so it can exceed VT_RE_SCAN_LIMIT): the capacity follows
+ * the window the loop is given, never a separate constant. False when memory runs out. */
+static bool path_fit(vt_pike_scratch *s, size_t window)
+{
+    if (window <= s->path_cap)
+        return true;
+    size_t cap = window > VT_RE_SCAN_LIMIT + 1 ? window : VT_RE_SCAN_LIMIT + 1;
+    path_step *p = realloc(s->path, cap * sizeof *p);
+    if (!p)
+        return false;
+    s->path = p;
+    s->path_cap = cap;
+    return true;
 }
 
 static bool grow(uint32_t **array, size_t count)
@@ -429,7 +442,8 @@ static long dfa_match_at(const vt_program *prog, vt_pike_scratch *s, const uint8
     }
     state = 0;
     long matched = d->states[0].match ? 0 : -1;
-    bool memo = s->memo_on;
+    /* without room to record the path the run is still exact, it just teaches the memo nothing */
+    bool memo = s->memo_on && path_fit(s, window_end - start);
     size_t steps = 0;
     bool dead = false;
     size_t pos = start; /* the run is in `state` after the bytes before pos */

@@ -121,22 +121,42 @@ static vt_node *literal_sequence(const char *chars, size_t n, bool wide)
 
 vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_error *err)
 {
+    /* yara 4.2.3 (libyara base64.c, yr_base64_ast_from_string): `wide` and `ascii` choose the
+     * text that is encoded (the wide form is the text with a zero after each byte), `base64`
+     * and `base64wide` how the encoding is written (base64wide puts a zero after each encoded
+     * character). The alternatives come in yara's order: the wide text's encodings first, then
+     * the ascii text's (when `ascii` is given or `wide` is not); base64 before base64wide. The
+     * result is matched as plain bytes: yara applies no wide matching to base64 strings. */
     const char *alphabet = spec->base64_alphabet ? spec->base64_alphabet : default_alphabet;
     vt_node *alt = vt_node_new(VT_NODE_ALT);
-    char *buf = malloc(spec->len * 2 + 8);
-    if (!alt || !buf)
+    uint8_t *wide_text = malloc(spec->len * 2 + 1);
+    char *buf = malloc(spec->len * 4 + 8); /* the encoding of the wide text, at most */
+    if (!alt || !buf || !wide_text)
         goto nomem;
-    for (int wide = 0; wide < 2; wide++) {
-        if (!(spec->modifiers & (wide ? VT_MOD_BASE64WIDE : VT_MOD_BASE64)))
+    for (size_t i = 0; i < spec->len; i++) {
+        wide_text[2 * i] = spec->data[i];
+        wide_text[2 * i + 1] = 0;
+    }
+    bool wide = spec->modifiers & VT_MOD_WIDE;
+    bool ascii = (spec->modifiers & VT_MOD_ASCII) || !wide;
+    for (int form = 0; form < 2; form++) {
+        if (form == 0 ? !wide : !ascii)
             continue;
-        for (int shift = 0; shift < 3; shift++) {
-            size_t n = base64_stable(spec->data, spec->len, shift, alphabet, buf);
-            if (n == 0)
+        const uint8_t *text = form == 0 ? wide_text : spec->data;
+        size_t text_len = form == 0 ? spec->len * 2 : spec->len;
+        for (int written_wide = 0; written_wide < 2; written_wide++) {
+            if (!(spec->modifiers & (written_wide ? VT_MOD_BASE64WIDE : VT_MOD_BASE64)))
                 continue;
-            if (!vt_node_add(alt, literal_sequence(buf, n, wide)))
-                goto nomem;
+            for (int shift = 0; shift < 3; shift++) {
+                size_t n = base64_stable(text, text_len, shift, alphabet, buf);
+                if (n == 0)
+                    continue;
+                if (!vt_node_add(alt, literal_sequence(buf, n, written_wide)))
+                    goto nomem;
+            }
         }
     }
+    free(wide_text);
     free(buf);
     if (alt->nkids == 0) {
         vt_node_free(alt);
@@ -151,6 +171,7 @@ vt_status vt_base64_pattern(const vt_string_spec *spec, vt_pattern **out, vt_err
     return VT_OK;
 nomem:
     free(buf);
+    free(wide_text);
 nomem_free:
     vt_node_free(alt);
     return vt_error_set(err, VT_ERR_NOMEM, "out of memory");

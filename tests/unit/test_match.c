@@ -335,6 +335,63 @@ static void test_hostile_input_is_linear(void)
     free(data);
 }
 
+/* Issue 11: the matcher finds a factor hit wherever it ends, the last bytes of the data and
+ * past offset 64 included (Debian's Vectorscan AVX-512 build lost these); and a regex whose
+ * atom lies past its start runs over a 6000-byte run without overflowing the DFA memo. */
+static void test_hits_at_every_end_offset(void)
+{
+    vt_string_spec specs[] = {
+        text("mis", 0),
+        text("oops", 0),
+        {.kind = VT_STRING_REGEX, .data = (const uint8_t *)"z\\w", .len = 3},
+        text("a", VT_MOD_WIDE | VT_MOD_ASCII),
+    };
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
+    vt_matcher_scratch *s = m ? vt_matcher_scratch_new(m) : NULL;
+    uint8_t data[400];
+    int missed = 0;
+    for (size_t len = 3; s && len <= sizeof data; len++) {
+        const char *tails[] = {"mis", "zt", "a"};
+        for (int t = 0; t < 3; t++) {
+            size_t n = strlen(tails[t]);
+            memset(data, 'x', len);
+            memcpy(data + len - n, tails[t], n);
+            found f = {.n = 0};
+            CHECK_INT_EQ(vt_matcher_scan(m, s, data, len, collect, &f, &err), VT_OK);
+            bool hit = false;
+            for (size_t i = 0; i < f.n; i++)
+                hit |= f.m[i].offset == len - n;
+            missed += !hit;
+        }
+    }
+    CHECK_INT_EQ(missed, 0);
+    vt_matcher_scratch_free(s);
+    vt_matcher_free(m);
+
+    vt_string_spec re = {.kind = VT_STRING_REGEX, .data = (const uint8_t *)"[a-z]{3}defg.+q",
+                         .len = 15};
+    size_t len = 7 + 6000;
+    uint8_t *run = malloc(len + 1);
+    CHECK_INT_EQ(vt_matcher_build(&re, 1, &m, &err), VT_OK);
+    s = m ? vt_matcher_scratch_new(m) : NULL;
+    if (run && s) {
+        memcpy(run, "abcdefg", 7);
+        memset(run + 7, 'x', len - 7);
+        found f = {.n = 0};
+        CHECK_INT_EQ(vt_matcher_scan(m, s, run, len, collect, &f, &err), VT_OK);
+        CHECK_INT_EQ(f.n, 0); /* q lies past yara's scan limit */
+        run[len] = 'q';
+        f.n = 0;
+        CHECK_INT_EQ(vt_matcher_scan(m, s, run, len + 1, collect, &f, &err), VT_OK);
+        CHECK_INT_EQ(f.n, 0);
+    }
+    free(run);
+    vt_matcher_scratch_free(s);
+    vt_matcher_free(m);
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -345,5 +402,6 @@ int main(void)
     RUN(test_matcher_order_and_round_trip);
     RUN(test_threads_share_one_matcher);
     RUN(test_hostile_input_is_linear);
+    RUN(test_hits_at_every_end_offset);
     return check_done();
 }
