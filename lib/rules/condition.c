@@ -384,6 +384,10 @@ static vt_status parse_set(vt_parser *p, uint32_t *node, bool *is_rules)
             }
             uint32_t matched = 0;
             if (wildcard) {
+                char key[VT_MAX_IDENTIFIER + 32];
+                snprintf(key, sizeof key, "%u\x01%s", p->ns, name);
+                if (vt_map_put(&p->c->rule_wildcards, key, 1) != VT_OK)
+                    return vt_error_set(p->err, VT_ERR_NOMEM, "out of memory");
                 for (uint32_t i = 0; i < p->c->rules.len; i++) {
                     vt_rs_rule *r = VT_VEC_AT(&p->c->rules, vt_rs_rule, i);
                     if (r->ns == p->ns && r->name.len >= n &&
