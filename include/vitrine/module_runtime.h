@@ -56,6 +56,11 @@ typedef struct vt_modrt_options {
      * s[0..len): true if it matches anywhere, like yara's yr_re_exec in module functions.
      * When NULL, functions that take a regex return undefined. */
     bool (*regex_search)(void *user, const void *regex, const uint8_t *s, size_t len);
+    /* yara's yr_re_match over s[0..len) (the tests module's tests.match): scanning from each
+     * offset in turn, the end offset of the last match yara's regex engine reports, or -1 when
+     * none; INT64_MIN when it could not be computed (out of memory): tests.match is then
+     * undefined. Uses regex_user. When NULL, tests.match returns undefined. */
+    int64_t (*regex_match)(void *user, const void *regex, const uint8_t *s, size_t len);
     void *regex_user;
     /* The value of time.now(); 0 means "read the clock at each call" (yara's behaviour). */
     int64_t now;
