@@ -447,70 +447,16 @@ static bool module_regex_search(void *user, const void *regex, const uint8_t *s,
     return search_with(user, regex, s, len);
 }
 
-/* The matches of a regex in a string, for yara's yr_re_match. */
-typedef struct regex_matches {
-    vt_match *items;
-    size_t len, cap;
-    bool out_of_memory;
-} regex_matches;
-
-static int collect_regex_match(void *user, const vt_match *match)
-{
-    regex_matches *m = user;
-    if (m->len == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        vt_match *items = realloc(m->items, cap * sizeof *items);
-        if (!items) {
-            m->out_of_memory = true;
-            return 1;
-        }
-        m->items = items;
-        m->cap = cap;
-    }
-    m->items[m->len++] = *match;
-    return 0;
-}
-
-static int by_offset(const void *a, const void *b)
-{
-    const vt_match *x = a, *y = b;
-    return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
-/* yr_re_match runs yara's regex engine with RE_FLAGS_SCAN: one thread list where the threads
- * started at each offset come after (below) those started earlier, and a match kills the
- * threads below it. The match from the first offset that matches ends at E and kills every
- * offset up to E; the next offset after E that matches starts again; the result is the end of
- * the last of these (the last match reported), -1 when nothing matches. The threads of the
- * offset len (the end of the string) are never started, unless the string is empty. */
+/* tests.match: yara's yr_re_match (match.h); INT64_MIN (undefined) when memory runs out. */
 static int64_t module_regex_match(void *user, const void *regex, const uint8_t *s, size_t len)
 {
     vt_scan_ctx *ctx = user;
-    if (!regex)
-        return INT64_MIN;
-    regex_matches m = {0};
+    int64_t end;
     vt_error ignored;
-    vt_string_matcher_scan(regex, ctx->regex_scratch, s, len, collect_regex_match, &m, &ignored);
-    if (m.out_of_memory) {
-        free(m.items);
+    if (!regex || vt_string_matcher_regex_match(regex, ctx->regex_scratch, s, len, &end,
+                                                &ignored) != VT_OK)
         return INT64_MIN;
-    }
-    qsort(m.items, m.len, sizeof *m.items, by_offset);
-    int64_t result = -1;
-    for (size_t i = 0; i < m.len; i++) {
-        uint64_t offset = m.items[i].offset, end = offset + m.items[i].length;
-        if ((len > 0 && offset >= len) || (result >= 0 && offset <= (uint64_t)result))
-            continue;
-        /* several matches at one offset: the longest */
-        while (i + 1 < m.len && m.items[i + 1].offset == offset) {
-            i++;
-            if (offset + m.items[i].length > end)
-                end = offset + m.items[i].length;
-        }
-        result = (int64_t)end;
-    }
-    free(m.items);
-    return result;
+    return end;
 }
 
 static bool module_member_used(void *user, const char *name)
