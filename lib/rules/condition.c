@@ -134,15 +134,26 @@ static int64_t yara_llabs(int64_t x)
     return x < 0 ? (int64_t)(0 - (uint64_t)x) : x;
 }
 
-/* Folds integer operator `op` of l and r. yara reports these errors where its parser reduces:
- * at the token after the right operand. *constant is false when the value is unknown. */
+/* Where yara reports an error of binary operator `op` (types, overflow, division by zero):
+ * where its parser reduces the operation. After `a * b`, `a \ b` and `a % b` nothing binds
+ * tighter, so it reduces without reading further: the right operand's last token. After the
+ * others it must read the next token (a `*` would bind tighter): that token. */
+static void reduce_position(const vt_parser *p, const binop *op, unsigned *line, unsigned *col)
+{
+    bool at_last = op->op == VT_OP_MUL || op->op == VT_OP_DIV || op->op == VT_OP_MOD;
+    *line = at_last ? p->prev_line : p->tok.line;
+    *col = at_last ? p->prev_col : p->tok.col;
+}
+
+/* Folds integer operator `op` of l and r. *constant is false when the value is unknown. */
 static vt_status fold_int(vt_parser *p, const binop *op, const vt_expr *l, const vt_expr *r,
                           bool *constant, int64_t *out)
 {
     bool known = yara_known(l) && yara_known(r);
     int64_t i1 = l->value, i2 = r->value;
     uint64_t a = (uint64_t)i1, b = (uint64_t)i2;
-    unsigned line = p->tok.line, col = p->tok.col;
+    unsigned line, col;
+    reduce_position(p, op, &line, &col);
     *constant = known;
     switch (op->op) {
     case VT_OP_ADD:
@@ -199,13 +210,16 @@ static vt_status reduce_binop(vt_parser *p, const binop *op, vt_expr *l, vt_expr
                               unsigned line, unsigned col)
 {
     uint8_t type;
+    reduce_position(p, op, &line, &col);
+    /* yara's grammar names `&` "^" in its type errors */
+    const char *name = op->op == VT_OP_BIT_AND ? "^" : op->text;
     if (op->kind == 1) {
         if (l->type != VT_TYPE_INT)
             return vt_parser_error(p, line, col, "wrong type \"%s\" for %s operator",
-                                   type_name(l->type), op->text);
+                                   type_name(l->type), name);
         if (r->type != VT_TYPE_INT)
             return vt_parser_error(p, line, col, "wrong type \"%s\" for %s operator",
-                                   type_name(r->type), op->text);
+                                   type_name(r->type), name);
         type = VT_TYPE_INT;
     } else if (numeric(l->type) && numeric(r->type)) {
         type = (l->type == VT_TYPE_FLOAT || r->type == VT_TYPE_FLOAT) ? VT_TYPE_FLOAT : VT_TYPE_INT;
@@ -1128,8 +1142,9 @@ static vt_status parse_unary_inner(vt_parser *p, vt_expr *out)
         if (!out->primary)
             return vt_parser_error(p, line, col, "syntax error, unexpected %s before a boolean "
                                    "expression", minus ? "'-'" : "'~'");
+        /* yara reduces `-x` and `~x` without reading further: at x's last token */
         if (minus ? !numeric(out->type) : out->type != VT_TYPE_INT)
-            return vt_parser_error(p, line, col, "wrong type \"%s\" for %s operator",
+            return vt_parser_error(p, p->prev_line, p->prev_col, "wrong type \"%s\" for %s operator",
                                    type_name(out->type), minus ? "-" : "~");
         uint32_t n;
         uint8_t t = out->type;

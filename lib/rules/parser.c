@@ -53,6 +53,8 @@ vt_status vt_parser_unexpected(vt_parser *p, const char *expecting)
 vt_status vt_parser_advance(vt_parser *p)
 {
     free(p->tok.text);
+    p->prev_line = p->tok.line;
+    p->prev_col = p->tok.col;
     if (p->has_next) {
         p->tok = p->next;
         p->has_next = false;
