@@ -76,6 +76,17 @@ VT_API vt_status vt_string_matcher_scan(const vt_string_matcher *matcher, vt_mat
                                         const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
                                         vt_error *err);
 
+/* yara's yr_re_match (the tests module's tests.match) for a regex matcher: yara's regex engine
+ * run once over data[0..len) with RE_FLAGS_SCAN, where the threads started at each offset rank
+ * below those started earlier and a match kills the threads below it. So the first offset that
+ * matches (even an empty match) ends at E and cancels the offsets up to E, the next offset after
+ * E that matches starts again, and *end is where the last of these ends; -1 when nothing
+ * matches. Offset len itself is tried only when len is 0. VT_ERR_NOMEM on allocation failure;
+ * VT_ERR_ARGUMENT for a matcher that is not a regex. */
+vt_status vt_string_matcher_regex_match(const vt_string_matcher *matcher,
+                                        vt_match_scratch *scratch, const uint8_t *data,
+                                        size_t len, int64_t *end, vt_error *err);
+
 /* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90" (at most 64 bytes,
  * then " ..."), the others as text with bytes outside 0x20-0x7E written \xHH (at most 512
  * bytes, yara's YR_MAX_MATCH_DATA). Returns the length the text needs (snprintf). */

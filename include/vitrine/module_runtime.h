@@ -57,6 +57,11 @@ typedef struct vt_modrt_options {
      * When NULL, functions that take a regex return undefined. A search that fails (out of
      * memory, timed out) must be recorded by the caller, which fails the scan. */
     bool (*regex_search)(void *user, const void *regex, const uint8_t *s, size_t len);
+    /* yara's yr_re_match over s[0..len) (the tests module's tests.match): scanning from each
+     * offset in turn, the end offset of the last match yara's regex engine reports, or -1 when
+     * none; INT64_MIN when it could not be computed (out of memory): tests.match is then
+     * undefined. Uses regex_user. When NULL, tests.match returns undefined. */
+    int64_t (*regex_match)(void *user, const void *regex, const uint8_t *s, size_t len);
     void *regex_user;
     /* The value of time.now(); 0 means "read the clock at each call" (yara's behaviour). */
     int64_t now;

@@ -132,13 +132,17 @@ static int range_next(hex_parser *p, long long *number, size_t *where)
         return 0;
     char c = p->text[p->pos];
     if (c >= '0' && c <= '9') {
-        long long v = 0;
+        /* yara's hex lexer reads a jump number with atoi: strtol saturates at LLONG_MAX and
+         * the result keeps its low 32 bits, so 2147483648 is -2147483648 (an "invalid negative
+         * jump length"), 4294967296 is 0 and 4294967297 is 1. */
+        unsigned long long v = 0;
         while (p->pos < p->len && p->text[p->pos] >= '0' && p->text[p->pos] <= '9') {
-            if (v < INT_MAX)
-                v = v * 10 + (p->text[p->pos] - '0');
+            unsigned digit = (unsigned)(p->text[p->pos] - '0');
+            v = v > ((unsigned long long)LLONG_MAX - digit) / 10 ? (unsigned long long)LLONG_MAX
+                                                                  : v * 10 + digit;
             p->pos++;
         }
-        *number = v > INT_MAX ? INT_MAX : v;
+        *number = (int32_t)(uint32_t)(v & 0xFFFFFFFFu);
         return 'n';
     }
     if (c == '-' || c == ']') {
@@ -198,6 +202,10 @@ static vt_node *parse_range(hex_parser *p)
             fail_at(p, at, VT_ERR_SYNTAX, "jumps over 200 not allowed inside alternation (|)");
             return NULL;
         }
+        if (lo < 0 || hi < 0) {
+            fail_at(p, at, VT_ERR_SYNTAX, "invalid negative jump length");
+            return NULL;
+        }
         if (lo > hi) {
             fail_at(p, at, VT_ERR_SYNTAX, "invalid jump range");
             return NULL;
@@ -207,6 +215,10 @@ static vt_node *parse_range(hex_parser *p)
     } else {
         if (p->inside_or) {
             fail_at(p, at, VT_ERR_SYNTAX, "unbounded jumps not allowed inside alternation (|)");
+            return NULL;
+        }
+        if (lo < 0) {
+            fail_at(p, at, VT_ERR_SYNTAX, "invalid negative jump length");
             return NULL;
         }
         min = has_lo ? (int)lo : 0;

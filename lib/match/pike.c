@@ -573,3 +573,19 @@ long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const ui
     }
     return matched;
 }
+
+bool vt_pike_matches_empty_at(const vt_program *prog, vt_pike_scratch *scratch,
+                              const uint8_t *data, size_t len, size_t start)
+{
+    if (start > len || (prog->anchored_start && start != 0))
+        return false;
+    run r = {.prog = prog, .data = data, .len = len, .window_end = len, .cs = 1,
+             .stack = scratch->stack};
+    thread_list *cur = &scratch->a;
+    cur->count = 0;
+    add_thread(&r, cur, 0, start);
+    for (uint32_t i = 0; i < cur->count; i++)
+        if (prog->code[cur->dense[i]].op == VT_OP_MATCH)
+            return true;
+    return false;
+}

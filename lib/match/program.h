@@ -87,4 +87,10 @@ void vt_pike_memo_end(vt_pike_scratch *scratch);
 long vt_pike_match_at(const vt_program *prog, vt_pike_scratch *scratch, const uint8_t *data,
                       size_t len, size_t start, int char_size);
 
+/* True if yara's regex engine started at `start` (0 <= start <= len, 1-byte characters) reaches
+ * a match without reading a byte: an empty match, which vt_pike_match_at does not look for where
+ * no byte can start a match (o* before "x", $ at the end). */
+bool vt_pike_matches_empty_at(const vt_program *prog, vt_pike_scratch *scratch,
+                              const uint8_t *data, size_t len, size_t start);
+
 #endif

@@ -446,3 +446,27 @@ int vt_match_format_data(const vt_string_matcher *m, const uint8_t *data, const 
         out[n < out_size ? n : out_size - 1] = 0;
     return (int)n;
 }
+
+/* yara's yr_re_match: see match.h. vt_pike_match_at is yara's run from one offset. */
+vt_status vt_string_matcher_regex_match(const vt_string_matcher *m, vt_match_scratch *scratch,
+                                        const uint8_t *data, size_t len, int64_t *end,
+                                        vt_error *err)
+{
+    *end = -1;
+    if (m->kind != VT_STRING_REGEX || !m->prog)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "not a regular expression");
+    if (!vt_pike_scratch_fit(scratch->pike, m->prog))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    for (size_t start = 0; start < len || (start == 0 && len == 0);) {
+        long n = vt_pike_match_at(m->prog, scratch->pike, data, len, start, 1);
+        if (n < 0 && vt_pike_matches_empty_at(m->prog, scratch->pike, data, len, start))
+            n = 0;
+        if (n < 0) {
+            start++;
+            continue;
+        }
+        *end = (int64_t)(start + (size_t)n);
+        start += (size_t)n + 1;
+    }
+    return VT_OK;
+}

@@ -1,6 +1,6 @@
 /* dump.c: a module's tree printed exactly as `yara -D` prints it (libyara's
  * yr_object_print_data): tab indentation, functions left out, array items as [i], dictionary
- * entries by key, undefined leaves as YR_UNDEFINED, bytes outside isprint() as \xHH. Structure
+ * entries by key, undefined leaves as YR_UNDEFINED (floats as nan), bytes outside isprint() as \xHH. Structure
  * members come in yara's storage order: yara prepends members as it declares them and each copy
  * of a prototype (a new array item) reverses them again. */
 #include <ctype.h>
@@ -70,8 +70,8 @@ static void print_object(const vt_mobj *o, int indent, bool print_name, printer 
     case VT_MODULE_FLOAT:
         if (o->defined)
             put_fmt(out, " = %f", o->u.f);
-        else
-            put(out, " = YR_UNDEFINED");
+        else /* yara prints the NaN an undefined float holds (tests.undefined.f) */
+            put(out, " = nan");
         break;
     case VT_MODULE_STRING:
         if (!o->defined) {

@@ -163,6 +163,7 @@ extern const vt_modrt_module_def vt_modrt_module_magic;
 extern const vt_modrt_module_def vt_modrt_module_cuckoo;
 extern const vt_modrt_module_def vt_modrt_module_dotnet;
 extern const vt_modrt_module_def vt_modrt_module_dex;
+extern const vt_modrt_module_def vt_modrt_module_tests;
 
 /* Little-endian / big-endian reads of fixed width at data + off, checked against size: return
  * false (and leave *v untouched) when the bytes are not all inside. */

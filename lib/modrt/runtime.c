@@ -19,6 +19,7 @@ static const vt_modrt_module_def *const registry[] = {
     &vt_modrt_module_cuckoo,
     &vt_modrt_module_dotnet,
     &vt_modrt_module_dex,
+    &vt_modrt_module_tests,
 };
 
 const vt_modrt_module_def *vt_modrt_find_module(const char *name)

@@ -235,6 +235,7 @@ void vt_compiler_free(vt_compiler *c)
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
         vt_vec_free(vecs[i]);
     vt_map_free(&c->rule_names);
+    vt_map_free(&c->rule_wildcards);
     vt_map_free(&c->ns_names);
     vt_map_free(&c->import_names);
     vt_map_free(&c->extern_names);

@@ -112,17 +112,114 @@ static const binop *find_binop(vt_tok t)
     return NULL;
 }
 
+/* ---- yara's constant folding ----
+ * yara 4.2.3 computes a value for every integer operand while parsing: the literal's value, or
+ * YR_UNDEFINED (0xFFFABADAFABADAFF) for anything known only at scan time. Its compile-time checks
+ * (integer overflow, division by zero, negative shift counts, percentages) read these values, so
+ * vitrine folds the same way, quirks included: a constant that happens to equal YR_UNDEFINED
+ * counts as unknown, `>>` folds as `<<` (grammar.y uses OPERATION(<<) for both), a shift by 64 or
+ * more folds to 0 whatever is shifted, unary minus and the bitwise operators never fail, and the
+ * overflow test of `*` uses llabs, so INT64_MIN * -1 passes while -1 * INT64_MIN fails. The
+ * folded values serve these checks only: the nodes are evaluated at scan time. */
+#define YARA_UNDEFINED ((int64_t)0xFFFABADAFABADAFFULL)
+
+static bool yara_known(const vt_expr *e)
+{
+    return e->constant && e->type == VT_TYPE_INT && e->value != YARA_UNDEFINED;
+}
+
+/* llabs as yara's C library computes it: llabs(INT64_MIN) stays INT64_MIN. */
+static int64_t yara_llabs(int64_t x)
+{
+    return x < 0 ? (int64_t)(0 - (uint64_t)x) : x;
+}
+
+/* Where yara reports an error of binary operator `op` (types, overflow, division by zero):
+ * where its parser reduces the operation. After `a * b`, `a \ b` and `a % b` nothing binds
+ * tighter, so it reduces without reading further: the right operand's last token. After the
+ * others it must read the next token (a `*` would bind tighter): that token. */
+static void reduce_position(const vt_parser *p, const binop *op, unsigned *line, unsigned *col)
+{
+    bool at_last = op->op == VT_OP_MUL || op->op == VT_OP_DIV || op->op == VT_OP_MOD;
+    *line = at_last ? p->prev_line : p->tok.line;
+    *col = at_last ? p->prev_col : p->tok.col;
+}
+
+/* Folds integer operator `op` of l and r. *constant is false when the value is unknown. */
+static vt_status fold_int(vt_parser *p, const binop *op, const vt_expr *l, const vt_expr *r,
+                          bool *constant, int64_t *out)
+{
+    bool known = yara_known(l) && yara_known(r);
+    int64_t i1 = l->value, i2 = r->value;
+    uint64_t a = (uint64_t)i1, b = (uint64_t)i2;
+    unsigned line, col;
+    reduce_position(p, op, &line, &col);
+    *constant = known;
+    switch (op->op) {
+    case VT_OP_ADD:
+        if (known && ((i2 > 0 && i1 > INT64_MAX - i2) || (i2 < 0 && i1 < INT64_MIN - i2)))
+            return vt_parser_error(p, line, col, "integer overflow in \"%lld + %lld\"",
+                                   (long long)i1, (long long)i2);
+        *out = (int64_t)(a + b);
+        break;
+    case VT_OP_SUB:
+        if (known && ((i2 < 0 && i1 > INT64_MAX + i2) || (i2 > 0 && i1 < INT64_MIN + i2)))
+            return vt_parser_error(p, line, col, "integer overflow in \"%lld - %lld\"",
+                                   (long long)i1, (long long)i2);
+        *out = (int64_t)(a - b);
+        break;
+    case VT_OP_MUL:
+        if (known && i2 != 0 && yara_llabs(i1) > INT64_MAX / yara_llabs(i2))
+            return vt_parser_error(p, line, col, "integer overflow in \"%lld * %lld\"",
+                                   (long long)i1, (long long)i2);
+        *out = (int64_t)(a * b);
+        break;
+    case VT_OP_DIV:
+    case VT_OP_MOD:
+        if (yara_known(r) && i2 == 0)
+            return vt_parser_error(p, line, col, "division by zero");
+        /* yara dies of SIGFPE folding INT64_MIN / -1; vitrine folds it to INT64_MIN and 0 */
+        if (known && i1 == INT64_MIN && i2 == -1)
+            *out = op->op == VT_OP_DIV ? i1 : 0;
+        else if (known)
+            *out = op->op == VT_OP_DIV ? i1 / i2 : i1 % i2;
+        break;
+    case VT_OP_BIT_AND: *out = (int64_t)(a & b); break;
+    case VT_OP_BIT_OR: *out = (int64_t)(a | b); break;
+    case VT_OP_BIT_XOR: *out = (int64_t)(a ^ b); break;
+    case VT_OP_SHL:
+    case VT_OP_SHR:
+        /* yara rejects a count it knows to be negative (its message is empty) */
+        if (yara_known(r) && i2 < 0)
+            return vt_parser_error(p, line, col, "negative shift count %lld", (long long)i2);
+        if (yara_known(r) && i2 >= 64) {
+            *constant = true;
+            *out = 0;
+        } else if (known) {
+            *out = (int64_t)(a << b);
+        }
+        break;
+    default: *constant = false;
+    }
+    if (!*constant)
+        *out = 0;
+    return VT_OK;
+}
+
 static vt_status reduce_binop(vt_parser *p, const binop *op, vt_expr *l, vt_expr *r,
                               unsigned line, unsigned col)
 {
     uint8_t type;
+    reduce_position(p, op, &line, &col);
+    /* yara's grammar names `&` "^" in its type errors */
+    const char *name = op->op == VT_OP_BIT_AND ? "^" : op->text;
     if (op->kind == 1) {
         if (l->type != VT_TYPE_INT)
             return vt_parser_error(p, line, col, "wrong type \"%s\" for %s operator",
-                                   type_name(l->type), op->text);
+                                   type_name(l->type), name);
         if (r->type != VT_TYPE_INT)
             return vt_parser_error(p, line, col, "wrong type \"%s\" for %s operator",
-                                   type_name(r->type), op->text);
+                                   type_name(r->type), name);
         type = VT_TYPE_INT;
     } else if (numeric(l->type) && numeric(r->type)) {
         type = (l->type == VT_TYPE_FLOAT || r->type == VT_TYPE_FLOAT) ? VT_TYPE_FLOAT : VT_TYPE_INT;
@@ -134,43 +231,19 @@ static vt_status reduce_binop(vt_parser *p, const binop *op, vt_expr *l, vt_expr
     } else {
         return vt_parser_error(p, line, col, "type mismatch");
     }
-    bool constant = l->constant && r->constant && type == VT_TYPE_INT;
-    /* yara folds a shift by a constant of 64 or more to the constant 0, whatever is shifted */
-    if ((op->op == VT_OP_SHL || op->op == VT_OP_SHR) && r->constant && r->value >= 64)
-        constant = true;
-    uint64_t a = (uint64_t)l->value, b = (uint64_t)r->value, v = 0;
-    if ((op->op == VT_OP_DIV || op->op == VT_OP_MOD) && r->constant && r->type == VT_TYPE_INT &&
-        r->value == 0)
-        return vt_parser_error(p, line, col, "division by zero");
-    /* yara rejects a shift by a count it knows to be negative (its message is empty) */
-    if ((op->op == VT_OP_SHL || op->op == VT_OP_SHR) && r->constant && r->value < 0)
-        return vt_parser_error(p, line, col, "negative shift count %lld",
-                               (long long)r->value);
-    if (constant) {
-        switch (op->op) {
-        case VT_OP_ADD: v = a + b; break;
-        case VT_OP_SUB: v = a - b; break;
-        case VT_OP_MUL: v = a * b; break;
-        case VT_OP_DIV:
-            v = (l->value == INT64_MIN && r->value == -1) ? a : (uint64_t)(l->value / r->value);
-            break;
-        case VT_OP_MOD:
-            v = (l->value == INT64_MIN && r->value == -1) ? 0 : (uint64_t)(l->value % r->value);
-            break;
-        case VT_OP_BIT_AND: v = a & b; break;
-        case VT_OP_BIT_OR: v = a | b; break;
-        case VT_OP_BIT_XOR: v = a ^ b; break;
-        case VT_OP_SHL: v = b < 64 ? a << b : 0; break;
-        case VT_OP_SHR: v = b < 64 ? a >> b : 0; break;
-        default: constant = false;
-        }
+    bool constant = false;
+    int64_t v = 0;
+    if (type == VT_TYPE_INT) {
+        vt_status st = fold_int(p, op, l, r, &constant, &v);
+        if (st != VT_OK)
+            return st;
     }
     uint32_t n;
     vt_status st = emit(p, op->op, type, 0, l->node, r->node, VT_NONE, 0, &n);
     if (st == VT_OK) {
         expr_init(l, n, type, true);
         l->constant = constant;
-        l->value = (int64_t)v;
+        l->value = v;
     }
     return st;
 }
@@ -325,6 +398,10 @@ static vt_status parse_set(vt_parser *p, uint32_t *node, bool *is_rules)
             }
             uint32_t matched = 0;
             if (wildcard) {
+                char key[VT_MAX_IDENTIFIER + 32];
+                snprintf(key, sizeof key, "%u\x01%s", p->ns, name);
+                if (vt_map_put(&p->c->rule_wildcards, key, 1) != VT_OK)
+                    return vt_error_set(p->err, VT_ERR_NOMEM, "out of memory");
                 for (uint32_t i = 0; i < p->c->rules.len; i++) {
                     vt_rs_rule *r = VT_VEC_AT(&p->c->rules, vt_rs_rule, i);
                     if (r->ns == p->ns && r->name.len >= n &&
@@ -1065,12 +1142,14 @@ static vt_status parse_unary_inner(vt_parser *p, vt_expr *out)
         if (!out->primary)
             return vt_parser_error(p, line, col, "syntax error, unexpected %s before a boolean "
                                    "expression", minus ? "'-'" : "'~'");
+        /* yara reduces `-x` and `~x` without reading further: at x's last token */
         if (minus ? !numeric(out->type) : out->type != VT_TYPE_INT)
-            return vt_parser_error(p, line, col, "wrong type \"%s\" for %s operator",
+            return vt_parser_error(p, p->prev_line, p->prev_col, "wrong type \"%s\" for %s operator",
                                    type_name(out->type), minus ? "-" : "~");
         uint32_t n;
         uint8_t t = out->type;
-        bool constant = out->constant && t == VT_TYPE_INT;
+        /* yara folds - and ~ of a known value without an overflow check */
+        bool constant = yara_known(out);
         uint64_t v = minus ? 0 - (uint64_t)out->value : ~(uint64_t)out->value;
         if ((st = emit(p, minus ? VT_OP_NEG : VT_OP_BIT_NOT, t, 0, out->node, VT_NONE, VT_NONE, 0,
                        &n)) != VT_OK)
@@ -1177,7 +1256,7 @@ static vt_status parse_relation(vt_parser *p, vt_expr *out)
                                    type_name(out->type));
         if (out->type == VT_TYPE_INT) {
             /* yara checks percentages it can fold to a constant */
-            if (out->constant && (out->value < 1 || out->value > 100))
+            if (yara_known(out) && (out->value < 1 || out->value > 100))
                 return vt_parser_error(p, line, col,
                                        "percentage must be between 1 and 100 (inclusive)");
         }

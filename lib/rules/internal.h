@@ -114,6 +114,7 @@ struct vt_compiler {
     vt_vec namespaces; /* vt_rs_str */
     vt_vec rules, tags, meta, strings, nodes, lists, imports, externals;
     vt_map rule_names;  /* "ns\x01name" -> rule index */
+    vt_map rule_wildcards; /* "ns\x01prefix" of each rule set `prefix*` used so far -> 1 */
     vt_map ns_names;    /* name -> namespace index */
     vt_map import_names; /* "ns\x01module" -> import index */
     vt_map extern_names; /* name -> external index */

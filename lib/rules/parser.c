@@ -53,6 +53,8 @@ vt_status vt_parser_unexpected(vt_parser *p, const char *expecting)
 vt_status vt_parser_advance(vt_parser *p)
 {
     free(p->tok.text);
+    p->prev_line = p->tok.line;
+    p->prev_col = p->tok.col;
     if (p->has_next) {
         p->tok = p->next;
         p->has_next = false;
@@ -578,6 +580,17 @@ static vt_status parse_rule(vt_parser *p)
         vt_map_get(&p->c->extern_names, p->rule_name, &existing))
         return vt_parser_error(p, p->tok.line, p->tok.col, "duplicated identifier \"%s\"",
                                p->rule_name);
+    /* yara: a rule set `prefix*` stands for the rules of the namespace declared before it, so a
+     * later rule of the namespace may not start with that prefix. */
+    size_t ns_len = strlen(key) - strlen(p->rule_name);
+    for (size_t n = ns_len + 1; key[n - 1]; n++) {
+        char prefix[sizeof key];
+        memcpy(prefix, key, n);
+        prefix[n] = 0;
+        if (vt_map_get(&p->c->rule_wildcards, prefix, &existing))
+            return vt_parser_error(p, p->tok.line, p->tok.col, "rule identifier \"%s\" matches "
+                                   "previously used wildcard rule set", p->rule_name);
+    }
     if (vt_pool_add(p->c, p->rule_name, strlen(p->rule_name), &r.name) != VT_OK)
         return nomem(p);
     /* Like yara, the rule is known from here on: its own condition may refer to it, and

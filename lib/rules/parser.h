@@ -22,6 +22,7 @@ typedef struct vt_parser {
     vt_token tok;  /* current */
     vt_token next; /* lookahead, valid when has_next */
     bool has_next;
+    unsigned prev_line, prev_col; /* the token before the current one */
     uint32_t ns;
     const char *file;
     const char *dir;

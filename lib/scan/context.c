@@ -467,6 +467,18 @@ static bool module_regex_search(void *user, const void *regex, const uint8_t *s,
     return found;
 }
 
+/* tests.match: yara's yr_re_match (match.h); INT64_MIN (undefined) when memory runs out. */
+static int64_t module_regex_match(void *user, const void *regex, const uint8_t *s, size_t len)
+{
+    vt_scan_ctx *ctx = user;
+    int64_t end;
+    vt_error ignored;
+    if (!regex || vt_string_matcher_regex_match(regex, ctx->regex_scratch, s, len, &end,
+                                                &ignored) != VT_OK)
+        return INT64_MIN;
+    return end;
+}
+
 static bool module_member_used(void *user, const char *name)
 {
     const vt_scan_ctx *ctx = user;
@@ -569,6 +581,7 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
         .console_log = ctx->options.console_log,
         .console_user = ctx->options.user,
         .regex_search = module_regex_search,
+        .regex_match = module_regex_match,
         .regex_user = ctx,
         /* a module dump shows every member */
         .member_used = ctx->options.module_dump ? NULL : module_member_used,

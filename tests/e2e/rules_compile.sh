@@ -26,6 +26,15 @@ expect_exit "same namespace sees the import and the rule" 0 "$VITRINE" compile a
 expect_exit "another namespace does not" 2 "$VITRINE" compile a:n1.yar b:n2.yar -o n.vtr
 expect_contains "undefined module in the other namespace" "$err" 'n2.yar:1:22: undefined identifier "pe"'
 
+# a wildcard rule set forbids later rules with its prefix in its own namespace only, as in yara
+printf 'rule w0 { condition: true }\nrule set { condition: 1 of (w*) }\n' >w1.yar
+printf 'rule w1 { condition: true }\n' >w2.yar
+expect_exit "wildcard prefix in the same namespace" 2 "$VITRINE" compile ns:w1.yar ns:w2.yar -o w.vtr
+expect_contains "wildcard clash named" "$err" 'w2.yar:1:6: rule identifier "w1" matches previously used wildcard rule set'
+expect_exit "yarac refuses it too" 1 yarac ns:w1.yar ns:w2.yar w.yarc
+expect_exit "wildcard prefix in another namespace" 0 "$VITRINE" compile n1:w1.yar n2:w2.yar -o w.vtr
+expect_exit "yarac accepts it too" 0 yarac n1:w1.yar n2:w2.yar w.yarc
+
 # includes are relative to the including file; cycles are refused
 mkdir -p sub/deeper
 cat >sub/main.yar <<'R'

@@ -1,2 +1,2 @@
-// expect: 2:25: type mismatch
+// expect: 2:29: type mismatch
 rule a { condition: "a" + 1 > 0 }

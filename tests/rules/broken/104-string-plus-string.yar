@@ -1,2 +1,2 @@
-// expect: 2:25: strings don't support "+" operation
+// expect: 2:31: strings don't support "+" operation
 rule a { condition: "a" + "b" == "ab" }

@@ -1,3 +1,3 @@
-// expect: 3:23: type mismatch
+// expect: 3:27: type mismatch
 rule b { condition: true }
 rule a { condition: b + 1 == 2 }

@@ -1,2 +1,2 @@
-// expect: 2:21: wrong type "float" for ~ operator
+// expect: 2:22: wrong type "float" for ~ operator
 rule a { condition: ~1.0 == 1 }

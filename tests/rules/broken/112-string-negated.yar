@@ -1,2 +1,2 @@
-// expect: 2:21: wrong type "string" for - operator
+// expect: 2:22: wrong type "string" for - operator
 rule a { condition: -"a" == 1 }

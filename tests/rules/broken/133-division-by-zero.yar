@@ -1,2 +1,2 @@
-// expect: 2:23: division by zero
+// expect: 2:25: division by zero
 rule a { condition: 1 \ 0 == 1 }

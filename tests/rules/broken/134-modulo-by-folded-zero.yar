@@ -1,2 +1,2 @@
-// expect: 2:23: division by zero
+// expect: 2:31: division by zero
 rule a { condition: 1 % (2 - 2) == 1 }

@@ -1,2 +1,2 @@
-// expect: 2:30: division by zero
+// expect: 2:47: division by zero
 rule r { condition: filesize % (filesize >> 64) == 0 }

@@ -1,2 +1,2 @@
-// expect: 2:31: negative shift count -1
+// expect: 2:36: negative shift count -1
 rule r { condition: (filesize >> -1) > 0 }
