@@ -28,11 +28,25 @@ typedef struct seq {
 
 static int popcount(const uint8_t *set)
 {
-    static const uint8_t bits[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
     int n = 0;
-    for (int i = 0; i < 32; i++)
-        n += bits[set[i] & 15] + bits[set[i] >> 4];
+    for (int i = 0; i < 32; i += 8) {
+        uint64_t w;
+        memcpy(&w, set + i, 8);
+        n += __builtin_popcountll(w);
+    }
     return n;
+}
+
+/* The lowest member of set at or above b, 256 when none. */
+static unsigned next_member(const uint8_t *set, unsigned b)
+{
+    while (b < 256) {
+        unsigned byte = set[b >> 3] >> (b & 7);
+        if (byte)
+            return b + (unsigned)__builtin_ctz(byte);
+        b = (b | 7) + 1;
+    }
+    return 256;
 }
 
 /* Appends \xHH at out + n when out is not NULL (measuring otherwise); returns the length. */
@@ -68,17 +82,11 @@ static size_t render_to(const seq *s, char *out)
             continue;
         }
         if (count == 1) {
-            for (unsigned b = 0; b < 256; b++)
-                if (vt_set_has(set, b))
-                    n += put_hex(out, n, b);
+            n += put_hex(out, n, next_member(set, 0));
             continue;
         }
         n += put_char(out, n, '[');
-        for (unsigned b = 0; b < 256;) {
-            if (!vt_set_has(set, b)) {
-                b++;
-                continue;
-            }
+        for (unsigned b = next_member(set, 0); b < 256; b = next_member(set, b)) {
             unsigned e = b;
             while (e + 1 < 256 && vt_set_has(set, e + 1))
                 e++;
@@ -88,6 +96,8 @@ static size_t render_to(const seq *s, char *out)
                 n += put_hex(out, n, e);
             }
             b = e + 1;
+            if (b >= 256)
+                break;
         }
         n += put_char(out, n, ']');
     }
