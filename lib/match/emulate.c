@@ -288,6 +288,17 @@ static vt_status build_entries(vt_emulation *em, const vt_chosen_atom_list *chos
         for (unsigned b = 0; b < 256; b++)
             if ((b & items[i].mask[0]) == items[i].bytes[0])
                 em->by_first[fill[b]++] = (uint32_t)i;
+    int nstarts = 0;
+    em->only_start = -1;
+    for (unsigned b = 0; b < 256; b++) {
+        em->starts[b] = em->index[b] < em->index[b + 1];
+        if (em->starts[b]) {
+            nstarts++;
+            em->only_start = (int)b;
+        }
+    }
+    if (nstarts != 1)
+        em->only_start = -1;
     memset(em->pairs, 0, sizeof em->pairs);
     for (size_t i = 0; i < n; i++) {
         const atom_entry *e = &items[i];

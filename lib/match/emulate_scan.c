@@ -469,15 +469,31 @@ static bool hits_at(scan *c, uint64_t at)
  * limit. */
 static uint64_t next_candidate(const scan *c, uint64_t at, uint64_t limit)
 {
-    const uint8_t *d = c->data, *pairs = c->em->pairs;
+    const vt_emulation *em = c->em;
+    const uint8_t *d = c->data, *pairs = em->pairs;
     uint64_t paired = limit < c->len - 1 ? limit : c->len - 1; /* positions with a next byte */
-    for (; at < paired; at++) {
+    while (at < paired) {
+        /* the first byte (memchr when all atoms start with one byte), then the pair */
+        if (em->only_start >= 0) {
+            const uint8_t *p = memchr(d + at, em->only_start, (size_t)(paired - at));
+            if (!p)
+                break;
+            at = (uint64_t)(p - d);
+        } else {
+            while (at < paired && !em->starts[d[at]])
+                at++;
+            if (at == paired)
+                break;
+        }
         unsigned k = (unsigned)d[at] << 8 | d[at + 1];
         if (pairs[k >> 3] >> (k & 7) & 1)
             return at;
+        at++;
     }
+    if (at < paired)
+        at = paired;
     for (; at < limit; at++)
-        if (c->em->index[d[at]] < c->em->index[d[at] + 1])
+        if (em->starts[d[at]])
             return at;
     return limit;
 }
