@@ -120,7 +120,8 @@ set_args() {
 
 for path in ${BENCH_RULES:-}; do sets="$sets $(basename "$path")"; done
 
-echo "vitrine: $vitrine ($(cd "$(dirname "$0")" && git rev-parse --short HEAD 2>/dev/null))," \
+if [ -n "${BENCH_VITRINE:-}" ]; then rev="given binary"; else rev="build of $(git rev-parse --short HEAD 2>/dev/null)"; fi
+echo "vitrine: $vitrine ($rev)," \
      "$(yara --version | sed 's/^/yara /'), $repeat runs per figure (medians), $(date -u '+%F %H:%M UTC')," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
