@@ -345,6 +345,31 @@ static vt_status build_entries(vt_emulation *em, const vt_chosen_atom_list *chos
         for (unsigned b = 0; b < 256; b++)
             if ((b & items[i].mask[0]) == items[i].bytes[0])
                 em->by_first[fill[b]++] = (uint32_t)i;
+    int nstarts = 0;
+    em->only_start = -1;
+    for (unsigned b = 0; b < 256; b++) {
+        em->starts[b] = em->index[b] < em->index[b + 1];
+        if (em->starts[b]) {
+            nstarts++;
+            em->only_start = (int)b;
+        }
+    }
+    if (nstarts != 1)
+        em->only_start = -1;
+    memset(em->pairs, 0, sizeof em->pairs);
+    for (size_t i = 0; i < n; i++) {
+        const atom_entry *e = &items[i];
+        for (unsigned b0 = 0; b0 < 256; b0++) {
+            if ((b0 & e->mask[0]) != e->bytes[0])
+                continue;
+            for (unsigned b1 = 0; b1 < 256; b1++) {
+                if (e->len < 2 || (b1 & e->mask[1]) == e->bytes[1]) {
+                    unsigned k = b0 << 8 | b1;
+                    em->pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+                }
+            }
+        }
+    }
     return VT_OK;
 nomem:
     free(items);

@@ -36,6 +36,11 @@ struct vt_emulation {
     size_t nsources;
     uint32_t *by_first;    /* entries by possible first byte: index[b]..index[b+1] */
     uint32_t index[257];
+    /* bit (b0 << 8 | b1): an atom can start with byte b0 followed by b1 (every b1 for atoms of
+     * one byte); the scan skips the positions where no atom can start */
+    uint8_t pairs[8192];
+    bool starts[256];      /* an atom can start with this byte */
+    int only_start;        /* the one byte every atom starts with, or -1 */
     bool zero_atom;        /* no atom: every offset, forward from the root, no backward */
     bool ascii, wide, fullword, greedy;
     bool split_ids;        /* a repeat's body can match empty: yara's split-id rule can fire */

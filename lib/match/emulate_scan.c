@@ -36,6 +36,7 @@ struct vt_emul_scratch {
     hit *hits;          /* atom hits found, not verified yet, in verification order */
     size_t nhits, caphits;
     ring_slot *ring;    /* results by start offset, until they are reported */
+    size_t nused;       /* slots of the ring in use */
     uint32_t *lengths; /* backward lengths of one run */
     size_t nlengths, caplengths;
     vt_offset_range *merged; /* the candidate ranges, merged */
@@ -489,17 +490,25 @@ static void record(scan *c, uint64_t off, uint32_t mlen, bool wide)
             slot->length = mlen;
         return;
     }
+    if (!slot->used)
+        c->s->nused++;
     *slot = (ring_slot){off, mlen, true};
 }
 
-/* Report, in offset order, the results of the offsets below `upto`. */
+/* Report, in offset order, the results of the offsets below `upto` (at once when the ring holds
+ * none). */
 static void settle(scan *c, uint64_t upto)
 {
     for (; c->emit_next < upto && !c->stopped; c->emit_next++) {
+        if (!c->s->nused) {
+            c->emit_next = upto;
+            break;
+        }
         ring_slot *slot = &c->s->ring[c->emit_next % RING];
         if (!slot->used || slot->offset != c->emit_next)
             continue;
         slot->used = false;
+        c->s->nused--;
         uint64_t off = slot->offset;
         while (c->range_at < c->nranges && c->ranges[c->range_at].hi < off)
             c->range_at++;
@@ -638,17 +647,64 @@ static bool hits_at(scan *c, uint64_t at)
     return true;
 }
 
-/* One stretch of atom positions [lo, hi]. */
+/* The first position in [at, limit) where an atom can start (by its first two bytes), else
+ * limit. */
+static uint64_t next_candidate(const scan *c, uint64_t at, uint64_t limit)
+{
+    const vt_emulation *em = c->em;
+    const uint8_t *d = c->data, *pairs = em->pairs;
+    uint64_t paired = limit < c->len - 1 ? limit : c->len - 1; /* positions with a next byte */
+    while (at < paired) {
+        /* the first byte (memchr when all atoms start with one byte), then the pair */
+        if (em->only_start >= 0) {
+            const uint8_t *p = memchr(d + at, em->only_start, (size_t)(paired - at));
+            if (!p)
+                break;
+            at = (uint64_t)(p - d);
+        } else {
+            while (at < paired && !em->starts[d[at]])
+                at++;
+            if (at == paired)
+                break;
+        }
+        unsigned k = (unsigned)d[at] << 8 | d[at + 1];
+        if (pairs[k >> 3] >> (k & 7) & 1)
+            return at;
+        at++;
+    }
+    if (at < paired)
+        at = paired;
+    for (; at < limit; at++)
+        if (em->starts[d[at]])
+            return at;
+    return limit;
+}
+
+/* One stretch of atom positions [lo, hi]. Each position is a step: its atom hits, the
+ * verification of the pending hits whose atoms end there, the report of the offsets no later
+ * hit can reach. A step where no atom starts and no pending hit ends does nothing but report,
+ * so those steps are skipped, and the report of the step before the next one is made then. */
 static bool scan_stretch(scan *c, uint64_t lo, uint64_t hi)
 {
     c->emit_next = lo;
     c->s->nhits = 0;
-    for (uint64_t at = lo; at <= hi && !c->stopped; at++) {
-        if (c->em->zero_atom) {
+    if (c->em->zero_atom) {
+        for (uint64_t at = lo; at <= hi && !c->stopped; at++) {
             if (!verify(c, &c->em->sources[0], (size_t)at))
                 return false;
             settle(c, at + 1);
-            continue;
+        }
+        settle(c, hi + VT_MAX_ATOM_LENGTH + 1);
+        return true;
+    }
+    for (uint64_t at = lo; at <= hi && !c->stopped; at++) {
+        /* pending hits have atoms ending after `at`: the step at end - 1 verifies them */
+        uint64_t limit = c->s->nhits && c->s->hits[0].end - 1 < hi ? c->s->hits[0].end - 1 : hi;
+        uint64_t next = next_candidate(c, at, limit);
+        if (next > at) {
+            at = next;
+            if (at > SETTLED)
+                settle(c, at - SETTLED);
         }
         if (!hits_at(c, at) || !verify_pending(c, at + 1))
             return false;
@@ -672,6 +728,10 @@ vt_status vt_emulation_scan(const vt_emulation *em, uint32_t string_id, vt_emul_
         return VT_ERR_NOMEM;
     if (!s->ring && !(s->ring = calloc(RING, sizeof *s->ring)))
         return VT_ERR_NOMEM;
+    if (s->nused) { /* left by a scan that stopped early */
+        memset(s->ring, 0, RING * sizeof *s->ring);
+        s->nused = 0;
+    }
     vt_offset_range all = {0, len - 1};
     if (!ranges) {
         ranges = &all;

@@ -28,63 +28,92 @@ typedef struct seq {
 
 static int popcount(const uint8_t *set)
 {
-    static const uint8_t bits[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
     int n = 0;
-    for (int i = 0; i < 32; i++)
-        n += bits[set[i] & 15] + bits[set[i] >> 4];
+    for (int i = 0; i < 32; i += 8) {
+        uint64_t w;
+        memcpy(&w, set + i, 8);
+        n += __builtin_popcountll(w);
+    }
     return n;
 }
 
-static size_t put_hex(char *out, unsigned b)
+/* The lowest member of set at or above b, 256 when none. */
+static unsigned next_member(const uint8_t *set, unsigned b)
+{
+    while (b < 256) {
+        unsigned byte = set[b >> 3] >> (b & 7);
+        if (byte)
+            return b + (unsigned)__builtin_ctz(byte);
+        b = (b | 7) + 1;
+    }
+    return 256;
+}
+
+/* Appends \xHH at out + n when out is not NULL (measuring otherwise); returns the length. */
+static size_t put_hex(char *out, size_t n, unsigned b)
 {
     static const char digits[] = "0123456789abcdef";
-    out[0] = '\\';
-    out[1] = 'x';
-    out[2] = digits[b >> 4];
-    out[3] = digits[b & 15];
+    if (out) {
+        out[n] = '\\';
+        out[n + 1] = 'x';
+        out[n + 2] = digits[b >> 4];
+        out[n + 3] = digits[b & 15];
+    }
     return 4;
 }
 
-/* Render sets as a Vectorscan expression: a byte as \xHH, a full set as '.', other sets as a
- * class of ranges. */
-static char *render(const seq *s)
+static size_t put_char(char *out, size_t n, char c)
 {
-    size_t cap = s->n * (256 * 9 + 3) + 1, n = 0;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
+    if (out)
+        out[n] = c;
+    return 1;
+}
+
+/* Render sets as a Vectorscan expression: a byte as \xHH, a full set as '.', other sets as a
+ * class of ranges. Writes into out when it is not NULL; returns the length either way. */
+static size_t render_to(const seq *s, char *out)
+{
+    size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         const uint8_t *set = s->sets[i];
         int count = popcount(set);
         if (count == 256) {
-            out[n++] = '.';
+            n += put_char(out, n, '.');
             continue;
         }
         if (count == 1) {
-            for (unsigned b = 0; b < 256; b++)
-                if (vt_set_has(set, b))
-                    n += put_hex(out + n, b);
+            n += put_hex(out, n, next_member(set, 0));
             continue;
         }
-        out[n++] = '[';
-        for (unsigned b = 0; b < 256;) {
-            if (!vt_set_has(set, b)) {
-                b++;
-                continue;
-            }
+        n += put_char(out, n, '[');
+        for (unsigned b = next_member(set, 0); b < 256; b = next_member(set, b)) {
             unsigned e = b;
             while (e + 1 < 256 && vt_set_has(set, e + 1))
                 e++;
-            n += put_hex(out + n, b);
+            n += put_hex(out, n, b);
             if (e > b) {
-                out[n++] = '-';
-                n += put_hex(out + n, e);
+                n += put_char(out, n, '-');
+                n += put_hex(out, n, e);
             }
             b = e + 1;
+            if (b >= 256)
+                break;
         }
-        out[n++] = ']';
+        n += put_char(out, n, ']');
     }
-    out[n] = 0;
+    if (out)
+        out[n] = 0;
+    return n;
+}
+
+/* The expression in a buffer of its own length (the longest possible rendering, 256 ranges of
+ * 9 characters per set, is over 100 KB for a long factor: allocating that much per factor made
+ * compiling large rule sets slow and memory-hungry). */
+static char *render(const seq *s)
+{
+    char *out = malloc(render_to(s, NULL) + 1);
+    if (out)
+        render_to(s, out);
     return out;
 }
 

@@ -29,12 +29,12 @@ struct vt_fixed {
 static int single_byte(const uint8_t *set)
 {
     int found = -1;
-    for (int b = 0; b < 256; b++) {
-        if (!vt_set_has(set, (unsigned)b))
+    for (int i = 0; i < 32; i++) {
+        if (!set[i])
             continue;
-        if (found >= 0)
+        if (found >= 0 || (set[i] & (set[i] - 1)))
             return -1;
-        found = b;
+        found = i * 8 + __builtin_ctz(set[i]);
     }
     return found;
 }

@@ -4,6 +4,8 @@
  * with lib/cond, wiring the modules and the conditions' regexes into the evaluator's hooks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +56,12 @@ struct vt_scan_ctx {
 
     const uint8_t *data;
     uint64_t size;
-    /* Files are read into this buffer, reused from file to file, rather than mapped: a file
-     * truncated by another process while mapped would kill the scanner with SIGBUS. */
+    /* Small files are read into this buffer, reused from file to file; larger ones are mapped
+     * (see map_window below for what happens when one is truncated while it is mapped). */
     uint8_t *file_buffer;
     size_t file_buffer_cap;
+    void *mapped; /* the mapping of the file being scanned, or NULL */
+    size_t mapped_len;
 
     vt_modrt_scan *modules;
     imported_module *imported;
@@ -201,8 +205,98 @@ static bool fit_file_buffer(vt_scan_ctx *ctx, size_t size)
     return true;
 }
 
+/* ---- mapped files ---------------------------------------------------------------------------
+ * A file mapped while another process truncates it raises SIGBUS where the scan reads past the
+ * new end. Each thread registers the window of the file it has mapped; a SIGBUS inside that
+ * window maps zero pages over the rest of the window (the faulting read then goes on, reading
+ * zeros) and marks the window; a scan whose window was marked is thrown away and the file is
+ * scanned again from what read() gets, as if it had not been mapped. A SIGBUS anywhere else goes
+ * to the handler installed before (or the default action), as without this handler. No state is
+ * left half-done: the scan runs to its end over stable (if wrong) data, and is then redone.
+ * The window stays registered until the data are released (the next scan or the context's end),
+ * so reading match bytes after the scan is covered too — from the thread that scanned. */
+typedef struct map_window {
+    uintptr_t lo, hi; /* [lo, hi): the mapping, whole pages */
+    uintptr_t page;
+    volatile sig_atomic_t faulted;
+} map_window;
+
+static _Thread_local map_window thread_window __attribute__((tls_model("initial-exec")));
+static struct sigaction previous_bus_action; /* written once, before the handler is installed */
+static pthread_once_t bus_handler_once = PTHREAD_ONCE_INIT;
+static bool bus_handler_ready;
+
+static void on_sigbus(int sig, siginfo_t *info, void *uctx)
+{
+    int saved_errno = errno;
+    map_window *w = &thread_window;
+    uintptr_t at = (uintptr_t)info->si_addr;
+    if (w->hi && at >= w->lo && at < w->hi) {
+        uintptr_t from = at & ~(w->page - 1);
+        void *p = mmap((void *)from, w->hi - from, PROT_READ,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        if (p != MAP_FAILED) {
+            w->faulted = 1;
+            errno = saved_errno;
+            return;
+        }
+    }
+    errno = saved_errno;
+    if ((previous_bus_action.sa_flags & SA_SIGINFO) && previous_bus_action.sa_sigaction) {
+        previous_bus_action.sa_sigaction(sig, info, uctx);
+        return;
+    }
+    if (!(previous_bus_action.sa_flags & SA_SIGINFO) && previous_bus_action.sa_handler != SIG_DFL &&
+        previous_bus_action.sa_handler != SIG_IGN) {
+        previous_bus_action.sa_handler(sig);
+        return;
+    }
+    /* not a mapped file's: the default action, once the faulting access runs again */
+    signal(sig, SIG_DFL);
+}
+
+static void install_bus_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, NULL, &previous_bus_action) != 0)
+        return;
+    /* an embedder's own SIGBUS handling is left alone: files are then read, not mapped */
+    if ((previous_bus_action.sa_flags & SA_SIGINFO) ||
+        (previous_bus_action.sa_handler != SIG_DFL && previous_bus_action.sa_handler != SIG_IGN))
+        return;
+    bus_handler_ready = sigaction(SIGBUS, &sa, NULL) == 0;
+}
+
+/* Files at least this large are mapped; smaller ones are read into the reused buffer (cheaper
+ * than a mapping's system calls and page faults). */
+#define MAP_MIN_SIZE (64u << 10)
+
+static bool can_map(size_t size)
+{
+    if (size < MAP_MIN_SIZE)
+        return false;
+    pthread_once(&bus_handler_once, install_bus_handler);
+    return bus_handler_ready;
+}
+
+static void unmap_file(vt_scan_ctx *ctx)
+{
+    if (!ctx->mapped)
+        return;
+    thread_window.hi = 0; /* first: the window no longer claims these addresses */
+    thread_window.lo = 0;
+    munmap(ctx->mapped, ctx->mapped_len);
+    ctx->mapped = NULL;
+    ctx->mapped_len = 0;
+}
+
 static void release_data(vt_scan_ctx *ctx)
 {
+    unmap_file(ctx);
     if (ctx->file_buffer_cap > KEEP_FILE_BUFFER)
         drop_file_buffer(ctx); /* a huge file's buffer is not kept for the next, small one */
     ctx->data = NULL;
@@ -670,6 +764,29 @@ vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_
     return scan_loaded_data(ctx, err);
 }
 
+/* Read the file into the reused buffer. A file that shrinks while it is read is scanned as far
+ * as it was read; one that grows is scanned as it was when it was opened. */
+static vt_status read_file(vt_scan_ctx *ctx, int fd, const char *path, size_t want, vt_error *err)
+{
+    if (!fit_file_buffer(ctx, want ? want : 1))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
+                            want);
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, ctx->file_buffer + got, want - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return vt_error_errno(err, VT_ERR_IO, errno, "cannot read %s", path);
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    ctx->data = ctx->file_buffer;
+    ctx->size = got;
+    return VT_OK;
+}
+
 vt_status vt_scan_file(vt_scan_ctx *ctx, const char *path, uint64_t max_size, vt_error *err)
 {
     release_data(ctx);
@@ -697,25 +814,30 @@ vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *path, uint64_t max_si
         return vt_error_set(err, VT_ERR_LIMIT, "%s is larger than the limit of %llu bytes",
                             path, (unsigned long long)max_size);
     size_t want = (size_t)st.st_size;
-    if (!fit_file_buffer(ctx, want ? want : 1))
-        return vt_error_set(err, VT_ERR_NOMEM, "out of memory reading %s (%zu bytes)", path,
-                            want);
-    /* A file that shrinks while it is read is scanned as far as it was read; one that grows is
-     * scanned as it was when it was opened. */
-    size_t got = 0;
-    while (got < want) {
-        ssize_t n = read(fd, ctx->file_buffer + got, want - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return vt_error_errno(err, VT_ERR_IO, errno, "cannot read %s", path);
-        if (n == 0)
-            break;
-        got += (size_t)n;
+    if (can_map(want)) {
+        void *p = mmap(NULL, want, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            size_t page = (size_t)sysconf(_SC_PAGESIZE);
+            ctx->mapped = p;
+            ctx->mapped_len = want;
+            thread_window.page = page;
+            thread_window.faulted = 0;
+            thread_window.lo = (uintptr_t)p;
+            thread_window.hi = (uintptr_t)p + (want + page - 1) / page * page;
+            ctx->data = p;
+            ctx->size = want;
+            vt_status status = scan_loaded_data(ctx, err);
+            if (!thread_window.faulted)
+                return status;
+            /* truncated while it was scanned: scanned again from what can still be read */
+            release_data(ctx);
+            reset_results(ctx);
+            if (err)
+                vt_error_clear(err);
+        }
     }
-    ctx->data = ctx->file_buffer;
-    ctx->size = got;
-    return scan_loaded_data(ctx, err);
+    vt_status status = read_file(ctx, fd, path, want, err);
+    return status != VT_OK ? status : scan_loaded_data(ctx, err);
 }
 
 bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule)

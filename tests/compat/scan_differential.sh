@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scan_differential.sh: vitrine yara against yara 4.2.3 on the shared rule sets. For each set,
+# scan_differential.sh: vitrine yara against yara 4.2.3 on the shared rule sets (reversinglabs,
+# yara-rules, trellix-atr, bartblaze) and ../shared/bench/emulation-stress.yar. For each set,
 # every rule file that yarac compiles (and whose modules vitrine runs) is loaded in its own
 # namespace; both programs scan, with `-s -e -N -w -p 1`, three corpora: files generated to hold
 # each rule's strings behind PE and ELF headers (tests/compat/gen_corpus.c), PE files of Debian's
@@ -21,9 +22,15 @@ ls "$wine_dir"/*.dll 2>/dev/null | awk -v s=$((sample * 24)) 'NR % s == 1' | hea
 for f in /usr/bin/*; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done |
   awk -v s=$((sample * 40)) 'NR % s == 1' | head -n 20 | xargs -r -I{} cp {} "$work/bin/"
 
-for set in reversinglabs yara-rules; do
-  "$VITRINE_SOURCE_ROOT/scripts/rule-args" "$VITRINE" "$VITRINE_SHARED/rules/$set" "$sample" \
-    >"$work/$set.args" 2>"$work/$set.counts"
+for set in reversinglabs yara-rules trellix-atr bartblaze emulation-stress; do
+  if [ "$set" = emulation-stress ]; then
+    # written to make the emulation of yara's atom verification work hard (lib/match/emulate*)
+    echo "n1:$VITRINE_SHARED/bench/emulation-stress.yar" >"$work/$set.args"
+    echo "# $set: 1 rule file" >"$work/$set.counts"
+  else
+    "$VITRINE_SOURCE_ROOT/scripts/rule-args" "$VITRINE" "$VITRINE_SHARED/rules/$set" "$sample" \
+      >"$work/$set.args" 2>"$work/$set.counts"
+  fi
   cat "$work/$set.counts"
   # Files with a known divergence are compared apart (see known-divergences).
   : >"$work/$set.known"
