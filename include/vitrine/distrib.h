@@ -48,6 +48,8 @@ vt_entry_kind vt_entry_kind_of(const void *data, size_t len);
 
 typedef struct vt_rule_entry {
     char *name;   /* the rule file's base name, e.g. "eicar.yar" */
+    uint64_t part; /* 0 or 1: a whole file (or its first piece); K >= 2: piece K of a split file,
+                      compiled in the same namespace as pieces 1..K-1 (docs/entries.md) */
     char *author;
     char *date;   /* YYYY-MM-DD */
     char *reason;
@@ -165,7 +167,9 @@ typedef struct vt_installed_entry {
 } vt_installed_entry;
 
 typedef struct vt_installed {
-    vt_ruleset *rules; /* compiled from the verified rule entries */
+    vt_ruleset *rules; /* the installed compile of the verified rule entries, or compiled now */
+    int compiled_installed; /* rules.vtr was installed and matched the installed state */
+    int compiled_compared;  /* vt_installed_verify compared it with a fresh compile */
     uint64_t serial;
     uint64_t bundle_index;
     uint64_t tree_size;
@@ -175,8 +179,13 @@ typedef struct vt_installed {
 
 /* Load the installed ruleset from the state directory, re-checking offline every proof (log
  * signature, witness quorum of the stored policy, inclusion of the bundle and of every rule
- * entry, every entry's hash) and compiling the rule entries. VT_ERR_NOT_FOUND if none. */
+ * entry, every entry's hash), then the compiled ruleset update installed (its SHA-256 and the
+ * bundle's against the installed record) without recompiling; the rule entries are compiled
+ * only when there is no compiled ruleset of this engine version. VT_ERR_NOT_FOUND if none. */
 vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err);
+/* As vt_installed_load, then also compile the verified rule entries and require the installed
+ * compiled ruleset to be the same bytes (VT_ERR_VERIFY naming the first differing byte). */
+vt_status vt_installed_verify(const char *state_dir, vt_installed **out, vt_error *err);
 void vt_installed_free(vt_installed *installed);
 /* The entry whose rules live in namespace `ns`, or NULL. */
 const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed, const char *ns);
