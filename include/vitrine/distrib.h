@@ -31,6 +31,7 @@ extern "C" {
 
 #define VT_DISTRIB_MAX_ENTRY 65535u   /* one log entry (the tiles limit) */
 #define VT_DISTRIB_MAX_FIELD 1024u    /* one header value */
+#define VT_DISTRIB_MAX_FILE (64u << 20) /* one rule file given to vt_publish */
 #define VT_DISTRIB_MAX_REFS 64u       /* references of a rule entry */
 #define VT_DISTRIB_MAX_RULES 4096u    /* rule entries named by one bundle */
 #define VT_DISTRIB_MAX_BINARIES 64u   /* binaries of a release entry */
@@ -113,7 +114,8 @@ typedef struct vt_publish_options {
 } vt_publish_options;
 
 /* Compile the rule files together (nothing is logged if any fails), then append one rule entry
- * per file and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
+ * per file (several, "part 2"..., for a file too large for one entry: split by rule, see
+ * vt_rules_split_source) and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
 vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                      size_t count, const vt_publish_options *options, uint64_t *bundle_index,
                      uint64_t *serial, vt_error *err);
