@@ -118,7 +118,7 @@ typedef struct vt_publish_options {
  * vt_rules_split_source) and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
 vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                      size_t count, const vt_publish_options *options, uint64_t *bundle_index,
-                     uint64_t *serial, vt_error *err);
+                     uint64_t *serial, size_t *rule_entries, vt_error *err);
 
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND

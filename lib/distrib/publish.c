@@ -164,7 +164,7 @@ static vt_status file_entries(const char *path, vt_rule_entry *rule, vt_buf **te
 
 vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                      size_t count, const vt_publish_options *options, uint64_t *bundle_index,
-                     uint64_t *serial, vt_error *err)
+                     uint64_t *serial, size_t *rule_entries, vt_error *err)
 {
     if (count == 0 || count > VT_DISTRIB_MAX_RULES)
         return vt_error_set(err, VT_ERR_ARGUMENT, "give 1 to %u rule files", VT_DISTRIB_MAX_RULES);
@@ -229,6 +229,8 @@ vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *con
         goto done;
     *bundle_index = at + n;
     *serial = bundle.serial;
+    if (rule_entries)
+        *rule_entries = n;
 done:
     vt_tlog_writer_close(writer);
     for (size_t i = 0; i < n; i++)
