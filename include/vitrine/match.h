@@ -100,7 +100,8 @@ vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *scratch
 
 /* Save a compiled matcher (string specs, factor table and the serialized Vectorscan database,
  * format "VTMATCH1", little-endian) and load it back without recompiling Vectorscan. Loading
- * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT. */
+ * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT, and a Vectorscan database
+ * serialized for a CPU this one cannot run with VT_ERR_STATE (rebuild with vt_matcher_build). */
 vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
 vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
                                  vt_error *err);
