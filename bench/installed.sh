@@ -41,6 +41,7 @@ measure() {
     END { printf "%-46s median of %d: %4.0f ms wall, %4.0f ms CPU, %5.1f MB max RSS\n",
                  label, n, median(wall) * 1000, median(cpu) * 1000, median(rss) / 1024 }'
 }
+measure "vitrine version (process start, baseline)" "$V" version
 measure "scan --state (installed, proofs checked)" "$V" scan --state "$tmp/st" "$tmp/small.txt"
 measure "scan --rules rules.vtr (no proofs)" "$V" scan --rules "$dir/rules.vtr" "$tmp/small.txt"
 /usr/bin/time -f "verify-installed (proofs, recompile, byte compare): %e s wall, %U+%S s CPU, %M KiB max RSS" \
