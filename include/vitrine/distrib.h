@@ -115,7 +115,8 @@ typedef struct vt_publish_options {
 
 /* Compile the rule files together (nothing is logged if any fails), then append one rule entry
  * per file (several, "part 2"..., for a file too large for one entry: split by rule, see
- * vt_rules_split_source) and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
+ * vt_rules_split_source) and the bundle entry (serial = previous newest bundle's serial + 1)
+ * to the log in dir. *rule_entries (may be NULL) is set to the number of rule entries. */
 vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                      size_t count, const vt_publish_options *options, uint64_t *bundle_index,
                      uint64_t *serial, size_t *rule_entries, vt_error *err);

@@ -25,7 +25,8 @@ vt_status distrib_add_rule_entry(vt_compiler *compiler, distrib_namespace *ns, u
 vt_status distrib_mkdirs(const char *path, vt_error *err);
 /* ---- the installed-ruleset layout: owned by installed.c (docs/distribution.md) ----
  * STATE/current names the ruleset directory (STATE/ruleset.XXXXXX) that holds policy,
- * checkpoint, bundle.entry, bundle.proof and INDEX.entry, INDEX.proof for each rule entry;
+ * checkpoint, bundle.entry, bundle.proof and INDEX.entry, INDEX.proof for each rule entry,
+ * rules.vtr (the compiled ruleset) and compiled (the record binding it to the bundle);
  * STATE/trusted-checkpoint is the last checkpoint the update client trusted. */
 
 /* Remove a ruleset directory: the regular files in it, then the directory (best effort). */
@@ -48,9 +49,10 @@ typedef struct distrib_install_entry {
     vt_tlog_proof *proof; /* hashes and index; its checkpoint is set while writing */
 } distrib_install_entry;
 
-/* Write a new ruleset directory (policy, checkpoint, entries and their tlog-proofs), fsync it,
- * switch STATE/current to it atomically, then remove old_dir (if not empty). On failure the
- * new directory is removed and the installed ruleset is unchanged. */
+/* Write a new ruleset directory (policy, checkpoint, entries and their tlog-proofs, and, when
+ * `compiled` is not NULL, rules.vtr with its record: entries must then include the bundle),
+ * fsync it, switch STATE/current to it atomically, then remove old_dir (if not empty). On
+ * failure the new directory is removed and the installed ruleset is unchanged. */
 vt_status distrib_install(const char *state, const vt_buf *policy, const vt_buf *checkpoint,
                           const distrib_install_entry *entries, size_t count,
                           const vt_ruleset *compiled, const char *old_dir, vt_error *err);

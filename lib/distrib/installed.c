@@ -4,8 +4,11 @@
  * through the trust core first: the
  * stored checkpoint against the stored policy (log signature and witness quorum), the tlog-proof
  * of the bundle and of every rule entry (each must be included in that same checkpoint's tree at
- * its index), every rule entry's hash against the bundle; then the rule entries are compiled,
- * each in namespace "log-INDEX" so that every detection can name the entry it came from. */
+ * its index), every rule entry's hash against the bundle; then the compiled ruleset update
+ * installed (rules.vtr, bound to the bundle and engine by the `compiled` record) is loaded
+ * without recompiling, or, without one, the rule entries are compiled (each file in namespace
+ * "log-INDEX" so that every detection can name the entry it came from). verify-installed also
+ * recompiles and compares rules.vtr byte for byte. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>

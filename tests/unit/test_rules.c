@@ -444,7 +444,8 @@ static void test_split_source(void)
     /* everything fits: one piece, the file itself */
     CHECK_INT_EQ(vt_rules_split_source("split.yar", src, strlen(src), 65000, &pieces, &count, &err),
                  VT_OK);
-    CHECK(count == 1 && pieces[0].len == strlen(src) && memcmp(pieces[0].text, src, strlen(src)) == 0);
+    CHECK(count == 1 && pieces[0].len == strlen(src) &&
+          memcmp(pieces[0].text, src, strlen(src)) == 0);
     vt_source_pieces_free(pieces, count);
 
     /* one rule too large with its blanks: stored with them reduced, same meaning */
