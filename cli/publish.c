@@ -45,13 +45,13 @@ static int run_publish(int argc, char **argv)
     if (vt_tlog_signer_load(key_path, &key, &err) != VT_OK)
         return cli_report("publish", &err);
     uint64_t index = 0, serial = 0;
+    size_t entries = 0;
     vt_status st = vt_publish(dir, key, (const char *const *)argv + optind, (size_t)(argc - optind),
-                              &po, &index, &serial, &err);
+                              &po, &index, &serial, &entries, &err);
     vt_tlog_signer_free(key);
     if (st != VT_OK)
         return cli_report("publish", &err);
-    printf("bundle %" PRIu64 " serial %" PRIu64 " (%d rule entries)\n", index, serial,
-           argc - optind);
+    printf("bundle %" PRIu64 " serial %" PRIu64 " (%zu rule entries)\n", index, serial, entries);
     return EXIT_CLEAN;
 }
 
@@ -72,7 +72,10 @@ const struct vt_command command_publish = {
         "    source with author, reason, date and references) and a bundle entry naming each rule\n"
         "    entry's index and SHA-256 with the next serial (the newest bundle's serial plus one),\n"
         "    all in one durable append. Prints 'bundle INDEX serial N (K rule entries)'. A rule\n"
-        "    file too large for one 64 KiB entry is refused. Formats: docs/entries.md.\n"
+        "    file too large for one 64 KiB entry is split by rule into several entries (each\n"
+        "    carrying the file's imports; clients compile them in one namespace); a single rule\n"
+        "    too large even without comments and extra blanks is refused. Formats:\n"
+        "    docs/entries.md.\n"
         "\n"
         "OPTIONS\n"
         "    --log DIR         the log directory (made by 'vitrine log init')\n"

@@ -31,6 +31,7 @@ extern "C" {
 
 #define VT_DISTRIB_MAX_ENTRY 65535u   /* one log entry (the tiles limit) */
 #define VT_DISTRIB_MAX_FIELD 1024u    /* one header value */
+#define VT_DISTRIB_MAX_FILE (64u << 20) /* one rule file given to vt_publish */
 #define VT_DISTRIB_MAX_REFS 64u       /* references of a rule entry */
 #define VT_DISTRIB_MAX_RULES 4096u    /* rule entries named by one bundle */
 #define VT_DISTRIB_MAX_BINARIES 64u   /* binaries of a release entry */
@@ -48,6 +49,8 @@ VT_API vt_entry_kind vt_entry_kind_of(const void *data, size_t len);
 
 typedef struct vt_rule_entry {
     char *name;   /* the rule file's base name, e.g. "eicar.yar" */
+    uint64_t part; /* 0 or 1: a whole file (or its first piece); K >= 2: piece K of a split file,
+                      compiled in the same namespace as pieces 1..K-1 (docs/entries.md) */
     char *author;
     char *date;   /* YYYY-MM-DD */
     char *reason;
@@ -113,10 +116,12 @@ typedef struct vt_publish_options {
 } vt_publish_options;
 
 /* Compile the rule files together (nothing is logged if any fails), then append one rule entry
- * per file and the bundle entry (serial = previous newest bundle's serial + 1) to the log in dir. */
+ * per file (several, "part 2"..., for a file too large for one entry: split by rule, see
+ * vt_rules_split_source) and the bundle entry (serial = previous newest bundle's serial + 1)
+ * to the log in dir. *rule_entries (may be NULL) is set to the number of rule entries. */
 VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                             size_t count, const vt_publish_options *options, uint64_t *bundle_index,
-                            uint64_t *serial, vt_error *err);
+                            uint64_t *serial, size_t *rule_entries, vt_error *err);
 
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND
@@ -169,7 +174,9 @@ typedef struct vt_installed_entry {
 } vt_installed_entry;
 
 typedef struct vt_installed {
-    vt_ruleset *rules; /* compiled from the verified rule entries */
+    vt_ruleset *rules; /* the installed compile of the verified rule entries, or compiled now */
+    int compiled_installed; /* rules.vtr was installed and matched the installed state */
+    int compiled_compared;  /* vt_installed_verify compared it with a fresh compile */
     uint64_t serial;
     uint64_t bundle_index;
     uint64_t tree_size;
@@ -179,8 +186,13 @@ typedef struct vt_installed {
 
 /* Load the installed ruleset from the state directory, re-checking offline every proof (log
  * signature, witness quorum of the stored policy, inclusion of the bundle and of every rule
- * entry, every entry's hash) and compiling the rule entries. VT_ERR_NOT_FOUND if none. */
+ * entry, every entry's hash), then the compiled ruleset update installed (its SHA-256 and the
+ * bundle's against the installed record) without recompiling; the rule entries are compiled
+ * only when there is no compiled ruleset of this engine version. VT_ERR_NOT_FOUND if none. */
 VT_API vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err);
+/* As vt_installed_load, then also compile the verified rule entries and require the installed
+ * compiled ruleset to be the same bytes (VT_ERR_VERIFY naming the first differing byte). */
+VT_API vt_status vt_installed_verify(const char *state_dir, vt_installed **out, vt_error *err);
 VT_API void vt_installed_free(vt_installed *installed);
 /* The entry whose rules live in namespace `ns`, or NULL. */
 VT_API const vt_installed_entry *vt_installed_entry_for(const vt_installed *installed,

@@ -83,9 +83,9 @@ VT_API vt_status vt_string_matcher_scan(const vt_string_matcher *matcher, vt_mat
  * E that matches starts again, and *end is where the last of these ends; -1 when nothing
  * matches. Offset len itself is tried only when len is 0. VT_ERR_NOMEM on allocation failure;
  * VT_ERR_ARGUMENT for a matcher that is not a regex. */
-vt_status vt_string_matcher_regex_match(const vt_string_matcher *matcher,
-                                        vt_match_scratch *scratch, const uint8_t *data,
-                                        size_t len, int64_t *end, vt_error *err);
+VT_API vt_status vt_string_matcher_regex_match(const vt_string_matcher *matcher,
+                                               vt_match_scratch *scratch, const uint8_t *data,
+                                               size_t len, int64_t *end, vt_error *err);
 
 /* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90" (at most 64 bytes,
  * then " ..."), the others as text with bytes outside 0x20-0x7E written \xHH (at most 512
@@ -123,7 +123,8 @@ VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *
 
 /* Save a compiled matcher (string specs, factor table and the serialized Vectorscan database,
  * format "VTMATCH1", little-endian) and load it back without recompiling Vectorscan. Loading
- * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT. */
+ * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT, and a Vectorscan database
+ * serialized for a CPU this one cannot run with VT_ERR_STATE (rebuild with vt_matcher_build). */
 VT_API vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
 VT_API vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
                                         vt_error *err);

@@ -229,6 +229,21 @@ VT_API const vt_error *vt_compiler_warning(const vt_compiler *compiler, size_t i
 VT_API const char *vt_compiler_warning_rule(const vt_compiler *compiler, size_t index);
 VT_API const char *vt_compiler_error_rule(const vt_compiler *compiler);
 
+/* A rule file cut at rule boundaries into pieces of at most max_len bytes (lib/rules/split.c):
+ * piece 1 begins with everything before the first rule, every later piece with the file's
+ * import statements seen before it, then whole rules in file order with the comments before
+ * them. Compiled in order into one namespace, the pieces define the same rules as the file (a
+ * condition can only name a rule defined earlier). VT_ERR_LIMIT (file, line) when one rule alone
+ * does not fit; VT_ERR_ARGUMENT for a file with include directives. */
+typedef struct vt_source_piece {
+    char *text; /* NUL-terminated */
+    size_t len;
+} vt_source_piece;
+VT_API vt_status vt_rules_split_source(const char *file, const char *src, size_t len,
+                                       size_t max_len,
+                                       vt_source_piece **pieces, size_t *count, vt_error *err);
+VT_API void vt_source_pieces_free(vt_source_piece *pieces, size_t count);
+
 /* Produce the ruleset. The compiler may be freed afterwards. */
 VT_API vt_status vt_compiler_finish(vt_compiler *compiler, vt_ruleset **out, vt_error *err);
 

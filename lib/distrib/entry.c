@@ -1,6 +1,7 @@
 /* entry.c: the log entry formats of docs/entries.md (rule, bundle, release): canonical text,
  * parsed strictly line by line (every line ends in a newline, fields in a fixed order, decimals
  * without leading zeros, lowercase hex), and formatted back byte for byte. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include <openssl/evp.h>
 
 #include <vitrine/distrib.h>
+
+#include "distrib_internal.h"
 
 #define RULE_MAGIC "vitrine/rule-entry/v1"
 #define BUNDLE_MAGIC "vitrine/bundle-entry/v1"
@@ -239,11 +242,31 @@ static vt_status required_field(cursor *c, const char *key, int (*valid)(const c
     return VT_OK;
 }
 
+/* The optional "part K" line of a piece of a split rule file: K >= 2 (absent means 1). */
+static vt_status optional_part(cursor *c, uint64_t *part, vt_error *err)
+{
+    cursor saved = *c;
+    const char *line, *v;
+    size_t n, vn;
+    vt_status st = next_line(c, &line, &n, err);
+    if (st != VT_OK)
+        return st;
+    *part = 1;
+    if (!(v = key_value(line, n, "part", &vn))) {
+        *c = saved;
+        return VT_OK;
+    }
+    if (!parse_decimal(v, vn, part) || *part < 2 || *part > VT_DISTRIB_MAX_RULES)
+        return fail(c, err, VT_ERR_FORMAT, "invalid value of the field", "part");
+    return VT_OK;
+}
+
 static vt_status parse_rule(cursor *c, vt_rule_entry *e, vt_error *err)
 {
     vt_status st;
     if ((st = expect_magic(c, RULE_MAGIC, err)) != VT_OK ||
         (st = required_field(c, "name", valid_name, &e->name, err)) != VT_OK ||
+        (st = optional_part(c, &e->part, err)) != VT_OK ||
         (st = required_field(c, "author", valid_text, &e->author, err)) != VT_OK ||
         (st = required_field(c, "date", valid_date, &e->date, err)) != VT_OK ||
         (st = required_field(c, "reason", valid_text, &e->reason, err)) != VT_OK)
@@ -312,9 +335,15 @@ vt_status vt_rule_entry_format(const vt_rule_entry *e, vt_buf *out, vt_error *er
     if (e->source_len == 0 || memchr(e->source, 0, e->source_len))
         return fail(&c, err, VT_ERR_ARGUMENT, "rule source is empty or contains a NUL byte",
                     e->name);
+    if (e->part > VT_DISTRIB_MAX_RULES)
+        return fail(&c, err, VT_ERR_ARGUMENT, "part number too large", e->name);
     size_t start = out->len;
-    vt_status st = vt_buf_printf(out, RULE_MAGIC "\nname %s\nauthor %s\ndate %s\nreason %s\n",
-                                 e->name, e->author, e->date, e->reason);
+    vt_status st = vt_buf_printf(out, RULE_MAGIC "\nname %s\n", e->name);
+    if (st == VT_OK && e->part >= 2)
+        st = vt_buf_printf(out, "part %" PRIu64 "\n", e->part);
+    if (st == VT_OK)
+        st = vt_buf_printf(out, "author %s\ndate %s\nreason %s\n", e->author, e->date,
+                           e->reason);
     for (size_t i = 0; i < e->reference_count && st == VT_OK; i++)
         st = vt_buf_printf(out, "reference %s\n", e->references[i]);
     if (st == VT_OK)
@@ -506,4 +535,38 @@ vt_status vt_release_entry_format(const vt_release_entry *e, vt_buf *out, vt_err
         st = vt_buf_printf(out, "binary %s %s\n", b->name, hex);
     }
     return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+}
+
+/* ---- compiling the rule entries of a bundle ---- */
+
+vt_status vt_distrib_add_rule_entry(vt_compiler *compiler, distrib_namespace *ns, uint64_t index,
+                                 const void *data, size_t len, char **name, vt_error *err)
+{
+    vt_rule_entry rule;
+    vt_status st = vt_rule_entry_parse(data, len, &rule, err);
+    if (st != VT_OK)
+        return st;
+    if (rule.part <= 1) {
+        snprintf(ns->ns, sizeof ns->ns, "log-%" PRIu64, index);
+        ns->part = 1;
+    } else if (rule.part != ns->part + 1 || strcmp(rule.name, ns->name) != 0) {
+        st = vt_error_set(err, VT_ERR_FORMAT,
+                          "rule entry %" PRIu64 " is part %" PRIu64 " of %s but the bundle's "
+                          "previous entry is not part %" PRIu64 " of that file",
+                          index, rule.part, rule.name, rule.part - 1);
+    } else {
+        ns->part = rule.part;
+    }
+    if (st == VT_OK) {
+        snprintf(ns->name, sizeof ns->name, "%s", rule.name);
+        if (compiler)
+            st = vt_compiler_add_source(compiler, ns->ns, rule.name, rule.source, rule.source_len,
+                                        err);
+    }
+    if (st == VT_OK && name) {
+        *name = rule.name;
+        rule.name = NULL;
+    }
+    vt_rule_entry_clear(&rule);
+    return st;
 }

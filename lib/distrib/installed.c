@@ -4,8 +4,11 @@
  * through the trust core first: the
  * stored checkpoint against the stored policy (log signature and witness quorum), the tlog-proof
  * of the bundle and of every rule entry (each must be included in that same checkpoint's tree at
- * its index), every rule entry's hash against the bundle; then the rule entries are compiled,
- * each in namespace "log-INDEX" so that every detection can name the entry it came from. */
+ * its index), every rule entry's hash against the bundle; then the compiled ruleset update
+ * installed (rules.vtr, bound to the bundle and engine by the `compiled` record) is loaded
+ * without recompiling, or, without one, the rule entries are compiled (each file in namespace
+ * "log-INDEX" so that every detection can name the entry it came from). verify-installed also
+ * recompiles and compares rules.vtr byte for byte. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include <vitrine/distrib.h>
+#include <vitrine/scan.h>
 #include <vitrine/trust.h>
 
 #include "distrib_internal.h"
@@ -155,9 +159,46 @@ static vt_status stage_entry(const char *dir, const distrib_install_entry *e,
     return st;
 }
 
+vt_status vt_distrib_finish_compiled(vt_compiler *compiler, vt_ruleset **out, vt_error *err)
+{
+    vt_ruleset *rules = NULL;
+    vt_status st = vt_compiler_finish(compiler, &rules, err);
+    if (st == VT_OK)
+        st = vt_ruleset_with_matcher(rules, out, err);
+    vt_ruleset_free(rules);
+    return st;
+}
+
+/* The record that binds the compiled ruleset (rules.vtr) to the installed bundle and to the
+ * engine that compiled it: "vitrine/installed-compiled/v1", then "engine VERSION", "bundle
+ * SHA256" (of bundle.entry), "ruleset SHA256" (the checksum in rules.vtr's header: the SHA-256
+ * of the image with that field zeroed), one per line. */
+#define COMPILED_MAGIC "vitrine/installed-compiled/v1\n"
+
+static vt_status format_compiled_record(const unsigned char bundle_hash[32],
+                                        const vt_ruleset *compiled, vt_buf *out, vt_error *err)
+{
+    /* The image's own checksum (its header's SHA-256 of the image with that field zeroed),
+     * which vt_ruleset_load checks against the bytes: naming it names the exact bytes, without
+     * hashing the image a second time at every scan. */
+    size_t len;
+    const unsigned char *image = vt_ruleset_image(compiled, &len);
+    vt_rs_header header;
+    if (len < sizeof header)
+        return vt_error_set(err, VT_ERR_FORMAT, "the compiled ruleset has no header");
+    memcpy(&header, image, sizeof header);
+    char bundle_hex[65], hex[65];
+    vt_distrib_hex(header.sha256, hex);
+    vt_distrib_hex(bundle_hash, bundle_hex);
+    if (vt_buf_printf(out, COMPILED_MAGIC "engine %s\nbundle %s\nruleset %s\n", vt_version(),
+                      bundle_hex, hex) != VT_OK)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    return VT_OK;
+}
+
 vt_status vt_distrib_install(const char *state, const vt_buf *policy, const vt_buf *checkpoint,
-                          const distrib_install_entry *entries, size_t count, const char *old_dir,
-                          vt_error *err)
+                          const distrib_install_entry *entries, size_t count,
+                          const vt_ruleset *compiled, const char *old_dir, vt_error *err)
 {
     char tmpl[4300];
     snprintf(tmpl, sizeof tmpl, "%s/ruleset.XXXXXX", state);
@@ -168,6 +209,20 @@ vt_status vt_distrib_install(const char *state, const vt_buf *policy, const vt_b
         st = stage_file(tmpl, "checkpoint", checkpoint->data, checkpoint->len, err);
     for (size_t k = 0; k < count && st == VT_OK; k++)
         st = stage_entry(tmpl, &entries[k], checkpoint, err);
+    vt_buf record = {0};
+    for (size_t k = 0; k < count && st == VT_OK && compiled; k++)
+        if (entries[k].index == UINT64_MAX) {
+            unsigned char bundle_hash[32];
+            vt_distrib_sha256(entries[k].entry->data, entries[k].entry->len, bundle_hash);
+            size_t len;
+            const void *image = vt_ruleset_image(compiled, &len);
+            st = stage_file(tmpl, "rules.vtr", image, len, err);
+            if (st == VT_OK)
+                st = format_compiled_record(bundle_hash, compiled, &record, err);
+            if (st == VT_OK)
+                st = stage_file(tmpl, "compiled", record.data, record.len, err);
+        }
+    vt_buf_free(&record);
     if (st == VT_OK)
         st = vt_fsync_dir(tmpl, err);
     const char *base = strrchr(tmpl, '/') + 1;
@@ -256,12 +311,56 @@ static vt_status check_proof(const char *dir, const char *stem, const unsigned c
 
 typedef struct load_run {
     char dir[4300];
+    int verify;   /* verify-installed: recompile and compare with rules.vtr */
     vt_tlog_policy *policy;
     vt_tlog_checkpoint cp;
     vt_bundle_entry bundle;
-    vt_compiler *compiler;
+    unsigned char bundle_hash[32];
+    vt_compiler *compiler; /* when compiling from the sources */
+    vt_ruleset *compiled;  /* rules.vtr, when it is usable */
     int found; /* the bundle of the installed ruleset was read */
 } load_run;
+
+/* rules.vtr, checked against the `compiled` record: VT_OK and r->compiled set when it is the
+ * compile of this bundle by this engine; VT_ERR_NOT_FOUND when there is none (installed by an
+ * older vitrine) or another engine version compiled it (then the sources are compiled, as
+ * before); VT_ERR_VERIFY when it is not what the record says. */
+static vt_status load_compiled(load_run *r, vt_error *err)
+{
+    unsigned char *record = NULL;
+    size_t record_len;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/compiled", r->dir);
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return VT_ERR_NOT_FOUND;
+    vt_status st = read_in(r->dir, "compiled", 1024, &record, &record_len, err);
+    if (st != VT_OK)
+        return st == VT_ERR_NOT_FOUND ? VT_ERR_VERIFY : st;
+    char engine[64];
+    snprintf(engine, sizeof engine, COMPILED_MAGIC "engine %s\n", vt_version());
+    if (record_len < strlen(engine) || memcmp(record, engine, strlen(engine)) != 0) {
+        free(record);
+        return VT_ERR_NOT_FOUND; /* another engine's compile: compile the sources instead */
+    }
+    snprintf(path, sizeof path, "%s/rules.vtr", r->dir);
+    vt_buf expected = {0};
+    st = vt_ruleset_load(path, &r->compiled, err);
+    if (st == VT_OK)
+        st = format_compiled_record(r->bundle_hash, r->compiled, &expected, err);
+    if (st == VT_OK && (expected.len != record_len || memcmp(expected.data, record, record_len)))
+        st = vt_error_at(err, VT_ERR_VERIFY, path, 0, 0,
+                         "the compiled ruleset is not the one recorded for the installed bundle "
+                         "(its SHA-256 or the bundle's differs from %s/compiled)", r->dir);
+    if (st == VT_ERR_NOT_FOUND || st == VT_ERR_FORMAT || st == VT_ERR_LIMIT)
+        st = VT_ERR_VERIFY; /* recorded but missing or damaged */
+    vt_buf_free(&expected);
+    free(record);
+    if (st != VT_OK) {
+        vt_ruleset_free(r->compiled);
+        r->compiled = NULL;
+    }
+    return st;
+}
 
 /* The installed checkpoint against the installed policy (log signature and witness quorum; no
  * age bound: the installed ruleset stays usable offline). */
@@ -295,9 +394,8 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
         snprintf(state, sizeof state, "%s", state_dir);
     else if ((st = vt_distrib_state_dir(state, sizeof state, err)) != VT_OK)
         return st;
-    unsigned char bundle_hash[32];
-    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, bundle_hash, r->dir, sizeof r->dir,
-                                            err)) != VT_OK)
+    if ((st = vt_distrib_read_installed_bundle(state, &r->bundle, r->bundle_hash, r->dir,
+                                            sizeof r->dir, err)) != VT_OK)
         return st;
     r->found = 1; /* from here on, a missing file is damage, not "nothing installed" */
     if ((st = load_checkpoint(r, err)) != VT_OK)
@@ -311,10 +409,15 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
         return st;
     in->serial = r->bundle.serial;
     in->tree_size = r->cp.size;
+    st = load_compiled(r, err);
+    if (st != VT_OK && st != VT_ERR_NOT_FOUND)
+        return st;
+    in->compiled_installed = r->compiled != NULL;
     if (!(in->entries = calloc(r->bundle.rule_count, sizeof *in->entries)))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-    if ((st = vt_compiler_new(&r->compiler, err)) != VT_OK)
+    if ((!r->compiled || r->verify) && (st = vt_compiler_new(&r->compiler, err)) != VT_OK)
         return st;
+    distrib_namespace ns = {0};
     for (size_t k = 0; k < r->bundle.rule_count; k++) {
         const vt_bundle_rule *br = &r->bundle.rules[k];
         vt_installed_entry *e = &in->entries[k];
@@ -332,30 +435,45 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
         if (st == VT_OK && vt_trust_bundle_entry(in->bundle_index, br->index, br->sha256, data, len,
                                                  &v) != VT_TRUST_OK)
             st = vt_trust_error(&v, "installed entry", err);
-        if (st == VT_OK)
+        if (st == VT_OK) {
             vt_distrib_sha256(data, len, e->sha256);
-        vt_rule_entry rule;
-        memset(&rule, 0, sizeof rule);
-        if (st == VT_OK)
-            st = vt_rule_entry_parse(data, len, &rule, err);
+            st = vt_distrib_add_rule_entry(r->compiler, &ns, br->index, data, len, &e->name, err);
+        }
         free(data);
         if (st != VT_OK)
             return st;
         e->index = br->index;
         vt_distrib_hex(e->sha256, e->hex);
-        snprintf(e->ns, sizeof e->ns, "log-%" PRIu64, br->index);
-        e->name = rule.name;
-        rule.name = NULL;
+        snprintf(e->ns, sizeof e->ns, "%s", ns.ns);
         in->entry_count++;
-        st = vt_compiler_add_source(r->compiler, e->ns, e->name, rule.source, rule.source_len, err);
-        vt_rule_entry_clear(&rule);
-        if (st != VT_OK)
-            return st;
     }
-    return vt_compiler_finish(r->compiler, &in->rules, err);
+    if (!r->compiler) {
+        in->rules = r->compiled;
+        r->compiled = NULL;
+        return VT_OK;
+    }
+    if ((st = vt_distrib_finish_compiled(r->compiler, &in->rules, err)) != VT_OK || !r->verify ||
+        !r->compiled)
+        return st;
+    /* verify-installed: the installed compile must be, byte for byte, the compile of the
+     * verified sources by this engine (matcher database included: see docs/distribution.md) */
+    size_t mine_len, theirs_len;
+    const unsigned char *mine = vt_ruleset_image(in->rules, &mine_len);
+    const unsigned char *theirs = vt_ruleset_image(r->compiled, &theirs_len);
+    size_t at = 0;
+    while (at < mine_len && at < theirs_len && mine[at] == theirs[at])
+        at++;
+    in->compiled_compared = 1;
+    if (at == mine_len && at == theirs_len)
+        return VT_OK;
+    return vt_error_at(err, VT_ERR_VERIFY, r->dir, 0, 0,
+                       "rules.vtr (%zu bytes) is not the compile of the verified sources (%zu "
+                       "bytes): they differ from byte %zu",
+                       theirs_len, mine_len, at);
 }
 
-vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err)
+static vt_status installed_load(const char *state_dir, int verify, vt_installed **out,
+                                vt_error *err)
 {
     *out = NULL;
     vt_installed *in = calloc(1, sizeof *in);
@@ -363,11 +481,13 @@ vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error 
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     load_run r;
     memset(&r, 0, sizeof r);
+    r.verify = verify;
     vt_status st = load(&r, state_dir, in, err);
     vt_tlog_policy_free(r.policy);
     vt_tlog_checkpoint_clear(&r.cp);
     vt_bundle_entry_clear(&r.bundle);
     vt_compiler_free(r.compiler);
+    vt_ruleset_free(r.compiled);
     if (st == VT_ERR_NOT_FOUND && r.found) {
         st = VT_ERR_VERIFY;
         if (err)
@@ -385,4 +505,14 @@ vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error 
     }
     *out = in;
     return VT_OK;
+}
+
+vt_status vt_installed_load(const char *state_dir, vt_installed **out, vt_error *err)
+{
+    return installed_load(state_dir, 0, out, err);
+}
+
+vt_status vt_installed_verify(const char *state_dir, vt_installed **out, vt_error *err)
+{
+    return installed_load(state_dir, 1, out, err);
 }

@@ -1,7 +1,8 @@
 /* publish.c: publishing rule files to a log directory. The files are compiled together first
  * (each in its own namespace, as the update client will compile them), so nothing broken is ever
  * logged; then the rule entries and the bundle naming them are appended in one batch, which the
- * writer makes durable and publishes atomically: either all of them are in the log or none. */
+ * writer makes durable and publishes atomically: either all of them are in the log or none. A
+ * file too large for one log entry is split by rule into several entries ("part K"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <time.h>
 
 #include <vitrine/distrib.h>
+
+#include "distrib_internal.h"
 
 vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t *index,
                                  vt_buf *entry, vt_error *err)
@@ -51,6 +54,23 @@ static vt_status compile_all(const char *const *paths, size_t count, vt_error *e
     return st;
 }
 
+/* The entries compiled as the update client will compile them (vt_distrib_add_rule_entry): a
+ * split file's pieces in one namespace. */
+static vt_status compile_entries(const vt_buf *texts, size_t n, vt_error *err)
+{
+    vt_compiler *compiler = NULL;
+    vt_status st = vt_compiler_new(&compiler, err);
+    distrib_namespace ns = {0};
+    for (size_t i = 0; i < n && st == VT_OK; i++)
+        st = vt_distrib_add_rule_entry(compiler, &ns, i, texts[i].data, texts[i].len, NULL, err);
+    vt_ruleset *rules = NULL;
+    if (st == VT_OK)
+        st = vt_compiler_finish(compiler, &rules, err);
+    vt_ruleset_free(rules);
+    vt_compiler_free(compiler);
+    return st;
+}
+
 static vt_status previous_serial(const char *dir, uint64_t size, uint64_t *serial, vt_error *err)
 {
     *serial = 0;
@@ -78,22 +98,77 @@ static vt_status previous_serial(const char *dir, uint64_t size, uint64_t *seria
     return st;
 }
 
+/* The rule entries of one file: one entry, or, when the file does not fit one log entry, one
+ * per piece of vt_rules_split_source ("part 2", "part 3"... after the first), appended to texts
+ * (*n entries so far, grown as needed). */
+static vt_status file_entries(const char *path, vt_rule_entry *rule, vt_buf **texts, size_t *n,
+                              size_t *cap, vt_error *err)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    vt_status st = vt_read_file(path, VT_DISTRIB_MAX_FILE, &data, &len, err);
+    if (st == VT_ERR_LIMIT)
+        st = vt_error_at(err, VT_ERR_LIMIT, path, 0, 0, "rule file larger than %u bytes",
+                         VT_DISTRIB_MAX_FILE);
+    if (st != VT_OK)
+        return st;
+    rule->name = (char *)base_name(path);
+    /* the header of this file's entries, to know how much source one entry can hold */
+    vt_buf header = {0};
+    rule->source = "x";
+    rule->source_len = 1;
+    rule->part = VT_DISTRIB_MAX_RULES;
+    st = vt_rule_entry_format(rule, &header, err);
+    size_t room = st == VT_OK ? VT_DISTRIB_MAX_ENTRY - (header.len - 1) : 0;
+    vt_buf_free(&header);
+    vt_source_piece whole = {(char *)data, len}, *pieces = &whole;
+    size_t count = 1;
+    if (st == VT_OK && len > room) {
+        st = vt_rules_split_source(path, (const char *)data, len, room, &pieces, &count, err);
+        if (st == VT_ERR_LIMIT && err)
+            snprintf(err->message + strlen(err->message),
+                     sizeof err->message - strlen(err->message),
+                     "; rule file too large for one log entry even split by rule");
+    }
+    for (size_t k = 0; k < count && st == VT_OK; k++) {
+        if (*n + 1 > VT_DISTRIB_MAX_RULES) {
+            st = vt_error_set(err, VT_ERR_LIMIT, "more than %u rule entries in one bundle",
+                              VT_DISTRIB_MAX_RULES);
+            break;
+        }
+        if (*n == *cap) {
+            size_t grown_cap = *cap ? *cap * 2 : 64;
+            vt_buf *grown = realloc(*texts, grown_cap * sizeof *grown);
+            if (!grown) {
+                st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+                break;
+            }
+            memset(grown + *cap, 0, (grown_cap - *cap) * sizeof *grown);
+            *texts = grown;
+            *cap = grown_cap;
+        }
+        rule->source = pieces[k].text;
+        rule->source_len = pieces[k].len;
+        rule->part = count > 1 ? k + 1 : 0;
+        st = vt_rule_entry_format(rule, &(*texts)[*n], err);
+        if (st == VT_OK)
+            (*n)++;
+        else if (err && !err->file[0])
+            snprintf(err->file, sizeof err->file, "%s", path);
+    }
+    if (pieces != &whole)
+        vt_source_pieces_free(pieces, count);
+    free(data);
+    return st;
+}
+
 vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                      size_t count, const vt_publish_options *options, uint64_t *bundle_index,
-                     uint64_t *serial, vt_error *err)
+                     uint64_t *serial, size_t *rule_entries, vt_error *err)
 {
     if (count == 0 || count > VT_DISTRIB_MAX_RULES)
         return vt_error_set(err, VT_ERR_ARGUMENT, "give 1 to %u rule files", VT_DISTRIB_MAX_RULES);
-    vt_status st = VT_OK;
-    for (size_t i = 0; i < count; i++) {
-        struct stat info;
-        if (stat(paths[i], &info) == 0 && info.st_size > (off_t)VT_DISTRIB_MAX_ENTRY)
-            return vt_error_at(err, VT_ERR_LIMIT, paths[i], 0, 0,
-                               "rule file too large for one log entry (%lld bytes; the limit is "
-                               "%u bytes including the entry header); split it into smaller files",
-                               (long long)info.st_size, VT_DISTRIB_MAX_ENTRY);
-    }
-    st = compile_all(paths, count, err);
+    vt_status st = compile_all(paths, count, err);
     if (st != VT_OK)
         return st;
     char today[16];
@@ -110,37 +185,26 @@ vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *con
         .references = (char **)(options ? options->references : NULL),
         .reference_count = options ? options->reference_count : 0,
     };
-    vt_buf *texts = calloc(count + 1, sizeof *texts);
-    vt_tlog_entry *entries = calloc(count + 1, sizeof *entries);
-    vt_bundle_entry bundle = {.rules = calloc(count, sizeof *bundle.rules), .rule_count = count};
+    vt_buf *texts = NULL;
+    size_t n = 0, cap = 0;
+    vt_tlog_entry *entries = NULL;
+    vt_bundle_entry bundle = {0};
     vt_tlog_writer *writer = NULL;
-    if (!texts || !entries || !bundle.rules) {
+    for (size_t i = 0; i < count && st == VT_OK; i++)
+        st = file_entries(paths[i], &rule, &texts, &n, &cap, err);
+    if (st == VT_OK)
+        st = compile_entries(texts, n, err);
+    if (st != VT_OK)
+        goto done;
+    entries = calloc(n + 1, sizeof *entries);
+    bundle.rules = calloc(n, sizeof *bundle.rules);
+    bundle.rule_count = n;
+    vt_buf bundle_text = {0};
+    if (!entries || !bundle.rules) {
         st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
         goto done;
     }
     snprintf(bundle.min_engine, sizeof bundle.min_engine, "%s", vt_version());
-    for (size_t i = 0; i < count && st == VT_OK; i++) {
-        unsigned char *data = NULL;
-        size_t len = 0;
-        /* A source over the entry limit cannot fit; read a little more to say so clearly. */
-        st = vt_read_file(paths[i], VT_DISTRIB_MAX_ENTRY, &data, &len, err);
-        if (st == VT_ERR_LIMIT)
-            st = vt_error_at(err, VT_ERR_LIMIT, paths[i], 0, 0,
-                             "rule file too large for one log entry (the limit is %u bytes "
-                             "including the entry header); split it into smaller files",
-                             VT_DISTRIB_MAX_ENTRY);
-        if (st != VT_OK)
-            break;
-        rule.name = (char *)base_name(paths[i]);
-        rule.source = (char *)data;
-        rule.source_len = len;
-        st = vt_rule_entry_format(&rule, &texts[i], err);
-        if (st != VT_OK && err && !err->file[0])
-            snprintf(err->file, sizeof err->file, "%s", paths[i]);
-        free(data);
-    }
-    if (st != VT_OK)
-        goto done;
     st = vt_tlog_writer_open(dir, key, &writer, err);
     if (st != VT_OK)
         goto done;
@@ -148,24 +212,28 @@ vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *con
     if ((st = previous_serial(dir, first, &prev, err)) != VT_OK)
         goto done;
     bundle.serial = prev + 1;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < n; i++) {
         bundle.rules[i].index = first + i;
         vt_distrib_sha256(texts[i].data, texts[i].len, bundle.rules[i].sha256);
         entries[i].data = texts[i].data;
         entries[i].len = texts[i].len;
     }
-    if ((st = vt_bundle_entry_format(&bundle, &texts[count], err)) != VT_OK)
+    if ((st = vt_bundle_entry_format(&bundle, &bundle_text, err)) != VT_OK)
         goto done;
-    entries[count].data = texts[count].data;
-    entries[count].len = texts[count].len;
+    entries[n].data = bundle_text.data;
+    entries[n].len = bundle_text.len;
     uint64_t at;
-    if ((st = vt_tlog_writer_append(writer, entries, count + 1, &at, err)) != VT_OK)
+    st = vt_tlog_writer_append(writer, entries, n + 1, &at, err);
+    vt_buf_free(&bundle_text);
+    if (st != VT_OK)
         goto done;
-    *bundle_index = at + count;
+    *bundle_index = at + n;
     *serial = bundle.serial;
+    if (rule_entries)
+        *rule_entries = n;
 done:
     vt_tlog_writer_close(writer);
-    for (size_t i = 0; texts && i <= count; i++)
+    for (size_t i = 0; i < n; i++)
         vt_buf_free(&texts[i]);
     free(texts);
     free(entries);

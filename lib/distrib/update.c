@@ -3,7 +3,8 @@
  * signature, the witness quorum of the tlog-policy, the age of the newest cosignature,
  * consistency with the last checkpoint it trusted, the inclusion of the newest bundle, the
  * bundle's serial against the installed one and its engine version, the inclusion of every rule
- * entry the bundle names (and each entry's hash), and that the rules compile. Every verdict is
+ * entry the bundle names (and each entry's hash), and that the rules compile (once: the
+ * compiled ruleset, matcher included, is installed with the sources and proofs). Every verdict is
  * the trust core's (vitrine/trust.h); this file only fetches, asks and reports, and a fetch
  * that fails is "unavailable", never evidence. Only then does it install (installed.c: a new
  * ruleset directory, the `current` pointer switched atomically) and record the checkpoint as
@@ -181,6 +182,7 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
     r->rule_proofs = calloc(r->bundle.rule_count, sizeof *r->rule_proofs);
     if (!r->rule_texts || !r->rule_proofs)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    distrib_namespace ns = {0};
     for (size_t k = 0; k < r->bundle.rule_count; k++) {
         const vt_bundle_rule *br = &r->bundle.rules[k];
         if ((st = fetch_verified(r->reader, &r->cache, &r->cp, br->index, &r->rule_texts[k],
@@ -189,14 +191,8 @@ static vt_status verify_bundle(update_run *r, vt_compiler *compiler, vt_error *e
         if (vt_trust_bundle_entry(r->bundle_index, br->index, br->sha256, r->rule_texts[k].data,
                                   r->rule_texts[k].len, &v) != VT_TRUST_OK)
             return vt_trust_error(&v, "unlogged entry", err);
-        vt_rule_entry rule;
-        if ((st = vt_rule_entry_parse(r->rule_texts[k].data, r->rule_texts[k].len, &rule, err)))
-            return st;
-        char ns[32];
-        snprintf(ns, sizeof ns, "log-%" PRIu64, br->index);
-        st = vt_compiler_add_source(compiler, ns, rule.name, rule.source, rule.source_len, err);
-        vt_rule_entry_clear(&rule);
-        if (st != VT_OK)
+        if ((st = vt_distrib_add_rule_entry(compiler, &ns, br->index, r->rule_texts[k].data,
+                                         r->rule_texts[k].len, NULL, err)) != VT_OK)
             return st;
     }
     return VT_OK;
@@ -268,22 +264,24 @@ static vt_status run_update(update_run *r, vt_update_result *result, vt_error *e
     st = verify_bundle(r, compiler, err);
     result->installed = r->is_new;
     if (st == VT_OK && r->is_new)
-        st = vt_compiler_finish(compiler, &rules, err);
+        st = vt_distrib_finish_compiled(compiler, &rules, err); /* compiled once, installed */
     vt_compiler_free(compiler);
-    vt_ruleset_free(rules);
     if (st == VT_OK && r->is_new) {
         distrib_install_entry *entries = calloc(r->bundle.rule_count + 1, sizeof *entries);
-        if (!entries)
+        if (!entries) {
+            vt_ruleset_free(rules);
             return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        }
         r->bundle_proof.index = r->bundle_index;
         entries[0] = (distrib_install_entry){UINT64_MAX, &r->bundle_text, &r->bundle_proof};
         for (size_t k = 0; k < r->bundle.rule_count; k++)
             entries[k + 1] = (distrib_install_entry){r->bundle.rules[k].index, &r->rule_texts[k],
                                                      &r->rule_proofs[k]};
         st = vt_distrib_install(r->state, &r->policy_text, &r->raw_cp, entries,
-                             r->bundle.rule_count + 1, r->old_dir, err);
+                             r->bundle.rule_count + 1, rules, r->old_dir, err);
         free(entries);
     }
+    vt_ruleset_free(rules);
     if (st == VT_OK)
         st = vt_distrib_write_trusted_checkpoint(r->state, &r->raw_cp, err);
     result->serial = r->bundle.serial;

@@ -567,12 +567,26 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
             m->verify_everywhere[m->factors[i].string] = false;
         uint32_t dblen = get_u32(&r);
         const uint8_t *db = get_bytes(&r, dblen);
+        hs_error_t hs;
         if (r.bad || r.left != 0)
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
-        else if (dblen && hs_deserialize_database((const char *)db, dblen, &m->db) != HS_SUCCESS)
-            st = vt_error_set(err, VT_ERR_FORMAT, "vectorscan database is corrupt or foreign");
+        else if (dblen && (hs = hs_deserialize_database((const char *)db, dblen, &m->db)) !=
+                              HS_SUCCESS)
+            st = hs == HS_DB_PLATFORM_ERROR
+                     ? vt_error_set(err, VT_ERR_STATE, "vectorscan database built for another CPU")
+                     : vt_error_set(err, VT_ERR_FORMAT, "vectorscan database is corrupt or foreign");
         else if (!dblen && m->nfactors)
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher lacks its vectorscan database");
+        /* The database is serialized for the CPU that compiled it (platform NULL at compile
+         * time); Vectorscan checks the platform only when it is used, so try a scratch now: a
+         * CPU that cannot run it is VT_ERR_STATE, and the caller rebuilds the matcher from the
+         * strings (lib/scan/scanner.c) instead of failing. */
+        hs_scratch_t *probe = NULL;
+        if (st == VT_OK && m->db && (hs = hs_alloc_scratch(m->db, &probe)) != HS_SUCCESS)
+            st = hs == HS_DB_PLATFORM_ERROR
+                     ? vt_error_set(err, VT_ERR_STATE, "vectorscan database built for another CPU")
+                     : vt_error_set(err, VT_ERR_NOMEM, "cannot allocate vectorscan scratch");
+        hs_free_scratch(probe);
     }
     if (st != VT_OK) {
         vt_matcher_free(m);

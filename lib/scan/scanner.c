@@ -209,6 +209,13 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
     vt_status st = stored ? vt_matcher_deserialize_borrowed(stored, stored_len,
                                                             &scanner->matcher, err)
                           : build_matcher(rules, &scanner->matcher, err);
+    /* A compiled ruleset made on another CPU: its Vectorscan database may not run here. The
+     * strings are in the ruleset, so build the matcher from them (as for a ruleset saved
+     * without one) rather than fail. */
+    if (stored && st == VT_ERR_STATE) {
+        vt_error_clear(err);
+        st = build_matcher(rules, &scanner->matcher, err);
+    }
     /* the stored matcher was read once (its Vectorscan database is copied): let its pages go */
     vt_ruleset_release_pages(rules);
     if (st == VT_OK)

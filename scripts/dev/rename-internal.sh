@@ -45,6 +45,8 @@ renames=(
   distrib_install:vt_distrib_install
   distrib_read_trusted_checkpoint:vt_distrib_read_trusted_checkpoint
   distrib_write_trusted_checkpoint:vt_distrib_write_trusted_checkpoint
+  distrib_add_rule_entry:vt_distrib_add_rule_entry
+  distrib_finish_compiled:vt_distrib_finish_compiled
 )
 
 # Where each old name is the internal function's: its part's folder for pe_* (lib/scan/entrypoint.c
@@ -57,5 +59,5 @@ for r in "${renames[@]}"; do
               'include/*.h' 'docs/*.md') ;;
   esac
   git ls-files -z -- "${where[@]}" | xargs -0 grep -lw -- "$old" 2>/dev/null |
-    xargs -r sed -i "s/\\b$old\\b/$new/g"
+    xargs -r sed -i "s/\\b$old\\b/$new/g" || true  # grep finds none once renamed
 done

@@ -50,6 +50,31 @@ static void test_rule_refusals(void)
     refuse_rule("vitrine/rule-entry/v2\nname x.yar\nauthor a\ndate 2026-01-01\nreason r\n\nx\n");
 }
 
+/* A piece of a split rule file: "part K" (K >= 2) right after the name; canonical. */
+static void test_rule_part(void)
+{
+    static const char text[] = "vitrine/rule-entry/v1\nname big.yar\npart 3\nauthor a\n"
+                               "date 2026-01-01\nreason r\n\nrule y { condition: x }\n";
+    vt_rule_entry e;
+    CHECK_INT_EQ(vt_rule_entry_parse(text, sizeof text - 1, &e, NULL), VT_OK);
+    CHECK_INT_EQ(e.part, 3);
+    vt_buf out = {0};
+    CHECK_INT_EQ(vt_rule_entry_format(&e, &out, NULL), VT_OK);
+    CHECK(out.len == sizeof text - 1 && memcmp(out.data, text, out.len) == 0);
+    vt_buf_free(&out);
+    vt_rule_entry_clear(&e);
+    CHECK_INT_EQ(vt_rule_entry_parse(rule_text, sizeof rule_text - 1, &e, NULL), VT_OK);
+    CHECK_INT_EQ(e.part, 1); /* a whole file */
+    vt_rule_entry_clear(&e);
+    /* part 1 is written by leaving the line out; zeros, leading zeros, order and junk refused */
+    refuse_rule("vitrine/rule-entry/v1\nname x.yar\npart 1\nauthor a\ndate 2026-01-01\nreason r\n\nrule x {condition: true}\n");
+    refuse_rule("vitrine/rule-entry/v1\nname x.yar\npart 0\nauthor a\ndate 2026-01-01\nreason r\n\nrule x {condition: true}\n");
+    refuse_rule("vitrine/rule-entry/v1\nname x.yar\npart 02\nauthor a\ndate 2026-01-01\nreason r\n\nrule x {condition: true}\n");
+    refuse_rule("vitrine/rule-entry/v1\nname x.yar\npart 2x\nauthor a\ndate 2026-01-01\nreason r\n\nrule x {condition: true}\n");
+    refuse_rule("vitrine/rule-entry/v1\nname x.yar\nauthor a\npart 2\ndate 2026-01-01\nreason r\n\nrule x {condition: true}\n");
+    refuse_rule("vitrine/rule-entry/v1\nname x.yar\npart 5000\nauthor a\ndate 2026-01-01\nreason r\n\nrule x {condition: true}\n");
+}
+
 static void test_rule_too_large(void)
 {
     size_t n = 70000;
@@ -134,6 +159,7 @@ int main(void)
 {
     RUN(test_rule_round_trip);
     RUN(test_rule_refusals);
+    RUN(test_rule_part);
     RUN(test_rule_too_large);
     RUN(test_bundle);
     RUN(test_release);

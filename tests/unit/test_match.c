@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include <vitrine/match.h>
+#include <vitrine/rules.h>
+#include <vitrine/scan.h>
 
 #include "../check.h"
 
@@ -263,6 +265,90 @@ static void test_matcher_order_and_round_trip(void)
     vt_matcher_free(m);
 }
 
+/* A matcher saved on another CPU: its Vectorscan database names a platform this CPU does not
+ * have. Loading says so with VT_ERR_STATE (not "corrupt"), which makes the scanner rebuild the
+ * matcher from the strings. The database is the end of the serialization; Vectorscan's
+ * serialized header is magic 0xdbdbdbdb, version, length (u32 each), then the u64 platform. */
+static void test_foreign_cpu_database(void)
+{
+    vt_matcher *m = build();
+    if (!m)
+        return;
+    vt_buf saved = {0};
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    size_t at = saved.len;
+    for (size_t i = 0; i + 20 <= saved.len; i++)
+        if (memcmp(saved.data + i, "\xdb\xdb\xdb\xdb", 4) == 0) {
+            at = i;
+            break;
+        }
+    CHECK(at < saved.len);
+    if (at < saved.len) {
+        memset(saved.data + at + 12, 0xff, 8); /* every CPU feature and tuning bit */
+        vt_matcher *foreign = NULL;
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &foreign, &err), VT_ERR_STATE);
+        CHECK(foreign == NULL);
+        CHECK(strstr(err.message, "another CPU") != NULL);
+    }
+    vt_buf_free(&saved);
+    vt_matcher_free(m);
+}
+
+/* Byte offset of Vectorscan's serialized database header in data, or len. */
+static size_t find_hs_header(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i + 20 <= len; i++)
+        if (memcmp(data + i, "\xdb\xdb\xdb\xdb", 4) == 0)
+            return i;
+    return len;
+}
+
+/* The scanner of a compiled ruleset whose matcher was saved on another CPU rebuilds the matcher
+ * from the ruleset's strings and finds the same. */
+static void test_scanner_rebuilds_a_foreign_matcher(void)
+{
+    static const char src[] = "rule hello { strings: $a = \"hello\" condition: $a }";
+    vt_error err;
+    vt_compiler *c = NULL;
+    vt_ruleset *plain = NULL, *with = NULL, *foreign = NULL;
+    CHECK_INT_EQ(vt_compiler_new(&c, &err), VT_OK);
+    CHECK_INT_EQ(vt_compiler_add_source(c, "default", "t.yar", src, strlen(src), &err), VT_OK);
+    CHECK_INT_EQ(vt_compiler_finish(c, &plain, &err), VT_OK);
+    vt_compiler_free(c);
+    CHECK_INT_EQ(vt_ruleset_with_matcher(plain, &with, &err), VT_OK);
+    size_t len = 0;
+    const void *section = with ? vt_ruleset_section(with, VT_SECTION_MATCHER, &len) : NULL;
+    uint8_t *copy = section ? malloc(len) : NULL;
+    if (copy) {
+        memcpy(copy, section, len);
+        size_t at = find_hs_header(copy, len);
+        CHECK(at < len);
+        if (at < len)
+            memset(copy + at + 12, 0xff, 8);
+        CHECK_INT_EQ(vt_ruleset_with_section(with, VT_SECTION_MATCHER, copy, len, &foreign, &err),
+                     VT_OK);
+    }
+    vt_scanner *scanner = NULL;
+    vt_scan_ctx *ctx = NULL;
+    if (foreign) {
+        CHECK_INT_EQ(vt_scanner_new(foreign, &scanner, &err), VT_OK);
+        if (scanner)
+            CHECK_INT_EQ(vt_scan_ctx_new(scanner, NULL, &ctx, &err), VT_OK);
+    }
+    if (ctx) {
+        static const uint8_t data[] = "say hello";
+        CHECK_INT_EQ(vt_scan_buffer(ctx, data, sizeof data - 1, &err), VT_OK);
+        CHECK(vt_scan_rule_matched(ctx, 0));
+    }
+    vt_scan_ctx_free(ctx);
+    vt_scanner_free(scanner);
+    free(copy);
+    vt_ruleset_free(foreign);
+    vt_ruleset_free(with);
+    vt_ruleset_free(plain);
+}
+
 static void *thread_scan(void *arg)
 {
     const vt_matcher *m = arg;
@@ -400,6 +486,8 @@ int main(void)
     RUN(test_regex_semantics);
     RUN(test_fixed_hex_strings);
     RUN(test_matcher_order_and_round_trip);
+    RUN(test_foreign_cpu_database);
+    RUN(test_scanner_rebuilds_a_foreign_matcher);
     RUN(test_threads_share_one_matcher);
     RUN(test_hostile_input_is_linear);
     RUN(test_hits_at_every_end_offset);

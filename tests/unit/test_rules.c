@@ -384,6 +384,96 @@ static void test_threads(void)
     vt_ruleset_free(rs);
 }
 
+/* Compile pieces in order into one namespace; the number of rules, or -1. */
+static long compile_pieces(const vt_source_piece *pieces, size_t count)
+{
+    vt_compiler *c;
+    vt_ruleset *rs = NULL;
+    vt_error err;
+    if (vt_compiler_new(&c, &err) != VT_OK)
+        return -1;
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < count && st == VT_OK; i++)
+        st = vt_compiler_add_source(c, "ns", "split.yar", pieces[i].text, pieces[i].len, &err);
+    if (st == VT_OK)
+        st = vt_compiler_finish(c, &rs, &err);
+    vt_compiler_free(c);
+    if (st != VT_OK)
+        return -1;
+    vt_ruleset_view view;
+    vt_ruleset_get_view(rs, &view);
+    long n = (long)view.rule_count;
+    vt_ruleset_free(rs);
+    return n;
+}
+
+/* Splitting a rule file for the log (lib/rules/split.c): at rule ends only, never at a brace in
+ * a string, regular expression, hex string or comment; later pieces carry the imports; the
+ * pieces compiled in order into one namespace give the file's rules. */
+static void test_split_source(void)
+{
+    static const char src[] =
+        "// header } comment\n"
+        "import \"math\"\n"
+        "rule a { strings: $s = \"}}\" $r = /x\\}{2}/ $h = { 7D [1-2] 7D } condition: any of them }\n"
+        "/* a } comment before b */\n"
+        "rule b { condition: a and math.entropy(0, 1) >= 0 }\n"
+        "private rule c : tag { meta: m = \"{\" condition: b or a }\n"
+        "rule d { condition: c }\n"
+        "// trailing\n";
+    vt_source_piece *pieces = NULL;
+    size_t count = 0;
+    vt_error err;
+    CHECK_INT_EQ(vt_rules_split_source("split.yar", src, strlen(src), 130, &pieces, &count, &err),
+                 VT_OK);
+    CHECK(count >= 3);
+    size_t total_rules = 0;
+    for (size_t i = 0; i < count; i++) {
+        CHECK(pieces[i].len <= 130);
+        CHECK(pieces[i].text[pieces[i].len] == 0);
+        if (i > 0)
+            CHECK(strncmp(pieces[i].text, "import \"math\"\n", 14) == 0);
+        for (const char *p = pieces[i].text; (p = strstr(p, "rule ")); p += 5)
+            total_rules++;
+    }
+    CHECK(count > 0 && strncmp(pieces[0].text, "// header } comment\n", 20) == 0);
+    CHECK_INT_EQ(total_rules, 4);
+    CHECK_INT_EQ(compile_pieces(pieces, count), 4);
+    vt_source_pieces_free(pieces, count);
+
+    /* everything fits: one piece, the file itself */
+    CHECK_INT_EQ(vt_rules_split_source("split.yar", src, strlen(src), 65000, &pieces, &count, &err),
+                 VT_OK);
+    CHECK(count == 1 && pieces[0].len == strlen(src) &&
+          memcmp(pieces[0].text, src, strlen(src)) == 0);
+    vt_source_pieces_free(pieces, count);
+
+    /* one rule too large with its blanks: stored with them reduced, same meaning */
+    static const char spaced[] =
+        "rule s\n{\n    strings:\n        $h = { 41    42\n    43 ?? 44 }   // c\n"
+        "        $t = \"a  b\"\n    condition:\n        $h and $t\n}\n";
+    CHECK_INT_EQ(vt_rules_split_source("s.yar", spaced, strlen(spaced), 80, &pieces, &count, &err),
+                 VT_OK);
+    CHECK_INT_EQ(count, 1);
+    if (count == 1) {
+        CHECK(pieces[0].len <= 80 && strlen(spaced) > 80);
+        CHECK(strstr(pieces[0].text, "{4142 43??44}") == NULL); /* all blanks in hex dropped */
+        CHECK(strstr(pieces[0].text, "{414243??44}") != NULL);
+        CHECK(strstr(pieces[0].text, "\"a  b\"") != NULL); /* text strings kept */
+        CHECK_INT_EQ(compile_pieces(pieces, count), 1);
+    }
+    vt_source_pieces_free(pieces, count);
+
+    /* still too large: refused with the line; include directives are refused */
+    CHECK_INT_EQ(vt_rules_split_source("s.yar", spaced, strlen(spaced), 30, &pieces, &count, &err),
+                 VT_ERR_LIMIT);
+    CHECK(pieces == NULL && count == 0);
+    CHECK_INT_EQ(err.line, 1);
+    static const char inc[] = "include \"other.yar\"\nrule a { condition: true }\n";
+    CHECK_INT_EQ(vt_rules_split_source("i.yar", inc, strlen(inc), 20, &pieces, &count, &err),
+                 VT_ERR_ARGUMENT);
+}
+
 int main(void)
 {
     RUN(test_records);
@@ -395,5 +485,6 @@ int main(void)
     RUN(test_modules);
     RUN(test_define);
     RUN(test_threads);
+    RUN(test_split_source);
     return check_done();
 }

@@ -1,0 +1,1 @@
+rule a { strings: $a = "abc" xor(1-255) wide ascii private fullword $b = "abcd" base64 base64wide $c = "abc" base64("!@#$%^&*(){}[].,|ABCDEFGHIJ\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu") $d = /ab[cd]+/is nocase wide ascii fullword private $e = { 4D 5A ?? [2-4] ( 00 | FF ) 9? ?0 [-] 01 } private condition: all of them }

@@ -1,0 +1,1 @@
+rule a { condition: "abc" contains "b" and "abc" icontains "B" and "abc" startswith "a" and "abc" istartswith "A" and "abc" endswith "c" and "abc" iendswith "C" and "abc" iequals "ABC" and "abc" matches /b/is and "a" < "b" }
