@@ -9,23 +9,6 @@
 source "$(dirname "$0")/lib.sh"
 V=$VITRINE
 cd "$work"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-# start NAME COMMAND...: run a server printing "... on port N"; sets $port and $spid.
-start() {
-  local name=$1; shift
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  spid=$!
-  pids+=($spid)
-  for _ in $(seq 200); do
-    port=$(sed -n 's/.* on port \([0-9]*\)$/\1/p' "$work/$name.out" 2>/dev/null)
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  echo "# $name did not start: $(cat "$work/$name.err")"; return 1
-}
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 installed_state() { (cd st && cat current && sha256sum "$(cat current)"/* trusted-checkpoint); }
 

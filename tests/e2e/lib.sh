@@ -5,7 +5,25 @@ set -u
 : "${VITRINE:?VITRINE must name the vitrine binary}"
 : "${VITRINE_SHARED:?VITRINE_SHARED must name the ../shared directory}"
 work=$(mktemp -d /tmp/vitrine-e2e.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# Servers a test starts (start, below) are killed when it exits, before $work is removed.
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# start NAME COMMAND...: run a server in the background that prints "... on port N"; sets $port
+# and $spid (its pid, also killed at exit). Waits at most 10 s.
+start() {
+  local name=$1; shift
+  "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  spid=$!
+  pids+=($spid)
+  for _ in $(seq 200); do
+    port=$(sed -n 's/.* on port \([0-9]*\)$/\1/p' "$work/$name.out" 2>/dev/null)
+    [ -n "$port" ] && return 0
+    sleep 0.05
+  done
+  echo "# $name did not start: $(cat "$work/$name.err")"; return 1
+}
 tap_number=0
 tap_failed=0
 

@@ -17,22 +17,6 @@ source "$(dirname "$0")/lib.sh"
 V=$VITRINE
 hostile="python3 $(cd "$(dirname "$0")" && pwd)/hostile_client.py"
 cd "$work"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-# start NAME COMMAND...: run a server printing "... on port N"; sets $port.
-start() {
-  local name=$1; shift
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.* on port \([0-9]*\)$/\1/p' "$work/$name.out" 2>/dev/null)
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  echo "# $name did not start: $(cat "$work/$name.err")"; return 1
-}
 
 "$V" keygen example.com/rules -o log >/dev/null
 "$V" keygen --witness w.example/w -o w >/dev/null
