@@ -1,4 +1,5 @@
-/* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release): whatever
+/* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release,
+ * data policy): whatever
  * parses must format back to exactly the same bytes (the formats are canonical). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         same(&out, data, size);
         vt_release_entry_clear(&release);
+    }
+    out.len = 0;
+    vt_data_policy_entry policy;
+    if (vt_data_policy_entry_parse(data, size, &policy, NULL) == VT_OK) {
+        if (vt_data_policy_entry_format(&policy, &out, NULL) != VT_OK)
+            abort();
+        same(&out, data, size);
+        vt_data_policy_entry_clear(&policy);
     }
     vt_buf_free(&out);
     return 0;

@@ -42,6 +42,7 @@ typedef enum vt_entry_kind {
     VT_ENTRY_RULE,
     VT_ENTRY_BUNDLE,
     VT_ENTRY_RELEASE,
+    VT_ENTRY_DATA_POLICY,
 } vt_entry_kind;
 
 /* The kind of an entry from its first line (no full parse). */
@@ -98,6 +99,64 @@ VT_API vt_status vt_release_entry_parse(const void *data, size_t len, vt_release
                                         vt_error *err);
 VT_API vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_release_entry_clear(vt_release_entry *entry);
+
+/* ---- data-policy entries (docs/entries.md "Data-policy entry", docs/telemetry.md) ---- */
+
+#define VT_POLICY_MAX_REPORTS 64u /* report sections of one policy */
+#define VT_POLICY_MAX_FIELDS 64u  /* fields of one report */
+#define VT_POLICY_MAX_NAME 64u    /* report and field names: [a-z0-9-], starting with a letter */
+
+/* What a declared field holds and how it is written in a report (docs/telemetry.md). */
+typedef enum vt_policy_type {
+    VT_POLICY_INTEGER = 1, /* JSON integer 0..2^53-1 */
+    VT_POLICY_STRING,      /* JSON string, 1-256 bytes of UTF-8, no control characters */
+    VT_POLICY_VERSION,     /* JSON string MAJOR.MINOR.PATCH */
+    VT_POLICY_SHA256,      /* JSON string, 64 lowercase hex digits */
+    VT_POLICY_RULE_COUNTS, /* JSON object: decimal log index -> integer 1..2^53-1, <= 4096 keys */
+    VT_POLICY_BYTES,       /* JSON string, standard base64 with padding, <= 16 MiB decoded */
+} vt_policy_type;
+
+typedef struct vt_policy_field {
+    char *name;
+    vt_policy_type type;
+    unsigned category;       /* 1 technical, 2 interaction, 3 stored content, 4 highly sensitive */
+    unsigned retention_days; /* 1..3650 */
+    char expires[11];        /* YYYY-MM-DD: after that day the field may not be sent */
+    char *purpose;
+} vt_policy_field;
+
+typedef struct vt_policy_report {
+    char *name;
+    char *purpose;
+    vt_policy_field *fields; /* strictly increasing names */
+    size_t field_count;
+} vt_policy_report;
+
+typedef struct vt_data_policy_entry {
+    uint64_t serial; /* >= 1; a newer policy has a larger serial */
+    char date[11];
+    char *collector; /* https:// URL (http:// only for 127.0.0.1 or localhost) */
+    char *relay;     /* same rule; NULL when none */
+    vt_policy_report *reports; /* strictly increasing names */
+    size_t report_count;
+} vt_data_policy_entry;
+
+VT_API vt_status vt_data_policy_entry_parse(const void *data, size_t len,
+                                            vt_data_policy_entry *out, vt_error *err);
+VT_API vt_status vt_data_policy_entry_format(const vt_data_policy_entry *entry, vt_buf *out,
+                                             vt_error *err);
+VT_API void vt_data_policy_entry_clear(vt_data_policy_entry *entry);
+/* The type's name in the entry ("integer", "rule-counts", ...), or NULL for an unknown value. */
+VT_API const char *vt_policy_type_name(vt_policy_type type);
+/* Is url a collector or relay URL a policy may name: https://HOST[:PORT][/PATH], or http:// with
+ * HOST 127.0.0.1 or localhost; HOST lowercase [a-z0-9.-], PATH [A-Za-z0-9._~/-] not ending in
+ * '/', no user, query or fragment. */
+VT_API int vt_policy_url_valid(const char *url, size_t len);
+/* The report section `name` of a policy, or NULL; the field `name` of a report, or NULL. */
+VT_API const vt_policy_report *vt_data_policy_report(const vt_data_policy_entry *policy,
+                                                     const char *name);
+VT_API const vt_policy_field *vt_policy_report_field(const vt_policy_report *report,
+                                                     const char *name);
 
 /* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
 VT_API void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);

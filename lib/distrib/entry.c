@@ -1,4 +1,4 @@
-/* entry.c: the log entry formats of docs/entries.md (rule, bundle, release): canonical text,
+/* entry.c: the log entry formats of docs/entries.md (rule, bundle, release, data policy): canonical text,
  * parsed strictly line by line (every line ends in a newline, fields in a fixed order, decimals
  * without leading zeros, lowercase hex), and formatted back byte for byte. */
 #include <inttypes.h>
@@ -15,6 +15,7 @@
 #define RULE_MAGIC "vitrine/rule-entry/v1"
 #define BUNDLE_MAGIC "vitrine/bundle-entry/v1"
 #define RELEASE_MAGIC "vitrine/release-entry/v1"
+#define DATA_POLICY_MAGIC "vitrine/data-policy-entry/v1"
 
 typedef struct cursor {
     const char *p, *end, *start;
@@ -176,7 +177,8 @@ vt_entry_kind vt_entry_kind_of(const void *data, size_t len)
         vt_entry_kind kind;
     } kinds[] = {{RULE_MAGIC "\n", VT_ENTRY_RULE},
                  {BUNDLE_MAGIC "\n", VT_ENTRY_BUNDLE},
-                 {RELEASE_MAGIC "\n", VT_ENTRY_RELEASE}};
+                 {RELEASE_MAGIC "\n", VT_ENTRY_RELEASE},
+                 {DATA_POLICY_MAGIC "\n", VT_ENTRY_DATA_POLICY}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t n = strlen(kinds[i].magic);
         if (len >= n && memcmp(data, kinds[i].magic, n) == 0)
@@ -569,4 +571,364 @@ vt_status vt_distrib_add_rule_entry(vt_compiler *compiler, distrib_namespace *ns
     }
     vt_rule_entry_clear(&rule);
     return st;
+}
+
+/* ---- data-policy entries ---- */
+
+static const char *const policy_type_names[] = {
+    [VT_POLICY_INTEGER] = "integer",         [VT_POLICY_STRING] = "string",
+    [VT_POLICY_VERSION] = "version",         [VT_POLICY_SHA256] = "sha256",
+    [VT_POLICY_RULE_COUNTS] = "rule-counts", [VT_POLICY_BYTES] = "bytes",
+};
+
+const char *vt_policy_type_name(vt_policy_type type)
+{
+    if ((unsigned)type < VT_POLICY_INTEGER || (unsigned)type > VT_POLICY_BYTES)
+        return NULL;
+    return policy_type_names[type];
+}
+
+static int policy_type_of(const char *s, size_t n, vt_policy_type *out)
+{
+    for (unsigned t = VT_POLICY_INTEGER; t <= VT_POLICY_BYTES; t++)
+        if (strlen(policy_type_names[t]) == n && memcmp(policy_type_names[t], s, n) == 0) {
+            *out = (vt_policy_type)t;
+            return 1;
+        }
+    return 0;
+}
+
+/* A report or field name: [a-z0-9-], 1..64 bytes, starting with a letter. */
+static int valid_policy_name(const char *s, size_t n)
+{
+    if (n == 0 || n > VT_POLICY_MAX_NAME || s[0] < 'a' || s[0] > 'z')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+int vt_policy_url_valid(const char *url, size_t n)
+{
+    size_t i;
+    int plain;
+    if (n > 8 && memcmp(url, "https://", 8) == 0)
+        i = 8, plain = 0;
+    else if (n > 7 && memcmp(url, "http://", 7) == 0)
+        i = 7, plain = 1;
+    else
+        return 0;
+    size_t host = i;
+    while (i < n && ((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= '0' && url[i] <= '9') ||
+                     url[i] == '.' || url[i] == '-'))
+        i++;
+    size_t host_len = i - host;
+    if (host_len == 0 || host_len > 253 || url[host] == '.' || url[host] == '-' ||
+        url[i - 1] == '.')
+        return 0;
+    if (plain && !(host_len == 9 && memcmp(url + host, "127.0.0.1", 9) == 0) &&
+        !(host_len == 9 && memcmp(url + host, "localhost", 9) == 0))
+        return 0;
+    if (i < n && url[i] == ':') {
+        size_t port = ++i;
+        while (i < n && url[i] >= '0' && url[i] <= '9')
+            i++;
+        uint64_t value;
+        if (!parse_decimal(url + port, i - port, &value) || value == 0 || value > 65535)
+            return 0;
+    }
+    if (i == n)
+        return 1;
+    if (url[i] != '/' || url[n - 1] == '/')
+        return 0;
+    for (; i < n; i++)
+        if (!((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
+              (url[i] >= '0' && url[i] <= '9') || strchr("._~/-", url[i])) ||
+            url[i] == 0)
+            return 0;
+    return 1;
+}
+
+void vt_data_policy_entry_clear(vt_data_policy_entry *e)
+{
+    for (size_t r = 0; r < e->report_count; r++) {
+        vt_policy_report *report = &e->reports[r];
+        for (size_t f = 0; f < report->field_count; f++) {
+            free(report->fields[f].name);
+            free(report->fields[f].purpose);
+        }
+        free(report->fields);
+        free(report->name);
+        free(report->purpose);
+    }
+    free(e->reports);
+    free(e->collector);
+    free(e->relay);
+    memset(e, 0, sizeof *e);
+}
+
+const vt_policy_report *vt_data_policy_report(const vt_data_policy_entry *policy, const char *name)
+{
+    for (size_t i = 0; i < policy->report_count; i++)
+        if (strcmp(policy->reports[i].name, name) == 0)
+            return &policy->reports[i];
+    return NULL;
+}
+
+const vt_policy_field *vt_policy_report_field(const vt_policy_report *report, const char *name)
+{
+    for (size_t i = 0; i < report->field_count; i++)
+        if (strcmp(report->fields[i].name, name) == 0)
+            return &report->fields[i];
+    return NULL;
+}
+
+/* Compare a length-delimited name with a stored one, as strcmp does on bytes. */
+static int name_cmp(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+/* The next word of [*p, end) up to a space (or the end), and its length; *p moves past it. */
+static size_t next_word(const char **p, const char *end, const char **word)
+{
+    const char *space = memchr(*p, ' ', (size_t)(end - *p));
+    *word = *p;
+    size_t n = (size_t)((space ? space : end) - *p);
+    *p = space ? space + 1 : end;
+    return n;
+}
+
+/* "field NAME TYPE CATEGORY RETENTION-DAYS EXPIRES PURPOSE..." */
+static vt_status parse_policy_field(cursor *c, const char *v, size_t vn, vt_policy_field *f,
+                                    vt_error *err)
+{
+    const char *p = v, *end = v + vn, *name, *type, *cat, *ret, *exp;
+    size_t name_n = next_word(&p, end, &name), type_n = next_word(&p, end, &type),
+           cat_n = next_word(&p, end, &cat), ret_n = next_word(&p, end, &ret),
+           exp_n = next_word(&p, end, &exp);
+    uint64_t category, retention;
+    if (p >= end)
+        return fail(c, err, VT_ERR_FORMAT,
+                    "expected 'field NAME TYPE CATEGORY RETENTION-DAYS EXPIRES PURPOSE'", NULL);
+    if (!valid_policy_name(name, name_n))
+        return fail(c, err, VT_ERR_FORMAT,
+                    "invalid field name (expected [a-z0-9-], 1-64 bytes, starting with a letter)",
+                    NULL);
+    if (!policy_type_of(type, type_n, &f->type))
+        return fail(c, err, VT_ERR_FORMAT,
+                    "invalid field type (expected integer, string, version, sha256, rule-counts "
+                    "or bytes)",
+                    NULL);
+    if (!parse_decimal(cat, cat_n, &category) || category < 1 || category > 4)
+        return fail(c, err, VT_ERR_FORMAT, "invalid category (expected 1, 2, 3 or 4)", NULL);
+    if (!parse_decimal(ret, ret_n, &retention) || retention < 1 || retention > 3650)
+        return fail(c, err, VT_ERR_FORMAT, "invalid retention (expected 1 to 3650 days)", NULL);
+    if (!valid_date(exp, exp_n))
+        return fail(c, err, VT_ERR_FORMAT, "invalid expiry date (expected YYYY-MM-DD)", NULL);
+    if (!valid_text(p, (size_t)(end - p)))
+        return fail(c, err, VT_ERR_FORMAT, "invalid field purpose", NULL);
+    f->category = (unsigned)category;
+    f->retention_days = (unsigned)retention;
+    memcpy(f->expires, exp, 10);
+    f->expires[10] = 0;
+    if (!(f->name = dup_n(name, name_n)) || !(f->purpose = dup_n(p, (size_t)(end - p))))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    return VT_OK;
+}
+
+static vt_status parse_data_policy(cursor *c, vt_data_policy_entry *e, vt_error *err)
+{
+    const char *line, *v;
+    size_t n, vn;
+    vt_status st;
+    if ((st = expect_magic(c, DATA_POLICY_MAGIC, err)) != VT_OK ||
+        (st = next_line(c, &line, &n, err)) != VT_OK)
+        return st;
+    if (!(v = key_value(line, n, "serial", &vn)) || !parse_decimal(v, vn, &e->serial) ||
+        e->serial == 0)
+        return fail(c, err, VT_ERR_FORMAT, "expected 'serial N' (N >= 1)", NULL);
+    if ((st = next_line(c, &line, &n, err)) != VT_OK)
+        return st;
+    if (!(v = key_value(line, n, "date", &vn)) || !valid_date(v, vn))
+        return fail(c, err, VT_ERR_FORMAT, "expected 'date YYYY-MM-DD'", NULL);
+    memcpy(e->date, v, 10);
+    e->date[10] = 0;
+    if ((st = next_line(c, &line, &n, err)) != VT_OK)
+        return st;
+    if (!(v = key_value(line, n, "collector", &vn)) || !vt_policy_url_valid(v, vn))
+        return fail(c, err, VT_ERR_FORMAT,
+                    "expected 'collector URL' (https://, or http:// only for 127.0.0.1 or "
+                    "localhost; no query, no trailing '/')",
+                    NULL);
+    if (!(e->collector = dup_n(v, vn)))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    if ((st = next_line(c, &line, &n, err)) != VT_OK)
+        return st;
+    if ((v = key_value(line, n, "relay", &vn))) {
+        if (!vt_policy_url_valid(v, vn))
+            return fail(c, err, VT_ERR_FORMAT,
+                        "invalid relay URL (https://, or http:// only for 127.0.0.1 or localhost)",
+                        NULL);
+        if (!(e->relay = dup_n(v, vn)))
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        if ((st = next_line(c, &line, &n, err)) != VT_OK)
+            return st;
+    }
+    for (;;) {
+        if (!(v = key_value(line, n, "report", &vn)))
+            return fail(c, err, VT_ERR_FORMAT,
+                        e->report_count ? "expected 'report NAME' or 'field ...'"
+                                        : "expected 'report NAME'",
+                        NULL);
+        if (!valid_policy_name(v, vn))
+            return fail(c, err, VT_ERR_FORMAT,
+                        "invalid report name (expected [a-z0-9-], 1-64 bytes, starting with a "
+                        "letter)",
+                        NULL);
+        if (e->report_count > 0 && name_cmp(v, vn, e->reports[e->report_count - 1].name) <= 0)
+            return fail(c, err, VT_ERR_FORMAT, "report names must be in strictly increasing order",
+                        NULL);
+        if (e->report_count == VT_POLICY_MAX_REPORTS)
+            return fail(c, err, VT_ERR_LIMIT, "too many reports (at most 64)", NULL);
+        vt_policy_report *grown = realloc(e->reports, (e->report_count + 1) * sizeof *grown);
+        if (!grown)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        e->reports = grown;
+        vt_policy_report *report = &e->reports[e->report_count++];
+        memset(report, 0, sizeof *report);
+        if (!(report->name = dup_n(v, vn)))
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        if ((st = next_line(c, &line, &n, err)) != VT_OK)
+            return st;
+        if (!(v = key_value(line, n, "purpose", &vn)) || !valid_text(v, vn))
+            return fail(c, err, VT_ERR_FORMAT, "expected 'purpose TEXT'", NULL);
+        if (!(report->purpose = dup_n(v, vn)))
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        for (;;) {
+            if (at_end(c)) {
+                if (report->field_count == 0)
+                    return fail(c, err, VT_ERR_FORMAT, "a report declares at least one field",
+                                NULL);
+                return VT_OK;
+            }
+            if ((st = next_line(c, &line, &n, err)) != VT_OK)
+                return st;
+            if (!(v = key_value(line, n, "field", &vn)))
+                break;
+            if (report->field_count == VT_POLICY_MAX_FIELDS)
+                return fail(c, err, VT_ERR_LIMIT, "too many fields in one report (at most 64)",
+                            NULL);
+            vt_policy_field *fields =
+                realloc(report->fields, (report->field_count + 1) * sizeof *fields);
+            if (!fields)
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            report->fields = fields;
+            vt_policy_field *f = &fields[report->field_count++];
+            memset(f, 0, sizeof *f);
+            if ((st = parse_policy_field(c, v, vn, f, err)) != VT_OK)
+                return st;
+            if (report->field_count > 1 && strcmp(f->name, fields[report->field_count - 2].name) <= 0)
+                return fail(c, err, VT_ERR_FORMAT,
+                            "field names must be in strictly increasing order", f->name);
+        }
+        if (report->field_count == 0)
+            return fail(c, err, VT_ERR_FORMAT, "a report declares at least one field", NULL);
+    }
+}
+
+vt_status vt_data_policy_entry_parse(const void *data, size_t len, vt_data_policy_entry *out,
+                                     vt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    vt_status st = check_size(len, "data-policy entry", err);
+    if (st != VT_OK)
+        return st;
+    cursor c = {data, (const char *)data + len, data, 0, "data-policy entry"};
+    if ((st = parse_data_policy(&c, out, err)) != VT_OK)
+        vt_data_policy_entry_clear(out);
+    return st;
+}
+
+/* Everything the parser checks, on a policy built in memory. */
+static vt_status check_data_policy(const vt_data_policy_entry *e, vt_error *err)
+{
+    if (e->serial == 0 || e->serial >= 1000000000000000000ull)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "a data policy needs a serial >= 1");
+    if (!valid_date(e->date, strnlen(e->date, sizeof e->date)))
+        return vt_error_set(err, VT_ERR_ARGUMENT, "a data policy needs a date YYYY-MM-DD");
+    if (!e->collector || !vt_policy_url_valid(e->collector, strlen(e->collector)) ||
+        (e->relay && !vt_policy_url_valid(e->relay, strlen(e->relay))))
+        return vt_error_set(err, VT_ERR_ARGUMENT,
+                            "collector and relay must be https:// URLs (http:// only for "
+                            "127.0.0.1 or localhost)");
+    if (e->report_count == 0 || e->report_count > VT_POLICY_MAX_REPORTS)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "a data policy declares 1 to %u reports",
+                            VT_POLICY_MAX_REPORTS);
+    for (size_t r = 0; r < e->report_count; r++) {
+        const vt_policy_report *report = &e->reports[r];
+        if (!report->name || !valid_policy_name(report->name, strlen(report->name)) ||
+            (r > 0 && strcmp(report->name, e->reports[r - 1].name) <= 0))
+            return vt_error_set(err, VT_ERR_ARGUMENT,
+                                "report names must be [a-z0-9-] in strictly increasing order");
+        if (!report->purpose || !valid_text(report->purpose, strlen(report->purpose)))
+            return vt_error_set(err, VT_ERR_ARGUMENT, "report %s: invalid purpose", report->name);
+        if (report->field_count == 0 || report->field_count > VT_POLICY_MAX_FIELDS)
+            return vt_error_set(err, VT_ERR_ARGUMENT, "report %s declares 1 to %u fields",
+                                report->name, VT_POLICY_MAX_FIELDS);
+        for (size_t i = 0; i < report->field_count; i++) {
+            const vt_policy_field *f = &report->fields[i];
+            if (!f->name || !valid_policy_name(f->name, strlen(f->name)) ||
+                (i > 0 && strcmp(f->name, report->fields[i - 1].name) <= 0))
+                return vt_error_set(err, VT_ERR_ARGUMENT,
+                                    "report %s: field names must be [a-z0-9-] in strictly "
+                                    "increasing order",
+                                    report->name);
+            if (!vt_policy_type_name(f->type) || f->category < 1 || f->category > 4 ||
+                f->retention_days < 1 || f->retention_days > 3650 ||
+                !valid_date(f->expires, strnlen(f->expires, sizeof f->expires)) || !f->purpose ||
+                !valid_text(f->purpose, strlen(f->purpose)))
+                return vt_error_set(err, VT_ERR_ARGUMENT,
+                                    "field %s: invalid type, category (1-4), retention (1-3650 "
+                                    "days), expiry date or purpose",
+                                    f->name);
+        }
+    }
+    return VT_OK;
+}
+
+vt_status vt_data_policy_entry_format(const vt_data_policy_entry *e, vt_buf *out, vt_error *err)
+{
+    vt_status st = check_data_policy(e, err);
+    if (st != VT_OK)
+        return st;
+    size_t start = out->len;
+    st = vt_buf_printf(out, DATA_POLICY_MAGIC "\nserial %" PRIu64 "\ndate %s\ncollector %s\n",
+                       e->serial, e->date, e->collector);
+    if (st == VT_OK && e->relay)
+        st = vt_buf_printf(out, "relay %s\n", e->relay);
+    for (size_t r = 0; r < e->report_count && st == VT_OK; r++) {
+        const vt_policy_report *report = &e->reports[r];
+        st = vt_buf_printf(out, "report %s\npurpose %s\n", report->name, report->purpose);
+        for (size_t i = 0; i < report->field_count && st == VT_OK; i++) {
+            const vt_policy_field *f = &report->fields[i];
+            st = vt_buf_printf(out, "field %s %s %u %u %s %s\n", f->name,
+                               vt_policy_type_name(f->type), f->category, f->retention_days,
+                               f->expires, f->purpose);
+        }
+    }
+    if (st != VT_OK) {
+        out->len = start;
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    }
+    if (out->len - start > VT_DISTRIB_MAX_ENTRY) {
+        out->len = start;
+        out->data[start] = 0;
+        return vt_error_set(err, VT_ERR_LIMIT, "data-policy entry over %u bytes",
+                            VT_DISTRIB_MAX_ENTRY);
+    }
+    return VT_OK;
 }

@@ -1,6 +1,7 @@
 /* test_distrib_entry.c: the log entry formats (docs/entries.md): round trips byte for byte,
  * strict refusals (field order, leading zeros, uppercase hex, non-increasing indexes, control
- * characters, trailing bytes), the 64 KiB limit, and version comparison. */
+ * characters, trailing bytes), the 64 KiB limit, version comparison, and the data-policy entry
+ * (every refusal names its line; collector URL rules). */
 #include <vitrine/distrib.h>
 
 #include "check.h"
@@ -145,6 +146,199 @@ static void test_release(void)
     vt_release_entry_clear(&r);
 }
 
+static const char policy_text[] =
+    "vitrine/data-policy-entry/v1\n"
+    "serial 1\n"
+    "date 2026-12-05\n"
+    "collector https://telemetry.example.org/v1\n"
+    "relay https://relay.example.net/v1\n"
+    "report sample\n"
+    "purpose A file the user chose to submit after a detection\n"
+    "field content bytes 3 90 2027-12-31 The file itself\n"
+    "field sha256 sha256 3 90 2027-12-31 The SHA-256 of the file\n"
+    "report scan-summary\n"
+    "purpose Count how often each logged rule fires\n"
+    "field detections rule-counts 1 365 2027-12-31 How many files each rule matched\n"
+    "field engine-version version 1 365 2027-12-31 Which engine version ran the scan\n"
+    "field files-scanned integer 1 365 2027-12-31 How many files the scan looked at\n";
+
+static void test_data_policy_round_trip(void)
+{
+    vt_data_policy_entry p;
+    vt_error err;
+    CHECK_INT_EQ(vt_data_policy_entry_parse(policy_text, sizeof policy_text - 1, &p, &err), VT_OK);
+    CHECK_INT_EQ(p.serial, 1);
+    CHECK_STR_EQ(p.date, "2026-12-05");
+    CHECK_STR_EQ(p.collector, "https://telemetry.example.org/v1");
+    CHECK_STR_EQ(p.relay, "https://relay.example.net/v1");
+    CHECK_INT_EQ(p.report_count, 2);
+    CHECK_STR_EQ(p.reports[1].name, "scan-summary");
+    CHECK_INT_EQ(p.reports[1].field_count, 3);
+    CHECK_INT_EQ(p.reports[1].fields[0].type, VT_POLICY_RULE_COUNTS);
+    CHECK_INT_EQ(p.reports[0].fields[0].type, VT_POLICY_BYTES);
+    CHECK_INT_EQ(p.reports[0].fields[0].category, 3);
+    CHECK_INT_EQ(p.reports[0].fields[0].retention_days, 90);
+    CHECK_STR_EQ(p.reports[0].fields[0].expires, "2027-12-31");
+    CHECK_STR_EQ(p.reports[0].fields[1].purpose, "The SHA-256 of the file");
+    const vt_policy_report *r = vt_data_policy_report(&p, "scan-summary");
+    CHECK(r == &p.reports[1]);
+    CHECK(vt_data_policy_report(&p, "scan") == NULL);
+    CHECK(vt_policy_report_field(r, "files-scanned") == &r->fields[2]);
+    CHECK(vt_policy_report_field(r, "content") == NULL);
+    vt_buf out = {0};
+    CHECK_INT_EQ(vt_data_policy_entry_format(&p, &out, NULL), VT_OK);
+    CHECK(out.len == sizeof policy_text - 1 && memcmp(out.data, policy_text, out.len) == 0);
+    CHECK_INT_EQ(vt_entry_kind_of(out.data, out.len), VT_ENTRY_DATA_POLICY);
+    /* without a relay */
+    free(p.relay);
+    p.relay = NULL;
+    out.len = 0;
+    CHECK_INT_EQ(vt_data_policy_entry_format(&p, &out, NULL), VT_OK);
+    vt_data_policy_entry q;
+    CHECK_INT_EQ(vt_data_policy_entry_parse(out.data, out.len, &q, NULL), VT_OK);
+    CHECK(q.relay == NULL);
+    vt_data_policy_entry_clear(&q);
+    /* the formatter refuses what the parser would */
+    p.reports[1].fields[2].category = 5;
+    out.len = 0;
+    CHECK_INT_EQ(vt_data_policy_entry_format(&p, &out, &err), VT_ERR_ARGUMENT);
+    p.reports[1].fields[2].category = 1;
+    p.reports[1].fields[2].type = (vt_policy_type)99;
+    CHECK_INT_EQ(vt_data_policy_entry_format(&p, &out, &err), VT_ERR_ARGUMENT);
+    p.reports[1].fields[2].type = VT_POLICY_INTEGER;
+    char *collector = p.collector;
+    p.collector = "http://example.org/v1";
+    CHECK_INT_EQ(vt_data_policy_entry_format(&p, &out, &err), VT_ERR_ARGUMENT);
+    p.collector = collector;
+    vt_buf_free(&out);
+    vt_data_policy_entry_clear(&p);
+}
+
+/* Replace the first occurrence of `from` in policy_text by `to`, and expect the parse to fail
+ * with `status` on line `line`. */
+static void refuse_policy(const char *from, const char *to, vt_status status, unsigned line)
+{
+    const char *at = strstr(policy_text, from);
+    CHECK(at != NULL);
+    if (!at)
+        return;
+    vt_buf text = {0};
+    vt_buf_append(&text, policy_text, (size_t)(at - policy_text));
+    vt_buf_append_str(&text, to);
+    vt_buf_append_str(&text, at + strlen(from));
+    vt_data_policy_entry p;
+    vt_error err;
+    vt_status st = vt_data_policy_entry_parse(text.data, text.len, &p, &err);
+    if (st != status || err.line != line)
+        printf("# refused %s -> %s: status %d line %u: %s\n", from, to, st, err.line, err.message);
+    CHECK_INT_EQ(st, status);
+    CHECK_INT_EQ(err.line, line);
+    CHECK(strstr(err.file, "data-policy entry") != NULL);
+    CHECK(p.reports == NULL && p.collector == NULL);
+    vt_buf_free(&text);
+}
+
+static void test_data_policy_refusals(void)
+{
+    const vt_status F = VT_ERR_FORMAT;
+    refuse_policy("v1\nserial", "v2\nserial", F, 1);
+    refuse_policy("serial 1", "serial 0", F, 2);
+    refuse_policy("serial 1", "serial 01", F, 2);
+    refuse_policy("serial 1\ndate 2026-12-05\n", "date 2026-12-05\nserial 1\n", F, 2);
+    refuse_policy("date 2026-12-05", "date 2026-12-5", F, 3);
+    refuse_policy("date 2026-12-05", "date 2026-13-05", F, 3);
+    refuse_policy("collector https://telemetry", "collector ftp://telemetry", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1",
+                  "collector http://telemetry.example.org/v1", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1",
+                  "collector http://127.0.0.1@evil.example/v1", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1",
+                  "collector https://telemetry.example.org/v1/", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1",
+                  "collector https://telemetry.example.org/v1?x=1", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1",
+                  "collector https://Telemetry.example.org/v1", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1",
+                  "collector https://telemetry.example.org:0/v1", F, 4);
+    refuse_policy("collector https://telemetry.example.org/v1\n", "", F, 4);
+    refuse_policy("relay https://relay.example.net/v1", "relay http://relay.example.net/v1", F, 5);
+    refuse_policy("report sample\n", "", F, 6);              /* purpose without report */
+    refuse_policy("report sample", "report Sample", F, 6);   /* uppercase */
+    refuse_policy("report sample", "report 1sample", F, 6);  /* starts with a digit */
+    refuse_policy("report sample", "report zz", F, 10);      /* order: zz > scan-summary */
+    refuse_policy("report scan-summary", "report sample", F, 10); /* duplicate */
+    refuse_policy("purpose A file", "purpose  A file", F, 7);
+    refuse_policy("purpose A file the user chose to submit after a detection\n", "", F, 7);
+    refuse_policy("field content bytes", "field content blob", F, 8);
+    refuse_policy("field content bytes 3", "field content bytes 5", F, 8);
+    refuse_policy("field content bytes 3", "field content bytes 0", F, 8);
+    refuse_policy("bytes 3 90", "bytes 3 0", F, 8);
+    refuse_policy("bytes 3 90", "bytes 3 3651", F, 8);
+    refuse_policy("bytes 3 90", "bytes 3 090", F, 8);
+    refuse_policy("bytes 3 90 2027-12-31", "bytes 3 90 2027-12-32", F, 8);
+    refuse_policy("bytes 3 90 2027-12-31 The file itself", "bytes 3 90 2027-12-31", F, 8);
+    refuse_policy("bytes 3 90 2027-12-31 The file itself", "bytes 3 90 2027-12-31  The", F, 8);
+    refuse_policy("bytes 3 90 2027-12-31 The file itself", "bytes 3 90 2027-12-31 The\tfile", F,
+                  8);
+    refuse_policy("field content bytes", "field content  bytes", F, 8);
+    refuse_policy("field content bytes", "field Content bytes", F, 8);
+    refuse_policy("field content bytes", "field tontent bytes", F, 9); /* order */
+    refuse_policy("field content bytes", "field sha256 bytes", F, 9);  /* duplicate */
+    refuse_policy("field content bytes 3 90 2027-12-31 The file itself\n"
+                  "field sha256 sha256 3 90 2027-12-31 The SHA-256 of the file\n",
+                  "", F, 8); /* a report without fields */
+    refuse_policy("field files-scanned integer 1 365 2027-12-31 How many files the scan looked at\n",
+                  "field files-scanned integer 1 365 2027-12-31 How many files the scan looked at",
+                  F, 14); /* no final newline */
+    refuse_policy("field files-scanned", "extra 1\nfield files-scanned", F, 14);
+    /* limits: 65 reports, 65 fields, 64 KiB */
+    vt_buf text = {0};
+    vt_buf_append_str(&text, "vitrine/data-policy-entry/v1\nserial 1\ndate 2026-12-05\n"
+                             "collector http://127.0.0.1:8080\n");
+    for (int r = 0; r < 65; r++)
+        vt_buf_printf(&text, "report r%02d\npurpose p\nfield f integer 1 1 2027-01-01 x\n", r);
+    vt_data_policy_entry p;
+    vt_error err;
+    CHECK_INT_EQ(vt_data_policy_entry_parse(text.data, text.len, &p, &err), VT_ERR_LIMIT);
+    CHECK_INT_EQ(err.line, 4 + 64 * 3 + 1);
+    text.len = 0;
+    vt_buf_append_str(&text, "vitrine/data-policy-entry/v1\nserial 1\ndate 2026-12-05\n"
+                             "collector http://localhost\nreport r\npurpose p\n");
+    for (int f = 0; f < 64; f++)
+        vt_buf_printf(&text, "field f%02d integer 1 1 2027-01-01 x\n", f);
+    CHECK_INT_EQ(vt_data_policy_entry_parse(text.data, text.len, &p, &err), VT_OK);
+    vt_data_policy_entry_clear(&p);
+    vt_buf_append_str(&text, "field f99 integer 1 1 2027-01-01 x\n");
+    CHECK_INT_EQ(vt_data_policy_entry_parse(text.data, text.len, &p, &err), VT_ERR_LIMIT);
+    text.len = 0;
+    vt_buf_append_str(&text, policy_text);
+    while (text.len <= VT_DISTRIB_MAX_ENTRY)
+        vt_buf_append_str(&text, "field zz integer 1 1 2027-01-01 x\n");
+    CHECK_INT_EQ(vt_data_policy_entry_parse(text.data, text.len, &p, &err), VT_ERR_LIMIT);
+    vt_buf_free(&text);
+}
+
+static void test_policy_urls(void)
+{
+    static const char *const good[] = {"https://a.example", "https://a.example:443/x/y",
+                                       "http://127.0.0.1:8080", "http://localhost/v1",
+                                       "https://x/a-b_c.d~e"};
+    static const char *const bad[] = {"https://", "http://example.org", "http://127.0.0.2",
+                                      "http://localhost.example.org", "https://a:65536",
+                                      "https://a/", "https://a/b c", "https://a#f",
+                                      "https://user@a", "https://[::1]", "https://.a",
+                                      "https://a:08", "HTTPS://a", "https://a/%2e"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK(vt_policy_url_valid(good[i], strlen(good[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (vt_policy_url_valid(bad[i], strlen(bad[i])))
+            printf("# accepted %s\n", bad[i]);
+        CHECK(!vt_policy_url_valid(bad[i], strlen(bad[i])));
+    }
+    CHECK_STR_EQ(vt_policy_type_name(VT_POLICY_RULE_COUNTS), "rule-counts");
+    CHECK(vt_policy_type_name((vt_policy_type)0) == NULL);
+}
+
 static void test_versions(void)
 {
     int cmp = 9;
@@ -164,5 +358,8 @@ int main(void)
     RUN(test_bundle);
     RUN(test_release);
     RUN(test_versions);
+    RUN(test_data_policy_round_trip);
+    RUN(test_data_policy_refusals);
+    RUN(test_policy_urls);
     return check_done();
 }
