@@ -120,6 +120,14 @@ VT_API void vt_policy_change_clear(vt_policy_change *change);
 VT_API const char *vt_policy_change_kind_name(vt_policy_change_kind kind);
 /* 1 when a change of this kind needs new consent. */
 VT_API int vt_policy_change_needs_consent(vt_policy_change_kind kind);
+/* The changes as text, one line each, appended to out: '+ ' for a field added (with its type,
+ * category, retention, expiry and purpose, read from new_policy), '! ' for another change that
+ * needs consent, '- ' for a narrowing. */
+VT_API vt_status vt_policy_change_text(const vt_policy_change *change,
+                                       const vt_data_policy_entry *new_policy, vt_buf *out,
+                                       vt_error *err);
+/* Short name of a sensitivity category 1..4 ("technical", ...). */
+VT_API const char *vt_policy_category_name(unsigned category);
 
 #ifdef __cplusplus
 }
