@@ -233,6 +233,14 @@ typedef struct vt_update_result {
     uint64_t bundle_index;
     uint64_t tree_size;
     size_t rule_entries;
+    /* The data policy (docs/telemetry.md): the newest data-policy entry of the log, verified
+     * like the bundle (same checkpoint, inclusion) and installed beside the ruleset when its
+     * serial is above the installed one's. A problem with it never blocks the ruleset. */
+    int policy_found;        /* the log holds a data policy */
+    int policy_installed;    /* a new one was installed by this update */
+    uint64_t policy_index, policy_serial;
+    int policy_evidence;     /* policy_problem is evidence of misbehaviour (a rollback) */
+    char policy_problem[600]; /* why the newest policy was not installed; "" when it was fine */
 } vt_update_result;
 
 VT_API vt_status vt_update(const vt_update_options *options, vt_update_result *result,
