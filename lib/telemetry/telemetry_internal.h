@@ -1,0 +1,13 @@
+/* telemetry_internal.h: helpers shared by the files of lib/telemetry (not public). */
+#ifndef VITRINE_TELEMETRY_INTERNAL_H
+#define VITRINE_TELEMETRY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Days since 1970-01-01 of a YYYY-MM-DD naming a real calendar day; -1 otherwise. */
+int64_t vt_telemetry_day_number(const char *s, size_t n);
+/* Decoded size of canonical standard base64 with padding; -1 if it is not that. */
+int64_t vt_telemetry_base64_size(const char *s, size_t n);
+
+#endif
