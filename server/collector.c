@@ -357,25 +357,39 @@ static enum MHD_Result respond_error(struct MHD_Connection *conn, unsigned statu
 
 /* ---- reports ---- */
 
-vt_status vt_collector_report_policy(const void *body, size_t len, uint64_t *index,
-                                     vt_error *err)
+/* Parse the body and read its "policy" member; *root (the parsed body) is the caller's. */
+static vt_status parse_envelope(const void *body, size_t len, json_t **root, uint64_t *index,
+                                vt_error *err)
 {
+    *root = NULL;
     if (len == 0)
         return vt_error_set(err, VT_ERR_SYNTAX, "not a report: the body is empty");
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    json_t *r = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!r)
         return vt_error_set(err, VT_ERR_SYNTAX, "not a report: %s (line %d, column %d)", jerr.text,
                             jerr.line, jerr.column);
-    json_t *p = json_object_get(root, "policy");
+    json_t *p = json_object_get(r, "policy");
     vt_status st = VT_OK;
-    if (!json_is_object(root))
+    if (!json_is_object(r))
         st = vt_error_set(err, VT_ERR_SYNTAX, "not a report: not a JSON object");
     else if (!json_is_integer(p) || json_integer_value(p) < 0)
         st = vt_error_set(err, VT_ERR_SYNTAX,
                           "field \"policy\": expected the log index of a data-policy entry");
     else
         *index = (uint64_t)json_integer_value(p);
+    if (st == VT_OK)
+        *root = r;
+    else
+        json_decref(r);
+    return st;
+}
+
+vt_status vt_collector_report_policy(const void *body, size_t len, uint64_t *index,
+                                     vt_error *err)
+{
+    json_t *root;
+    vt_status st = parse_envelope(body, len, &root, index, err);
     json_decref(root);
     return st;
 }
@@ -444,22 +458,25 @@ static enum MHD_Result take_report(vt_collector *c, struct MHD_Connection *conn,
     vt_error err;
     vt_error_clear(&err);
     char message[1024];
-    uint64_t index;
-    if (vt_collector_report_policy(body->data, body->len, &index, &err) != VT_OK)
+    uint64_t index = 0;
+    json_t *root;
+    if (parse_envelope(body->data, body->len, &root, &index, &err) != VT_OK)
         return respond_error(conn, 400, err.message);
     const vt_data_policy_entry *policy = NULL;
     unsigned status = find_policy(c, index, &policy, message, sizeof message);
-    if (status)
-        return respond_error(conn, status, message);
     char today[11];
     today_utc(today);
-    if (vt_telemetry_report_check(policy, index, body->data, body->len, today, NULL, &err) !=
-        VT_OK)
-        return respond_error(conn, 400, err.message);
-    json_t *root = json_loadb((const char *)body->data, body->len, JSON_REJECT_DUPLICATES, NULL);
-    if (!root)
-        return respond_error(conn, 500, "out of memory");
-    vt_collector_record rec;
+    if (!status &&
+        vt_telemetry_report_check(policy, index, body->data, body->len, today, NULL, &err) !=
+            VT_OK) {
+        snprintf(message, sizeof message, "%s", err.message);
+        status = 400;
+    }
+    if (status) {
+        json_decref(root);
+        return respond_error(conn, status, message);
+    }
+    vt_collector_record rec = {0};
     vt_collector_field *fields = NULL;
     enum MHD_Result ret;
     int duplicate = 0;
@@ -468,7 +485,7 @@ static enum MHD_Result take_report(vt_collector *c, struct MHD_Connection *conn,
     } else if (!vt_http_gate_enter(&c->store_gate, STORE_WAIT_MS)) {
         ret = vt_http_respond_busy(conn);
     } else {
-        vt_status st = c->store->ops->put(c->store, &rec, &duplicate, &err);
+        vt_status st = vt_collector_store_put(c->store, &rec, &duplicate, &err);
         vt_http_gate_leave(&c->store_gate);
         if (st != VT_OK) {
             fprintf(stderr, "collector: %s\n", err.message);

@@ -95,11 +95,9 @@ static vt_status pg_error(PGconn *c, PGresult *res, const char *what, vt_error *
     return vt_error_set(err, VT_ERR_IO, "collector database (PostgreSQL): %s: %s", what, text);
 }
 
-static vt_status pg_put(vt_collector_store *base, const vt_collector_record *r, int *duplicate,
-                        vt_error *err)
+/* Insert one record in the open transaction of connection c. */
+static vt_status put_one(PGconn *c, const vt_collector_record *r, int *duplicate, vt_error *err)
 {
-    pg_store *s = (pg_store *)base;
-    *duplicate = 0;
     /* The fields as one JSON array of [name, value, delete_after]; the values are valid JSON
      * already (the report passed the check). */
     vt_buf fields = {0};
@@ -120,15 +118,45 @@ static vt_status pg_put(vt_collector_store *base, const vt_collector_record *r, 
     snprintf(policy, sizeof policy, "%" PRIu64, r->policy);
     const char *values[6] = {r->id, policy, r->report, r->day, r->delete_after,
                              (const char *)fields.data};
-    PGconn *c = take(s);
-    PGresult *res = exec_prepared(c, "put", 6, values, NULL);
+    PGresult *res = PQexecPrepared(c, "put", 6, values, NULL, NULL, 0);
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         *duplicate = strcmp(PQgetvalue(res, 0, 0), "0") == 0;
     else
         st = pg_error(c, res, "insert report", err);
     PQclear(res);
-    give_back(s, c);
     vt_buf_free(&fields);
+    return st;
+}
+
+static vt_status simple(PGconn *c, const char *sql, vt_error *err)
+{
+    PGresult *res = PQexec(c, sql);
+    vt_status st = VT_OK;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+        st = pg_error(c, res, sql, err);
+    PQclear(res);
+    return st;
+}
+
+static vt_status pg_put_batch(vt_collector_store *base, const vt_collector_record *const *records,
+                              size_t n, int *duplicates, vt_error *err)
+{
+    pg_store *s = (pg_store *)base;
+    PGconn *c = take(s);
+    if (PQstatus(c) == CONNECTION_BAD) {
+        /* The server restarted: connect again (and prepare again) once. */
+        PQreset(c);
+        if (PQstatus(c) == CONNECTION_OK)
+            prepare_all(c, NULL);
+    }
+    vt_status st = simple(c, "BEGIN", err);
+    for (size_t i = 0; i < n && st == VT_OK; i++)
+        st = put_one(c, records[i], &duplicates[i], err);
+    if (st == VT_OK)
+        st = simple(c, "COMMIT", err);
+    if (st != VT_OK)
+        PQclear(PQexec(c, "ROLLBACK"));
+    give_back(s, c);
     return st;
 }
 
@@ -189,11 +217,12 @@ static void pg_close(vt_collector_store *base)
     free(s->free_list);
     pthread_cond_destroy(&s->freed);
     pthread_mutex_destroy(&s->lock);
+    vt_collector_store_fini(&s->base);
     free(s);
 }
 
 static const vt_collector_store_ops pg_ops = {
-    .put = pg_put,
+    .put_batch = pg_put_batch,
     .aggregate = pg_aggregate,
     .purge = pg_purge,
     .close = pg_close,
@@ -231,7 +260,7 @@ vt_status vt_collector_store_open_pg(const char *url, unsigned connections,
     pg_store *s = calloc(1, sizeof *s);
     if (!s)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-    s->base.ops = &pg_ops;
+    vt_collector_store_init(&s->base, &pg_ops, connections);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->freed, NULL);
     s->conns = calloc(connections, sizeof *s->conns);

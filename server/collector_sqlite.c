@@ -1,6 +1,7 @@
 /* collector_sqlite.c: the collector's default store (collector_store.h) in one SQLite file.
  * One writer connection behind a mutex with its statements prepared once (SQLite allows one
- * writer at a time anyway), and a second connection for the aggregate endpoint, which reads a
+ * writer at a time anyway), committing the reports in batches (the group commit of
+ * collector_store.c), and a second connection for the aggregate endpoint, which reads a
  * snapshot in WAL mode without waiting for the writer. synchronous=NORMAL in WAL mode: a commit
  * survives a crash of the collector; only a power loss may lose the last commits (docs/
  * telemetry.md, "Collector"). */
@@ -40,18 +41,10 @@ static vt_status db_error(sqlite3 *db, const char *what, vt_error *err)
                         db ? sqlite3_errmsg(db) : "out of memory");
 }
 
-static vt_status sqlite_put(vt_collector_store *base, const vt_collector_record *r,
-                            int *duplicate, vt_error *err)
+/* Insert one record in the open transaction. */
+static vt_status put_one(sqlite_store *s, const vt_collector_record *r, int *duplicate,
+                         vt_error *err)
 {
-    sqlite_store *s = (sqlite_store *)base;
-    vt_status st = VT_OK;
-    *duplicate = 0;
-    pthread_mutex_lock(&s->write_lock);
-    sqlite3_reset(s->begin);
-    if (sqlite3_step(s->begin) != SQLITE_DONE) {
-        st = db_error(s->writer, "begin", err);
-        goto out;
-    }
     sqlite3_stmt *p = s->put_report;
     sqlite3_reset(p);
     sqlite3_bind_text(p, 1, r->id, -1, SQLITE_STATIC);
@@ -59,14 +52,11 @@ static vt_status sqlite_put(vt_collector_store *base, const vt_collector_record 
     sqlite3_bind_text(p, 3, r->report, -1, SQLITE_STATIC);
     sqlite3_bind_text(p, 4, r->day, -1, SQLITE_STATIC);
     sqlite3_bind_text(p, 5, r->delete_after, -1, SQLITE_STATIC);
-    if (sqlite3_step(p) != SQLITE_DONE) {
-        st = db_error(s->writer, "insert report", err);
-        goto rollback;
-    }
-    if (sqlite3_changes(s->writer) == 0) {
-        *duplicate = 1;
-        goto rollback;
-    }
+    if (sqlite3_step(p) != SQLITE_DONE)
+        return db_error(s->writer, "insert report", err);
+    *duplicate = sqlite3_changes(s->writer) == 0;
+    if (*duplicate)
+        return VT_OK;
     for (size_t i = 0; i < r->field_count; i++) {
         const vt_collector_field *f = &r->fields[i];
         p = s->put_field;
@@ -77,20 +67,37 @@ static vt_status sqlite_put(vt_collector_store *base, const vt_collector_record 
         sqlite3_bind_text(p, 4, f->name, -1, SQLITE_STATIC);
         sqlite3_bind_text64(p, 5, f->value, f->value_len, SQLITE_STATIC, SQLITE_UTF8);
         sqlite3_bind_text(p, 6, f->delete_after, -1, SQLITE_STATIC);
-        if (sqlite3_step(p) != SQLITE_DONE) {
-            st = db_error(s->writer, "insert field", err);
-            goto rollback;
-        }
+        if (sqlite3_step(p) != SQLITE_DONE)
+            return db_error(s->writer, "insert field", err);
     }
-    sqlite3_reset(s->commit);
-    if (sqlite3_step(s->commit) == SQLITE_DONE)
+    return VT_OK;
+}
+
+static vt_status sqlite_put_batch(vt_collector_store *base,
+                                  const vt_collector_record *const *records, size_t n,
+                                  int *duplicates, vt_error *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    vt_status st = VT_OK;
+    pthread_mutex_lock(&s->write_lock);
+    sqlite3_reset(s->begin);
+    if (sqlite3_step(s->begin) != SQLITE_DONE) {
+        st = db_error(s->writer, "begin", err);
         goto out;
-    st = db_error(s->writer, "commit", err);
-rollback:
-    sqlite3_reset(s->rollback);
-    sqlite3_step(s->rollback);
+    }
+    for (size_t i = 0; i < n && st == VT_OK; i++)
+        st = put_one(s, records[i], &duplicates[i], err);
+    if (st == VT_OK) {
+        sqlite3_reset(s->commit);
+        if (sqlite3_step(s->commit) != SQLITE_DONE)
+            st = db_error(s->writer, "commit", err);
+    }
+    if (st != VT_OK) {
+        sqlite3_reset(s->rollback);
+        sqlite3_step(s->rollback);
+    }
 out:
-    /* Statements keep no pointer to the caller's strings past this call. */
+    /* Statements keep no pointer to the callers' strings past this call. */
     sqlite3_clear_bindings(s->put_report);
     sqlite3_clear_bindings(s->put_field);
     sqlite3_reset(s->put_report);
@@ -169,11 +176,12 @@ static void sqlite_close(vt_collector_store *base)
     sqlite3_close(s->writer);
     pthread_mutex_destroy(&s->read_lock);
     pthread_mutex_destroy(&s->write_lock);
+    vt_collector_store_fini(&s->base);
     free(s);
 }
 
 static const vt_collector_store_ops sqlite_ops = {
-    .put = sqlite_put,
+    .put_batch = sqlite_put_batch,
     .aggregate = sqlite_aggregate,
     .purge = sqlite_purge,
     .close = sqlite_close,
@@ -205,7 +213,7 @@ vt_status vt_collector_store_open_sqlite(const char *path, vt_collector_store **
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-    s->base.ops = &sqlite_ops;
+    vt_collector_store_init(&s->base, &sqlite_ops, 1);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->read_lock, NULL);
     vt_status st;

@@ -3,7 +3,8 @@
  * one writer connection) and PostgreSQL through libpq (collector_pg.c, a pool of connections,
  * for more than one collector or more than one machine). The collector validates a report
  * (vt_telemetry_report_check) and cuts it into one record before it gets here; the store never
- * sees or keeps a client address or a time finer than a day.
+ * sees or keeps a client address or a time finer than a day. Reports are committed in groups
+ * (vt_collector_store_put): a report is answered once its group's transaction is committed.
  *
  * Tables (same columns in both backends):
  *   reports(id PRIMARY KEY, policy, report, day, delete_after): one row per accepted report id,
@@ -15,6 +16,7 @@
 #ifndef VITRINE_SERVER_COLLECTOR_STORE_H
 #define VITRINE_SERVER_COLLECTOR_STORE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,28 +43,51 @@ typedef struct vt_collector_record {
 
 typedef struct vt_collector_store vt_collector_store;
 
-/* What every backend provides. Every function may be called from several threads at once. */
+/* What every backend provides. */
 typedef struct vt_collector_store_ops {
-    /* Store the record in one transaction; *duplicate = 1 (and nothing stored) when a report
-     * with its id is already stored, else 0. */
-    vt_status (*put)(vt_collector_store *store, const vt_collector_record *record,
-                     int *duplicate, vt_error *err);
+    /* Store n records in one transaction; duplicates[i] = 1 (and record i not stored) when a
+     * report with its id is already stored (also by an earlier record of the batch), else 0.
+     * On an error nothing of the batch is stored. Called by at most `max_batches` threads at
+     * once (vt_collector_store_init). */
+    vt_status (*put_batch)(vt_collector_store *store, const vt_collector_record *const *records,
+                           size_t n, int *duplicates, vt_error *err);
     /* The sum of the values of every rule-counts field `field` of reports `report` made on
      * `day`, per rule log index: appends a JSON object {"INDEX":SUM,...} (indexes ascending) to
-     * out. */
+     * out. May be called from several threads at once. */
     vt_status (*aggregate)(vt_collector_store *store, const char *report, const char *field,
                            const char *day, vt_buf *out, vt_error *err);
     /* Delete every field and every report whose delete_after is before `today` (a report's is
      * its latest field's, so its id goes with its last field); *deleted (optional) gets the
-     * number of rows deleted. */
+     * number of rows deleted. May be called from several threads at once. */
     vt_status (*purge)(vt_collector_store *store, const char *today, uint64_t *deleted,
                        vt_error *err);
     void (*close)(vt_collector_store *store);
 } vt_collector_store_ops;
 
+typedef struct collector_put_job collector_put_job;
+
+/* The part every backend's store starts with: its operations and the group commit
+ * (collector_store.c): reports that arrive while a batch is being committed wait and go
+ * together into the next one, so one commit (and its disk write) serves many reports. */
 struct vt_collector_store {
     const vt_collector_store_ops *ops;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    collector_put_job *queue_head, *queue_tail;
+    unsigned batches, max_batches;
 };
+
+/* Set up the common part (the backend calls it first); max_batches: batches committed at once
+ * (1 for SQLite's one writer; the connections of a pool). */
+void vt_collector_store_init(vt_collector_store *store, const vt_collector_store_ops *ops,
+                             unsigned max_batches);
+/* ... and free it (the backend's close calls it last). */
+void vt_collector_store_fini(vt_collector_store *store);
+
+/* Store one record (thread-safe): it joins the next batch and returns once that batch is
+ * committed. *duplicate as in put_batch. */
+vt_status vt_collector_store_put(vt_collector_store *store, const vt_collector_record *record,
+                                 int *duplicate, vt_error *err);
 
 /* Open (creating the tables if missing) the SQLite database at `path`. */
 vt_status vt_collector_store_open_sqlite(const char *path, vt_collector_store **out,
