@@ -50,6 +50,8 @@ static int serve_collector(int argc, char **argv)
     vt_collector_options o = {.db = "collector.sqlite", .purge_interval = 3600,
                               .log_deadline = 60};
     vt_http_limits_default(&o.limits);
+    /* Requests wait for their batch's commit in a worker thread: more threads, larger batches. */
+    o.limits.threads = 8;
     const char *vkey = NULL;
     vt_error err;
     vt_error_clear(&err);
@@ -218,6 +220,8 @@ const struct vt_command command_serve = {
               "                         share one database\n"
               "    --purge-interval S   seconds between retention purges (default 3600)\n"
               "    --log-deadline S     seconds one reading of the log may take (default 60)\n"
+              "    (the collector's default for --threads is 8: a request waits in its thread\n"
+              "    for the commit of the batch it joined)\n"
               VT_HTTP_LIMITS_MANUAL
               "\n"
               "EXIT STATUS\n"

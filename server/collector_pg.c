@@ -95,53 +95,59 @@ static vt_status pg_error(PGconn *c, PGresult *res, const char *what, vt_error *
     return vt_error_set(err, VT_ERR_IO, "collector database (PostgreSQL): %s: %s", what, text);
 }
 
-/* Insert one record in the open transaction of connection c. */
-static vt_status put_one(PGconn *c, const vt_collector_record *r, int *duplicate, vt_error *err)
+/* The fields of a record as one JSON array of [name, value, delete_after], NUL-terminated; the
+ * values are valid JSON already (the report passed the check). */
+static vt_status fields_json(const vt_collector_record *r, vt_buf *out)
 {
-    /* The fields as one JSON array of [name, value, delete_after]; the values are valid JSON
-     * already (the report passed the check). */
-    vt_buf fields = {0};
-    vt_status st = vt_buf_append_byte(&fields, '[');
+    vt_status st = vt_buf_append_byte(out, '[');
     for (size_t i = 0; st == VT_OK && i < r->field_count; i++) {
         const vt_collector_field *f = &r->fields[i];
-        if ((st = vt_buf_printf(&fields, "%s[\"%s\",", i ? "," : "", f->name)) == VT_OK &&
-            (st = vt_buf_append(&fields, f->value, f->value_len)) == VT_OK)
-            st = vt_buf_printf(&fields, ",\"%s\"]", f->delete_after);
+        if ((st = vt_buf_printf(out, "%s[\"%s\",", i ? "," : "", f->name)) == VT_OK &&
+            (st = vt_buf_append(out, f->value, f->value_len)) == VT_OK)
+            st = vt_buf_printf(out, ",\"%s\"]", f->delete_after);
     }
     if (st == VT_OK)
-        st = vt_buf_append(&fields, "]", 2); /* with the NUL */
-    if (st != VT_OK) {
-        vt_buf_free(&fields);
-        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-    }
-    char policy[24];
-    snprintf(policy, sizeof policy, "%" PRIu64, r->policy);
-    const char *values[6] = {r->id, policy, r->report, r->day, r->delete_after,
-                             (const char *)fields.data};
-    PGresult *res = PQexecPrepared(c, "put", 6, values, NULL, NULL, 0);
-    if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        *duplicate = strcmp(PQgetvalue(res, 0, 0), "0") == 0;
-    else
-        st = pg_error(c, res, "insert report", err);
-    PQclear(res);
-    vt_buf_free(&fields);
+        st = vt_buf_append(out, "]", 2);
     return st;
 }
 
-static vt_status simple(PGconn *c, const char *sql, vt_error *err)
+/* The results of one pipelined query: its result, then NULL. 1 when it is of status `want`. */
+static int pipeline_result(PGconn *c, ExecStatusType want, PGresult **keep)
 {
-    PGresult *res = PQexec(c, sql);
-    vt_status st = VT_OK;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-        st = pg_error(c, res, sql, err);
-    PQclear(res);
-    return st;
+    PGresult *res = PQgetResult(c);
+    int ok = res && PQresultStatus(res) == want;
+    if (keep && ok)
+        *keep = res;
+    else
+        PQclear(res);
+    if (res)
+        PQclear(PQgetResult(c)); /* the NULL that ends the query's results */
+    return ok;
 }
 
+/* One batch in one transaction and one round trip (libpq's pipeline mode): BEGIN, one "put" per
+ * record, COMMIT, sync. */
 static vt_status pg_put_batch(vt_collector_store *base, const vt_collector_record *const *records,
                               size_t n, int *duplicates, vt_error *err)
 {
     pg_store *s = (pg_store *)base;
+    vt_buf *fields = calloc(n ? n : 1, sizeof *fields);
+    char(*policies)[24] = calloc(n ? n : 1, sizeof *policies);
+    vt_status st = VT_OK;
+    if (!fields || !policies)
+        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == VT_OK && i < n; i++) {
+        if (fields_json(records[i], &fields[i]) != VT_OK)
+            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        snprintf(policies[i], sizeof policies[i], "%" PRIu64, records[i]->policy);
+    }
+    if (st != VT_OK) {
+        for (size_t i = 0; fields && i < n; i++)
+            vt_buf_free(&fields[i]);
+        free(fields);
+        free(policies);
+        return st;
+    }
     PGconn *c = take(s);
     if (PQstatus(c) == CONNECTION_BAD) {
         /* The server restarted: connect again (and prepare again) once. */
@@ -149,14 +155,50 @@ static vt_status pg_put_batch(vt_collector_store *base, const vt_collector_recor
         if (PQstatus(c) == CONNECTION_OK)
             prepare_all(c, NULL);
     }
-    vt_status st = simple(c, "BEGIN", err);
-    for (size_t i = 0; i < n && st == VT_OK; i++)
-        st = put_one(c, records[i], &duplicates[i], err);
-    if (st == VT_OK)
-        st = simple(c, "COMMIT", err);
-    if (st != VT_OK)
+    int sent = PQenterPipelineMode(c) &&
+               PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    for (size_t i = 0; sent && i < n; i++) {
+        const vt_collector_record *r = records[i];
+        const char *values[6] = {r->id, policies[i], r->report, r->day, r->delete_after,
+                                 (const char *)fields[i].data};
+        sent = PQsendQueryPrepared(c, "put", 6, values, NULL, NULL, 0);
+    }
+    sent = sent && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+           PQpipelineSync(c);
+    int ok = sent && pipeline_result(c, PGRES_COMMAND_OK, NULL);
+    for (size_t i = 0; sent && i < n; i++) {
+        PGresult *res = NULL;
+        if (pipeline_result(c, PGRES_TUPLES_OK, &res) && PQntuples(res) == 1) {
+            duplicates[i] = strcmp(PQgetvalue(res, 0, 0), "0") == 0;
+        } else {
+            if (ok)
+                st = pg_error(c, res, "insert report", err);
+            ok = 0;
+        }
+        PQclear(res);
+    }
+    if (sent && !pipeline_result(c, PGRES_COMMAND_OK, NULL) && ok) {
+        st = pg_error(c, NULL, "commit", err);
+        ok = 0;
+    }
+    /* The sync's own result; then out of pipeline mode. */
+    for (PGresult *res; sent && (res = PQgetResult(c));) {
+        int is_sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (is_sync)
+            break;
+    }
+    PQexitPipelineMode(c);
+    if (!ok) {
+        if (st == VT_OK)
+            st = pg_error(c, NULL, "insert reports", err);
         PQclear(PQexec(c, "ROLLBACK"));
+    }
     give_back(s, c);
+    for (size_t i = 0; i < n; i++)
+        vt_buf_free(&fields[i]);
+    free(fields);
+    free(policies);
     return st;
 }
 

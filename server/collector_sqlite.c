@@ -192,7 +192,7 @@ static vt_status open_connection(const char *path, sqlite3 **db, vt_error *err)
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK ||
         sqlite3_exec(*db, "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL;"
-                          "PRAGMA synchronous=NORMAL",
+                          "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192",
                      NULL, NULL, NULL) != SQLITE_OK)
         return vt_error_set(err, VT_ERR_IO, "cannot open the collector database %s: %s", path,
                             *db ? sqlite3_errmsg(*db) : "out of memory");
