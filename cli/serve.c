@@ -1,11 +1,14 @@
 /* serve.c: `vitrine serve SERVICE ...`: runs one of vitrine's HTTP services in the foreground
  * until SIGINT or SIGTERM. Services are listed in a table; `log` serves a log directory
- * (server/log_server.h). */
+ * (server/log_server.h), `collector` receives telemetry reports (server/collector.h). */
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "collector.h"
 #include "command.h"
 #include "log_server.h"
 
@@ -18,6 +21,91 @@ static void wait_for_signal(void)
     sigaddset(&set, SIGTERM);
     int sig;
     sigwait(&set, &sig);
+}
+
+/* Block SIGINT and SIGTERM before a server's threads start, so they inherit the mask and only
+ * wait_for_signal sees them. */
+static void block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static int parse_seconds(const char *option, const char *value, unsigned *out)
+{
+    char *end;
+    unsigned long n = strtoul(value, &end, 10);
+    if (value[0] < '0' || value[0] > '9' || *end || n == 0 || n > 86400ul * 365)
+        return cli_usage_error("serve", "%s takes a positive number of seconds, not '%s'", option,
+                               value);
+    *out = (unsigned)n;
+    return EXIT_CLEAN;
+}
+
+static int serve_collector(int argc, char **argv)
+{
+    vt_collector_options o = {.db = "collector.sqlite", .purge_interval = 3600,
+                              .log_deadline = 60};
+    vt_http_limits_default(&o.limits);
+    /* Requests wait for their batch's commit in a worker thread: more threads, larger batches. */
+    o.limits.threads = 8;
+    const char *vkey = NULL;
+    vt_error err;
+    vt_error_clear(&err);
+    for (int i = 2; i < argc; i++) {
+        int used = 0;
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (vt_http_limits_option(&o.limits, argv[i], value ? value : "", &used, &err) != VT_OK)
+            return cli_usage_error("serve", "%s", err.message);
+        if (used) {
+            i++;
+            continue;
+        }
+        if (!value)
+            return cli_usage_error("serve", "'%s' needs a value or is unknown", argv[i]);
+        if (strcmp(argv[i], "--log") == 0)
+            o.log = value;
+        else if (strcmp(argv[i], "--vkey") == 0)
+            vkey = value;
+        else if (strcmp(argv[i], "--listen") == 0)
+            o.listen = value;
+        else if (strcmp(argv[i], "--db") == 0)
+            o.db = value;
+        else if (strcmp(argv[i], "--postgres") == 0)
+            o.postgres = value;
+        else if (strcmp(argv[i], "--purge-interval") == 0) {
+            if (parse_seconds(argv[i], value, &o.purge_interval) != EXIT_CLEAN)
+                return EXIT_ERROR;
+        } else if (strcmp(argv[i], "--log-deadline") == 0) {
+            if (parse_seconds(argv[i], value, &o.log_deadline) != EXIT_CLEAN)
+                return EXIT_ERROR;
+        } else
+            return cli_usage_error("serve", "unknown option '%s'", argv[i]);
+        i++;
+    }
+    if (!o.log || !vkey || !o.listen)
+        return cli_usage_error("serve", "usage: vitrine serve collector --log DIR|URL --vkey VKEY "
+                                        "--listen HOST:PORT [--db FILE | --postgres URL]");
+    vt_tlog_verifier *key = NULL;
+    if (vt_tlog_verifier_load(vkey, &key, &err) != VT_OK)
+        return cli_report("serve", &err);
+    o.log_key = key;
+    block_signals();
+    vt_collector *collector;
+    if (vt_collector_start(&o, &collector, &err) != VT_OK) {
+        vt_tlog_verifier_free(key);
+        return cli_report("serve", &err);
+    }
+    printf("collector: %" PRIu64 " log entries read; serving on port %u\n",
+           vt_collector_log_size(collector), vt_collector_port(collector));
+    fflush(stdout);
+    wait_for_signal();
+    vt_collector_stop(collector);
+    vt_tlog_verifier_free(key);
+    return EXIT_CLEAN;
 }
 
 static int serve_log(int argc, char **argv)
@@ -50,13 +138,7 @@ static int serve_log(int argc, char **argv)
     if (!dir || !listen)
         return cli_usage_error("serve", "usage: vitrine serve log DIR --listen HOST:PORT "
                                         "[limits]");
-    /* Block the signals before the server's threads start, so they inherit the mask and only
-     * sigwait sees them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    block_signals();
     vt_log_server *srv;
     if (vt_log_server_start(dir, listen, &limits, &srv, &err) != VT_OK)
         return cli_report("serve", &err);
@@ -72,6 +154,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } services[] = {
     {"log", serve_log},
+    {"collector", serve_collector},
 };
 
 static int run_serve(int argc, char **argv)
@@ -86,12 +169,16 @@ static int run_serve(int argc, char **argv)
 
 const struct vt_command command_serve = {
     .name = "serve",
-    .summary = "run an HTTP service (a transparency log directory)",
+    .summary = "run an HTTP service (a transparency log directory, a telemetry collector)",
     .manual = "NAME\n"
-              "    vitrine serve - run an HTTP service (a transparency log directory)\n"
+              "    vitrine serve - run an HTTP service (a transparency log directory, a telemetry\n"
+              "    collector)\n"
               "\n"
               "SYNOPSIS\n"
               "    vitrine serve log DIR --listen HOST:PORT [LIMITS]\n"
+              "    vitrine serve collector --log DIR|URL --vkey VKEY --listen HOST:PORT\n"
+              "                            [--db FILE | --postgres URL] [--purge-interval S]\n"
+              "                            [--log-deadline S] [LIMITS]\n"
               "\n"
               "DESCRIPTION\n"
               "    serve log serves the log in DIR read-only over HTTP in the C2SP tlog-tiles\n"
@@ -108,9 +195,33 @@ const struct vt_command command_serve = {
               "    request timeout however steadily the client trickles bytes (slowloris), and a\n"
               "    request announcing a body is answered 413 without reading it.\n"
               "\n"
+              "    serve collector receives telemetry reports (docs/telemetry.md, 'Collector'):\n"
+              "    POST /reports (at most 64 KiB) and POST /samples (at most 24 MiB) take one\n"
+              "    JSON report each. It is checked against the data-policy entry at the log index\n"
+              "    it names (read from the log with its checkpoint signature and inclusion proof\n"
+              "    checked; the log is read again when a report names a newer index): 201\n"
+              "    {\"stored\":ID}, 200 {\"duplicate\":ID} for an id already stored, 400\n"
+              "    {\"error\":...} naming the field the policy does not allow, or another\n"
+              "    policy index that is not a data-policy entry, 413 too large, 503 overloaded\n"
+              "    (with Retry-After). GET /aggregate?day=YYYY-MM-DD is public: the detections\n"
+              "    of that day's scan-summary reports summed per rule log index. No client\n"
+              "    address is stored or logged; a report carries a day, never a time; each\n"
+              "    field is deleted once its day plus its retention has passed (at start and\n"
+              "    every --purge-interval). A log that cannot be read at start is an error.\n"
+              "\n"
               "OPTIONS\n"
               "    --listen HOST:PORT   address to listen on: 127.0.0.1:8080, :8080 (all IPv4\n"
               "                         addresses), [::1]:8080\n"
+              "  COLLECTOR\n"
+              "    --log DIR|URL        the transparency log holding the data policies\n"
+              "    --vkey VKEY          the log's verifier key (file or text)\n"
+              "    --db FILE            SQLite database (default collector.sqlite; WAL)\n"
+              "    --postgres URL       PostgreSQL instead (a libpq URL); several collectors may\n"
+              "                         share one database\n"
+              "    --purge-interval S   seconds between retention purges (default 3600)\n"
+              "    --log-deadline S     seconds one reading of the log may take (default 60)\n"
+              "    (the collector's default for --threads is 8: a request waits in its thread\n"
+              "    for the commit of the batch it joined)\n"
               VT_HTTP_LIMITS_MANUAL
               "\n"
               "EXIT STATUS\n"
@@ -118,6 +229,8 @@ const struct vt_command command_serve = {
               "\n"
               "EXAMPLES\n"
               "    vitrine serve log /srv/log --listen 127.0.0.1:8080\n"
-              "    vitrine log verify http://127.0.0.1:8080/ --vkey rules.pub\n",
+              "    vitrine log verify http://127.0.0.1:8080/ --vkey rules.pub\n"
+              "    vitrine serve collector --log https://rules.example/log/ --vkey rules.pub \\\n"
+              "        --listen 127.0.0.1:8081 --db /var/lib/vitrine/collector.sqlite\n",
     .run = run_serve,
 };

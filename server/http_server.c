@@ -438,3 +438,50 @@ enum MHD_Result vt_http_respond_busy(struct MHD_Connection *connection)
     MHD_destroy_response(r);
     return ret;
 }
+
+void vt_http_gate_init(vt_http_gate *gate, unsigned max)
+{
+    pthread_mutex_init(&gate->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&gate->freed, &attr);
+    pthread_condattr_destroy(&attr);
+    gate->busy = 0;
+    gate->max = max ? max : 1;
+}
+
+int vt_http_gate_enter(vt_http_gate *gate, unsigned wait_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&gate->lock);
+    int rc = 0;
+    while (gate->busy >= gate->max && rc == 0)
+        rc = pthread_cond_timedwait(&gate->freed, &gate->lock, &until);
+    int got = gate->busy < gate->max;
+    if (got)
+        gate->busy++;
+    pthread_mutex_unlock(&gate->lock);
+    return got;
+}
+
+void vt_http_gate_leave(vt_http_gate *gate)
+{
+    pthread_mutex_lock(&gate->lock);
+    gate->busy--;
+    pthread_cond_signal(&gate->freed);
+    pthread_mutex_unlock(&gate->lock);
+}
+
+void vt_http_gate_destroy(vt_http_gate *gate)
+{
+    pthread_cond_destroy(&gate->freed);
+    pthread_mutex_destroy(&gate->lock);
+}

@@ -8,6 +8,7 @@
 #ifndef VITRINE_SERVER_HTTP_SERVER_H
 #define VITRINE_SERVER_HTTP_SERVER_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include <microhttpd.h>
@@ -72,6 +73,21 @@ unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body
  * but steady reader is not cut). */
 enum MHD_Result vt_http_queue_response(struct MHD_Connection *connection, unsigned status,
                                        struct MHD_Response *response);
+
+/* A gate for the requests that do slow work (a database write): at most `max` at once, so that a
+ * store held up (a locked database, a slow disk) leaves worker threads to answer everyone else.
+ * vt_http_gate_enter waits at most wait_ms for a place and returns 1 with one taken, 0 (answer
+ * vt_http_respond_busy) without. */
+typedef struct vt_http_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    unsigned busy, max;
+} vt_http_gate;
+
+void vt_http_gate_init(vt_http_gate *gate, unsigned max);
+int vt_http_gate_enter(vt_http_gate *gate, unsigned wait_ms);
+void vt_http_gate_leave(vt_http_gate *gate);
+void vt_http_gate_destroy(vt_http_gate *gate);
 
 /* 503 with Retry-After: 1, for a server that is too busy to take this request now. */
 enum MHD_Result vt_http_respond_busy(struct MHD_Connection *connection);

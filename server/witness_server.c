@@ -33,13 +33,11 @@ struct vt_witness_server {
     const vt_tlog_signer *key;
     vt_tlog_verifier *const *logs;
     size_t log_count;
-    /* Requests being checked and stored at once, and the most allowed: one worker thread less
-     * than there are, so that a store held up (the database locked by another process, a slow
-     * disk) leaves a thread to answer everyone else. A request finding no slot waits at most
-     * BUSY_WAIT_MS for one, then is answered 503. */
-    pthread_mutex_t busy_lock;
-    pthread_cond_t busy_freed;
-    unsigned busy, max_busy;
+    /* Requests being checked and stored at once: one worker thread less than there are, so
+     * that a store held up (the database locked by another process, a slow disk) leaves a
+     * thread to answer everyone else. A request finding no place waits at most BUSY_WAIT_MS
+     * for one, then is answered 503. */
+    vt_http_gate busy;
 };
 
 #define BUSY_WAIT_MS 1000
@@ -224,35 +222,6 @@ static enum MHD_Result add_checkpoint(struct vt_witness_server *w, struct MHD_Co
     return ret;
 }
 
-static int busy_acquire(struct vt_witness_server *w)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += BUSY_WAIT_MS / 1000;
-    until.tv_nsec += (long)(BUSY_WAIT_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&w->busy_lock);
-    int rc = 0;
-    while (w->busy >= w->max_busy && rc == 0)
-        rc = pthread_cond_timedwait(&w->busy_freed, &w->busy_lock, &until);
-    int got = w->busy < w->max_busy;
-    if (got)
-        w->busy++;
-    pthread_mutex_unlock(&w->busy_lock);
-    return got;
-}
-
-static void busy_release(struct vt_witness_server *w)
-{
-    pthread_mutex_lock(&w->busy_lock);
-    w->busy--;
-    pthread_cond_signal(&w->busy_freed);
-    pthread_mutex_unlock(&w->busy_lock);
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_size, void **req_cls)
@@ -282,10 +251,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0;
         return MHD_YES;
     }
-    if (!busy_acquire(w))
+    if (!vt_http_gate_enter(&w->busy, BUSY_WAIT_MS))
         return vt_http_respond_busy(c);
     enum MHD_Result ret = add_checkpoint(w, c, &req->body);
-    busy_release(w);
+    vt_http_gate_leave(&w->busy);
     return ret;
 }
 
@@ -316,14 +285,8 @@ vt_status vt_witness_server_start(const char *db, const vt_tlog_signer *key,
     w->key = key;
     w->logs = logs;
     w->log_count = log_count;
-    w->max_busy = limits->threads > 1 ? limits->threads - 1 : 1;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_mutex_init(&w->busy_lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->busy_freed, &attr);
-    pthread_condattr_destroy(&attr);
+    vt_http_gate_init(&w->busy, limits->threads > 1 ? limits->threads - 1 : 1);
     if (sqlite3_open(db, &w->db) != SQLITE_OK ||
         sqlite3_exec(w->db,
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
@@ -355,8 +318,7 @@ void vt_witness_server_stop(vt_witness_server *w)
         return;
     vt_http_server_stop(w->http);
     sqlite3_close(w->db);
-    pthread_cond_destroy(&w->busy_freed);
-    pthread_mutex_destroy(&w->busy_lock);
+    vt_http_gate_destroy(&w->busy);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
