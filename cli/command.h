@@ -41,5 +41,6 @@ extern const struct vt_command command_update;
 extern const struct vt_command command_verify_installed;
 extern const struct vt_command command_monitor;
 extern const struct vt_command command_telemetry;
+extern const struct vt_command command_submit;
 
 #endif

@@ -40,6 +40,7 @@ const struct vt_command *const vt_commands[] = {
     &command_verify_installed,
     NETWORKED(command_monitor)
     NETWORKED(command_telemetry)
+    NETWORKED(command_submit)
     NULL,
 };
 

@@ -187,6 +187,14 @@ VT_API vt_status vt_telemetry_queue_list(const char *telemetry_dir, char ***path
                                          vt_error *err);
 VT_API void vt_telemetry_list_free(char **paths, size_t count);
 
+/* ---- samples ---- */
+
+/* Is this file a document, which `vitrine submit` sends only with
+ * --i-understand-this-is-a-document? From libmagic's MIME type (may be NULL) and the bytes:
+ * "PDF", "OLE2" (legacy Office, Outlook), "OOXML", "ODF", "RTF", "plain text" (any text/ type),
+ * or NULL for none of them. Pure. */
+VT_API const char *vt_telemetry_document_kind(const char *mime, const void *data, size_t len);
+
 /* ---- the ledger and the sender (SQLite, libcurl: only `vitrine-net` links them) ---- */
 
 /* One payload in the ledger (STATE/telemetry/ledger.sqlite). States: "queued" (committed, not
