@@ -8,7 +8,6 @@
  * once. */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,9 +255,6 @@ vt_status vt_telemetry_send(const vt_telemetry_state *s, vt_telemetry_ledger *le
     vt_telemetry_pending *items = NULL;
     size_t count = 0;
     vt_status st = vt_telemetry_pending_list(s, ledger, &items, &count, err);
-    /* test hook (tests/e2e/telemetry_send.sh): die by SIGKILL after a new payload's commit,
-     * before any of its bytes go on the network */
-    const char *crash = getenv("VITRINE_TELEMETRY_CRASH_AFTER_LEDGER");
     for (size_t i = 0; i < count && st == VT_OK; i++) {
         vt_telemetry_pending *item = &items[i];
         char detail[1200] = "";
@@ -292,8 +288,6 @@ vt_status vt_telemetry_send(const vt_telemetry_state *s, vt_telemetry_ledger *le
                 break;
             if (existing[0] && strcmp(existing, "queued") != 0)
                 continue; /* handled by an earlier send that stopped before removing the file */
-            if (crash && *crash)
-                raise(SIGKILL); /* committed, not yet on the network */
         }
         long status = 0;
         vt_buf response = {0};
