@@ -230,9 +230,9 @@ static vt_status read_installed(update_run *r, vt_error *err)
 }
 
 /* The newest data-policy entry of the verified tree (the last one among its last
- * VT_DISTRIB_BUNDLE_SEARCH entries, each fetched with its inclusion proof), installed when its
- * serial is above the installed policy's. Problems go to result->policy_problem, never to the
- * ruleset's status. */
+ * VT_DISTRIB_BUNDLE_SEARCH entries, read through the entry cache: a tile of entries per fetch),
+ * its inclusion proof then checked against the checkpoint, installed when its serial is above
+ * the installed policy's. Problems go to result->policy_problem, never to the ruleset's status. */
 static void update_data_policy(update_run *r, vt_update_result *result)
 {
     vt_error err;
@@ -244,11 +244,15 @@ static void update_data_policy(update_run *r, vt_update_result *result)
     uint64_t index = 0;
     for (uint64_t seen = 0; seen < r->cp.size && seen < VT_DISTRIB_BUNDLE_SEARCH; seen++) {
         index = r->cp.size - 1 - seen;
-        if ((st = fetch_verified(r->reader, &r->cache, &r->cp, index, &entry, &proof, &err)))
+        entry.len = 0;
+        if ((st = vt_distrib_cached_entry(r->reader, &r->cache, r->cp.size, index, &entry,
+                                          &err)) != VT_OK) {
+            st = unavailable(&err, &err);
             break;
+        }
         st = VT_ERR_NOT_FOUND;
         if (vt_entry_kind_of(entry.data, entry.len) == VT_ENTRY_DATA_POLICY) {
-            st = VT_OK;
+            st = fetch_verified(r->reader, &r->cache, &r->cp, index, &entry, &proof, &err);
             break;
         }
     }
