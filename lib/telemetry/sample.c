@@ -32,9 +32,9 @@ const char *vt_telemetry_document_kind(const char *mime, const void *data, size_
     if (starts(mime, "application/vnd.openxmlformats-officedocument.") ||
         (zip && contains(data, len, "[Content_Types].xml")))
         return "OOXML";
+    static const char odf[] = "mimetypeapplication/vnd.oasis.opendocument"; /* at offset 30 */
     if (starts(mime, "application/vnd.oasis.opendocument.") ||
-        (zip && len >= 30 + 8 + 35 &&
-         memcmp(b + 30, "mimetypeapplication/vnd.oasis.opendocument", 43) == 0))
+        (zip && len >= 30 + sizeof odf - 1 && memcmp(b + 30, odf, sizeof odf - 1) == 0))
         return "ODF";
     if ((len >= 5 && memcmp(b, "{\\rtf", 5) == 0) || starts(mime, "text/rtf") ||
         starts(mime, "application/rtf"))

@@ -1,7 +1,8 @@
 /* test_telemetry.c: the data channel's pure decisions (include/vitrine/telemetry.h): a report is
  * allowed only with declared, unexpired fields of the right type, no other key at any level, no
  * duplicate key, a valid id and day, rule-counts and bytes within their limits; the JSON writer's
- * output passes the check; a policy comparison finds every widening that needs new consent. */
+ * output passes the check; a policy comparison finds every widening that needs new consent; which
+ * submitted files are documents. */
 #include <vitrine/telemetry.h>
 
 #include "check.h"
@@ -355,6 +356,35 @@ static void test_compare(void)
     vt_data_policy_entry_clear(&repurposed);
 }
 
+static void test_document_kind(void)
+{
+    static const unsigned char ole2[] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0};
+    static const char odf[] = "PK\x03\x04" "01234567890123456789012345"
+                              "mimetypeapplication/vnd.oasis.opendocument.text";
+    static const char ooxml[] = "PK\x03\x04 ... [Content_Types].xml ...";
+    static const char elf[] = "\x7f" "ELF\x02\x01\x01";
+    /* by the bytes, whatever libmagic said */
+    CHECK_STR_EQ(vt_telemetry_document_kind(NULL, "%PDF-1.4\n", 9), "PDF");
+    CHECK_STR_EQ(vt_telemetry_document_kind("application/octet-stream", "junk\n%PDF-1.7", 14),
+                 "PDF");
+    CHECK_STR_EQ(vt_telemetry_document_kind(NULL, ole2, sizeof ole2), "OLE2");
+    CHECK_STR_EQ(vt_telemetry_document_kind("application/zip", odf, sizeof odf - 1), "ODF");
+    CHECK_STR_EQ(vt_telemetry_document_kind("application/zip", ooxml, sizeof ooxml - 1), "OOXML");
+    CHECK_STR_EQ(vt_telemetry_document_kind(NULL, "{\\rtf1 hello}", 13), "RTF");
+    /* by the MIME type */
+    CHECK_STR_EQ(vt_telemetry_document_kind("text/plain", "hello", 5), "plain text");
+    CHECK_STR_EQ(vt_telemetry_document_kind("text/x-shellscript", "#!/bin/sh", 9), "plain text");
+    CHECK_STR_EQ(vt_telemetry_document_kind("application/msword", "x", 1), "OLE2");
+    CHECK_STR_EQ(vt_telemetry_document_kind(
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "x",
+                     1),
+                 "OOXML");
+    /* not documents */
+    CHECK(vt_telemetry_document_kind("application/x-executable", elf, sizeof elf - 1) == NULL);
+    CHECK(vt_telemetry_document_kind("application/zip", "PK\x03\x04plain zip", 13) == NULL);
+    CHECK(vt_telemetry_document_kind(NULL, "", 0) == NULL);
+}
+
 int main(void)
 {
     load_policy();
@@ -365,6 +395,7 @@ int main(void)
     RUN(test_strings_and_bytes);
     RUN(test_envelope);
     RUN(test_compare);
+    RUN(test_document_kind);
     vt_data_policy_entry_clear(&policy);
     return check_done();
 }
