@@ -204,4 +204,27 @@ post /reports r1
 report r20 3 "$(id 20)" "$today" '{"files-scanned":1}'
 post /reports r20
 [ "$code" = 201 ] && ok "after a restart the newer policy is known" || not_ok "after a restart the newer policy is known" "$code $body"
+
+# ---- a store held up (locked by another client for 4 s): 503 at once, then it goes on ----
+kill "$spid"; wait "$spid" 2>/dev/null
+start_collector --threads 2
+if [ "$store" = postgres ]; then
+  hold() { psql -X -q "$pgurl" -c 'BEGIN' -c 'LOCK TABLE reports IN ACCESS EXCLUSIVE MODE' -c 'SELECT pg_sleep(4)' -c 'COMMIT' >/dev/null; }
+else
+  hold() { python3 -c "import sqlite3, time; c = sqlite3.connect('$work/collector.sqlite', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); time.sleep(4); c.execute('ROLLBACK')"; }
+fi
+hold & hpid=$!
+sleep 1
+report h1 2 "$(id 30)" "$today" '{"files-scanned":30}'
+report h2 2 "$(id 31)" "$today" '{"files-scanned":31}'
+curl -s -o held.out -w '%{http_code}' --data-binary @h1 "$curl_base/reports" >held.code & apid=$!
+sleep 0.5
+t0=$(date +%s%N)
+code=$(curl -s -D busy.headers -o busy.out -w '%{http_code}' --data-binary @h2 "$curl_base/reports")
+t1=$(date +%s%N)
+[ "$code" = 503 ] && grep -qi '^Retry-After: 1' busy.headers && ok "a report that finds the store held up: 503 with Retry-After ($(( (t1 - t0) / 1000000 )) ms)" || not_ok "a report that finds the store held up: 503" "$code $(cat busy.out)"
+wait "$hpid"; wait "$apid"
+[ "$(cat held.code)" = 201 ] && ok "the report that waited for the store is stored once it is free" || not_ok "the held report is stored" "$(cat held.code) $(cat held.out)"
+post /reports h2
+[ "$code" = 201 ] && ok "the refused one, sent again, is stored" || not_ok "the refused one, sent again, is stored" "$code $body"
 finish
