@@ -4,7 +4,9 @@
  * signed tree, prints it (a rule entry in full, with its YARA source) and only then remembers
  * the new checkpoint. With --interval it keeps polling. The verdicts come from the trust core
  * (vitrine/trust.h): evidence (fork, rollback, altered entry) exits 1; a fetch that failed is
- * "unavailable" and exits 2, never reported as an attack. */
+ * "unavailable" and exits 2, never reported as an attack. A data-policy entry is followed by its
+ * changes against the previous policy in the log (vt_data_policy_compare): fields added ('+'),
+ * anything else that needs new consent ('!'), narrowings ('-'). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <vitrine/distrib.h>
+#include <vitrine/telemetry.h>
 #include <vitrine/trust.h>
 
 #include "command.h"
@@ -23,6 +26,7 @@ static const char *kind_name(vt_entry_kind kind)
     case VT_ENTRY_RULE: return "rule";
     case VT_ENTRY_BUNDLE: return "bundle";
     case VT_ENTRY_RELEASE: return "release";
+    case VT_ENTRY_DATA_POLICY: return "data-policy";
     default: return "unknown";
     }
 }
@@ -86,22 +90,109 @@ static int check_against_seen(vt_tlog_reader *reader, const char *seen_path,
     return rc;
 }
 
-static int print_entry(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uint64_t index,
-                       vt_error *err)
+/* Fetch entry `index` and check its inclusion in the signed tree. */
+static int fetch_included(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uint64_t index,
+                          vt_buf *entry, vt_error *err)
 {
-    vt_buf entry = {0};
     unsigned char proof[VT_TLOG_MAX_PROOF_HASHES][VT_TLOG_HASH_SIZE];
     size_t n = 0;
-    if (vt_tlog_reader_entry(reader, cp->size, index, &entry, err) != VT_OK ||
-        vt_tlog_reader_prove_inclusion(reader, cp->size, index, proof, &n, err) != VT_OK) {
-        vt_buf_free(&entry);
+    entry->len = 0;
+    if (vt_tlog_reader_entry(reader, cp->size, index, entry, err) != VT_OK ||
+        vt_tlog_reader_prove_inclusion(reader, cp->size, index, proof, &n, err) != VT_OK)
         return report_unavailable(err);
-    }
     vt_trust_verdict v;
-    if (vt_trust_inclusion(cp, index, entry.data, entry.len,
-                           (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof, n, &v) != VT_TRUST_OK) {
-        vt_buf_free(&entry);
+    if (vt_trust_inclusion(cp, index, entry->data, entry->len,
+                           (const unsigned char (*)[VT_TLOG_HASH_SIZE])proof, n, &v) != VT_TRUST_OK)
         return report("altered entry", &v);
+    return EXIT_CLEAN;
+}
+
+/* The data policy printed last (or found before the first one this run prints). */
+typedef struct policy_track {
+    vt_data_policy_entry policy;
+    uint64_t index;
+    int known;    /* policy holds the previous data policy of the log */
+    int searched; /* the log before this run's entries was searched for one */
+} policy_track;
+
+/* Look back from `before` for the newest data policy, checking each entry's inclusion. */
+static int find_previous_policy(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp,
+                                uint64_t before, policy_track *track, vt_error *err)
+{
+    vt_buf entry = {0};
+    int rc = EXIT_CLEAN;
+    for (uint64_t i = before; rc == EXIT_CLEAN && i-- > 0;) {
+        if ((rc = fetch_included(reader, cp, i, &entry, err)) != EXIT_CLEAN)
+            break;
+        if (vt_entry_kind_of(entry.data, entry.len) == VT_ENTRY_DATA_POLICY &&
+            vt_data_policy_entry_parse(entry.data, entry.len, &track->policy, NULL) == VT_OK) {
+            track->index = i;
+            track->known = 1;
+            break;
+        }
+    }
+    track->searched = 1;
+    vt_buf_free(&entry);
+    return rc;
+}
+
+/* After a data-policy entry's text: what it changes against the previous policy. */
+static int print_policy_changes(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp,
+                                uint64_t index, const vt_buf *entry, policy_track *track,
+                                vt_error *err)
+{
+    vt_data_policy_entry now;
+    if (vt_data_policy_entry_parse(entry->data, entry->len, &now, err) != VT_OK) {
+        char msg[1600];
+        vt_error_format(err, msg, sizeof msg);
+        printf("!! data policy %" PRIu64 " does not parse (clients refuse it): %s\n", index, msg);
+        return EXIT_CLEAN;
+    }
+    int rc = EXIT_CLEAN;
+    if (!track->known && !track->searched)
+        rc = find_previous_policy(reader, cp, index, track, err);
+    vt_data_policy_entry none = {0};
+    vt_policy_change change = {0};
+    vt_buf text = {0};
+    if (rc == EXIT_CLEAN &&
+        (vt_data_policy_compare(track->known ? &track->policy : &none, &now, &change, err) != VT_OK ||
+         vt_policy_change_text(&change, &now, &text, err) != VT_OK))
+        rc = cli_report("monitor", err);
+    if (rc == EXIT_CLEAN) {
+        if (track->known)
+            printf("== data policy %" PRIu64 " serial %" PRIu64 " against policy %" PRIu64
+                   " serial %" PRIu64 ": %s\n",
+                   index, now.serial, track->index, track->policy.serial,
+                   change.needs_consent ? "needs new consent" : "no new consent needed");
+        else
+            printf("== data policy %" PRIu64 " serial %" PRIu64
+                   ": the first data policy of the log\n",
+                   index, now.serial);
+        if (track->known && now.serial <= track->policy.serial)
+            printf("!! serial %" PRIu64 " is not larger than the previous policy's %" PRIu64
+                   ": clients keep the previous one\n",
+                   now.serial, track->policy.serial);
+        fwrite(text.data, 1, text.len, stdout);
+        vt_data_policy_entry_clear(&track->policy);
+        track->policy = now;
+        track->index = index;
+        track->known = 1;
+    } else {
+        vt_data_policy_entry_clear(&now);
+    }
+    vt_buf_free(&text);
+    vt_policy_change_clear(&change);
+    return rc;
+}
+
+static int print_entry(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uint64_t index,
+                       policy_track *track, vt_error *err)
+{
+    vt_buf entry = {0};
+    int rc = fetch_included(reader, cp, index, &entry, err);
+    if (rc != EXIT_CLEAN) {
+        vt_buf_free(&entry);
+        return rc;
     }
     unsigned char hash[32];
     char hex[65];
@@ -115,8 +206,10 @@ static int print_entry(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uin
         if (entry.len && entry.data[entry.len - 1] != '\n')
             putchar('\n');
     }
+    if (kind == VT_ENTRY_DATA_POLICY)
+        rc = print_policy_changes(reader, cp, index, &entry, track, err);
     vt_buf_free(&entry);
-    return EXIT_CLEAN;
+    return rc;
 }
 
 static int monitor_once(const char *url, const vt_tlog_verifier *key, const char *state,
@@ -143,8 +236,10 @@ static int monitor_once(const char *url, const vt_tlog_verifier *key, const char
         rc = report("bad checkpoint", &v);
     if (rc == EXIT_CLEAN)
         rc = check_against_seen(reader, seen_path, key, &cp, &from, &err);
+    policy_track track = {0};
     for (uint64_t i = from; rc == EXIT_CLEAN && i < cp.size; i++)
-        rc = print_entry(reader, &cp, i, &err);
+        rc = print_entry(reader, &cp, i, &track, &err);
+    vt_data_policy_entry_clear(&track.policy);
     if (rc == EXIT_CLEAN) {
         if (vt_write_file_atomic(seen_path, raw.data, raw.len, 0644, &err) != VT_OK)
             rc = cli_report("monitor", &err);
@@ -226,7 +321,13 @@ const struct vt_command command_monitor = {
         "    every entry added since, checks its inclusion in the signed tree (an entry altered\n"
         "    on the server fails), and prints it: '== log INDEX: KIND entry, N bytes, sha256\n"
         "    HASH' followed by the entry's text (for a rule entry, its metadata and YARA\n"
-        "    source). Only then is the new checkpoint remembered. With --interval it keeps\n"
+        "    source). A data-policy entry is followed by '== data policy INDEX serial N against\n"
+        "    policy I serial M: needs new consent' (or 'no new consent needed', or 'the first\n"
+        "    data policy of the log') and one line per change: '+ field REPORT/FIELD: TYPE,\n"
+        "    category C, kept D days, sent until DAY: PURPOSE' for each field it adds, '! ' for\n"
+        "    a raised category, a longer retention, a later expiry, a changed type or purpose,\n"
+        "    a changed collector or relay, '- ' for what it removes or narrows.\n"
+        "    Only then is the new checkpoint remembered. With --interval it keeps\n"
         "    polling every SECONDS until a problem is found. A fetch that fails (refused\n"
         "    connection, HTTP error or redirect, truncated, oversized or stalled body, the\n"
         "    deadline passing) is reported as 'unavailable: WHAT': not evidence of anything;\n"

@@ -17,6 +17,7 @@
 #include <vitrine/distrib.h>
 #include <vitrine/rules.h>
 #include <vitrine/scan.h>
+#include <vitrine/telemetry.h>
 
 #include "command.h"
 
@@ -29,6 +30,8 @@ typedef struct scan_run {
     bool json, infected_only, progress;
     uint64_t files, found_files, detections, errors, skipped, bytes;
     struct timespec started, last_progress;
+    uint64_t *entry_files; /* per installed entry: files its rules matched (telemetry) */
+    uint64_t *entry_seen;  /* per installed entry: the last file counted */
 } scan_run;
 
 static double seconds_since(const struct timespec *t)
@@ -286,6 +289,71 @@ static void report_unscanned(scan_run *run, const char *path, const vt_error *er
     fflush(stdout);
 }
 
+/* One more file matched by a rule of this installed entry (counted once per file). */
+static void count_for_telemetry(scan_run *run, const vt_installed_entry *origin)
+{
+    if (!origin || !run->entry_files || !run->entry_seen)
+        return;
+    size_t k = (size_t)(origin - run->installed->entries);
+    if (run->entry_seen[k] != run->files) {
+        run->entry_seen[k] = run->files;
+        run->entry_files[k]++;
+    }
+}
+
+/* After a scan with the installed ruleset: queue one scan-summary report when consent covers
+ * the data policy in force (docs/telemetry.md). Only files are written: no socket is opened. A
+ * report the policy does not allow (an undeclared or expired field) is refused by
+ * vt_telemetry_report_check and nothing is queued. Never changes the scan's exit status. */
+static void queue_telemetry(const scan_run *run, const char *state_dir)
+{
+    vt_error err;
+    vt_error_clear(&err);
+    vt_telemetry_state *state = NULL;
+    vt_status st = vt_telemetry_state_load(state_dir, &state, &err);
+    if (st == VT_ERR_NOT_FOUND)
+        return; /* no data policy: telemetry is off */
+    if (st != VT_OK) {
+        char text[1600];
+        vt_error_format(&err, text, sizeof text);
+        fprintf(stderr, "vitrine scan: telemetry: no report queued: %s\n", text);
+        return;
+    }
+    if (!state->usable) {
+        vt_telemetry_state_free(state);
+        return; /* no consent for the policy in force: nothing is written */
+    }
+    vt_rule_count *counts = calloc(run->installed->entry_count + 1, sizeof *counts);
+    size_t n = 0;
+    for (size_t k = 0; counts && k < run->installed->entry_count; k++)
+        if (run->entry_files[k])
+            counts[n++] = (vt_rule_count){run->installed->entries[k].index, run->entry_files[k]};
+    double ms = seconds_since(&run->started) * 1000.0;
+    vt_telemetry_field fields[] = {
+        {.name = "detections", .type = VT_POLICY_RULE_COUNTS, .counts = counts, .count_count = n},
+        {.name = "engine-version", .type = VT_POLICY_VERSION, .text = (char *)vt_version(),
+         .text_len = strlen(vt_version())},
+        {.name = "files-scanned", .type = VT_POLICY_INTEGER, .integer = run->files},
+        {.name = "ruleset-serial", .type = VT_POLICY_INTEGER, .integer = run->installed->serial},
+        {.name = "scan-duration-ms", .type = VT_POLICY_INTEGER, .integer = (uint64_t)ms},
+    };
+    vt_telemetry_report report = {.fields = fields,
+                                  .field_count = sizeof fields / sizeof fields[0]};
+    snprintf(report.report, sizeof report.report, "scan-summary");
+    char path[4400];
+    if (!counts)
+        st = vt_error_set(&err, VT_ERR_NOMEM, "out of memory");
+    else
+        st = vt_telemetry_queue(state, &report, path, sizeof path, &err);
+    if (st != VT_OK) {
+        char text[1600];
+        vt_error_format(&err, text, sizeof text);
+        fprintf(stderr, "vitrine scan: telemetry: no report queued: %s\n", text);
+    }
+    free(counts);
+    vt_telemetry_state_free(state);
+}
+
 static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status status,
                      const vt_error *err)
 {
@@ -309,10 +377,12 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
             continue;
         found++;
         if (run->json) {
+            count_for_telemetry(run, rule_origin(run, rule));
             json_push(matches, rule_json(run, ctx, rule, &ok), &ok);
         } else {
             char label[1024];
             const vt_installed_entry *origin = rule_origin(run, rule);
+            count_for_telemetry(run, origin);
             print_escaped(stdout, path);
             fputs(": ", stdout);
             print_escaped(stdout, rule_label(run, rule, label, sizeof label));
@@ -525,6 +595,8 @@ static int run_scan(int argc, char **argv)
         rules = installed->rules;
         installed->rules = NULL;
         run.installed = installed;
+        run.entry_files = calloc(installed->entry_count + 1, sizeof *run.entry_files);
+        run.entry_seen = calloc(installed->entry_count + 1, sizeof *run.entry_seen);
     } else if (load_rules(rule_specs, rule_count, defines, define_count, &rules) != 0) {
         return EXIT_ERROR;
     }
@@ -543,6 +615,8 @@ static int run_scan(int argc, char **argv)
         vt_scanner_free(scanner);
         vt_ruleset_free(rules);
         vt_installed_free(installed);
+        free(run.entry_files);
+        free(run.entry_seen);
         return cli_report("scan", &err);
     }
     vt_walk_options walk = {
@@ -567,6 +641,10 @@ static int run_scan(int argc, char **argv)
     clear_progress(&run);
     if (summary && !run.json)
         print_summary(&run);
+    if (st == VT_OK && installed && run.entry_files && run.entry_seen)
+        queue_telemetry(&run, state_dir);
+    free(run.entry_files);
+    free(run.entry_seen);
     vt_scanner_free(scanner);
     vt_ruleset_free(rules);
     vt_installed_free(installed);

@@ -72,6 +72,18 @@ static int run_update(int argc, char **argv)
            "tree size %" PRIu64 ")\n",
            r.installed ? "installed" : "already up to date:", r.serial, r.bundle_index,
            r.rule_entries, r.tree_size);
+    if (r.policy_problem[0]) {
+        fprintf(stderr, "vitrine update: the newest data policy was not installed: %s\n",
+                r.policy_problem);
+        return r.policy_evidence ? EXIT_FOUND : EXIT_ERROR;
+    }
+    if (r.policy_found)
+        printf("%s data policy serial %" PRIu64 " (log index %" PRIu64 ")%s\n",
+               r.policy_installed ? "installed" : "already up to date:", r.policy_serial,
+               r.policy_index,
+               r.policy_installed ? ": see 'vitrine telemetry status'; nothing is sent without "
+                                    "'vitrine telemetry enable'"
+                                  : "");
     return EXIT_CLEAN;
 }
 
@@ -102,6 +114,13 @@ const struct vt_command command_update = {
         "    deadline passing) is 'unavailable: WHAT', never reported as an attack. A corrupt\n"
         "    installed ruleset is refused (the rollback check needs it). The verdicts come from\n"
         "    the trust core (vitrine/trust.h). See docs/distribution.md.\n"
+        "\n"
+        "    Then the newest data-policy entry of the log (what telemetry may send,\n"
+        "    docs/telemetry.md) is verified the same way (inclusion in the same checkpoint, a\n"
+        "    serial not lower than the installed policy's) and installed beside the ruleset\n"
+        "    with its proof. Installing a policy sends nothing and changes no consent: see\n"
+        "    'vitrine help telemetry'. A policy that fails its checks is not installed (the\n"
+        "    ruleset still is) and the exit status says why: 1 for a rollback, 2 otherwise.\n"
         "\n"
         "OPTIONS\n"
         "    --from URL|DIR     the log (http(s):// URL or directory)\n"

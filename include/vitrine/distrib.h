@@ -188,6 +188,20 @@ VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const ch
 VT_API vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t *index,
                                         vt_buf *entry, vt_error *err);
 
+/* Log the data-policy entry in the file at `path` (its text, docs/entries.md) to the log in dir.
+ * Refused, logging nothing: a file that does not parse (VT_ERR_FORMAT naming path and line), or
+ * a serial not larger than the newest logged data policy's (VT_ERR_STATE). *index and *serial
+ * receive the new entry's log index and serial. */
+VT_API vt_status vt_publish_data_policy(const char *dir, const vt_tlog_signer *key,
+                                        const char *path, uint64_t *index, uint64_t *serial,
+                                        vt_error *err);
+
+/* The newest data-policy entry of the tree of `size` among its last `max_search` entries (0: the
+ * whole tree). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND when there is none. */
+VT_API vt_status vt_distrib_find_data_policy(vt_tlog_reader *reader, uint64_t size,
+                                             uint64_t max_search, uint64_t *index, vt_buf *entry,
+                                             vt_error *err);
+
 /* ---- witnesses ---- */
 
 /* Submit the signed checkpoint `note` (of tree size `size`, the log read by `log`) to the witness
@@ -219,6 +233,14 @@ typedef struct vt_update_result {
     uint64_t bundle_index;
     uint64_t tree_size;
     size_t rule_entries;
+    /* The data policy (docs/telemetry.md): the newest data-policy entry of the log, verified
+     * like the bundle (same checkpoint, inclusion) and installed beside the ruleset when its
+     * serial is above the installed one's. A problem with it never blocks the ruleset. */
+    int policy_found;        /* the log holds a data policy */
+    int policy_installed;    /* a new one was installed by this update */
+    uint64_t policy_index, policy_serial;
+    int policy_evidence;     /* policy_problem is evidence of misbehaviour (a rollback) */
+    char policy_problem[600]; /* why the newest policy was not installed; "" when it was fine */
 } vt_update_result;
 
 VT_API vt_status vt_update(const vt_update_options *options, vt_update_result *result,

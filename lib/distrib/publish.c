@@ -2,7 +2,9 @@
  * (each in its own namespace, as the update client will compile them), so nothing broken is ever
  * logged; then the rule entries and the bundle naming them are appended in one batch, which the
  * writer makes durable and publishes atomically: either all of them are in the log or none. A
- * file too large for one log entry is split by rule into several entries ("part K"). */
+ * file too large for one log entry is split by rule into several entries ("part K"). A data
+ * policy (docs/telemetry.md) is logged as one entry whose serial must exceed the newest one's. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,23 @@ vt_status vt_distrib_find_bundle(vt_tlog_reader *reader, uint64_t size, uint64_t
     }
     return vt_error_set(err, VT_ERR_NOT_FOUND, "no bundle entry in the last %u entries of the log",
                         VT_DISTRIB_BUNDLE_SEARCH);
+}
+
+vt_status vt_distrib_find_data_policy(vt_tlog_reader *reader, uint64_t size, uint64_t max_search,
+                                      uint64_t *index, vt_buf *entry, vt_error *err)
+{
+    for (uint64_t seen = 0; seen < size && (max_search == 0 || seen < max_search); seen++) {
+        uint64_t i = size - 1 - seen;
+        entry->len = 0;
+        vt_status st = vt_tlog_reader_entry(reader, size, i, entry, err);
+        if (st != VT_OK)
+            return st;
+        if (vt_entry_kind_of(entry->data, entry->len) == VT_ENTRY_DATA_POLICY) {
+            *index = i;
+            return VT_OK;
+        }
+    }
+    return vt_error_set(err, VT_ERR_NOT_FOUND, "no data-policy entry in the log");
 }
 
 static const char *base_name(const char *path)
@@ -238,5 +257,67 @@ done:
     free(texts);
     free(entries);
     vt_bundle_entry_clear(&bundle);
+    return st;
+}
+
+vt_status vt_publish_data_policy(const char *dir, const vt_tlog_signer *key, const char *path,
+                                 uint64_t *index, uint64_t *serial, vt_error *err)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    vt_status st = vt_read_file(path, VT_DISTRIB_MAX_ENTRY, &data, &len, err);
+    if (st == VT_ERR_LIMIT)
+        st = vt_error_at(err, VT_ERR_LIMIT, path, 0, 0,
+                         "a data policy is one log entry: at most %u bytes", VT_DISTRIB_MAX_ENTRY);
+    if (st != VT_OK)
+        return st;
+    vt_data_policy_entry policy, newest = {0};
+    if ((st = vt_data_policy_entry_parse(data, len, &policy, err)) != VT_OK) {
+        if (err)
+            snprintf(err->file, sizeof err->file, "%s", path);
+        free(data);
+        return st;
+    }
+    vt_tlog_writer *writer = NULL;
+    vt_tlog_reader *reader = NULL;
+    vt_buf entry = {0};
+    uint64_t size = 0, newest_index = 0;
+    if ((st = vt_tlog_writer_open(dir, key, &writer, err)) != VT_OK)
+        goto done;
+    size = vt_tlog_writer_size(writer);
+    if (size > 0) {
+        if ((st = vt_tlog_reader_open(dir, &reader, err)) != VT_OK)
+            goto done;
+        st = vt_distrib_find_data_policy(reader, size, 0, &newest_index, &entry, err);
+        if (st == VT_ERR_NOT_FOUND) {
+            vt_error_clear(err);
+            st = VT_OK;
+        } else if (st == VT_OK) {
+            if ((st = vt_data_policy_entry_parse(entry.data, entry.len, &newest, err)) != VT_OK)
+                goto done;
+            if (policy.serial <= newest.serial) {
+                st = vt_error_at(err, VT_ERR_STATE, path, 2, 0,
+                                 "serial %" PRIu64 " is not larger than serial %" PRIu64
+                                 " of the newest logged data policy (log index %" PRIu64 ")",
+                                 policy.serial, newest.serial, newest_index);
+                goto done;
+            }
+        }
+        if (st != VT_OK)
+            goto done;
+    }
+    vt_tlog_entry one = {.data = data, .len = len};
+    uint64_t at;
+    if ((st = vt_tlog_writer_append(writer, &one, 1, &at, err)) != VT_OK)
+        goto done;
+    *index = at;
+    *serial = policy.serial;
+done:
+    vt_tlog_reader_close(reader);
+    vt_tlog_writer_close(writer);
+    vt_buf_free(&entry);
+    vt_data_policy_entry_clear(&policy);
+    vt_data_policy_entry_clear(&newest);
+    free(data);
     return st;
 }

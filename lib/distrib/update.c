@@ -8,7 +8,9 @@
  * the trust core's (vitrine/trust.h); this file only fetches, asks and reports, and a fetch
  * that fails is "unavailable", never evidence. Only then does it install (installed.c: a new
  * ruleset directory, the `current` pointer switched atomically) and record the checkpoint as
- * trusted. Messages: docs/distribution.md. */
+ * trusted. Then the newest data policy (docs/telemetry.md) is verified the same way (its inclusion
+ * in the same checkpoint, its serial against the installed one's by the trust core) and installed
+ * beside the ruleset (lib/telemetry/state.c). Messages: docs/distribution.md. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include <vitrine/distrib.h>
+#include <vitrine/telemetry.h>
 #include <vitrine/trust.h>
 
 #include "distrib_internal.h"
@@ -226,6 +229,71 @@ static vt_status read_installed(update_run *r, vt_error *err)
     return VT_OK;
 }
 
+/* The newest data-policy entry of the verified tree (the last one among its last
+ * VT_DISTRIB_BUNDLE_SEARCH entries, each fetched with its inclusion proof), installed when its
+ * serial is above the installed policy's. Problems go to result->policy_problem, never to the
+ * ruleset's status. */
+static void update_data_policy(update_run *r, vt_update_result *result)
+{
+    vt_error err;
+    vt_error_clear(&err);
+    vt_buf entry = {0};
+    vt_tlog_proof proof;
+    memset(&proof, 0, sizeof proof);
+    vt_status st = VT_ERR_NOT_FOUND;
+    uint64_t index = 0;
+    for (uint64_t seen = 0; seen < r->cp.size && seen < VT_DISTRIB_BUNDLE_SEARCH; seen++) {
+        index = r->cp.size - 1 - seen;
+        if ((st = fetch_verified(r->reader, &r->cache, &r->cp, index, &entry, &proof, &err)))
+            break;
+        st = VT_ERR_NOT_FOUND;
+        if (vt_entry_kind_of(entry.data, entry.len) == VT_ENTRY_DATA_POLICY) {
+            st = VT_OK;
+            break;
+        }
+    }
+    vt_data_policy_entry policy = {0};
+    vt_telemetry_state *installed = NULL;
+    if (st == VT_OK) {
+        result->policy_found = 1;
+        result->policy_index = index;
+        st = vt_data_policy_entry_parse(entry.data, entry.len, &policy, &err);
+    }
+    if (st == VT_OK) {
+        result->policy_serial = policy.serial;
+        vt_error ignored;
+        vt_trust_bundle candidate = {.serial = policy.serial}, current = {0};
+        vt_distrib_sha256(entry.data, entry.len, candidate.sha256);
+        if (vt_telemetry_state_load(r->state, &installed, &ignored) == VT_OK) {
+            current.serial = installed->policy.serial;
+            memcpy(current.sha256, installed->sha256, 32);
+        }
+        int is_new = 1;
+        vt_trust_verdict v;
+        if (vt_trust_may_replace(installed ? &current : NULL, &candidate, vt_version(), &is_new,
+                                 &v) != VT_TRUST_OK) {
+            result->policy_evidence = vt_trust_is_evidence(v.kind);
+            st = vt_trust_error(&v, "data policy", &err);
+        } else if (is_new) {
+            proof.checkpoint = r->raw_cp.data;
+            proof.checkpoint_len = r->raw_cp.len;
+            st = vt_telemetry_install_policy(r->state, index, entry.data, entry.len, &proof,
+                                             r->policy_text.data, r->policy_text.len, &err);
+            proof.checkpoint = NULL;
+            proof.checkpoint_len = 0;
+            result->policy_installed = st == VT_OK;
+        }
+    }
+    if (st != VT_OK && st != VT_ERR_NOT_FOUND) {
+        char text[sizeof result->policy_problem];
+        vt_error_format(&err, text, sizeof text);
+        snprintf(result->policy_problem, sizeof result->policy_problem, "%s", text);
+    }
+    vt_telemetry_state_free(installed);
+    vt_data_policy_entry_clear(&policy);
+    vt_buf_free(&entry);
+}
+
 static vt_status run_update(update_run *r, vt_update_result *result, vt_error *err)
 {
     const vt_update_options *o = r->o;
@@ -284,6 +352,8 @@ static vt_status run_update(update_run *r, vt_update_result *result, vt_error *e
     vt_ruleset_free(rules);
     if (st == VT_OK)
         st = vt_distrib_write_trusted_checkpoint(r->state, &r->raw_cp, err);
+    if (st == VT_OK)
+        update_data_policy(r, result);
     result->serial = r->bundle.serial;
     result->bundle_index = r->bundle_index;
     result->tree_size = r->cp.size;

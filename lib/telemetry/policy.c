@@ -1,6 +1,7 @@
 /* policy.c: comparing two data policies (docs/telemetry.md "Consent"): every field added, category
  * raised, retention lengthened, expiry extended, type or purpose changed, endpoint changed, and
  * the narrowing changes; whether the newer policy needs new consent. Pure. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,71 @@ vt_status vt_data_policy_compare(const vt_data_policy_entry *old_policy,
     if (st != VT_OK)
         vt_policy_change_clear(out);
     return st;
+}
+
+const char *vt_policy_category_name(unsigned category)
+{
+    static const char *const names[] = {"unknown", "technical", "interaction", "stored content",
+                                        "highly sensitive"};
+    return names[category <= 4 ? category : 0];
+}
+
+/* "REPORT/FIELD", "REPORT" or "" for an endpoint. */
+static void where(const vt_policy_difference *d, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s%s", d->report ? d->report : "", d->field ? "/" : "",
+             d->field ? d->field : "");
+}
+
+vt_status vt_policy_change_text(const vt_policy_change *change,
+                                const vt_data_policy_entry *new_policy, vt_buf *out, vt_error *err)
+{
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < change->count && st == VT_OK; i++) {
+        const vt_policy_difference *d = &change->items[i];
+        char at[2 * VT_POLICY_MAX_NAME + 4];
+        where(d, at, sizeof at);
+        const char *name = vt_policy_change_kind_name(d->kind);
+        char mark = vt_policy_change_needs_consent(d->kind) ? '!' : '-';
+        switch (d->kind) {
+        case VT_POLICY_FIELD_ADDED: {
+            const vt_policy_report *r = vt_data_policy_report(new_policy, d->report);
+            const vt_policy_field *f = r ? vt_policy_report_field(r, d->field) : NULL;
+            if (f)
+                st = vt_buf_printf(out,
+                                   "+ field %s: %s, category %u (%s), kept %u days, sent until "
+                                   "%s: %s\n",
+                                   at, vt_policy_type_name(f->type), f->category,
+                                   vt_policy_category_name(f->category), f->retention_days,
+                                   f->expires, f->purpose);
+            else
+                st = vt_buf_printf(out, "+ field %s\n", at);
+            break;
+        }
+        case VT_POLICY_CATEGORY_RAISED:
+        case VT_POLICY_CATEGORY_LOWERED:
+            st = vt_buf_printf(out, "%c %s %s: %u (%s) -> %u (%s)\n", mark, name, at, d->old_value,
+                               vt_policy_category_name(d->old_value), d->new_value,
+                               vt_policy_category_name(d->new_value));
+            break;
+        case VT_POLICY_RETENTION_LENGTHENED:
+        case VT_POLICY_RETENTION_SHORTENED:
+            st = vt_buf_printf(out, "%c %s %s: %u -> %u days\n", mark, name, at, d->old_value,
+                               d->new_value);
+            break;
+        case VT_POLICY_FIELD_REMOVED:
+            st = vt_buf_printf(out, "- field removed %s\n", at);
+            break;
+        case VT_POLICY_COLLECTOR_CHANGED:
+        case VT_POLICY_RELAY_CHANGED:
+            st = vt_buf_printf(out, "! %s: %s -> %s\n", name, d->old_text ? d->old_text : "(none)",
+                               d->new_text ? d->new_text : "(none)");
+            break;
+        default:
+            st = vt_buf_printf(out, "%c %s %s: %s -> %s\n", mark, name, at,
+                               d->old_text ? d->old_text : "", d->new_text ? d->new_text : "");
+            break;
+        }
+    }
+    return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
 }

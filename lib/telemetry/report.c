@@ -295,6 +295,11 @@ static int declares_bytes(const vt_policy_report *report)
     return 0;
 }
 
+const char *vt_telemetry_endpoint(const vt_policy_report *report)
+{
+    return declares_bytes(report) ? "/samples" : "/reports";
+}
+
 vt_status vt_telemetry_report_check(const vt_data_policy_entry *policy, uint64_t policy_index,
                                     const void *json, size_t len, const char *today,
                                     vt_telemetry_report *out, vt_error *err)
