@@ -198,7 +198,7 @@ const struct vt_command command_serve = {
               "    request timeout however steadily the client trickles bytes (slowloris), and a\n"
               "    request announcing a body is answered 413 without reading it.\n"
               "\n"
-              "    serve collector receives telemetry reports (docs/collector.md):\n"
+              "    serve collector receives telemetry reports (docs/telemetry.md, Collector):\n"
               "    POST /reports (at most 64 KiB) and POST /samples (at most 24 MiB) take one\n"
               "    JSON report each. It is checked against the data-policy entry at the log index\n"
               "    it names (read from the log with its checkpoint signature and inclusion proof\n"
