@@ -48,7 +48,7 @@ static int parse_seconds(const char *option, const char *value, unsigned *out)
 static int serve_collector(int argc, char **argv)
 {
     vt_collector_options o = {.db = "collector.sqlite", .purge_interval = 3600,
-                              .log_deadline = 60};
+                              .log_deadline = 60, .log_reread = 1};
     vt_http_limits_default(&o.limits);
     /* Requests wait for their batch's commit in a worker thread: more threads, larger batches. */
     o.limits.threads = 8;
@@ -81,6 +81,9 @@ static int serve_collector(int argc, char **argv)
                 return EXIT_ERROR;
         } else if (strcmp(argv[i], "--log-deadline") == 0) {
             if (parse_seconds(argv[i], value, &o.log_deadline) != EXIT_CLEAN)
+                return EXIT_ERROR;
+        } else if (strcmp(argv[i], "--log-reread") == 0) {
+            if (parse_seconds(argv[i], value, &o.log_reread) != EXIT_CLEAN)
                 return EXIT_ERROR;
         } else
             return cli_usage_error("serve", "unknown option '%s'", argv[i]);
@@ -178,7 +181,7 @@ const struct vt_command command_serve = {
               "    vitrine serve log DIR --listen HOST:PORT [LIMITS]\n"
               "    vitrine serve collector --log DIR|URL --vkey VKEY --listen HOST:PORT\n"
               "                            [--db FILE | --postgres URL] [--purge-interval S]\n"
-              "                            [--log-deadline S] [LIMITS]\n"
+              "                            [--log-deadline S] [--log-reread S] [LIMITS]\n"
               "\n"
               "DESCRIPTION\n"
               "    serve log serves the log in DIR read-only over HTTP in the C2SP tlog-tiles\n"
@@ -195,7 +198,7 @@ const struct vt_command command_serve = {
               "    request timeout however steadily the client trickles bytes (slowloris), and a\n"
               "    request announcing a body is answered 413 without reading it.\n"
               "\n"
-              "    serve collector receives telemetry reports (docs/telemetry.md, 'Collector'):\n"
+              "    serve collector receives telemetry reports (docs/telemetry.md, Collector):\n"
               "    POST /reports (at most 64 KiB) and POST /samples (at most 24 MiB) take one\n"
               "    JSON report each. It is checked against the data-policy entry at the log index\n"
               "    it names (read from the log with its checkpoint signature and inclusion proof\n"
@@ -203,7 +206,8 @@ const struct vt_command command_serve = {
               "    {\"stored\":ID}, 200 {\"duplicate\":ID} for an id already stored, 400\n"
               "    {\"error\":...} naming the field the policy does not allow, or another\n"
               "    policy index that is not a data-policy entry, 413 too large, 503 overloaded\n"
-              "    (with Retry-After). GET /aggregate?day=YYYY-MM-DD is public: the detections\n"
+              "    (with Retry-After; also for a policy index beyond the log read less than\n"
+              "    --log-reread seconds ago). GET /aggregate?day=YYYY-MM-DD is public: the detections\n"
               "    of that day's scan-summary reports summed per rule log index. No client\n"
               "    address is stored or logged; a report carries a day, never a time; each\n"
               "    field is deleted once its day plus its retention has passed (at start and\n"
@@ -220,6 +224,9 @@ const struct vt_command command_serve = {
               "                         share one database\n"
               "    --purge-interval S   seconds between retention purges (default 3600)\n"
               "    --log-deadline S     seconds one reading of the log may take (default 60)\n"
+              "    --log-reread S       a report naming a policy index beyond the log as read\n"
+              "                         makes the collector read the log again, at most once\n"
+              "                         per S seconds (default 1); until then it is answered 503\n"
               "    (the collector's default for --threads is 8: a request waits in its thread\n"
               "    for the commit of the batch it joined)\n"
               VT_HTTP_LIMITS_MANUAL

@@ -3,7 +3,8 @@
  * A report is stored only if it passes vt_telemetry_report_check against the data-policy entry
  * at the log index it names: the collector reads the log through the trust core (checkpoint
  * signature, consistency with what it read before, each entry's inclusion) at start and again
- * when a report names an index beyond the tree it knows (at most once a second). Nothing here
+ * when a report names an index beyond the tree it knows (at most once per --log-reread
+ * seconds; until then such a report is answered 503, to be sent again). Nothing here
  * reads or keeps the client's address: the handler never asks libmicrohttpd for it, no line is
  * logged per request, and the store gets only the report's own fields, its day and the day each
  * field must be deleted after. The connection limits, request deadline and early 413 are the
@@ -29,8 +30,6 @@
 
 /* How long a request waits for a place at the store before it is answered 503. */
 #define STORE_WAIT_MS 1000u
-/* The log is read again for an unknown policy index at most this often. */
-#define LOG_REREAD_MS 1000u
 
 /* What the collector knows of one log entry. */
 typedef struct log_slot {
@@ -265,9 +264,11 @@ static vt_status read_log(vt_collector *c, vt_error *err)
     return st;
 }
 
-/* Find the data-policy entry at `index`, reading the log again (at most once a second) when the
- * index is beyond the tree read so far. Returns the HTTP status to answer on failure (400 with
- * a message; 503 when the log cannot be read now), or 0 with *policy. */
+/* Find the data-policy entry at `index`, reading the log again (at most once per log_reread
+ * seconds) when the index is beyond the tree read so far. Returns the HTTP status to answer on
+ * failure (400 with a message: not in the log just read, or not a valid data-policy entry; 503
+ * when the log cannot be read now, or was read too recently to read it again), or 0 with
+ * *policy. */
 static unsigned find_policy(vt_collector *c, uint64_t index, const vt_data_policy_entry **policy,
                             char *message, size_t message_size)
 {
@@ -284,7 +285,13 @@ static unsigned find_policy(vt_collector *c, uint64_t index, const vt_data_polic
         size = c->size;
         pthread_rwlock_unlock(&c->view_lock);
         unsigned status = 0;
-        if (index >= size && since_ms >= (int64_t)LOG_REREAD_MS) {
+        if (index >= size && since_ms < (int64_t)c->o.log_reread * 1000) {
+            /* Read a moment ago: the policy may have been logged since. Not a refusal. */
+            snprintf(message, message_size,
+                     "policy %" PRIu64 " is not in the log as read a moment ago; retry later",
+                     index);
+            status = 503;
+        } else if (index >= size) {
             vt_error err;
             vt_error_clear(&err);
             if (read_log(c, &err) != VT_OK) {
@@ -344,6 +351,8 @@ static enum MHD_Result respond_json(struct MHD_Connection *conn, unsigned status
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_add_response_header(r, "Cache-Control", cacheable ? "public, max-age=60" : "no-store");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(r, "Retry-After", "1");
     enum MHD_Result ret = vt_http_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -682,6 +691,8 @@ vt_status vt_collector_start(const vt_collector_options *options, vt_collector *
         c->o.purge_interval = 3600;
     if (c->o.log_deadline == 0)
         c->o.log_deadline = 60;
+    if (c->o.log_reread == 0)
+        c->o.log_reread = 1;
     pthread_rwlock_init(&c->view_lock, NULL);
     pthread_mutex_init(&c->read_lock, NULL);
     pthread_mutex_init(&c->inflight_lock, NULL);

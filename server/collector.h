@@ -27,6 +27,7 @@ typedef struct vt_collector_options {
     vt_http_limits limits;
     unsigned purge_interval;         /* seconds between two retention purges (> 0) */
     unsigned log_deadline;           /* seconds one reading of the log may take (> 0) */
+    unsigned log_reread;             /* seconds between two readings for an unknown index */
 } vt_collector_options;
 
 typedef struct vt_collector vt_collector;

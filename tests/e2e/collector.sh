@@ -84,6 +84,10 @@ post() {
     --data-binary @"$2" "$curl_base$1")
   body=$(cat "$work/resp")
 }
+# post_retry PATH BODY-FILE: as a client does, again after a 503 (at most 5 times).
+post_retry() {
+  for _ in 1 2 3 4 5; do post "$@"; [ "$code" = 503 ] || return 0; sleep 1.1; done
+}
 # report FILE POLICY ID DAY FIELDS-JSON [REPORT]
 report() {
   printf '{"policy":%s,"report":"%s","id":"%s","day":"%s","fields":%s}' "$2" "${6:-scan-summary}" "$3" "$4" "$5" >"$1"
@@ -106,7 +110,7 @@ post /reports r1b
 
 # ---- refused: 400 naming the problem, nothing stored ----
 refused() { # NAME FILE NEEDLE [PATH]
-  post "${4:-/reports}" "$2"
+  post_retry "${4:-/reports}" "$2"
   if [ "$code" = 400 ] && [[ "$body" == *"$3"* ]]; then ok "$1: 400 ($body)"; else not_ok "$1" "$code $body"; fi
 }
 report u 2 "$(id 2)" "$today" '{"files-scanned":3,"file-path":"/home/me/secret.doc"}'
@@ -154,7 +158,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$curl_base/nothing")
 sed -e 's/^serial 1$/serial 2/' -e 's/ 2020-01-01 A field that expired/ 2099-12-31 A field that came back/' policy1 >policy2
 "$V" log add L --key log.key policy2 >/dev/null
 report n1 3 "$(id 12)" "$today" '{"old-counter":5}'
-post /reports n1
+post_retry /reports n1
 [ "$code" = 201 ] && ok "a report naming a policy logged after the start is checked against it: 201" || not_ok "a newly logged policy" "$code $body"
 report n2 3 "$(id 13)" "$today" '{"detections":{"4":3,"12":1}}'
 post /reports n2
@@ -194,7 +198,7 @@ done
 kill "$spid"; wait "$spid" 2>/dev/null
 sql "UPDATE fields SET delete_after = '2000-01-01' WHERE report_id = '$(id 11)'"
 sql "UPDATE reports SET delete_after = '2000-01-01' WHERE id = '$(id 11)'"
-start_collector --purge-interval 3600
+start_collector --purge-interval 3600 --log-reread 60
 [ "$(rows "$(id 11)")" = 0 ] && [ "$(sql "SELECT count(*) FROM fields WHERE report_id = '$(id 11)'")" = 0 ] && ok "a backdated report is deleted at start" || not_ok "a backdated report is deleted at start" "$(rows "$(id 11)")"
 grep -q 'deleted [0-9]* rows past their retention' collector.err && ok "the start says how many rows it deleted" || not_ok "the start says what it deleted" "$(cat collector.err)"
 agg=$(curl -s "$curl_base/aggregate?day=$today")
@@ -204,4 +208,34 @@ post /reports r1
 report r20 3 "$(id 20)" "$today" '{"files-scanned":1}'
 post /reports r20
 [ "$code" = 201 ] && ok "after a restart the newer policy is known" || not_ok "after a restart the newer policy is known" "$code $body"
+sed 's/^serial 1$/serial 3/' policy1 >policy3
+"$V" log add L --key log.key policy3 >/dev/null
+report r21 4 "$(id 21)" "$today" '{"files-scanned":1}'
+post /reports r21
+[ "$code" = 503 ] && [ "$body" = '{"error":"policy 4 is not in the log as read a moment ago; retry later"}' ] && ok "a policy index beyond the log read less than --log-reread ago: 503, retry later" || not_ok "a policy index beyond a fresh reading: 503" "$code $body"
+
+# ---- a store held up (locked by another client for 4 s): 503 within a second, then it goes on ----
+kill "$spid"; wait "$spid" 2>/dev/null
+start_collector --threads 2
+if [ "$store" = postgres ]; then
+  hold() { psql -X -q "$pgurl" -c 'BEGIN' -c 'LOCK TABLE reports IN ACCESS EXCLUSIVE MODE' -c "\\! touch $work/held" -c 'SELECT pg_sleep(4)' -c 'COMMIT' >/dev/null; }
+else
+  hold() { python3 -c "import sqlite3, time; c = sqlite3.connect('$work/collector.sqlite', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); open('$work/held', 'w').close(); time.sleep(4); c.execute('ROLLBACK')"; }
+fi
+hold & hpid=$!
+for _ in $(seq 100); do [ -e held ] && break; sleep 0.1; done
+report h1 2 "$(id 30)" "$today" '{"files-scanned":30}'
+report h2 2 "$(id 31)" "$today" '{"files-scanned":31}'
+# Two reports, the second half a second after the first: one waits in the store, the other
+# finds no place there (--threads 2: one request in the store at once).
+send_held() { curl -s -D "$1.headers" -o "$1.out" -w '%{http_code} %{time_total}' --data-binary @"$1" "$curl_base/reports" >"$1.code"; }
+send_held h1 & apid=$!
+sleep 0.5
+send_held h2 & bpid=$!
+wait "$bpid"; wait "$apid"; wait "$hpid"
+read -r code1 t1 <h1.code; read -r code2 t2 <h2.code
+if [ "$code1 $code2" = "201 503" ]; then busy=h2; elif [ "$code1 $code2" = "503 201" ]; then busy=h1; else busy=; fi
+[ -n "$busy" ] && grep -qi '^Retry-After: 1' "$busy.headers" && ok "with the store held up, one report waits (201) and the other is answered 503 with Retry-After ($(cat "$busy.code") s)" || not_ok "one waits, the other is 503" "h1: $code1 $(cat h1.out); h2: $code2 $(cat h2.out)"
+post /reports "${busy:-h2}"
+[ "$code" = 201 ] && ok "the refused one, sent again, is stored" || not_ok "the refused one, sent again, is stored" "$code $body"
 finish
