@@ -30,6 +30,7 @@ enum {
     SHOW_CONTENT = 8,   /* content: text that is not container structure */
     SHOW_HUNTS = 16,    /* a marking or personal-data finding */
     SHOW_DOC_NAME = 32, /* a file-name external compared with a document extension */
+    SHOW_STRUCTURE = 64, /* a document's structure or metadata field (/Author, \\title) */
 };
 
 typedef struct audit_run {
@@ -473,6 +474,9 @@ static const char *const active_words[] = {
     "environ", "base64", "frombase64", "invoke", "iex", "bitsadmin", "certutil", "<?php",
     "<%", "function", "var ", "window.", "document.write", "iframe", "xmlhttp", "adodb",
     "winhttp", "savetofile", "dropper", "exploit", "heap", "spray", "rop", "jmp", "call ",
+    "ole2link", "objinfo", "linkinfo", "datastore", "mscomctl", "clsid", "progid", "mscf",
+    ".log", ".tmp", ".dat", ".bin", ".lnk", ".vbs", ".js", ".jar", ".cab", ".msi", "setq",
+    "(defun", ".lsp", ".fas", "acad", "temp\\", "appdata", "%temp%",
 };
 
 /* Container structure: names that say what a document is, not what it says. */
@@ -480,11 +484,62 @@ static const char *const doc_structure[] = {
     "%pdf", "{\\rt", "[content_types].xml", "word/", "xl/", "ppt/", "docprops/",
     "application/vnd.oasis.opendocument", "mimetypeapplication/vnd", "application/pdf",
     "application/msword", "application/vnd.openxmlformats", "application/vnd.ms-",
-    "application/rtf", "content.xml", "meta.xml", "endobj", "endstream", "/type",
-    "/page", "xref", "trailer", "<w:t", "<w:body", "<office:", "/catalog", "/font",
+    "application/rtf", /* the names above also say "a document" (DOC_NAMES of them) */
+    "content.xml", "meta.xml", "endobj", "endstream", "xref", "trailer", "%%eof", "<w:",
+    "<office:", "xmlns", "<x:", "<rdf:", "<dc:", "<pdf", "<xmp", "xmp:", "<meta", "<chunk",
+    "obj", "index[", "decode", "stream", "generator", "msftedit", "</pdf", "creator",
+    "title", "author", "creationdate", "producer", "moddate", "keywords", "subject",
+    "startxref",
 };
+enum { DOC_NAMES = 14 };
+
+/* A PDF name (/Author, /Filter, /JBIG2Decode) or an RTF control word (\author, {\*\generator):
+ * a document's structure or metadata field, not its text. */
+static bool is_structure_token(const uint8_t *b, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (b[i] == '{' || b[i] == '*' || b[i] == ' '))
+        i++;
+    if (i + 2 >= len || (b[i] != '/' && b[i] != '\\'))
+        return false;
+    return isalpha(b[i + 1]) && isalpha(b[i + 2]);
+}
 
 static const uint8_t ole2[] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+
+static unsigned classify_bytes(const uint8_t *b, size_t len, bool at_start);
+
+/* A base64 segment of 24 characters or more inside b that decodes to binary: an encoded
+ * payload. */
+static bool has_base64_payload(const uint8_t *b, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t start = 0; start < len;) {
+        size_t end = start;
+        while (end < len && b[end] && strchr(alphabet, b[end]))
+            end++;
+        if (end - start >= 24) {
+            size_t controls = 0, high = 0;
+            uint32_t acc = 0;
+            unsigned bits = 0;
+            for (size_t i = start; i < end; i++) {
+                acc = acc << 6 | (uint32_t)(strchr(alphabet, b[i]) - alphabet);
+                bits += 6;
+                if (bits >= 8) {
+                    bits -= 8;
+                    uint8_t c = (uint8_t)(acc >> bits);
+                    controls += c < 0x09 || (c > 0x0d && c < 0x20);
+                    high += c >= 0x80;
+                }
+            }
+            if (controls >= 2 && controls + high >= 4)
+                return true;
+        }
+        start = end + 1;
+    }
+    return false;
+}
 
 static unsigned classify_bytes(const uint8_t *b, size_t len, bool at_start)
 {
@@ -504,26 +559,114 @@ static unsigned classify_bytes(const uint8_t *b, size_t len, bool at_start)
             shows |= SHOW_ACTIVE;
             break;
         }
-    bool structure = false;
+    bool structure = is_structure_token(b, len);
     for (size_t i = 0; i < sizeof doc_structure / sizeof doc_structure[0]; i++)
         if (contains_nocase(b, len, doc_structure[i])) {
             structure = true;
-            if (i < 13)
+            if (i < DOC_NAMES)
                 shows |= SHOW_DOC;
         }
     /* binary bytes that are not text in any of the encodings: code or a file structure */
-    size_t binary = 0;
+    size_t binary = 0, high = 0;
     bool wide_text = len >= 4;
     for (size_t i = 0; i < len; i++) {
+        uint32_t cp;
+        size_t u = b[i] >= 0x80 ? vt_utf8_next(b + i, len - i, &cp) : 0;
         if (b[i] < 0x09 || (b[i] > 0x0d && b[i] < 0x20) || b[i] == 0x7f)
             binary++;
+        else if (b[i] >= 0x80 && u < 2)
+            high++;
+        else if (u > 1)
+            i += u - 1;
         if (i % 2 == 1 && b[i] != 0 && b[i] != 0x04)
             wide_text = false;
     }
-    if (binary >= 4 && !wide_text && !(shows & SHOW_DOC) && !contains_bytes(b, len, ole2, 4))
+    if (wide_text) { /* UTF-16LE text: judge its characters */
+        uint8_t narrow[1024];
+        size_t n = 0;
+        for (size_t i = 0; i < len && n < sizeof narrow; i += 2)
+            narrow[n++] = b[i];
+        if (n < len)
+            return classify_bytes(narrow, n, at_start) | (shows & SHOW_DOC);
+    }
+    if ((binary >= 4 || (binary >= 1 && high >= 4)) && !(shows & SHOW_DOC) &&
+        !contains_bytes(b, len, ole2, 4))
         shows |= SHOW_ACTIVE;
-    if (!structure && !(shows & (SHOW_EXEC | SHOW_ACTIVE)) && len >= 3)
+    /* content: words, i.e. three letters (digits alone are numbers, e.g. of a structure) */
+    size_t letters = 0;
+    for (size_t i = 0; i < len; i++)
+        letters += isalpha(b[i]) || (b[i] >= 0x80 && !binary);
+    if (!structure && !(shows & (SHOW_EXEC | SHOW_ACTIVE)) && letters >= 3)
         shows |= SHOW_CONTENT;
+    return shows | (structure ? SHOW_STRUCTURE : 0);
+}
+
+/* Text that encodes other bytes: ASCII hex ("4f4c45324c696e6b", as RTF objdata carries
+ * objects) or base64 (16 characters or more). The decoded bytes, or 0 bytes. */
+static size_t decode_text(const uint8_t *b, size_t len, uint8_t *out, size_t out_size)
+{
+    size_t n = 0;
+    bool hex = len >= 8 && len % 2 == 0;
+    for (size_t i = 0; hex && i < len; i++)
+        hex = hex_value(b[i]) >= 0;
+    if (hex) {
+        for (size_t i = 0; i + 1 < len && n < out_size; i += 2)
+            out[n++] = (uint8_t)(hex_value(b[i]) << 4 | hex_value(b[i + 1]));
+        return n;
+    }
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t end = 0;
+    while (end < len && b[end] && strchr(alphabet, b[end]))
+        end++;
+    while (end < len && b[end] == '=')
+        end++;
+    if (end != len || len < 16)
+        return 0;
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    for (size_t i = 0; i < len && b[i] != '=' && n < out_size; i++) {
+        acc = acc << 6 | (uint32_t)(strchr(alphabet, b[i]) - alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return n;
+}
+
+/* What a literal run shows, also through the encoding it may be written in. */
+static unsigned classify_run(const uint8_t *b, size_t len, bool at_start)
+{
+    uint8_t dec[2048];
+    size_t n = decode_text(b, len, dec, sizeof dec);
+    if (n)
+        return classify_bytes(dec, n, at_start); /* the bytes the text stands for */
+    unsigned shows = classify_bytes(b, len, at_start);
+    if (has_base64_payload(b, len))
+        shows = (shows & ~(unsigned)SHOW_CONTENT) | SHOW_ACTIVE;
+    /* a short base64 text of a document header ("JVBERi0" is "%PDF-") is structure */
+    bool b64 = len >= 6 && len < 16;
+    for (size_t i = 0; b64 && i < len; i++)
+        b64 = isalnum(b[i]) || b[i] == '+' || b[i] == '/';
+    if (b64) {
+        static const char alphabet[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        uint32_t acc = 0;
+        unsigned bits = 0;
+        n = 0;
+        for (size_t i = 0; i < len; i++) {
+            acc = acc << 6 | (uint32_t)(strchr(alphabet, b[i]) - alphabet);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                dec[n++] = (uint8_t)(acc >> bits);
+            }
+        }
+        if (classify_bytes(dec, n, at_start) & SHOW_DOC)
+            shows = (shows & ~(unsigned)SHOW_CONTENT) | SHOW_DOC;
+    }
     return shows;
 }
 
@@ -572,7 +715,7 @@ static vt_status check_literals(audit_run *a, uint32_t s_index)
     for (size_t i = 0; i < runs.count && st == VT_OK; i++) {
         const uint8_t *b = runs.runs[i].bytes;
         size_t len = runs.runs[i].len;
-        shows |= classify_bytes(b, len, i == 0 && s->kind != VT_STRING_REGEX);
+        shows |= classify_run(b, len, i == 0 && s->kind != VT_STRING_REGEX);
         if (found)
             continue;
         hit h;
@@ -587,10 +730,18 @@ static vt_status check_literals(audit_run *a, uint32_t s_index)
         } else if (search_base64(a->tables, b, len, &h)) {
             st = report_hit(a, s_index, &h, "is base64 of text with");
             found = true;
+        } else {
+            uint8_t dec[2048];
+            size_t n = decode_text(b, len, dec, sizeof dec);
+            if (n && (search_needles(a->tables, dec, n, false, nocase, &h) ||
+                      search_xor(a->tables, dec, n, &h))) {
+                st = report_hit(a, s_index, &h, "is ASCII hex of bytes with");
+                found = true;
+            }
         }
     }
-    if (s->kind == VT_STRING_REGEX)
-        shows |= SHOW_CONTENT * (runs.count == 0); /* pure classes: a shape, e.g. of data */
+    if (shows & SHOW_STRUCTURE) /* a value of a metadata field, e.g. /Creator (NAME) */
+        shows &= ~(unsigned)SHOW_CONTENT;
     a->string_shows[s_index] |= shows;
     runs_free(&runs);
     return st;
@@ -622,7 +773,8 @@ static uint32_t covered_sample(const vt_audit_tables *t, uint64_t off, uint32_t 
             hi = mid;
     }
     for (size_t i = lo; i < t->sample_count && t->samples[i].core < off + len; i++)
-        if (t->samples[i].core + t->samples[i].core_len <= off + len)
+        if (t->samples[i].core + t->samples[i].core_len <= off + len &&
+            off >= t->samples[i].lo && off + len <= t->samples[i].hi)
             return (uint32_t)i;
     return VT_NONE32;
 }

@@ -59,6 +59,7 @@ typedef struct vt_audit_needle {
  * and digit of the sample changed. */
 typedef struct vt_audit_sample {
     size_t core, core_len;
+    size_t lo, hi; /* a hunting match stays inside [lo, hi): the sample and its line ends */
     vt_audit_encoding encoding;
     vt_audit_topic topic;
     const char *text;
@@ -72,7 +73,7 @@ typedef struct vt_audit_tables {
     size_t needle_count;
     /* needles by the ASCII-folded first two bytes (65536 buckets of indexes, -1 ends) */
     uint32_t *bucket_first, *bucket_next;
-    /* strong needles of 4 bytes or more by the xor of their bytes 0^1 and 1^2, which a key does
+    /* strong needles of 8 bytes or more by the xor of their bytes 0^1 and 1^2, which a key does
      * not change: how xor-encoded markings are found */
     uint32_t *xbucket_first, *xbucket_next;
     vt_audit_sample *samples;

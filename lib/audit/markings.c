@@ -433,7 +433,8 @@ static vt_status add_sample(vt_audit_tables *t, size_t *cap, const uint8_t *byte
     if (st != VT_OK)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory building the audit tables");
     t->samples[t->sample_count++] = (vt_audit_sample){
-        .core = at + core_from, .core_len = core_len, .encoding = enc, .topic = topic,
+        .core = at + core_from, .core_len = core_len, .lo = at - nl_len,
+        .hi = at + len + nl_len, .encoding = enc, .topic = topic,
         .text = text, .family = family, .weak = weak};
     return VT_OK;
 }
@@ -454,7 +455,7 @@ static vt_status build_index(vt_audit_tables *t, vt_error *err)
         t->bucket_next[i] = t->bucket_first[key];
         t->bucket_first[key] = (uint32_t)i;
         t->xbucket_next[i] = VT_NONE32;
-        if (n->weak || n->len < 4)
+        if (n->weak || n->len < 8)
             continue;
         unsigned xkey = (unsigned)(n->bytes[0] ^ n->bytes[1]) << 8 | (n->bytes[1] ^ n->bytes[2]);
         t->xbucket_next[i] = t->xbucket_first[xkey];
