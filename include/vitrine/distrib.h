@@ -140,6 +140,12 @@ VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const ch
                             size_t count, const vt_publish_options *options, uint64_t *bundle_index,
                             uint64_t *serial, size_t *rule_entries, vt_error *err);
 
+/* Append one audit acknowledgment entry (vt_audit_ack_entry_format) to the log in dir; *index
+ * (may be NULL) receives its index. */
+VT_API vt_status vt_publish_audit_ack(const char *dir, const vt_tlog_signer *key,
+                                      const vt_audit_ack_entry *ack, uint64_t *index,
+                                      vt_error *err);
+
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND
  * when there is none. */
