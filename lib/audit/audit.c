@@ -11,6 +11,7 @@
  * document magics, file-name externals compared with document extensions, and constant strings
  * and regexes compared with markings. */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ typedef struct audit_run {
     unsigned *string_shows; /* SHOW_* per string */
     unsigned *rule_shows;   /* SHOW_* per rule (strings and condition, referenced rules) */
     char doc_name[160];     /* the current rule's document file-name comparison */
+    char doc_magic[80];     /* the current rule's document magic in the condition */
     vt_error *err;
 } audit_run;
 
@@ -549,8 +551,8 @@ static unsigned classify_bytes(const uint8_t *b, size_t len, bool at_start)
         contains_nocase(b, len, "this program must be run under") ||
         contains_bytes(b, len, "\x7f" "ELF", 4) || contains_bytes(b, len, "PE\0\0", 4) ||
         contains_bytes(b, len, "\xFE\xED\xFA", 3) || contains_bytes(b, len, "\xFA\xED\xFE", 3) ||
-        contains_bytes(b, len, "\xCA\xFE\xBA\xBE", 4) || contains_nocase(b, len, ".text") ||
-        contains_nocase(b, len, ".rdata") || contains_nocase(b, len, "__text"))
+        contains_bytes(b, len, "\xCA\xFE\xBA\xBE", 4) || contains_bytes(b, len, ".text\0", 6) ||
+        contains_bytes(b, len, ".rdata\0", 7) || contains_bytes(b, len, "__TEXT", 6))
         shows |= SHOW_EXEC;
     if (contains_bytes(b, len, ole2, 4))
         shows |= SHOW_DOC;
@@ -1031,8 +1033,11 @@ static vt_status check_condition(audit_run *a, uint32_t r)
         case VT_OP_CONST_INT:
             if (is_exec_constant(n->v.i) && has_read)
                 shows |= SHOW_EXEC;
-            else if (is_doc_constant(n->v.i))
+            else if (is_doc_constant(n->v.i) && has_read) {
                 shows |= SHOW_DOC;
+                snprintf(a->doc_magic, sizeof a->doc_magic, "the condition compares a read "
+                         "with 0x%" PRIX64, (uint64_t)n->v.i);
+            }
             break;
         default: break;
         }
@@ -1047,10 +1052,13 @@ static vt_status rule_verdict(audit_run *a, uint32_t r)
 {
     const vt_rs_rule *rule = &a->view.rules[r];
     unsigned shows = a->rule_shows[r];
-    char content[200] = "";
-    size_t k = 0;
+    char content[200] = "", magic[200] = "";
+    size_t k = 0, km = 0;
     for (uint32_t i = rule->string_first; i < rule->string_first + rule->string_count; i++) {
         unsigned s = a->string_shows[i];
+        if ((s & SHOW_DOC) && km + 40 < sizeof magic)
+            km += (size_t)snprintf(magic + km, sizeof magic - km, "%s%s", km ? ", " : "",
+                                   vt_ruleset_str(a->rules, a->view.strings[i].identifier));
         shows |= s & ~(unsigned)SHOW_CONTENT;
         if ((s & SHOW_CONTENT) || (s & SHOW_HUNTS)) {
             shows |= SHOW_CONTENT;
@@ -1064,9 +1072,10 @@ static vt_status rule_verdict(audit_run *a, uint32_t r)
     bool benign_context = shows & (SHOW_EXEC | SHOW_ACTIVE);
     if ((shows & SHOW_DOC) && (shows & SHOW_CONTENT) && !benign_context)
         st = add_finding(a, r, "AUD-DOC-001", VT_AUDIT_FLAG, NULL,
-                         "a document magic or container name with content strings (%s) and no "
-                         "macro, script, exploit or executable indicator",
-                         content);
+                         "a document magic or container name (%s%s%s) with content strings (%s) "
+                         "and no macro, script, exploit or executable indicator",
+                         km || a->doc_magic[0] ? magic : "in a rule it uses",
+                         km && a->doc_magic[0] ? "; " : "", a->doc_magic, content);
     if (st == VT_OK && (shows & SHOW_DOC_NAME) && (shows & SHOW_CONTENT) && !benign_context)
         st = add_finding(a, r, "AUD-DOC-002", VT_AUDIT_FLAG, NULL,
                          "the condition compares a document file name (%s) and the rule has "
@@ -1127,6 +1136,7 @@ vt_status vt_audit_ruleset(const vt_ruleset *rules, vt_audit_report **out, vt_er
         st = check_probe(&a);
     for (size_t r = 0; st == VT_OK && r < a.view.rule_count; r++) {
         a.doc_name[0] = 0;
+        a.doc_magic[0] = 0;
         st = check_condition(&a, (uint32_t)r);
         if (st == VT_OK)
             st = rule_verdict(&a, (uint32_t)r);
