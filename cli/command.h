@@ -42,5 +42,6 @@ extern const struct vt_command command_verify_installed;
 extern const struct vt_command command_monitor;
 extern const struct vt_command command_telemetry;
 extern const struct vt_command command_submit;
+extern const struct vt_command command_audit;
 
 #endif

@@ -41,6 +41,7 @@ const struct vt_command *const vt_commands[] = {
     NETWORKED(command_monitor)
     NETWORKED(command_telemetry)
     NETWORKED(command_submit)
+    NETWORKED(command_audit)
     NULL,
 };
 

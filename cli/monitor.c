@@ -6,7 +6,8 @@
  * (vitrine/trust.h): evidence (fork, rollback, altered entry) exits 1; a fetch that failed is
  * "unavailable" and exits 2, never reported as an attack. A data-policy entry is followed by its
  * changes against the previous policy in the log (vt_data_policy_compare): fields added ('+'),
- * anything else that needs new consent ('!'), narrowings ('-'). */
+ * anything else that needs new consent ('!'), narrowings ('-'). With --audit every new rule
+ * entry is audited first (lib/audit, cli/audit.c), with the audit acknowledgments the log holds. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include <vitrine/distrib.h>
 #include <vitrine/telemetry.h>
 #include <vitrine/trust.h>
 
+#include "audit_entry.h"
 #include "command.h"
+
+/* --audit: audit every new rule entry before it is printed (set once by run_monitor). */
+static bool monitor_audit;
 
 static const char *kind_name(vt_entry_kind kind)
 {
@@ -27,6 +34,7 @@ static const char *kind_name(vt_entry_kind kind)
     case VT_ENTRY_BUNDLE: return "bundle";
     case VT_ENTRY_RELEASE: return "release";
     case VT_ENTRY_DATA_POLICY: return "data-policy";
+    case VT_ENTRY_AUDIT_ACK: return "audit-ack";
     default: return "unknown";
     }
 }
@@ -35,6 +43,16 @@ static const char *kind_name(vt_entry_kind kind)
  * could not be fetched ("unavailable") or is corrupt exits 2. */
 static int report(const char *context, const vt_trust_verdict *v)
 {
+    if (monitor_audit && vt_trust_is_evidence(v->kind)) { /* an alert automation can read */
+        json_t *alert = json_pack("{s:s, s:s, s:s}", "alert", "inconsistency", "context",
+                                  context ? context : "checkpoint", "reason", v->reason);
+        char *text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        json_decref(alert);
+        fflush(stdout);
+    }
     if (context)
         fprintf(stderr, "vitrine monitor: %s: %s\n", context, v->reason);
     else
@@ -212,6 +230,91 @@ static int print_entry(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uin
     return rc;
 }
 
+/* The audit acknowledgments a state directory has seen (DIR/monitor-acks: their entries one
+ * after the other) plus those among the new entries; *saved_len: how many were saved. */
+typedef struct ack_list {
+    vt_audit_ack_entry *items;
+    size_t count;
+    vt_buf text; /* every ack entry's bytes, for saving */
+} ack_list;
+
+static int ack_add(ack_list *acks, const void *data, size_t len, vt_error *err)
+{
+    vt_audit_ack_entry *grown = realloc(acks->items, (acks->count + 1) * sizeof *grown);
+    if (!grown)
+        return cli_report("monitor", &(vt_error){.status = VT_ERR_NOMEM, .message = "out of memory"});
+    acks->items = grown;
+    if (vt_audit_ack_entry_parse(data, len, &acks->items[acks->count], err) != VT_OK)
+        return EXIT_ERROR;
+    acks->count++;
+    return vt_buf_append(&acks->text, data, len) == VT_OK ? EXIT_CLEAN : EXIT_ERROR;
+}
+
+static int load_acks(const char *path, ack_list *acks, vt_error *err)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (access(path, F_OK) != 0)
+        return EXIT_CLEAN;
+    if (vt_read_file(path, 64u << 20, &data, &len, err) != VT_OK)
+        return cli_report("monitor", err);
+    static const char magic[] = "vitrine/audit-ack-entry/v1\n";
+    size_t at = 0;
+    int rc = EXIT_CLEAN;
+    while (rc == EXIT_CLEAN && at < len) {
+        size_t end = at + 1;
+        while (end < len && !(end + sizeof magic - 1 <= len &&
+                              memcmp(data + end, magic, sizeof magic - 1) == 0))
+            end++;
+        rc = ack_add(acks, data + at, end - at, err);
+        if (rc != EXIT_CLEAN)
+            fprintf(stderr, "vitrine monitor: %s is damaged\n", path);
+        at = end;
+    }
+    free(data);
+    return rc;
+}
+
+/* --audit: audit every new rule entry (each fetched again and checked against the signed tree)
+ * with the acknowledgments logged so far; print one JSON object per rule entry. EXIT_FOUND when
+ * a finding is not acknowledged. */
+static int audit_new_entries(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uint64_t from,
+                             const char *acks_path, ack_list *acks, vt_error *err)
+{
+    int rc = load_acks(acks_path, acks, err);
+    for (uint64_t i = from; rc == EXIT_CLEAN && i < cp->size; i++) {
+        vt_buf entry = {0};
+        rc = fetch_included(reader, cp, i, &entry, err);
+        if (rc == EXIT_CLEAN && vt_entry_kind_of(entry.data, entry.len) == VT_ENTRY_AUDIT_ACK &&
+            ack_add(acks, entry.data, entry.len, err) != EXIT_CLEAN) {
+            char text[2048];
+            vt_error_format(err, text, sizeof text);
+            fprintf(stderr, "vitrine monitor: log %" PRIu64 ": a malformed audit ack (it "
+                            "acknowledges nothing): %s\n", i, text);
+        }
+        vt_buf_free(&entry);
+    }
+    bool any = false, unaudited = false;
+    for (uint64_t i = from; rc == EXIT_CLEAN && i < cp->size; i++) {
+        vt_buf entry = {0};
+        rc = fetch_included(reader, cp, i, &entry, err);
+        if (rc == EXIT_CLEAN && vt_entry_kind_of(entry.data, entry.len) == VT_ENTRY_RULE) {
+            bool flagged = false;
+            if (cli_audit_entry(entry.data, entry.len, i, acks->items, acks->count, true, false,
+                                &flagged) != EXIT_CLEAN)
+                unaudited = true; /* said on stderr; never reported as clean */
+            any |= flagged;
+        }
+        vt_buf_free(&entry);
+    }
+    fflush(stdout);
+    if (rc == EXIT_CLEAN && any)
+        rc = EXIT_FOUND;
+    else if (rc == EXIT_CLEAN && unaudited)
+        rc = EXIT_ERROR;
+    return rc;
+}
+
 static int monitor_once(const char *url, const vt_tlog_verifier *key, const char *state,
                         uint64_t deadline_seconds)
 {
@@ -236,10 +339,28 @@ static int monitor_once(const char *url, const vt_tlog_verifier *key, const char
         rc = report("bad checkpoint", &v);
     if (rc == EXIT_CLEAN)
         rc = check_against_seen(reader, seen_path, key, &cp, &from, &err);
+    char acks_path[4200];
+    snprintf(acks_path, sizeof acks_path, "%s/monitor-acks", state);
+    ack_list acks = {0};
+    int audited = EXIT_CLEAN; /* the new rule entries are audited before they are printed */
+    if (rc == EXIT_CLEAN && monitor_audit) {
+        audited = audit_new_entries(reader, &cp, from, acks_path, &acks, &err);
+        if (audited != EXIT_FOUND)
+            rc = audited;
+    }
     policy_track track = {0};
     for (uint64_t i = from; rc == EXIT_CLEAN && i < cp.size; i++)
         rc = print_entry(reader, &cp, i, &track, &err);
     vt_data_policy_entry_clear(&track.policy);
+    if (rc == EXIT_CLEAN && audited == EXIT_FOUND)
+        rc = EXIT_FOUND; /* printed, alerted, and the checkpoint is not remembered */
+    if (rc == EXIT_CLEAN && monitor_audit && acks.count &&
+        vt_write_file_atomic(acks_path, acks.text.data, acks.text.len, 0644, &err) != VT_OK)
+        rc = cli_report("monitor", &err);
+    for (size_t i = 0; i < acks.count; i++)
+        vt_audit_ack_entry_clear(&acks.items[i]);
+    free(acks.items);
+    vt_buf_free(&acks.text);
     if (rc == EXIT_CLEAN) {
         if (vt_write_file_atomic(seen_path, raw.data, raw.len, 0644, &err) != VT_OK)
             rc = cli_report("monitor", &err);
@@ -260,6 +381,10 @@ static int run_monitor(int argc, char **argv)
     long interval = 0;
     uint64_t deadline = 300;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--audit") == 0) {
+            monitor_audit = true;
+            continue;
+        }
         if (i + 1 == argc)
             return cli_usage_error("monitor", "'%s' needs a value or is unknown", argv[i]);
         if (strcmp(argv[i], "--log") == 0)
@@ -311,7 +436,7 @@ const struct vt_command command_monitor = {
         "\n"
         "SYNOPSIS\n"
         "    vitrine monitor --log URL|DIR --vkey VKEY --state DIR [--interval SECONDS]\n"
-        "                    [--deadline SECONDS]\n"
+        "                    [--deadline SECONDS] [--audit]\n"
         "\n"
         "DESCRIPTION\n"
         "    Fetches the log's checkpoint and checks its signature with VKEY, then checks it\n"
@@ -334,6 +459,17 @@ const struct vt_command command_monitor = {
         "    the last seen checkpoint is kept, a single check exits 2, and with --interval\n"
         "    the monitor polls again.\n"
         "\n"
+        "    With --audit every new rule entry is also audited (`vitrine help audit`) once\n"
+        "    every new entry has been checked: one JSON line per rule entry,\n"
+        "    {\"index\":N,\"sha256\":\"...\",\"rules\":N,\"flagged\":N,\"verdicts\":[...]},\n"
+        "    goes to stdout. A finding counts unless an audit-ack entry of the log (this run's\n"
+        "    new entries or one seen before, kept in DIR/monitor-acks) names the rule entry's\n"
+        "    SHA-256 and the finding id (`vitrine publish --audit-ack`). A flagged rule exits 1\n"
+        "    and the checkpoint is not remembered, so the alert repeats until the rule is\n"
+        "    acknowledged or the finding is fixed. An inconsistency also prints a JSON line\n"
+        "    {\"alert\":\"inconsistency\",\"context\":...,\"reason\":...}. A rule entry that\n"
+        "    does not compile on its own cannot be audited: exit 2.\n"
+        "\n"
         "OPTIONS\n"
         "    --log URL|DIR      the log\n"
         "    --vkey VKEY        the log's verifier key (file or text)\n"
@@ -341,10 +477,11 @@ const struct vt_command command_monitor = {
         "    --interval S       poll every S seconds (default: check once)\n"
         "    --deadline S       time for one check's fetches (default 300); each fetch is also\n"
         "                       bounded (10 s to connect, 60 s in all)\n"
+        "    --audit            audit every new rule entry (JSON lines, exit 1 when flagged)\n"
         "\n"
         "EXIT STATUS\n"
         "    0 consistent, 1 evidence: an inconsistency (fork, rollback), an altered entry, a bad\n"
-        "    signature; 2 another error: 'unavailable' (the log could not be fetched), options,\n"
+        "    signature, or with --audit a flagged rule; 2 another error: 'unavailable' (the log could not be fetched), options,\n"
         "    I/O.\n"
         "\n"
         "EXAMPLES\n"

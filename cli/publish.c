@@ -1,14 +1,65 @@
 /* publish.c: `vitrine publish`: compile rule files and log them, one rule entry per file and then
  * the bundle entry that pins them as the next ruleset version (lib/distrib/publish.c); or, with
- * --data-policy, log a data policy (docs/telemetry.md). */
+ * --data-policy, log a data policy (docs/telemetry.md); or, with --audit-ack, an audit
+ * acknowledgment (docs/audit.md). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <vitrine/distrib.h>
 
 #include "command.h"
+
+/* --audit-ack HASH FINDING REASON, or --audit-ack-file FILE (an entry's text): log why an audit
+ * finding on a rule entry is not what it looks like (docs/audit.md "Acknowledgments"). */
+static int publish_ack(const char *dir, const char *key_path, const char *file, char **args)
+{
+    vt_error err;
+    vt_error_clear(&err);
+    vt_audit_ack_entry entry = {0};
+    vt_status st;
+    if (file) {
+        unsigned char *data = NULL;
+        size_t len;
+        st = vt_read_file(file, VT_DISTRIB_MAX_ENTRY + 1, &data, &len, &err);
+        if (st == VT_OK)
+            st = vt_audit_ack_entry_parse(data, len, &entry, &err);
+        free(data);
+    } else {
+        const char *hex = args[0];
+        st = strlen(hex) == 64 ? VT_OK
+                               : vt_error_set(&err, VT_ERR_ARGUMENT,
+                                              "HASH must be the rule entry's SHA-256 in 64 "
+                                              "lowercase hex digits, not '%s'", hex);
+        for (int i = 0; st == VT_OK && i < 32; i++) {
+            unsigned v;
+            if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", hex[2 * i]) ||
+                !strchr("0123456789abcdef", hex[2 * i + 1]))
+                st = vt_error_set(&err, VT_ERR_ARGUMENT,
+                                  "HASH must be 64 lowercase hex digits, not '%s'", hex);
+            entry.rule_entry[i] = (unsigned char)v;
+        }
+        snprintf(entry.finding, sizeof entry.finding, "%s", args[1]);
+        if (st == VT_OK && strlen(args[1]) >= sizeof entry.finding)
+            st = vt_error_set(&err, VT_ERR_ARGUMENT, "not an audit finding id: '%s'", args[1]);
+        entry.reason = args[2];
+    }
+    vt_tlog_signer *key = NULL;
+    if (st == VT_OK)
+        st = vt_tlog_signer_load(key_path, &key, &err);
+    uint64_t index = 0;
+    if (st == VT_OK)
+        st = vt_publish_audit_ack(dir, key, &entry, &index, &err);
+    vt_tlog_signer_free(key);
+    if (file)
+        vt_audit_ack_entry_clear(&entry);
+    if (st != VT_OK)
+        return cli_report("publish", &err);
+    printf("audit-ack %" PRIu64 "\n", index);
+    return EXIT_CLEAN;
+}
 
 static int run_publish(int argc, char **argv)
 {
@@ -16,8 +67,12 @@ static int run_publish(int argc, char **argv)
         {"log", required_argument, NULL, 'l'},    {"key", required_argument, NULL, 'k'},
         {"author", required_argument, NULL, 'a'}, {"reason", required_argument, NULL, 'r'},
         {"date", required_argument, NULL, 'd'},   {"reference", required_argument, NULL, 'R'},
-        {"data-policy", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
+        {"data-policy", required_argument, NULL, 'P'},
+        {"audit-ack", no_argument, NULL, 'A'},    {"audit-ack-file", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
     };
+    const char *ack_file = NULL;
+    int ack = 0;
     const char *dir = NULL, *key_path = NULL, *refs[64], *policy_path = NULL;
     vt_publish_options po = {.references = refs};
     int c;
@@ -36,8 +91,17 @@ static int run_publish(int argc, char **argv)
                 return cli_usage_error("publish", "too many --reference");
             refs[po.reference_count++] = optarg;
             break;
+        case 'A': ack = 1; break;
+        case 'F': ack_file = optarg; break;
         default: return cli_usage_error("publish", "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (ack || ack_file) {
+        if (!dir || !key_path || (ack && ack_file) || (ack && argc - optind != 3) ||
+            (ack_file && optind != argc) || policy_path)
+            return cli_usage_error("publish", "give --log DIR, --key KEY and --audit-ack HASH "
+                                              "FINDING REASON or --audit-ack-file FILE");
+        return publish_ack(dir, key_path, ack_file, argv + optind);
     }
     if (policy_path && (optind < argc || po.author || po.reason || po.date || po.reference_count))
         return cli_usage_error("publish", "--data-policy FILE is published alone: no rule files, "
@@ -80,6 +144,8 @@ const struct vt_command command_publish = {
         "    vitrine publish --log DIR --key KEY [--author A] [--reason R] [--date YYYY-MM-DD]\n"
         "                    [--reference REF]... RULES.yar...\n"
         "    vitrine publish --log DIR --key KEY --data-policy FILE\n"
+        "    vitrine publish --log DIR --key KEY --audit-ack HASH FINDING REASON\n"
+        "    vitrine publish --log DIR --key KEY --audit-ack-file FILE\n"
         "\n"
         "DESCRIPTION\n"
         "    Compiles the rule files together (each in its own namespace, as clients will); if any\n"
@@ -98,6 +164,13 @@ const struct vt_command command_publish = {
         "    A file that does not parse is refused with FILE:LINE and what was expected; so is\n"
         "    a serial not larger than the newest logged data policy's. Nothing is logged then.\n"
         "\n"
+        "    With --audit-ack it appends one audit acknowledgment entry instead: the SHA-256\n"
+        "    of a rule entry (as `vitrine monitor` prints it), an auditor finding id (e.g.\n"
+        "    AUD-DOC-001, see `vitrine help audit`) and one line saying why the finding is not\n"
+        "    what it looks like; prints 'audit-ack INDEX'. Only such a logged entry silences a\n"
+        "    finding in `vitrine monitor --audit` (docs/audit.md). --audit-ack-file logs an\n"
+        "    entry written beforehand (vitrine/audit-ack-entry/v1, checked strictly).\n"
+        "\n"
         "OPTIONS\n"
         "    --log DIR         the log directory (made by 'vitrine log init')\n"
         "    --key KEY         the log's private key\n"
@@ -106,6 +179,8 @@ const struct vt_command command_publish = {
         "    --date D          the date recorded (default: today, UTC)\n"
         "    --reference REF   a reference (URL, ticket); may be repeated\n"
         "    --data-policy F   log the data policy in F instead of rules\n"
+        "    --audit-ack       log an audit acknowledgment: HASH FINDING REASON follow\n"
+        "    --audit-ack-file F  log the audit acknowledgment entry in file F\n"
         "\n"
         "EXIT STATUS\n"
         "    0 published, 2 an error (rules that do not compile, a policy that does not parse\n"

@@ -1,6 +1,6 @@
-/* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release,
- * data policy): whatever
- * parses must format back to exactly the same bytes (the formats are canonical). */
+/* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release, data policy,
+ * audit ack): whatever parses must format back to exactly the same bytes (the formats are
+ * canonical). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         same(&out, data, size);
         vt_data_policy_entry_clear(&policy);
+    }
+    out.len = 0;
+    vt_audit_ack_entry ack;
+    if (vt_audit_ack_entry_parse(data, size, &ack, NULL) == VT_OK) {
+        if (vt_audit_ack_entry_format(&ack, &out, NULL) != VT_OK)
+            abort();
+        same(&out, data, size);
+        vt_audit_ack_entry_clear(&ack);
     }
     vt_buf_free(&out);
     return 0;

@@ -43,6 +43,7 @@ typedef enum vt_entry_kind {
     VT_ENTRY_BUNDLE,
     VT_ENTRY_RELEASE,
     VT_ENTRY_DATA_POLICY,
+    VT_ENTRY_AUDIT_ACK, /* vitrine/audit-ack-entry/v1: an acknowledged audit finding */
 } vt_entry_kind;
 
 /* The kind of an entry from its first line (no full parse). */
@@ -157,6 +158,21 @@ VT_API const vt_policy_report *vt_data_policy_report(const vt_data_policy_entry 
                                                      const char *name);
 VT_API const vt_policy_field *vt_policy_report_field(const vt_policy_report *report,
                                                      const char *name);
+/* An audit acknowledgment (docs/entries.md): the vendor says in the log why the auditor's
+ * finding `finding` (vitrine/audit.h, e.g. "AUD-DOC-001") on the rules of the rule entry with
+ * SHA-256 `rule_entry` is not what it looks like. Only a logged ack silences a finding in
+ * `vitrine monitor --audit`, so whitelisting is public too. */
+typedef struct vt_audit_ack_entry {
+    unsigned char rule_entry[32]; /* SHA-256 of the rule entry's bytes */
+    char finding[24];             /* AUD-[A-Z]+-NNN */
+    char *reason;                 /* one line of text */
+} vt_audit_ack_entry;
+
+VT_API vt_status vt_audit_ack_entry_parse(const void *data, size_t len, vt_audit_ack_entry *out,
+                                          vt_error *err);
+VT_API vt_status vt_audit_ack_entry_format(const vt_audit_ack_entry *entry, vt_buf *out,
+                                           vt_error *err);
+VT_API void vt_audit_ack_entry_clear(vt_audit_ack_entry *entry);
 
 /* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
 VT_API void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
@@ -181,6 +197,12 @@ typedef struct vt_publish_options {
 VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const char *const *paths,
                             size_t count, const vt_publish_options *options, uint64_t *bundle_index,
                             uint64_t *serial, size_t *rule_entries, vt_error *err);
+
+/* Append one audit acknowledgment entry (vt_audit_ack_entry_format) to the log in dir; *index
+ * (may be NULL) receives its index. */
+VT_API vt_status vt_publish_audit_ack(const char *dir, const vt_tlog_signer *key,
+                                      const vt_audit_ack_entry *ack, uint64_t *index,
+                                      vt_error *err);
 
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND

@@ -2,7 +2,7 @@
  * says what that part promises; include only what you use if you prefer.
  * The engine (libvitrine): common, pattern, match, rules, modules, module_runtime, cond, scan.
  * The trust library (libvitrine-trust, on top of the engine): tlog, trust, distrib,
- * telemetry. */
+ * telemetry, audit. */
 #ifndef VITRINE_VITRINE_H
 #define VITRINE_VITRINE_H
 
@@ -18,5 +18,6 @@
 #include <vitrine/trust.h>
 #include <vitrine/distrib.h>
 #include <vitrine/telemetry.h>
+#include <vitrine/audit.h>
 
 #endif

@@ -321,3 +321,23 @@ done:
     free(data);
     return st;
 }
+
+vt_status vt_publish_audit_ack(const char *dir, const vt_tlog_signer *key,
+                               const vt_audit_ack_entry *ack, uint64_t *index, vt_error *err)
+{
+    vt_buf text = {0};
+    vt_status st = vt_audit_ack_entry_format(ack, &text, err);
+    vt_tlog_writer *writer = NULL;
+    if (st == VT_OK)
+        st = vt_tlog_writer_open(dir, key, &writer, err);
+    if (st == VT_OK) {
+        vt_tlog_entry entry = {.data = text.data, .len = text.len};
+        uint64_t at;
+        st = vt_tlog_writer_append(writer, &entry, 1, &at, err);
+        if (st == VT_OK && index)
+            *index = at;
+    }
+    vt_tlog_writer_close(writer);
+    vt_buf_free(&text);
+    return st;
+}

@@ -339,6 +339,63 @@ static void test_policy_urls(void)
     CHECK(vt_policy_type_name((vt_policy_type)0) == NULL);
 }
 
+static void test_audit_ack(void)
+{
+    static const char text[] =
+        "vitrine/audit-ack-entry/v1\n"
+        "rule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\n"
+        "finding AUD-DOC-001\n"
+        "reason a test rule for the vendor's own PDF corpus\n";
+    vt_audit_ack_entry a;
+    CHECK_INT_EQ(vt_audit_ack_entry_parse(text, sizeof text - 1, &a, NULL), VT_OK);
+    CHECK_STR_EQ(a.finding, "AUD-DOC-001");
+    CHECK_STR_EQ(a.reason, "a test rule for the vendor's own PDF corpus");
+    CHECK_INT_EQ(a.rule_entry[0], 0xac);
+    CHECK_INT_EQ(a.rule_entry[31], 0xd1);
+    vt_buf out = {0};
+    CHECK_INT_EQ(vt_audit_ack_entry_format(&a, &out, NULL), VT_OK);
+    CHECK(out.len == sizeof text - 1 && memcmp(out.data, text, out.len) == 0);
+    CHECK_INT_EQ(vt_entry_kind_of(out.data, out.len), VT_ENTRY_AUDIT_ACK);
+    vt_buf_free(&out);
+    vt_audit_ack_entry_clear(&a);
+    CHECK(a.reason == NULL);
+
+    static const char *const bad[] = {
+        /* wrong magic, missing newline, upper-case hex, short hash */
+        "vitrine/audit-ack-entry/v2\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\nreason r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\nreason r",
+        "vitrine/audit-ack-entry/v1\nrule-entry AC360EE38C8C39284606EC93F0D387F4CB01DBA0937941B5BA109D797A3CF6D1\nfinding AUD-DOC-001\nreason r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee3\nfinding AUD-DOC-001\nreason r\n",
+        /* finding ids: lower case, no number, 4 digits, no kind */
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding aud-doc-001\nreason r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC\nreason r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-0001\nreason r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD--001\nreason r\n",
+        /* reason: empty, leading space, a control character, missing; fields out of order;
+           anything after the reason */
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\nreason \n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\nreason  r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\nreason a\tb\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\n",
+        "vitrine/audit-ack-entry/v1\nfinding AUD-DOC-001\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nreason r\n",
+        "vitrine/audit-ack-entry/v1\nrule-entry ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\nfinding AUD-DOC-001\nreason r\nextra\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vt_error err;
+        vt_error_clear(&err);
+        CHECK(vt_audit_ack_entry_parse(bad[i], strlen(bad[i]), &a, &err) == VT_ERR_FORMAT);
+        CHECK(a.reason == NULL);
+    }
+    /* format refuses what parse would refuse */
+    vt_audit_ack_entry f = {.finding = "AUD-DOC-1", .reason = (char *)"r"};
+    CHECK(vt_audit_ack_entry_format(&f, &out, NULL) == VT_ERR_ARGUMENT);
+    snprintf(f.finding, sizeof f.finding, "AUD-PII-002");
+    f.reason = (char *)"two\nlines";
+    CHECK(vt_audit_ack_entry_format(&f, &out, NULL) == VT_ERR_ARGUMENT);
+    CHECK_INT_EQ(out.len, 0);
+    vt_buf_free(&out);
+}
+
 static void test_versions(void)
 {
     int cmp = 9;
@@ -357,6 +414,7 @@ int main(void)
     RUN(test_rule_too_large);
     RUN(test_bundle);
     RUN(test_release);
+    RUN(test_audit_ack);
     RUN(test_versions);
     RUN(test_data_policy_round_trip);
     RUN(test_data_policy_refusals);
