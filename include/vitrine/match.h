@@ -99,8 +99,9 @@ typedef struct vt_matcher vt_matcher;
 typedef struct vt_matcher_scratch vt_matcher_scratch;
 
 /* Compile strings specs[0..count) (their ids are their indexes) into one matcher: one
- * Vectorscan database of prefilter factors plus each string's verifier. Fails with the string's
- * parse error if a hex string or regex is invalid. */
+ * Vectorscan database of prefilter factors; each string's verifier is built the first time a
+ * scan needs it. Fails with the string's parse error if a hex string or regex is invalid, and
+ * with VT_ERR_LIMIT if one is too large to verify. */
 VT_API vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
                                   vt_error *err);
 VT_API void vt_matcher_free(vt_matcher *matcher);
@@ -121,10 +122,11 @@ VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *
                                  const uint8_t *data, size_t len, vt_match_fn fn, void *ctx,
                                  vt_error *err);
 
-/* Save a compiled matcher (string specs, factor table and the serialized Vectorscan database,
- * format "VTMATCH1", little-endian) and load it back without recompiling Vectorscan. Loading
- * refuses truncated, corrupt or foreign data with VT_ERR_FORMAT, and a Vectorscan database
- * serialized for a CPU this one cannot run with VT_ERR_STATE (rebuild with vt_matcher_build). */
+/* Save a compiled matcher (string specs, factor and pattern tables and the serialized
+ * Vectorscan database, format "VTMATCH2", little-endian) and load it back without recompiling
+ * Vectorscan. Loading refuses truncated, corrupt or foreign data with VT_ERR_FORMAT, and a
+ * Vectorscan database serialized for a CPU this one cannot run, or a matcher saved in the
+ * earlier "VTMATCH1" format, with VT_ERR_STATE (rebuild with vt_matcher_build). */
 VT_API vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
 VT_API vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
                                         vt_error *err);

@@ -110,22 +110,33 @@ void vt_node_byte_set(const vt_node *n, bool nocase, bool dotall, uint8_t *set)
     switch (n->kind) {
     case VT_NODE_LITERAL:
         if (n->negated) {
-            for (unsigned b = 0; b < 256; b++)
-                if (b != n->value)
-                    vt_set_add(set, b);
+            memset(set, 0xFF, 32);
+            set[n->value >> 3] &= (uint8_t)~(1u << (n->value & 7));
         } else {
             vt_set_add(set, n->value);
         }
         break;
     case VT_NODE_MASKED:
-        for (unsigned b = 0; b < 256; b++)
-            if (((b & n->mask) == n->value) != n->negated)
-                vt_set_add(set, b);
+        /* the bytes b with (b & mask) == value: value plus every combination of the bits
+         * outside the mask (16 or 256 of them for hex nibbles and ??) */
+        if (n->mask == 0 && n->value == 0) {
+            memset(set, n->negated ? 0 : 0xFF, 32);
+            break;
+        }
+        for (unsigned free_bits = (uint8_t)~n->mask, sub = free_bits;; sub = (sub - 1) & free_bits) {
+            if (((sub | n->value) & n->mask) == n->value)
+                vt_set_add(set, sub | n->value);
+            if (sub == 0)
+                break;
+        }
+        if (n->negated)
+            for (int i = 0; i < 32; i++)
+                set[i] = (uint8_t)~set[i];
         break;
     case VT_NODE_ANY:
-        for (unsigned b = 0; b < 256; b++)
-            if (b != '\n' || n->any_all || dotall)
-                vt_set_add(set, b);
+        memset(set, 0xFF, 32);
+        if (!n->any_all && !dotall)
+            set['\n' >> 3] &= (uint8_t)~(1u << ('\n' & 7));
         break;
     case VT_NODE_CLASS:
         memcpy(set, n->set, 32);
@@ -275,6 +286,53 @@ static void gen(compiler *c, const vt_node *n)
     case VT_NODE_WORD_BOUNDARY: emit(c, VT_OP_WORDB, 0, 0); return;
     case VT_NODE_NON_WORD_BOUNDARY: emit(c, VT_OP_NWORDB, 0, 0); return;
     }
+}
+
+/* The number of instructions gen() emits for n (saturated past VT_PROGRAM_MAX), without
+ * emitting them: the same unrolling and clamping as gen() and gen_repeat(). */
+static long program_size(const vt_node *n)
+{
+    const long over = VT_PROGRAM_MAX + 1L;
+    switch (n->kind) {
+    case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
+    case VT_NODE_CONCAT: {
+        long total = 0;
+        for (size_t i = 0; i < n->nkids && total < over; i++)
+            total += program_size(n->kids[i]);
+        return total < over ? total : over;
+    }
+    case VT_NODE_ALT: {
+        long total = 0;
+        for (size_t i = 0; i < n->nkids && total < over; i++)
+            total += program_size(n->kids[i]) + (i + 1 < n->nkids ? 2 : 0);
+        return total < over ? total : over;
+    }
+    case VT_NODE_REPEAT: {
+        const vt_node *child = n->kids[0];
+        long min = n->min, max = n->max;
+        long unit = vt_node_min_length(child);
+        if (unit > 0) {
+            long cap = VT_RE_SCAN_LIMIT / unit + 1;
+            min = min > cap ? cap : min;
+            max = max > cap ? cap : max;
+        }
+        long body = program_size(child);
+        if (body >= over)
+            return over;
+        long total = min * body;
+        total += max < 0 ? body + 2 : (max - min) * (body + 1);
+        return total < over ? total : over;
+    }
+    case VT_NODE_EMPTY: return 0;
+    default: return 1; /* assertions */
+    }
+}
+
+vt_status vt_program_check_size(const vt_pattern *pattern, vt_error *err)
+{
+    if (program_size(pattern->root) + 1 > VT_PROGRAM_MAX) /* + MATCH */
+        return vt_error_set(err, VT_ERR_LIMIT, "regular expression is too large");
+    return VT_OK;
 }
 
 /* The bytes the first consuming instruction can take: every reportable match (length > 0)

@@ -350,12 +350,17 @@ static vt_status build_entries(vt_emulation *em, const vt_chosen_atom_list *chos
     for (unsigned b = 0; b < 256; b++) {
         em->starts[b] = em->index[b] < em->index[b + 1];
         if (em->starts[b]) {
+            if (nstarts < 4)
+                em->start_bytes[nstarts] = (uint8_t)b;
             nstarts++;
             em->only_start = (int)b;
         }
     }
     if (nstarts != 1)
         em->only_start = -1;
+    em->nstart_bytes = nstarts <= 4 ? nstarts : 0;
+    for (int i = nstarts; i > 0 && i < 4; i++) /* unused slots repeat a start byte */
+        em->start_bytes[i] = em->start_bytes[0];
     memset(em->pairs, 0, sizeof em->pairs);
     for (size_t i = 0; i < n; i++) {
         const atom_entry *e = &items[i];

@@ -41,6 +41,8 @@ struct vt_emulation {
     uint8_t pairs[8192];
     bool starts[256];      /* an atom can start with this byte */
     int only_start;        /* the one byte every atom starts with, or -1 */
+    uint8_t start_bytes[4]; /* every byte an atom can start with, when there are at most 4 */
+    int nstart_bytes;       /* how many (0: more than 4) */
     bool zero_atom;        /* no atom: every offset, forward from the root, no backward */
     bool ascii, wide, fullword, greedy;
     bool split_ids;        /* a repeat's body can match empty: yara's split-id rule can fire */

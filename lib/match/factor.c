@@ -8,6 +8,7 @@
 
 #include "ast.h"
 #include "factor.h"
+#include "program.h"
 #include "string_internal.h"
 
 #define MAX_FACTOR 32
@@ -250,9 +251,7 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
         vt_set_add(set, n->value);
         break;
     case VT_NODE_MASKED:
-        for (unsigned b = 0; b < 256; b++)
-            if (((b & n->mask) == n->value) != n->negated)
-                vt_set_add(set, b);
+        vt_node_byte_set(n, false, false, set);
         break;
     case VT_NODE_CLASS:
         memcpy(set, n->set, 32);
@@ -266,9 +265,7 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set)
         return 0;
     }
     if (nocase)
-        for (unsigned b = 0; b < 256; b++)
-            if (vt_set_has(set, vt_ascii_other_case((uint8_t)b)))
-                vt_set_add(set, b);
+        vt_set_fold_case(set);
     int count = popcount(set);
     if (count == 1) {
         uint8_t b = n->value;
@@ -289,10 +286,8 @@ static bool common_single(const uint8_t *set)
 {
     if (popcount(set) != 1)
         return false;
-    for (unsigned b = 0; b < 256; b++)
-        if (vt_set_has(set, b))
-            return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90;
-    return false;
+    unsigned b = next_member(set, 0);
+    return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90;
 }
 
 /* What filling bytes add to a run's score, in all: a run of zeros is found everywhere in
@@ -511,8 +506,14 @@ vt_status vt_factors_for_string(const vt_string_spec *spec, uint32_t index, vt_f
                                     err);
         nocase = nocase || (spec->regex_flags & VT_REGEX_NOCASE);
     }
-    if (st != VT_OK)
+    /* the verifier is built from this pattern when a scan first needs it: one it could not
+     * build is refused now, when the matcher is built */
+    if (st == VT_OK)
+        st = vt_program_check_size(pat, err);
+    if (st != VT_OK) {
+        vt_pattern_free(pat);
         return st;
+    }
     st = node_factors(pat->root, spec, index, nocase, out, none, err);
     vt_pattern_free(pat);
     return st;

@@ -15,7 +15,8 @@
 #include "program.h"
 #include "string_internal.h"
 
-#define MATCHER_MAGIC "VTMATCH1"
+#define MATCHER_MAGIC "VTMATCH2"
+#define MATCHER_MAGIC_V1 "VTMATCH1" /* one pattern per factor: rebuilt when loaded */
 
 /* Debian's libhs 5.4.9 is a "fat runtime": hs_scan dispatches to one of several builds of the
  * library (core2, corei7, avx2, avx512) by the CPU, and its AVX-512 build loses matches: 'z\w'
@@ -66,12 +67,15 @@ typedef struct stored_spec {
 struct vt_matcher {
     size_t nstrings;
     stored_spec *specs;
-    /* Verifiers, built at vt_matcher_build; after vt_matcher_deserialize each is built the
-     * first time a scan needs it (threads race benignly: the first stored copy wins). */
+    /* Verifiers, each built the first time a scan needs it (threads race benignly: the first
+     * stored copy wins): most strings of a large ruleset never have a candidate in a scan, and
+     * building them all took a third of `vitrine compile`. */
     _Atomic(vt_string_matcher *) *strings;
     bool *verify_everywhere; /* strings without factors */
     size_t nfactors;
-    factor_info *factors;
+    factor_info *factors; /* grouped by pattern: pattern p owns [first[p], first[p + 1]) */
+    size_t npatterns;     /* distinct factors: Vectorscan's pattern ids */
+    uint32_t *first;
     hs_database_t *db; /* NULL when there are no factors */
     hs_scan_fn scan;   /* hs_scan or a build of it that finds every match (see above) */
 };
@@ -121,16 +125,17 @@ void vt_matcher_free(vt_matcher *m)
     free((void *)m->strings);
     free(m->verify_everywhere);
     free(m->factors);
+    free(m->first);
     free_specs(m->specs, m->nstrings);
     if (m->db)
         hs_free_database(m->db);
     free(m);
 }
 
-/* Copy the specs into m (compile: build every verifier now; borrow: keep pointing at the
- * callers' bytes instead of copying them). */
+/* Copy the specs into m (borrow: keep pointing at the callers' bytes instead of copying
+ * them). */
 static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t count,
-                            bool compile, bool borrow, vt_error *err)
+                            bool borrow, vt_error *err)
 {
     m->specs = calloc(count ? count : 1, sizeof *m->specs);
     m->strings = calloc(count ? count : 1, sizeof *m->strings);
@@ -157,15 +162,87 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
             s->spec.base64_alphabet = s->alphabet;
         }
         atomic_init(&m->strings[i], NULL);
-        if (!compile)
-            continue;
-        vt_string_matcher *sm = NULL;
-        vt_status st = vt_string_matcher_new(&s->spec, (uint32_t)i, &sm, err);
-        if (st != VT_OK)
-            return st;
-        atomic_store(&m->strings[i], sm);
     }
     return VT_OK;
+}
+
+static uint64_t expr_hash(const char *expr)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const uint8_t *p = (const uint8_t *)expr; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+/* The factors of every string as Vectorscan patterns: identical factors (the same text in many
+ * rules, the same xor or case variants, the same hex run) become one pattern that names all
+ * its owners (yara-rules: 32,365 factors, 23,428 patterns; Vectorscan's compile time grows
+ * with the patterns). Pattern ids are assigned in the order of first appearance and owners
+ * kept in factor order, so the database is deterministic. */
+static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_error *err)
+{
+    size_t n = list->count, cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    uint32_t *slots = calloc(cap, sizeof *slots); /* pattern + 1, 0: empty */
+    uint32_t *pattern_of = malloc(n * sizeof *pattern_of);
+    uint32_t *rep = malloc(n * sizeof *rep); /* per pattern: its first factor */
+    m->factors = malloc(n * sizeof *m->factors);
+    m->first = calloc(n + 1, sizeof *m->first);
+    const char **exprs = malloc(n * sizeof *exprs);
+    unsigned *flags = malloc(n * sizeof *flags);
+    unsigned *ids = malloc(n * sizeof *ids);
+    vt_status st = VT_OK;
+    if (!slots || !pattern_of || !rep || !m->factors || !m->first || !exprs || !flags || !ids) {
+        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *expr = list->items[i].expr;
+        size_t at = (size_t)expr_hash(expr) & (cap - 1);
+        while (slots[at] && strcmp(list->items[rep[slots[at] - 1]].expr, expr) != 0)
+            at = (at + 1) & (cap - 1);
+        if (!slots[at]) {
+            rep[np] = (uint32_t)i;
+            slots[at] = (uint32_t)++np;
+        }
+        pattern_of[i] = slots[at] - 1;
+        m->first[pattern_of[i] + 1]++;
+    }
+    for (size_t p = 0; p < np; p++)
+        m->first[p + 1] += m->first[p];
+    for (size_t p = 0; p < np; p++) /* slots reused as each pattern's fill position */
+        slots[p] = m->first[p];
+    for (size_t i = 0; i < n; i++) {
+        const vt_factor *f = &list->items[i];
+        m->factors[slots[pattern_of[i]]++] =
+            (factor_info){f->string, f->len, f->min_dist, f->max_dist};
+    }
+    m->nfactors = n;
+    m->npatterns = np;
+    for (size_t p = 0; p < np; p++) {
+        exprs[p] = list->items[rep[p]].expr;
+        flags[p] = HS_FLAG_DOTALL;
+        ids[p] = (unsigned)p;
+    }
+    hs_compile_error_t *cerr = NULL;
+    hs_platform_info_t platform;
+    if (hs_compile_multi(exprs, flags, ids, (unsigned)np, HS_MODE_BLOCK,
+                         vectorscan_platform(&platform), &m->db, &cerr) != HS_SUCCESS) {
+        st = vt_error_set(err, VT_ERR_LIMIT, "vectorscan cannot compile the factors: %s",
+                          cerr && cerr->message ? cerr->message : "unknown error");
+        hs_free_compile_error(cerr);
+        m->db = NULL;
+    }
+done:
+    free(slots);
+    free(pattern_of);
+    free(rep);
+    free(exprs);
+    free(flags);
+    free(ids);
+    return st;
 }
 
 vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
@@ -176,41 +253,13 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
     if (!m)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     vt_factor_list list = {0};
-    vt_status st = copy_specs(m, specs, count, true, false, err);
+    /* the factors parse every hex string and regex (and refuse one too large to verify) */
+    vt_status st = copy_specs(m, specs, count, false, err);
     for (size_t i = 0; i < count && st == VT_OK; i++)
         st = vt_factors_for_string(&m->specs[i].spec, (uint32_t)i, &list,
                                    &m->verify_everywhere[i], err);
-    if (st == VT_OK && list.count) {
-        m->factors = malloc(list.count * sizeof *m->factors);
-        const char **exprs = malloc(list.count * sizeof *exprs);
-        unsigned *flags = malloc(list.count * sizeof *flags);
-        unsigned *ids = malloc(list.count * sizeof *ids);
-        if (!m->factors || !exprs || !flags || !ids) {
-            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        } else {
-            for (size_t i = 0; i < list.count; i++) {
-                const vt_factor *f = &list.items[i];
-                m->factors[i] = (factor_info){f->string, f->len, f->min_dist, f->max_dist};
-                exprs[i] = f->expr;
-                flags[i] = HS_FLAG_DOTALL;
-                ids[i] = (unsigned)i;
-            }
-            m->nfactors = list.count;
-            hs_compile_error_t *cerr = NULL;
-            hs_platform_info_t platform;
-            if (hs_compile_multi(exprs, flags, ids, (unsigned)list.count, HS_MODE_BLOCK,
-                                 vectorscan_platform(&platform), &m->db,
-                                 &cerr) != HS_SUCCESS) {
-                st = vt_error_set(err, VT_ERR_LIMIT, "vectorscan cannot compile the factors: %s",
-                                  cerr && cerr->message ? cerr->message : "unknown error");
-                hs_free_compile_error(cerr);
-                m->db = NULL;
-            }
-        }
-        free(exprs);
-        free(flags);
-        free(ids);
-    }
+    if (st == VT_OK && list.count)
+        st = compile_factors(m, &list, err);
     vt_factor_list_free(&list);
     if (st != VT_OK) {
         vt_matcher_free(m);
@@ -298,13 +347,17 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
     (void)from;
     (void)flags;
     scan_ctx *c = ctx;
-    const factor_info *f = &c->m->factors[id];
-    uint64_t start = c->base + to - f->len;
-    if (start < f->min_dist)
+    if (id >= c->m->npatterns)
         return 0;
-    uint64_t hi = start - f->min_dist;
-    uint64_t lo = start >= f->max_dist ? start - f->max_dist : 0;
-    add_range(c->s, f->string, lo, hi);
+    for (uint32_t k = c->m->first[id]; k < c->m->first[id + 1]; k++) {
+        const factor_info *f = &c->m->factors[k];
+        uint64_t start = c->base + to - f->len;
+        if (start < f->min_dist)
+            continue;
+        uint64_t hi = start - f->min_dist;
+        uint64_t lo = start >= f->max_dist ? start - f->max_dist : 0;
+        add_range(c->s, f->string, lo, hi);
+    }
     return c->s->failed || vt_deadline_spend(c->s->deadline, 1) ? 1 : 0;
 }
 
@@ -463,6 +516,9 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
         st = st ? st : put_u32(out, m->factors[i].min_dist);
         st = st ? st : put_u32(out, m->factors[i].max_dist);
     }
+    st = st ? st : put_u32(out, (uint32_t)m->npatterns);
+    for (size_t p = 0; p < m->npatterns && st == VT_OK; p++)
+        st = put_u32(out, m->first[p + 1] - m->first[p]);
     char *bytes = NULL;
     size_t nbytes = 0;
     if (st == VT_OK && m->db && hs_serialize_database(m->db, &bytes, &nbytes) != HS_SUCCESS)
@@ -512,6 +568,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     *out = NULL;
     reader r = {data, len, false};
     const uint8_t *magic = get_bytes(&r, 8);
+    if (magic && memcmp(magic, MATCHER_MAGIC_V1, 8) == 0) /* the scanner rebuilds it */
+        return vt_error_set(err, VT_ERR_STATE, "matcher saved by an earlier version");
     if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
     uint32_t n = get_u32(&r);
@@ -538,7 +596,7 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     vt_matcher *m = calloc(1, sizeof *m);
     vt_status st = !m ? vt_error_set(err, VT_ERR_NOMEM, "out of memory")
                  : r.bad ? vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt")
-                         : copy_specs(m, specs, n, false, borrow, err);
+                         : copy_specs(m, specs, n, borrow, err);
     free(specs);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);
@@ -565,6 +623,26 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
             m->verify_everywhere[i] = true;
         for (size_t i = 0; i < m->nfactors; i++)
             m->verify_everywhere[m->factors[i].string] = false;
+        uint32_t np = get_u32(&r);
+        if (r.bad || np > r.left / 4 || np > m->nfactors) {
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
+        } else {
+            m->first = calloc((size_t)np + 1, sizeof *m->first);
+            m->npatterns = np;
+            if (!m->first)
+                st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            for (uint32_t p = 0; p < np && st == VT_OK; p++) {
+                uint32_t owners = get_u32(&r);
+                if (owners == 0 || owners > m->nfactors - m->first[p])
+                    st = vt_error_set(err, VT_ERR_FORMAT, "matcher pattern table is corrupt");
+                else
+                    m->first[p + 1] = m->first[p] + owners;
+            }
+            if (st == VT_OK && m->first[np] != m->nfactors)
+                st = vt_error_set(err, VT_ERR_FORMAT, "matcher pattern table is corrupt");
+        }
+    }
+    if (st == VT_OK) {
         uint32_t dblen = get_u32(&r);
         const uint8_t *db = get_bytes(&r, dblen);
         hs_error_t hs;

@@ -63,6 +63,10 @@ uint32_t vt_program_store_set(vt_program *prog, const uint8_t *set, vt_status *s
 
 vt_status vt_program_compile(const vt_pattern *pattern, bool nocase, vt_program **out,
                              vt_error *err);
+/* VT_ERR_LIMIT ("regular expression is too large") when vt_program_compile would refuse the
+ * pattern for its size, without compiling it (the matcher builds verifiers only when a scan
+ * needs them, but refuses such a string when it is built). */
+vt_status vt_program_check_size(const vt_pattern *pattern, vt_error *err);
 void vt_program_free(vt_program *prog);
 
 /* Working memory for runs of one program (one per thread). */

@@ -478,6 +478,71 @@ static void test_hits_at_every_end_offset(void)
     vt_matcher_free(m);
 }
 
+/* Identical factors of different strings are one Vectorscan pattern that reports every owner;
+ * a matcher saved in the earlier one-pattern-per-factor format is VT_ERR_STATE (the scanner
+ * rebuilds it), and a regex too large to verify is refused when the matcher is built (its
+ * verifier is only built at scan), exactly where the verifier itself refuses it. */
+static void test_shared_factors_and_limits(void)
+{
+    vt_string_spec specs[] = {
+        text("hello", 0),
+        text("hello", 0),
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)"68 65 6C 6C 6F", .len = 14},
+        text("other", 0),
+    };
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
+    vt_matcher_scratch *s = m ? vt_matcher_scratch_new(m) : NULL;
+    static const char data[] = "say hello";
+    found f = {.n = 0};
+    if (s)
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)data, 9, collect, &f, &err), VT_OK);
+    CHECK_INT_EQ(f.n, 3);
+    for (size_t i = 0; i < f.n && i < 3; i++) {
+        CHECK_INT_EQ(f.m[i].string_id, i);
+        CHECK_INT_EQ(f.m[i].offset, 4);
+        CHECK_INT_EQ(f.m[i].length, 5);
+    }
+    vt_buf saved = {0};
+    if (m)
+        CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    vt_matcher *loaded = NULL;
+    if (saved.len) {
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
+        vt_matcher_scratch *ls = loaded ? vt_matcher_scratch_new(loaded) : NULL;
+        found g = {.n = 0};
+        if (ls)
+            CHECK_INT_EQ(vt_matcher_scan(loaded, ls, (const uint8_t *)data, 9, collect, &g, &err),
+                         VT_OK);
+        CHECK(same_matches(&g, &f));
+        vt_matcher_scratch_free(ls);
+        vt_matcher_free(loaded);
+        memcpy(saved.data, "VTMATCH1", 8);
+        loaded = NULL;
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
+        CHECK(loaded == NULL);
+    }
+    vt_buf_free(&saved);
+    vt_matcher_scratch_free(s);
+    vt_matcher_free(m);
+
+    /* (a{1,5000}){N}: each copy is 8193 instructions (the bound clamped to the scan limit) */
+    const char *regexes[] = {"(a{1,5000}){31}", "(a{1,5000}){32}", "((a|b){0,4000}){0,4000}",
+                             "x(a|bc|d){2,7}y"};
+    const vt_status expect[] = {VT_OK, VT_ERR_LIMIT, VT_ERR_LIMIT, VT_OK};
+    for (int i = 0; i < 4; i++) {
+        vt_string_spec re = {.kind = VT_STRING_REGEX, .data = (const uint8_t *)regexes[i],
+                             .len = strlen(regexes[i])};
+        vt_string_matcher *one = NULL;
+        CHECK_INT_EQ(vt_string_matcher_new(&re, 0, &one, &err), expect[i]);
+        vt_string_matcher_free(one);
+        m = NULL;
+        CHECK_INT_EQ(vt_matcher_build(&re, 1, &m, &err), expect[i]);
+        vt_matcher_free(m);
+    }
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -491,5 +556,6 @@ int main(void)
     RUN(test_threads_share_one_matcher);
     RUN(test_hostile_input_is_linear);
     RUN(test_hits_at_every_end_offset);
+    RUN(test_shared_factors_and_limits);
     return check_done();
 }
