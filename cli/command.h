@@ -40,5 +40,6 @@ extern const struct vt_command command_witness;
 extern const struct vt_command command_update;
 extern const struct vt_command command_verify_installed;
 extern const struct vt_command command_monitor;
+extern const struct vt_command command_center;
 
 #endif

@@ -23,6 +23,7 @@ static const char *kind_name(vt_entry_kind kind)
     case VT_ENTRY_RULE: return "rule";
     case VT_ENTRY_BUNDLE: return "bundle";
     case VT_ENTRY_RELEASE: return "release";
+    case VT_ENTRY_PAGE: return "page";
     default: return "unknown";
     }
 }

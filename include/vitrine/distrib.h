@@ -35,6 +35,7 @@ extern "C" {
 #define VT_DISTRIB_MAX_REFS 64u       /* references of a rule entry */
 #define VT_DISTRIB_MAX_RULES 4096u    /* rule entries named by one bundle */
 #define VT_DISTRIB_MAX_BINARIES 64u   /* binaries of a release entry */
+#define VT_DISTRIB_MAX_PAGE_FILES 64u  /* files of a page entry */
 #define VT_DISTRIB_BUNDLE_SEARCH 4096u /* entries looked at, from the end, for the newest bundle */
 
 typedef enum vt_entry_kind {
@@ -42,6 +43,7 @@ typedef enum vt_entry_kind {
     VT_ENTRY_RULE,
     VT_ENTRY_BUNDLE,
     VT_ENTRY_RELEASE,
+    VT_ENTRY_PAGE,
 } vt_entry_kind;
 
 /* The kind of an entry from its first line (no full parse). */
@@ -98,6 +100,23 @@ VT_API vt_status vt_release_entry_parse(const void *data, size_t len, vt_release
                                         vt_error *err);
 VT_API vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_release_entry_clear(vt_release_entry *entry);
+
+/* A page entry: the files of the transparency center's page (`vitrine center build`), so that
+ * the page a visitor is served can be checked against the log (docs/entries.md). */
+typedef struct vt_page_file {
+    char name[256];
+    unsigned char sha256[32];
+} vt_page_file;
+
+typedef struct vt_page_entry {
+    vt_page_file *files; /* 1..VT_DISTRIB_MAX_PAGE_FILES, names in strictly increasing order */
+    size_t file_count;
+} vt_page_entry;
+
+VT_API vt_status vt_page_entry_parse(const void *data, size_t len, vt_page_entry *out,
+                                     vt_error *err);
+VT_API vt_status vt_page_entry_format(const vt_page_entry *entry, vt_buf *out, vt_error *err);
+VT_API void vt_page_entry_clear(vt_page_entry *entry);
 
 /* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
 VT_API void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
