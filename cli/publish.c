@@ -1,13 +1,49 @@
 /* publish.c: `vitrine publish`: compile rule files and log them, one rule entry per file and then
- * the bundle entry that pins them as the next ruleset version (lib/distrib/publish.c). */
+ * the bundle entry that pins them as the next ruleset version (lib/distrib/publish.c); or, with
+ * --page, log the transparency center's page files (a page entry). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <vitrine/distrib.h>
 
+#include "center.h"
 #include "command.h"
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const vt_page_file *)a)->name, ((const vt_page_file *)b)->name);
+}
+
+/* Log a page entry naming the SHA-256 of each of the page's files as they are in outdir (the
+ * files a web server will send), not as this binary embeds them. */
+static int publish_page(const char *dir, const vt_tlog_signer *key, const char *outdir)
+{
+    vt_page_file files[VT_DISTRIB_MAX_PAGE_FILES];
+    vt_page_entry page = {.files = files};
+    vt_error err;
+    vt_error_clear(&err);
+    for (const struct center_web_file *f = center_web_files; f->name; f++) {
+        char path[4096];
+        unsigned char *data;
+        size_t len;
+        snprintf(path, sizeof path, "%s/%s", outdir, f->name);
+        if (vt_read_file(path, 64u << 20, &data, &len, &err) != VT_OK)
+            return cli_report("publish", &err);
+        vt_page_file *pf = &files[page.file_count++];
+        snprintf(pf->name, sizeof pf->name, "%s", f->name);
+        vt_distrib_sha256(data, len, pf->sha256);
+        free(data);
+    }
+    qsort(files, page.file_count, sizeof files[0], by_name);
+    uint64_t index = 0;
+    if (vt_publish_page(dir, key, &page, &index, &err) != VT_OK)
+        return cli_report("publish", &err);
+    printf("page %" PRIu64 " (%zu files)\n", index, page.file_count);
+    return EXIT_CLEAN;
+}
 
 static int run_publish(int argc, char **argv)
 {
@@ -15,15 +51,16 @@ static int run_publish(int argc, char **argv)
         {"log", required_argument, NULL, 'l'},    {"key", required_argument, NULL, 'k'},
         {"author", required_argument, NULL, 'a'}, {"reason", required_argument, NULL, 'r'},
         {"date", required_argument, NULL, 'd'},   {"reference", required_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0},
+        {"page", required_argument, NULL, 'P'},   {NULL, 0, NULL, 0},
     };
-    const char *dir = NULL, *key_path = NULL, *refs[64];
+    const char *dir = NULL, *key_path = NULL, *refs[64], *page = NULL;
     vt_publish_options po = {.references = refs};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "l:k:a:r:d:R:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:k:a:r:d:R:P:", options, NULL)) != -1) {
         switch (c) {
+        case 'P': page = optarg; break;
         case 'l': dir = optarg; break;
         case 'k': key_path = optarg; break;
         case 'a': po.author = optarg; break;
@@ -37,13 +74,19 @@ static int run_publish(int argc, char **argv)
         default: return cli_usage_error("publish", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!dir || !key_path || optind >= argc)
-        return cli_usage_error("publish", "give --log DIR, --key KEY and one or more rule files");
+    if (!dir || !key_path || (page ? optind != argc : optind >= argc))
+        return cli_usage_error("publish", "give --log DIR, --key KEY and one or more rule files "
+                                          "(or --page OUTDIR)");
     vt_error err;
     vt_error_clear(&err);
     vt_tlog_signer *key = NULL;
     if (vt_tlog_signer_load(key_path, &key, &err) != VT_OK)
         return cli_report("publish", &err);
+    if (page) {
+        int rc = publish_page(dir, key, page);
+        vt_tlog_signer_free(key);
+        return rc;
+    }
     uint64_t index = 0, serial = 0;
     size_t entries = 0;
     vt_status st = vt_publish(dir, key, (const char *const *)argv + optind, (size_t)(argc - optind),
@@ -65,6 +108,7 @@ const struct vt_command command_publish = {
         "SYNOPSIS\n"
         "    vitrine publish --log DIR --key KEY [--author A] [--reason R] [--date YYYY-MM-DD]\n"
         "                    [--reference REF]... RULES.yar...\n"
+        "    vitrine publish --log DIR --key KEY --page OUTDIR\n"
         "\n"
         "DESCRIPTION\n"
         "    Compiles the rule files together (each in its own namespace, as clients will); if any\n"
@@ -77,6 +121,12 @@ const struct vt_command command_publish = {
         "    too large even without comments and extra blanks is refused. Formats:\n"
         "    docs/entries.md.\n"
         "\n"
+        "    With --page, logs instead one page entry naming the SHA-256 of each file of the\n"
+        "    transparency center's page in OUTDIR (index.html, center.js, center.css, as\n"
+        "    'vitrine center build OUTDIR' wrote them), so that the page can check itself\n"
+        "    against the log; prints 'page INDEX (N files)'. Build the center again afterwards\n"
+        "    so that its log copy holds the entry (the page files stay the same).\n"
+        "\n"
         "OPTIONS\n"
         "    --log DIR         the log directory (made by 'vitrine log init')\n"
         "    --key KEY         the log's private key\n"
@@ -84,11 +134,13 @@ const struct vt_command command_publish = {
         "    --reason R        why they are published (default: 'ruleset update')\n"
         "    --date D          the date recorded (default: today, UTC)\n"
         "    --reference REF   a reference (URL, ticket); may be repeated\n"
+        "    --page OUTDIR     log the page files of a built transparency center\n"
         "\n"
         "EXIT STATUS\n"
         "    0 published, 2 an error (rules that do not compile, a bad key, I/O).\n"
         "\n"
         "EXAMPLES\n"
-        "    vitrine publish --log /srv/log --key log.key rules/starter/*.yar\n",
+        "    vitrine publish --log /srv/log --key log.key rules/starter/*.yar\n"
+        "    vitrine publish --log /srv/log --key log.key --page /srv/www/center\n",
     .run = run_publish,
 };

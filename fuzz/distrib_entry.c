@@ -1,4 +1,4 @@
-/* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release): whatever
+/* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release, page): whatever
  * parses must format back to exactly the same bytes (the formats are canonical). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         same(&out, data, size);
         vt_release_entry_clear(&release);
+    }
+    out.len = 0;
+    vt_page_entry page;
+    if (vt_page_entry_parse(data, size, &page, NULL) == VT_OK) {
+        if (vt_page_entry_format(&page, &out, NULL) != VT_OK)
+            abort();
+        same(&out, data, size);
+        vt_page_entry_clear(&page);
     }
     vt_buf_free(&out);
     return 0;

@@ -142,6 +142,11 @@ VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const ch
                             size_t count, const vt_publish_options *options, uint64_t *bundle_index,
                             uint64_t *serial, size_t *rule_entries, vt_error *err);
 
+/* Append one page entry (the files of the transparency center's page) to the log in dir;
+ * *index receives its log index. */
+VT_API vt_status vt_publish_page(const char *dir, const vt_tlog_signer *key,
+                                 const vt_page_entry *page, uint64_t *index, vt_error *err);
+
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND
  * when there is none. */
