@@ -40,6 +40,7 @@ extern const struct vt_command command_witness;
 extern const struct vt_command command_update;
 extern const struct vt_command command_verify_installed;
 extern const struct vt_command command_monitor;
+extern const struct vt_command command_audit;
 extern const struct vt_command command_center;
 
 #endif

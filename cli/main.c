@@ -39,6 +39,7 @@ const struct vt_command *const vt_commands[] = {
     NETWORKED(command_update)
     &command_verify_installed,
     NETWORKED(command_monitor)
+    NETWORKED(command_audit)
     NETWORKED(command_center)
     NULL,
 };

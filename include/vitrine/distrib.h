@@ -43,6 +43,7 @@ typedef enum vt_entry_kind {
     VT_ENTRY_RULE,
     VT_ENTRY_BUNDLE,
     VT_ENTRY_RELEASE,
+    VT_ENTRY_AUDIT_ACK, /* vitrine/audit-ack-entry/v1: an acknowledged audit finding */
     VT_ENTRY_PAGE,
 } vt_entry_kind;
 
@@ -100,6 +101,22 @@ VT_API vt_status vt_release_entry_parse(const void *data, size_t len, vt_release
                                         vt_error *err);
 VT_API vt_status vt_release_entry_format(const vt_release_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_release_entry_clear(vt_release_entry *entry);
+
+/* An audit acknowledgment (docs/entries.md): the vendor says in the log why the auditor's
+ * finding `finding` (vitrine/audit.h, e.g. "AUD-DOC-001") on the rules of the rule entry with
+ * SHA-256 `rule_entry` is not what it looks like. Only a logged ack silences a finding in
+ * `vitrine monitor --audit`, so whitelisting is public too. */
+typedef struct vt_audit_ack_entry {
+    unsigned char rule_entry[32]; /* SHA-256 of the rule entry's bytes */
+    char finding[24];             /* AUD-[A-Z]+-NNN */
+    char *reason;                 /* one line of text */
+} vt_audit_ack_entry;
+
+VT_API vt_status vt_audit_ack_entry_parse(const void *data, size_t len, vt_audit_ack_entry *out,
+                                          vt_error *err);
+VT_API vt_status vt_audit_ack_entry_format(const vt_audit_ack_entry *entry, vt_buf *out,
+                                           vt_error *err);
+VT_API void vt_audit_ack_entry_clear(vt_audit_ack_entry *entry);
 
 /* A page entry: the files of the transparency center's page (`vitrine center build`), so that
  * the page a visitor is served can be checked against the log (docs/entries.md). */

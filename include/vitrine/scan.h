@@ -44,6 +44,11 @@ VT_API const vt_ruleset *vt_scanner_rules(const vt_scanner *scanner);
 #define VT_SECTION_MATCHER VT_SECTION_ID('M', 'T', 'C', 'H')
 VT_API vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err);
 
+/* The matcher's description (vitrine/match.h) of string `s` of `rules`, as the scanner builds
+ * it: kind, source, modifiers, regex flags, xor range, base64 alphabet (pointers into rules). */
+VT_API void vt_ruleset_string_spec(const vt_ruleset *rules, const vt_rs_string *s,
+                                   vt_string_spec *spec);
+
 /* Optional behaviour of a scan context. A zeroed struct is valid. */
 typedef struct vt_scan_options {
     unsigned timeout_seconds; /* 0: none */

@@ -1,6 +1,6 @@
-/* entry.c: the log entry formats of docs/entries.md (rule, bundle, release, page): canonical text,
- * parsed strictly line by line (every line ends in a newline, fields in a fixed order, decimals
- * without leading zeros, lowercase hex), and formatted back byte for byte. */
+/* entry.c: the log entry formats of docs/entries.md (rule, bundle, release, audit ack, page):
+ * canonical text, parsed strictly line by line (every line ends in a newline, fields in a fixed
+ * order, decimals without leading zeros, lowercase hex), and formatted back byte for byte. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #define RULE_MAGIC "vitrine/rule-entry/v1"
 #define BUNDLE_MAGIC "vitrine/bundle-entry/v1"
 #define RELEASE_MAGIC "vitrine/release-entry/v1"
+#define AUDIT_ACK_MAGIC "vitrine/audit-ack-entry/v1"
 #define PAGE_MAGIC "vitrine/page-entry/v1"
 
 typedef struct cursor {
@@ -178,6 +179,7 @@ vt_entry_kind vt_entry_kind_of(const void *data, size_t len)
     } kinds[] = {{RULE_MAGIC "\n", VT_ENTRY_RULE},
                  {BUNDLE_MAGIC "\n", VT_ENTRY_BUNDLE},
                  {RELEASE_MAGIC "\n", VT_ENTRY_RELEASE},
+                 {AUDIT_ACK_MAGIC "\n", VT_ENTRY_AUDIT_ACK},
                  {PAGE_MAGIC "\n", VT_ENTRY_PAGE}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t n = strlen(kinds[i].magic);
@@ -536,6 +538,81 @@ vt_status vt_release_entry_format(const vt_release_entry *e, vt_buf *out, vt_err
         vt_distrib_hex(b->sha256, hex);
         st = vt_buf_printf(out, "binary %s %s\n", b->name, hex);
     }
+    return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+}
+
+/* ---- audit acknowledgment entries ---- */
+
+void vt_audit_ack_entry_clear(vt_audit_ack_entry *e)
+{
+    free(e->reason);
+    memset(e, 0, sizeof *e);
+}
+
+/* An auditor finding id: "AUD-", 1..12 capital letters, "-", three digits. */
+static int valid_finding(const char *s, size_t n)
+{
+    if (n < 9 || n >= sizeof(((vt_audit_ack_entry *)0)->finding) || memcmp(s, "AUD-", 4) != 0)
+        return 0;
+    size_t i = 4;
+    while (i < n && s[i] >= 'A' && s[i] <= 'Z')
+        i++;
+    if (i == 4 || i - 4 > 12 || i + 4 != n || s[i] != '-')
+        return 0;
+    for (i++; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static vt_status parse_audit_ack(cursor *c, vt_audit_ack_entry *e, vt_error *err)
+{
+    const char *line, *v;
+    size_t n, vn;
+    vt_status st;
+    if ((st = expect_magic(c, AUDIT_ACK_MAGIC, err)) != VT_OK ||
+        (st = next_line(c, &line, &n, err)) != VT_OK)
+        return st;
+    if (!(v = key_value(line, n, "rule-entry", &vn)) || !parse_hex32(v, vn, e->rule_entry))
+        return fail(c, err, VT_ERR_FORMAT, "expected 'rule-entry SHA256'", NULL);
+    if ((st = next_line(c, &line, &n, err)) != VT_OK)
+        return st;
+    if (!(v = key_value(line, n, "finding", &vn)) || !valid_finding(v, vn))
+        return fail(c, err, VT_ERR_FORMAT, "expected 'finding AUD-KIND-NNN'", NULL);
+    memcpy(e->finding, v, vn);
+    e->finding[vn] = 0;
+    if ((st = required_field(c, "reason", valid_text, &e->reason, err)) != VT_OK)
+        return st;
+    if (!at_end(c))
+        return fail(c, err, VT_ERR_FORMAT, "expected the end of the entry after 'reason'", NULL);
+    return VT_OK;
+}
+
+vt_status vt_audit_ack_entry_parse(const void *data, size_t len, vt_audit_ack_entry *out,
+                                   vt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    vt_status st = check_size(len, "audit ack entry", err);
+    if (st != VT_OK)
+        return st;
+    cursor c = {data, (const char *)data + len, data, 0, "audit ack entry"};
+    if ((st = parse_audit_ack(&c, out, err)) != VT_OK)
+        vt_audit_ack_entry_clear(out);
+    return st;
+}
+
+vt_status vt_audit_ack_entry_format(const vt_audit_ack_entry *e, vt_buf *out, vt_error *err)
+{
+    if (!valid_finding(e->finding, strnlen(e->finding, sizeof e->finding)))
+        return vt_error_set(err, VT_ERR_ARGUMENT, "not an audit finding id (AUD-KIND-NNN): '%.*s'",
+                            (int)sizeof e->finding, e->finding);
+    if (!e->reason || !valid_text(e->reason, strlen(e->reason)))
+        return vt_error_set(err, VT_ERR_ARGUMENT,
+                            "the reason must be one line of text without control characters");
+    char hex[65];
+    vt_distrib_hex(e->rule_entry, hex);
+    vt_status st = vt_buf_printf(out, AUDIT_ACK_MAGIC "\nrule-entry %s\nfinding %s\nreason %s\n",
+                                 hex, e->finding, e->reason);
     return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
 }
 

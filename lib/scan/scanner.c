@@ -11,7 +11,7 @@
 #include "scan_internal.h"
 
 /* The matcher's description of string `s` of the ruleset. */
-static void string_spec(const vt_ruleset *rules, const vt_rs_string *s, vt_string_spec *spec)
+void vt_ruleset_string_spec(const vt_ruleset *rules, const vt_rs_string *s, vt_string_spec *spec)
 {
     memset(spec, 0, sizeof *spec);
     spec->kind = (vt_string_kind)s->kind;
@@ -37,7 +37,7 @@ static vt_status build_matcher(const vt_ruleset *rules, vt_matcher **out, vt_err
     if (!specs)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory building the matcher");
     for (size_t i = 0; i < view.string_count; i++)
-        string_spec(rules, &view.strings[i], &specs[i]);
+        vt_ruleset_string_spec(rules, &view.strings[i], &specs[i]);
     vt_status st = vt_matcher_build(specs, view.string_count, out, err);
     free(specs);
     return st;

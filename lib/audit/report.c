@@ -1,0 +1,248 @@
+/* report.c: the auditor's canary scan and its output. vt_audit_canaries runs every rule over the
+ * canary documents through the engine's scanner (the bytes as a scan sees them) and flags each
+ * rule that fires on one; vt_audit_report_json / _text render a report for people and for
+ * automation (docs/audit.md "Output"). */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include <vitrine/scan.h>
+
+#include "audit_internal.h"
+
+/* ---- canaries ---- */
+
+typedef struct canary_scan {
+    const vt_ruleset *rules;
+    vt_ruleset_view view;
+    vt_scan_ctx *ctx;
+    vt_audit_report *report;
+    bool define_filename, define_filepath, define_extension;
+} canary_scan;
+
+static bool declares_string_external(const vt_ruleset_view *v, const vt_ruleset *rules,
+                                     const char *name)
+{
+    for (size_t i = 0; i < v->external_count; i++)
+        if (v->externals[i].type == VT_TYPE_STRING &&
+            strcmp(vt_ruleset_str(rules, v->externals[i].name), name) == 0)
+            return true;
+    return false;
+}
+
+static vt_status scan_canary(canary_scan *c, const char *path, const char *base, vt_error *err)
+{
+    vt_status st = VT_OK;
+    const char *dot = strrchr(base, '.');
+    if (c->define_filename)
+        st = vt_scan_ctx_define(c->ctx, "filename", base, err);
+    if (st == VT_OK && c->define_filepath)
+        st = vt_scan_ctx_define(c->ctx, "filepath", path, err);
+    if (st == VT_OK && c->define_extension)
+        st = vt_scan_ctx_define(c->ctx, "extension", dot ? dot + 1 : "", err);
+    if (st == VT_OK)
+        st = vt_scan_file(c->ctx, path, 64u << 20, err);
+    if (st != VT_OK)
+        return st; /* a canary that could not be scanned: the audit is not complete */
+    for (size_t r = 0; r < c->view.rule_count && r < c->report->rule_count; r++) {
+        if (!vt_scan_rule_matched(c->ctx, (uint32_t)r))
+            continue;
+        vt_audit_rule *ar = &c->report->rules[r];
+        vt_audit_finding *f = realloc(ar->findings, (ar->finding_count + 1) * sizeof *f);
+        if (!f)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
+        ar->findings = f;
+        f = &ar->findings[ar->finding_count];
+        memset(f, 0, sizeof *f);
+        snprintf(f->id, sizeof f->id, "AUD-CANARY-001");
+        f->severity = VT_AUDIT_FLAG;
+        size_t n = strlen(base) + 64;
+        f->reason = malloc(n);
+        if (!f->reason)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
+        snprintf(f->reason, n, "the rule fires on the canary document %s", base);
+        ar->finding_count++;
+        if (!ar->flagged) {
+            ar->flagged = true;
+            c->report->flagged_count++;
+        }
+    }
+    return VT_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The directory's entries in name order (so reports do not depend on readdir order). */
+static vt_status walk(canary_scan *c, const char *dir, int depth, vt_error *err)
+{
+    if (depth > 16)
+        return vt_error_set(err, VT_ERR_LIMIT, "%s: canary directories nest too deep", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return vt_error_errno(err, VT_ERR_IO, errno, "%s", dir);
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    vt_status st = VT_OK;
+    struct dirent *e;
+    errno = 0;
+    while (st == VT_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **n = realloc(names, cap * sizeof *n);
+            if (!n) {
+                st = vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
+                break;
+            }
+            names = n;
+        }
+        if (!(names[count] = strdup(e->d_name)))
+            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
+        else
+            count++;
+    }
+    if (st == VT_OK && errno)
+        st = vt_error_errno(err, VT_ERR_IO, errno, "%s", dir);
+    closedir(d);
+    if (count)
+        qsort(names, count, sizeof *names, name_cmp);
+    for (size_t i = 0; st == VT_OK && i < count; i++) {
+        size_t n = strlen(dir) + strlen(names[i]) + 2;
+        char *path = malloc(n);
+        if (!path) {
+            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
+            break;
+        }
+        snprintf(path, n, "%s/%s", dir, names[i]);
+        struct stat sb;
+        if (lstat(path, &sb) != 0)
+            st = vt_error_errno(err, VT_ERR_IO, errno, "%s", path);
+        else if (S_ISDIR(sb.st_mode))
+            st = walk(c, path, depth + 1, err);
+        else if (S_ISREG(sb.st_mode))
+            st = scan_canary(c, path, names[i], err);
+        free(path);
+    }
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    return st;
+}
+
+vt_status vt_audit_canaries(const vt_ruleset *rules, const char *dir, vt_audit_report *report,
+                            vt_error *err)
+{
+    canary_scan c = {.rules = rules, .report = report};
+    vt_ruleset_get_view(rules, &c.view);
+    if (c.view.rule_count != report->rule_count)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "the report is not of this ruleset");
+    c.define_filename = declares_string_external(&c.view, rules, "filename");
+    c.define_filepath = declares_string_external(&c.view, rules, "filepath");
+    c.define_extension = declares_string_external(&c.view, rules, "extension");
+    vt_scanner *scanner = NULL;
+    vt_status st = vt_scanner_new(rules, &scanner, err);
+    if (st == VT_OK)
+        st = vt_scan_ctx_new(scanner, NULL, &c.ctx, err);
+    if (st == VT_OK)
+        st = walk(&c, dir, 0, err);
+    vt_scan_ctx_free(c.ctx);
+    vt_scanner_free(scanner);
+    return st;
+}
+
+/* ---- output ---- */
+
+static const char *severity_name(vt_audit_severity s)
+{
+    return s == VT_AUDIT_FLAG ? "flag" : "note";
+}
+
+vt_status vt_audit_report_json(const vt_audit_report *report, bool all_rules, vt_buf *out,
+                               vt_error *err)
+{
+    json_t *root = json_object(), *verdicts = json_array();
+    bool ok = root && verdicts &&
+              !json_object_set_new(root, "rules", json_integer((json_int_t)report->rule_count)) &&
+              !json_object_set_new(root, "flagged",
+                                   json_integer((json_int_t)report->flagged_count));
+    for (size_t r = 0; ok && r < report->rule_count; r++) {
+        const vt_audit_rule *ar = &report->rules[r];
+        if (!all_rules && !ar->flagged)
+            continue;
+        json_t *v = json_object(), *findings = json_array();
+        if (!v || !findings) {
+            json_decref(v);
+            json_decref(findings);
+            ok = false;
+            break;
+        }
+        ok = !json_array_append_new(verdicts, v) &&
+             !json_object_set_new(v, "namespace", json_string(ar->ns)) &&
+             !json_object_set_new(v, "rule", json_string(ar->name)) &&
+             !json_object_set_new(v, "line", json_integer(ar->line)) &&
+             !json_object_set_new(v, "flagged", json_boolean(ar->flagged)) &&
+             !json_object_set_new(v, "findings", findings);
+        for (size_t i = 0; ok && i < ar->finding_count; i++) {
+            const vt_audit_finding *f = &ar->findings[i];
+            json_t *o = json_object();
+            ok = o && !json_array_append_new(findings, o) &&
+                 !json_object_set_new(o, "id", json_string(f->id)) &&
+                 !json_object_set_new(o, "severity", json_string(severity_name(f->severity))) &&
+                 !json_object_set_new(o, "string", f->string ? json_string(f->string)
+                                                             : json_null()) &&
+                 !json_object_set_new(o, "reason", json_stringn(f->reason, strlen(f->reason)));
+        }
+    }
+    if (ok)
+        ok = !json_object_set_new(root, "verdicts", verdicts);
+    else
+        json_decref(verdicts);
+    char *text = ok ? json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(root);
+    if (!text)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory writing the audit report");
+    vt_status st = vt_buf_append_str(out, text);
+    if (st == VT_OK)
+        st = vt_buf_append_byte(out, '\n');
+    free(text);
+    if (st != VT_OK)
+        return vt_error_set(err, st, "out of memory writing the audit report");
+    return VT_OK;
+}
+
+vt_status vt_audit_report_text(const vt_audit_report *report, bool all_rules, vt_buf *out,
+                               vt_error *err)
+{
+    vt_status st = VT_OK;
+    for (size_t r = 0; st == VT_OK && r < report->rule_count; r++) {
+        const vt_audit_rule *ar = &report->rules[r];
+        if (!ar->flagged) {
+            if (all_rules)
+                st = vt_buf_printf(out, "ok %s:%s\n", ar->ns, ar->name);
+            continue;
+        }
+        for (size_t i = 0; st == VT_OK && i < ar->finding_count; i++) {
+            const vt_audit_finding *f = &ar->findings[i];
+            st = vt_buf_printf(out, "%s %s:%s %s%s%s: %s\n",
+                               f->severity == VT_AUDIT_FLAG ? "FLAGGED" : "note", ar->ns,
+                               ar->name, f->id, f->string ? " " : "",
+                               f->string ? f->string : "", f->reason);
+        }
+    }
+    if (st == VT_OK)
+        st = vt_buf_printf(out, "%zu rule(s), %zu flagged\n", report->rule_count,
+                           report->flagged_count);
+    if (st != VT_OK)
+        return vt_error_set(err, st, "out of memory writing the audit report");
+    return VT_OK;
+}
