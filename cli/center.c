@@ -3,7 +3,8 @@
  * --vkey, as `vitrine monitor` takes it, or the tlog-policy of --policy, as `vitrine update`),
  * copies the checkpoint, tiles and entry bundles of the current tree into OUTDIR/log in the
  * tlog-tiles layout (so the page verifies exactly what the log serves), re-hashes the copy,
- * writes feed.json (every entry: index, hash, kind, name, date, audit verdict) and the page
+ * writes feed.json (every entry: index, hash, kind, name, date, and for a rule entry the
+ * auditor's verdict, vitrine/audit.h, with the log's acknowledgments applied) and the page
  * (web/: index.html with the policy baked in, center.js, center.css). The page itself verifies
  * everything again in the visitor's browser (docs/center.md). */
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include <jansson.h>
 
+#include <vitrine/audit.h>
 #include <vitrine/distrib.h>
 #include <vitrine/trust.h>
 
@@ -151,6 +153,7 @@ static const char *kind_name(vt_entry_kind kind)
     case VT_ENTRY_RULE: return "rule";
     case VT_ENTRY_BUNDLE: return "bundle";
     case VT_ENTRY_RELEASE: return "release";
+    case VT_ENTRY_AUDIT_ACK: return "audit ack";
     case VT_ENTRY_PAGE: return "page";
     default: return "unknown";
     }
@@ -176,8 +179,8 @@ static json_t *feed_item(uint64_t index, const unsigned char *data, size_t len)
             json_object_set_new(item, "date", json_string(rule.date));
             vt_rule_entry_clear(&rule);
         }
-        /* AUDIT VERDICT: the auditor's verdict for this rule (include/vitrine/audit.h, the
-         * audit half of issue 14) goes here once merged; null means "not audited". */
+        /* The audit verdict is added by audit_rules once the whole log is read (it needs
+         * every acknowledgment entry); null until then. */
         json_object_set_new(item, "audit", json_null());
     } else if (kind == VT_ENTRY_RELEASE) {
         vt_release_entry rel;
@@ -187,6 +190,109 @@ static json_t *feed_item(uint64_t index, const unsigned char *data, size_t len)
         }
     }
     return item;
+}
+
+/* What the feed needs from the log after one pass: the rule entries (to audit) and the
+ * acknowledgment entries (to apply to them). */
+typedef struct audit_input {
+    struct rule_copy {
+        uint64_t index;
+        unsigned char *data;
+        size_t len;
+    } *rules;
+    size_t rule_count;
+    vt_audit_ack_entry *acks;
+    size_t ack_count;
+} audit_input;
+
+static void audit_input_clear(audit_input *in)
+{
+    for (size_t i = 0; i < in->rule_count; i++)
+        free(in->rules[i].data);
+    free(in->rules);
+    for (size_t i = 0; i < in->ack_count; i++)
+        vt_audit_ack_entry_clear(&in->acks[i]);
+    free(in->acks);
+}
+
+static vt_status audit_collect(audit_input *in, uint64_t index, const unsigned char *data,
+                               size_t len, vt_error *err)
+{
+    vt_entry_kind kind = vt_entry_kind_of(data, len);
+    if (kind == VT_ENTRY_RULE) {
+        struct rule_copy *grown = realloc(in->rules, (in->rule_count + 1) * sizeof *grown);
+        unsigned char *copy = malloc(len ? len : 1);
+        if (!grown || !copy) {
+            free(copy);
+            if (grown)
+                in->rules = grown;
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        }
+        memcpy(copy, data, len);
+        in->rules = grown;
+        in->rules[in->rule_count++] = (struct rule_copy){index, copy, len};
+    } else if (kind == VT_ENTRY_AUDIT_ACK) {
+        vt_audit_ack_entry ack;
+        vt_error ignored;
+        if (vt_audit_ack_entry_parse(data, len, &ack, &ignored) != VT_OK)
+            return VT_OK; /* a malformed ack acknowledges nothing */
+        vt_audit_ack_entry *grown = realloc(in->acks, (in->ack_count + 1) * sizeof *grown);
+        if (!grown) {
+            vt_audit_ack_entry_clear(&ack);
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        }
+        in->acks = grown;
+        in->acks[in->ack_count++] = ack;
+    }
+    return VT_OK;
+}
+
+/* The verdict of one rule entry: {"verdict": "clean"|"flagged"|"error", "findings": [{"id",
+ * "severity": "flag"|"note", "string", "reason"}]} (an "error" carries the reason the entry
+ * could not be audited alone, e.g. a piece of a split file). */
+static json_t *audit_verdict(const struct rule_copy *rule, const audit_input *in)
+{
+    vt_audit_report *report = NULL;
+    vt_error err;
+    vt_error_clear(&err);
+    if (vt_audit_rule_entry(rule->data, rule->len, &report, &err) != VT_OK) {
+        char msg[1024];
+        vt_error_format(&err, msg, sizeof msg);
+        return json_pack("{s:s,s:[{s:s,s:s,s:s}]}", "verdict", "error", "findings", "id",
+                         "AUDIT-ERROR", "severity", "note", "reason", msg);
+    }
+    unsigned char hash[32];
+    vt_distrib_sha256(rule->data, rule->len, hash);
+    vt_audit_apply_acks(report, hash, in->acks, in->ack_count);
+    json_t *findings = json_array();
+    for (size_t r = 0; findings && r < report->rule_count; r++) {
+        const vt_audit_rule *ar = &report->rules[r];
+        for (size_t f = 0; f < ar->finding_count; f++) {
+            const vt_audit_finding *fd = &ar->findings[f];
+            json_t *item = json_pack("{s:s,s:s,s:s,s:s}", "id", fd->id, "severity",
+                                     fd->severity == VT_AUDIT_FLAG ? "flag" : "note", "rule",
+                                     ar->name, "reason", fd->reason ? fd->reason : "");
+            if (item && fd->string)
+                json_object_set_new(item, "string", json_string(fd->string));
+            json_array_append_new(findings, item);
+        }
+    }
+    json_t *verdict = json_pack("{s:s,s:o*}", "verdict",
+                                report->flagged_count ? "flagged" : "clean", "findings",
+                                findings);
+    vt_audit_report_free(report);
+    return verdict;
+}
+
+static vt_status audit_rules(json_t *entries, const audit_input *in, vt_error *err)
+{
+    for (size_t i = 0; i < in->rule_count; i++) {
+        json_t *verdict = audit_verdict(&in->rules[i], in);
+        json_t *item = json_array_get(entries, (size_t)in->rules[i].index);
+        if (!verdict || !item || json_object_set_new(item, "audit", verdict) != 0)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    }
+    return VT_OK;
 }
 
 /* Copy the tiles of every level for a tree of `size`: the full tiles and the partial one. */
@@ -222,7 +328,7 @@ static vt_status copy_tiles(vt_tlog_reader *reader, const char *outdir, uint64_t
 
 /* Copy the entry bundles and list every entry in the feed. */
 static vt_status copy_bundles(vt_tlog_reader *reader, const char *outdir, uint64_t size,
-                              json_t *entries, vt_error *err)
+                              json_t *entries, audit_input *audit, vt_error *err)
 {
     vt_buf bundle = {0};
     vt_status st = VT_OK;
@@ -247,6 +353,8 @@ static vt_status copy_bundles(vt_tlog_reader *reader, const char *outdir, uint64
             json_t *item = feed_item(k * 256 + i, bundle.data + offsets[i], lengths[i]);
             if (!item || json_array_append_new(entries, item) != 0)
                 st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            else
+                st = audit_collect(audit, k * 256 + i, bundle.data + offsets[i], lengths[i], err);
         }
     }
     free(offsets);
@@ -306,6 +414,7 @@ vt_status center_build(const char *outdir, const center_options *o, uint64_t *si
     vt_tlog_reader *reader = NULL, *copy = NULL;
     vt_tlog_checkpoint cp = {0};
     json_t *feed = NULL;
+    audit_input audit = {0};
     char logdir[4096];
     vt_status st = trust_policy(o, &policy_text, &policy, err);
     if (st != VT_OK)
@@ -332,8 +441,8 @@ vt_status center_build(const char *outdir, const center_options *o, uint64_t *si
         goto out;
     }
     if ((st = copy_tiles(reader, outdir, cp.size, err)) != VT_OK ||
-        (st = copy_bundles(reader, outdir, cp.size, json_object_get(feed, "entries"), err)) !=
-            VT_OK ||
+        (st = copy_bundles(reader, outdir, cp.size, json_object_get(feed, "entries"), &audit,
+                           err)) != VT_OK ||
         (st = write_out(outdir, "log/checkpoint", raw.data, raw.len, 1, err)) != VT_OK)
         goto out;
     /* Re-hash the copy: every tile, entry and the root against the signed checkpoint. */
@@ -341,6 +450,8 @@ vt_status center_build(const char *outdir, const center_options *o, uint64_t *si
     if ((st = vt_tlog_reader_open(logdir, &copy, err)) != VT_OK ||
         (st = vt_tlog_reader_verify_log(copy, vt_tlog_policy_log_for(policy, cp.origin), NULL,
                                         err)) != VT_OK)
+        goto out;
+    if ((st = audit_rules(json_object_get(feed, "entries"), &audit, err)) != VT_OK)
         goto out;
     char *json = json_dumps(feed, JSON_COMPACT);
     if (!json) {
@@ -354,6 +465,7 @@ vt_status center_build(const char *outdir, const center_options *o, uint64_t *si
     if (st == VT_OK && size)
         *size = cp.size;
 out:
+    audit_input_clear(&audit);
     json_decref(feed);
     vt_tlog_checkpoint_clear(&cp);
     vt_tlog_reader_close(copy);
@@ -429,7 +541,9 @@ const struct vt_command command_center = {
         "    re-hashes the copy; a log that does not verify is refused. Files written:\n"
         "    index.html, center.js, center.css (the page; these do not change between builds\n"
         "    with the same keys, so 'vitrine publish --page OUTDIR' can log them), feed.json\n"
-        "    (every entry: index, hash, kind, name, date, audit) and log/. See docs/center.md.\n"
+        "    (every entry: index, hash, kind, name, date; for a rule entry the verdict of\n"
+        "    'vitrine audit' on its source, with the log's acknowledgment entries applied) and\n"
+        "    log/. See docs/center.md.\n"
         "\n"
         "OPTIONS\n"
         "    --log DIR|URL   the log (a directory or http(s):// URL)\n"

@@ -457,6 +457,7 @@
     'vitrine/bundle-entry/v1': 'bundle',
     'vitrine/release-entry/v1': 'release',
     'vitrine/data-policy-entry/v1': 'data policy',
+    'vitrine/audit-ack-entry/v1': 'audit acknowledgment',
     'vitrine/page-entry/v1': 'page',
   };
   function describeEntry(bytes) {
@@ -570,14 +571,19 @@
       container.append(el('div', 'fail', `the feed names another hash for this index (${feedItem.hash}): the feed is wrong`));
     if (d.kind === 'rule') {
       const audit = feedItem && feedItem.hash === result.sha256 ? feedItem.audit : undefined;
-      // AUDIT VERDICT: filled by `vitrine center build` from the auditor (feed.json "audit").
+      // The auditor's verdict, computed by `vitrine center build` (feed.json "audit", bound to
+      // this entry by its hash): not something the browser can check, so said so.
       if (audit && typeof audit.verdict === 'string') {
-        const line = el('div', audit.verdict === 'clean' ? 'ok' : 'fail', `audit: ${audit.verdict}`);
-        for (const f of Array.isArray(audit.findings) ? audit.findings : [])
-          line.append(el('div', '', `${f.id}: ${f.reason}`));
-        container.append(line);
+        const box = el('div', 'audit');
+        box.append(el('span', audit.verdict === 'clean' ? 'ok' : audit.verdict === 'flagged' ? 'fail' : 'pending',
+          `audit: ${audit.verdict}`), el('span', '', ' (vitrine audit, run when this center was built)'));
+        for (const f of Array.isArray(audit.findings) ? audit.findings : []) {
+          box.append(el('div', f.severity === 'flag' ? 'fail' : '',
+            `${f.id} ${f.rule || ''}${f.string ? ' ' + f.string : ''}: ${f.reason}`));
+        }
+        container.append(box);
       } else {
-        container.append(el('div', 'pending', 'audit: no verdict (this center was built without the auditor)'));
+        container.append(el('div', 'pending', 'audit: no verdict in the feed'));
       }
     }
     if (result.entry && d.text !== null) {

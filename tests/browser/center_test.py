@@ -2,7 +2,7 @@
 # center_test.py: the transparency center page in headless chromium (tests/e2e/center.sh sets
 # up the logs and servers). Prints "PASS what" / "FAIL what" lines. Checks:
 #   - a real vitrine log served by `vitrine serve center`: checkpoint, 2-of-2 witness quorum,
-#     every entry verified included, kinds, highlighted rule source, HTML in a rule shown as
+#     every entry verified included, kinds, audit verdicts, highlighted rule source, HTML in a rule shown as
 #     text (no element injected, no script run), its own files matching the logged page entry,
 #     #INDEX links, search by name, hash and index;
 #   - a copy of the page with one changed file: the self-check fails;
@@ -147,6 +147,10 @@ def check_real_log(b, args):
     shown = b.evaluate("document.getElementById('4').textContent.includes('<img src=x onerror=\"window.pwned = 2\">')")
     report(injected == 0 and pwned and shown, 'HTML in a rule is shown as text: no element injected, no script run',
            (injected, pwned, shown))
+    audit4 = b.evaluate("document.getElementById('4').querySelector('.audit').textContent")
+    audit0 = b.evaluate("document.getElementById('0').querySelector('.audit').textContent")
+    report(audit4.startswith('audit: flagged') and 'AUD-MARKING-001' in audit4 and audit0.startswith('audit: clean'),
+           "the auditor's verdicts are shown: the marking hunter flagged, EICAR clean", (audit4, audit0))
     self_text = text_of(b, 'self')
     report(self_text.startswith("this page's files (center.css, center.js, index.html) are the ones logged in page entry #6"),
            "the page's own files match the logged page entry", self_text)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # center.sh: the transparency center in a real browser (Debian's chromium, headless, driven over
 # the DevTools protocol by tests/browser/center_test.py). Sets up with the project's commands: a
-# log with the starter rules and a rule whose comments and strings are HTML, cosigned by two
+# log with the starter rules and a rule whose comments and strings are HTML (and that hunts for
+# a classification marking, so the auditor flags it), cosigned by two
 # witnesses (`vitrine witness serve`), its page logged (`vitrine publish --page`), served by
 # `vitrine serve center`; a fork of it signed with the same key and cosigned by witnesses shown
 # only the fork; the Tessera test log with Go's tlog-proof vector. The browser test checks what
@@ -29,8 +30,9 @@ rule Html_In_Rule : test
 {
     strings:
         $a = "</pre><img src=x onerror=\"window.pwned = 3\">"
+        $b = "TOP SECRET" nocase wide
     condition:
-        $a
+        any of them
 }
 EOF
 expect_exit "publish the starter rules" 0 "$V" publish --log L --key log.key "$VITRINE_SOURCE_ROOT"/rules/starter/*.yar
@@ -48,6 +50,7 @@ expect_exit "log get shows the page entry" 0 "$V" log get L 6
 [ "$(sha256sum site/center.js | cut -c1-64)" = "$(sed -n 's/^file center.js //p' <<<"$out")" ] &&
   ok "the page entry holds center.js as built" || not_ok "the page entry holds center.js as built"
 expect_contains "the feed lists the rule" "$(cat site/feed.json)" '"kind":"rule","name":"html.yar"'
+expect_contains "the feed has the auditor's verdict on it" "$(cat site/feed.json)" '"audit":{"verdict":"flagged","findings":[{"id":"AUD-MARKING-001"'
 # A copy of the built page with one changed byte in its style sheet, hosted by a plain web server.
 cp -a site tampered && printf '/* changed */\n' >>tampered/center.css
 
