@@ -714,8 +714,10 @@
     }
     for (const h of seen.history.slice().reverse()) row($('history'), [['', h.first], ['', String(h.size)], ['hash', h.root]]);
     state.verified = true;
-    setStatus(status, 'ok', `verified: signed by ${cp.origin}, witness quorum met, tiles match the root of ${cp.size} entries` +
-      (seen.history.length > 1 ? `, consistent with the ${seen.history.length - 1} earlier checkpoints this browser saw` : ''));
+    setStatus(status, state.alarm ? 'fail' : 'ok',
+      `verified: signed by ${cp.origin}, witness quorum met, tiles match the root of ${cp.size} entries` +
+      (state.alarm ? ', BUT this tree does not extend the one this browser saw before (see the alarm)'
+        : seen.history.length > 1 ? `, consistent with the ${seen.history.length - 1} earlier checkpoints this browser saw` : ''));
 
     let feed = null;
     try {

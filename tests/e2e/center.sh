@@ -61,6 +61,13 @@ cp -a L1 fork
 start_witnesses fork
 expect_exit "fresh witnesses cosign the fork" 0 "$V" log witness fork --key log.key --witness "$w1" --witness "$w2"
 
+# A log of 300 entries (a full level-0 tile, a level-1 tile) for the full-tile bit flips.
+"$V" log init big --origin example.com/rules --key log.key >/dev/null
+mkdir many && for i in $(seq 300); do printf 'entry %d\n' "$i" >many/$i; done
+expect_exit "a log of 300 entries" 0 "$V" log add big --key log.key many/*
+start big "$V" serve center --log "$work/big" --vkey log.pub --listen 127.0.0.1:0 --refresh 0
+big_url=http://127.0.0.1:$port/
+
 ln -s L current
 start center "$V" serve center --log "$work/current" --policy policy --listen 127.0.0.1:0 --refresh 1
 center_url=http://127.0.0.1:$port/
@@ -87,7 +94,7 @@ while IFS= read -r line; do
   esac
 done < <(/usr/bin/python3 "$VITRINE_SOURCE_ROOT/tests/browser/center_test.py" \
   --center "$center_url" --switch "$work/current" --fork "$work/fork" \
-  --tessera "$tessera_url" --tampered "http://127.0.0.1:$tampered_port/" \
+  --tessera "$tessera_url" --big "$big_url" --tampered "http://127.0.0.1:$tampered_port/" \
   --vectors "$VITRINE_SHARED/reference/vectors" --tessera-key "$tessera_key" \
   --shots "$shots" 2>&1; echo "EXIT $?")
 finish
