@@ -51,6 +51,15 @@ expect_exit "log get shows the page entry" 0 "$V" log get L 6
   ok "the page entry holds center.js as built" || not_ok "the page entry holds center.js as built"
 expect_contains "the feed lists the rule" "$(cat site/feed.json)" '"kind":"rule","name":"html.yar"'
 expect_contains "the feed has the auditor's verdict on it" "$(cat site/feed.json)" '"audit":{"verdict":"flagged","findings":[{"id":"AUD-MARKING-001"'
+# The same center built from the log over HTTP (`vitrine serve log`) is the same bytes.
+start logsrv "$V" serve log "$work/L" --listen 127.0.0.1:0
+expect_exit "center build from an http:// log" 0 "$V" center build site-http --log "http://127.0.0.1:$port/" --policy policy
+"$V" center build site-dir --log L --policy policy >/dev/null
+diff -r site-dir site-http >/dev/null && ok "it is identical to a build from the directory" ||
+  not_ok "it is identical to a build from the directory" "$(diff -r site-dir site-http | head -5)"
+"$V" keygen example.com/rules -o other >/dev/null
+expect_exit "center build refuses a log signed by another key of the same name" 1 "$V" center build site-other --log L --vkey other.pub
+expect_contains "and says so" "$err" "signature"
 # A copy of the built page with one changed byte in its style sheet, hosted by a plain web server.
 cp -a site tampered && printf '/* changed */\n' >>tampered/center.css
 
@@ -71,6 +80,18 @@ big_url=http://127.0.0.1:$port/
 ln -s L current
 start center "$V" serve center --log "$work/current" --policy policy --listen 127.0.0.1:0 --refresh 1
 center_url=http://127.0.0.1:$port/
+# serve center answers only the page's files and the log copy's tlog-tiles paths.
+headers=$(curl -sS -D - -o /dev/null "$center_url")
+expect_contains "/ is the page" "$headers" "200 OK"
+expect_contains "with its Content-Security-Policy as a header" "$headers" "Content-Security-Policy: default-src 'none'; script-src 'self'"
+for path in log/checkpoint log/tile/0/000.p/7 feed.json center.js; do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$center_url$path")" = 200 ] && ok "$path is served" || not_ok "$path is served"
+done
+for path in policy log/../feed.json log/.vitrine-writer.lock log/tile/0/000.p/0 log/checkpoint.tmp index.htm ../L/checkpoint; do
+  [ "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$center_url$path")" = 404 ] && ok "$path is not served" ||
+    not_ok "$path is not served"
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$center_url")" = 405 ] && ok "POST is refused" || not_ok "POST is refused"
 tessera=$VITRINE_SHARED/reference/vectors/tessera-testdata-log/log
 tessera_key=$(sed -n 's/.*public key \([^;]*\);.*/\1/p' "$tessera/../SOURCE.txt")
 start tessera "$V" serve center --log "$tessera" --vkey "$tessera_key" --listen 127.0.0.1:0 --refresh 0
