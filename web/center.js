@@ -408,7 +408,8 @@
 
   // RFC 9162 section 2.1.3.2.
   async function verifyInclusionProof(index, size, leaf, proof, root) {
-    if (index >= size) return false;
+    if (index >= size || leaf.length !== HASH || root.length !== HASH || proof.some(p => p.length !== HASH))
+      return false;
     let fn = index, sn = size - 1, r = leaf;
     for (const p of proof) {
       if (sn === 0) return false;

@@ -256,6 +256,43 @@ def check_vectors(b, args):
            (r['proofAccepted'][:10], r['cpAccepted'][:10]))
 
 
+def check_inclusion_vectors(b, args):
+    # transparency-dev/merkle's inclusion proof vectors through the page's RFC 9162 verifier.
+    import glob
+    cases = []
+    for path in sorted(glob.glob(args.vectors + '/transparency-dev-merkle/testdata/inclusion/*/*.json')):
+        v = json.load(open(path))
+        cases.append({'name': os.path.relpath(path, args.vectors), 'index': v['leafIdx'], 'size': v['treeSize'],
+                      'leaf': v['leafHash'] or '', 'root': v['root'] or '', 'proof': v['proof'] or [],
+                      'want': not v['wantErr']})
+    wrong = b.evaluate("""(async () => {
+      const V = window.vitrine, cases = %s, wrong = [];
+      const d = t => { try { return V.b64decode(t); } catch (e) { return new Uint8Array(0); } };
+      for (const c of cases) {
+        const got = await V.verifyInclusionProof(c.index, c.size, d(c.leaf), c.proof.map(d), d(c.root));
+        if (got !== c.want) wrong.push(c.name);
+      }
+      return wrong;
+    })()""" % json.dumps(cases))
+    report(len(cases) > 80 and wrong == [],
+           f"the page's inclusion proof verifier agrees with all {len(cases)} transparency-dev/merkle vectors "
+           f"({sum(c['want'] for c in cases)} valid, {sum(not c['want'] for c in cases)} invalid)", wrong)
+    r = b.evaluate("""(async () => {
+      const V = window.vitrine;
+      const policy = %s;
+      const cp = await V.verifyCheckpoint(new Uint8Array(await (await fetch('log/checkpoint', {cache: 'no-store'})).arrayBuffer()), policy);
+      const view = new V.LogView(p => fetch('log/' + p).then(r => r.arrayBuffer()).then(a => new Uint8Array(a)), cp);
+      const same = await V.checkExtends(view, {size: cp.size, root: cp.root});
+      const prefix = await V.checkExtends(view, {size: 1, root: await view.rootAt(1)});
+      const other = cp.root.slice(); other[0] ^= 1;
+      const fork = await V.checkExtends(view, {size: cp.size, root: other});
+      const rollback = await V.checkExtends(view, {size: cp.size + 1, root: cp.root});
+      return [same.ok, prefix.ok, fork.kind, rollback.kind];
+    })()""" % POLICY_JS)
+    report(r == [True, True, 'fork', 'rollback'],
+           'checkExtends: the same tree and a prefix extend; another root is a fork, a larger tree a rollback', r)
+
+
 def check_full_tile(b, args):
     b.navigate(args.big)
     report(b.evaluate('[...window.vitrineCenter.entries.values()].every(r => r.ok)') and
@@ -309,7 +346,7 @@ def main():
     args = p.parse_args()
     b = cdp.Browser()
     try:
-        for step in (check_real_log, check_flips, check_vectors, check_full_tile, check_tampered, check_fork):
+        for step in (check_real_log, check_flips, check_vectors, check_inclusion_vectors, check_full_tile, check_tampered, check_fork):
             try:
                 step(b, args)
             except cdp.CdpError as e:
