@@ -40,10 +40,11 @@ int center_option(center_options *o, const char *name, const char *value, int *u
     else if (strcmp(name, "--deadline") == 0) {
         char *end;
         unsigned long long d = strtoull(value, &end, 10);
-        if (end == value || *end || value[0] == '-' || d == 0 || d > 86400ull * 365)
-            return vt_error_set(err, VT_ERR_ARGUMENT,
-                                "--deadline takes a positive number of seconds, not '%s'", value),
-                   -1;
+        if (end == value || *end || value[0] == '-' || d == 0 || d > 86400ull * 365) {
+            vt_error_set(err, VT_ERR_ARGUMENT,
+                         "--deadline takes a positive number of seconds, not '%s'", value);
+            return -1;
+        }
         o->deadline_seconds = d;
     } else
         *used = 0;

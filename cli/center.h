@@ -24,7 +24,8 @@ typedef struct center_options {
     uint64_t deadline_seconds;
 } center_options;
 
-/* If `name` is one of --log, --vkey, --policy, --deadline: take `value` (*used = 1). */
+/* If `name` is one of --log, --vkey, --policy, --deadline: take `value` (*used = 1); -1 with
+ * err set for an invalid value. */
 int center_option(center_options *o, const char *name, const char *value, int *used,
                   vt_error *err);
 /* Check that the options name a log and exactly one of --vkey and --policy. */
