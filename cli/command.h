@@ -43,5 +43,6 @@ extern const struct vt_command command_monitor;
 extern const struct vt_command command_telemetry;
 extern const struct vt_command command_submit;
 extern const struct vt_command command_audit;
+extern const struct vt_command command_center;
 
 #endif

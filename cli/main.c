@@ -42,6 +42,7 @@ const struct vt_command *const vt_commands[] = {
     NETWORKED(command_telemetry)
     NETWORKED(command_submit)
     NETWORKED(command_audit)
+    NETWORKED(command_center)
     NULL,
 };
 

@@ -27,18 +27,6 @@
 /* --audit: audit every new rule entry before it is printed (set once by run_monitor). */
 static bool monitor_audit;
 
-static const char *kind_name(vt_entry_kind kind)
-{
-    switch (kind) {
-    case VT_ENTRY_RULE: return "rule";
-    case VT_ENTRY_BUNDLE: return "bundle";
-    case VT_ENTRY_RELEASE: return "release";
-    case VT_ENTRY_DATA_POLICY: return "data-policy";
-    case VT_ENTRY_AUDIT_ACK: return "audit-ack";
-    default: return "unknown";
-    }
-}
-
 /* Report a verdict: evidence (fork, rollback, altered entry, bad signature) exits 1; data that
  * could not be fetched ("unavailable") or is corrupt exits 2. */
 static int report(const char *context, const vt_trust_verdict *v)
@@ -217,7 +205,7 @@ static int print_entry(vt_tlog_reader *reader, const vt_tlog_checkpoint *cp, uin
     vt_distrib_sha256(entry.data, entry.len, hash);
     vt_distrib_hex(hash, hex);
     vt_entry_kind kind = vt_entry_kind_of(entry.data, entry.len);
-    printf("== log %" PRIu64 ": %s entry, %zu bytes, sha256 %s\n", index, kind_name(kind),
+    printf("== log %" PRIu64 ": %s entry, %zu bytes, sha256 %s\n", index, vt_entry_kind_name(kind),
            entry.len, hex);
     if (kind != VT_ENTRY_UNKNOWN) {
         fwrite(entry.data, 1, entry.len, stdout);

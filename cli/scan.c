@@ -323,7 +323,10 @@ static void queue_telemetry(const scan_run *run, const char *state_dir)
         vt_telemetry_state_free(state);
         return; /* no consent for the policy in force: nothing is written */
     }
-    vt_rule_count *counts = calloc(run->installed->entry_count + 1, sizeof *counts);
+    /* without the per-entry counters (their allocation failed) the counts would be wrong */
+    vt_rule_count *counts = run->entry_files && run->entry_seen
+                                ? calloc(run->installed->entry_count + 1, sizeof *counts)
+                                : NULL;
     size_t n = 0;
     for (size_t k = 0; counts && k < run->installed->entry_count; k++)
         if (run->entry_files[k])

@@ -1,13 +1,21 @@
 /* serve.c: `vitrine serve SERVICE ...`: runs one of vitrine's HTTP services in the foreground
  * until SIGINT or SIGTERM. Services are listed in a table; `log` serves a log directory
- * (server/log_server.h), `collector` receives telemetry reports (server/collector.h). */
+ * (server/log_server.h), `collector` receives telemetry reports (server/collector.h), `center`
+ * builds the transparency center of a log (cli/center.c) into a temporary directory, serves it
+ * (server/center_server.h) and rebuilds it periodically. */
+#include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "center.h"
+#include "center_server.h"
 #include "collector.h"
 #include "command.h"
 #include "log_server.h"
@@ -152,11 +160,112 @@ static int serve_log(int argc, char **argv)
     return EXIT_CLEAN;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Build the center into a new temporary directory (its name in dir, PATH_MAX bytes). */
+static vt_status build_temp(const center_options *o, char *dir, size_t dir_size, vt_error *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, dir_size, "%s/vitrine-center.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return vt_error_errno(err, VT_ERR_IO, errno, "cannot create %s", dir);
+    uint64_t size = 0;
+    vt_status st = center_build(dir, o, &size, err);
+    if (st != VT_OK)
+        nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    return st;
+}
+
+static int serve_center(int argc, char **argv)
+{
+    const char *listen = NULL;
+    center_options o = {0};
+    unsigned long refresh = 60;
+    vt_http_limits limits;
+    vt_http_limits_default(&limits);
+    vt_error err;
+    vt_error_clear(&err);
+    for (int i = 2; i < argc; i++) {
+        int used = 0;
+        const char *value = i + 1 < argc ? argv[i + 1] : "";
+        if (argv[i][0] != '-')
+            return cli_usage_error("serve", "unexpected argument '%s'", argv[i]);
+        if (vt_http_limits_option(&limits, argv[i], value, &used, &err) != VT_OK ||
+            (!used && center_option(&o, argv[i], value, &used, &err) != 0))
+            return cli_usage_error("serve", "%s", err.message);
+        if (!used && strcmp(argv[i], "--listen") == 0) {
+            listen = value;
+            used = 1;
+        } else if (!used && strcmp(argv[i], "--refresh") == 0) {
+            char *end;
+            refresh = strtoul(value, &end, 10);
+            if (end == value || *end || value[0] == '-' || refresh > 86400)
+                return cli_usage_error("serve", "--refresh takes seconds (0 to 86400), not '%s'",
+                                       value);
+            used = 1;
+        }
+        if (!used)
+            return cli_usage_error("serve", "unknown option '%s'", argv[i]);
+        if (i + 1 == argc)
+            return cli_usage_error("serve", "'%s' needs a value", argv[i]);
+        i++;
+    }
+    if (!listen || center_options_check(&o, &err) != VT_OK)
+        return cli_usage_error("serve", "usage: vitrine serve center --log DIR|URL (--vkey VKEY |"
+                                        " --policy FILE) --listen HOST:PORT [--refresh S] "
+                                        "[limits]");
+    char dir[4096];
+    if (build_temp(&o, dir, sizeof dir, &err) != VT_OK) {
+        cli_report("serve", &err);
+        return err.status == VT_ERR_VERIFY ? EXIT_FOUND : EXIT_ERROR;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    vt_center_server *srv;
+    if (vt_center_server_start(dir, listen, &limits, &srv, &err) != VT_OK) {
+        nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        return cli_report("serve", &err);
+    }
+    printf("serving the transparency center of %s on port %u\n", o.log,
+           vt_center_server_port(srv));
+    fflush(stdout);
+    for (;;) {
+        struct timespec wait = {.tv_sec = (time_t)refresh};
+        int sig = refresh ? sigtimedwait(&set, NULL, &wait) : sigwaitinfo(&set, NULL);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        if (sig < 0 && errno != EAGAIN)
+            continue; /* EINTR */
+        char next[4096];
+        if (build_temp(&o, next, sizeof next, &err) != VT_OK ||
+            vt_center_server_switch(srv, next, &err) != VT_OK) {
+            /* The last good build stays served; a fork is for the visitors' browsers to see. */
+            fprintf(stderr, "vitrine serve: rebuild failed, still serving the last build: %s\n",
+                    err.message);
+            continue;
+        }
+        nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        memcpy(dir, next, sizeof dir);
+    }
+    vt_center_server_stop(srv);
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    return EXIT_CLEAN;
+}
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } services[] = {
     {"log", serve_log},
+    {"center", serve_center},
     {"collector", serve_collector},
 };
 
@@ -172,16 +281,18 @@ static int run_serve(int argc, char **argv)
 
 const struct vt_command command_serve = {
     .name = "serve",
-    .summary = "run an HTTP service (a transparency log directory, a telemetry collector)",
+    .summary = "run an HTTP service (a log directory, the transparency center, a collector)",
     .manual = "NAME\n"
-              "    vitrine serve - run an HTTP service (a transparency log directory, a telemetry\n"
-              "    collector)\n"
+              "    vitrine serve - run an HTTP service (a log directory, the transparency center, a\n"
+              "    telemetry collector)\n"
               "\n"
               "SYNOPSIS\n"
               "    vitrine serve log DIR --listen HOST:PORT [LIMITS]\n"
               "    vitrine serve collector --log DIR|URL --vkey VKEY --listen HOST:PORT\n"
               "                            [--db FILE | --postgres URL] [--purge-interval S]\n"
               "                            [--log-deadline S] [--log-reread S] [LIMITS]\n"
+              "    vitrine serve center --log DIR|URL (--vkey VKEY | --policy FILE)\n"
+              "                         --listen HOST:PORT [--refresh S] [LIMITS]\n"
               "\n"
               "DESCRIPTION\n"
               "    serve log serves the log in DIR read-only over HTTP in the C2SP tlog-tiles\n"
@@ -192,6 +303,14 @@ const struct vt_command command_serve = {
               "    'no-cache', so a CDN may sit in front. Port 0 picks a free port; the port\n"
               "    is printed as 'serving DIR on port N'. Put TLS in front (a reverse proxy)\n"
               "    for a public log.\n"
+              "\n"
+              "    serve center builds the transparency center of the log (as 'vitrine center\n"
+              "    build' does, into a temporary directory; the log must verify under --vkey or\n"
+              "    --policy) and serves it: the page (index.html at /, center.js, center.css,\n"
+              "    feed.json) and its copy of the log under log/ (tlog-tiles paths only). Every\n"
+              "    --refresh seconds (default 60; 0: never) it builds again from the log and\n"
+              "    switches to the new build; a failed rebuild is reported on stderr and the last\n"
+              "    build stays served. Prints 'serving the transparency center of LOG on port N'.\n"
               "\n"
               "    The server holds against hostile clients: connections are limited overall and\n"
               "    per client address, a request must be complete and answered within the\n"
@@ -216,6 +335,9 @@ const struct vt_command command_serve = {
               "OPTIONS\n"
               "    --listen HOST:PORT   address to listen on: 127.0.0.1:8080, :8080 (all IPv4\n"
               "                         addresses), [::1]:8080\n"
+              "  CENTER\n"
+              "    --log, --vkey, --policy, --deadline   as 'vitrine center build'\n"
+              "    --refresh S          rebuild every S seconds (default 60; 0: never)\n"
               "  COLLECTOR\n"
               "    --log DIR|URL        the transparency log holding the data policies\n"
               "    --vkey VKEY          the log's verifier key (file or text)\n"
@@ -238,6 +360,7 @@ const struct vt_command command_serve = {
               "    vitrine serve log /srv/log --listen 127.0.0.1:8080\n"
               "    vitrine log verify http://127.0.0.1:8080/ --vkey rules.pub\n"
               "    vitrine serve collector --log https://rules.example/log/ --vkey rules.pub \\\n"
-              "        --listen 127.0.0.1:8081 --db /var/lib/vitrine/collector.sqlite\n",
+              "        --listen 127.0.0.1:8081 --db /var/lib/vitrine/collector.sqlite\n"
+              "    vitrine serve center --log /srv/log --policy policy --listen 127.0.0.1:8082\n",
     .run = run_serve,
 };

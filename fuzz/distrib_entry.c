@@ -1,5 +1,5 @@
 /* distrib_entry.c: fuzz target for the log entry parsers (rule, bundle, release, data policy,
- * audit ack): whatever parses must format back to exactly the same bytes (the formats are
+ * audit ack, page): whatever parses must format back to exactly the same bytes (the formats are
  * canonical). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         same(&out, data, size);
         vt_audit_ack_entry_clear(&ack);
+    }
+    out.len = 0;
+    vt_page_entry page;
+    if (vt_page_entry_parse(data, size, &page, NULL) == VT_OK) {
+        if (vt_page_entry_format(&page, &out, NULL) != VT_OK)
+            abort();
+        same(&out, data, size);
+        vt_page_entry_clear(&page);
     }
     vt_buf_free(&out);
     return 0;

@@ -35,6 +35,7 @@ extern "C" {
 #define VT_DISTRIB_MAX_REFS 64u       /* references of a rule entry */
 #define VT_DISTRIB_MAX_RULES 4096u    /* rule entries named by one bundle */
 #define VT_DISTRIB_MAX_BINARIES 64u   /* binaries of a release entry */
+#define VT_DISTRIB_MAX_PAGE_FILES 64u  /* files of a page entry */
 #define VT_DISTRIB_BUNDLE_SEARCH 4096u /* entries looked at, from the end, for the newest bundle */
 
 typedef enum vt_entry_kind {
@@ -44,10 +45,14 @@ typedef enum vt_entry_kind {
     VT_ENTRY_RELEASE,
     VT_ENTRY_DATA_POLICY,
     VT_ENTRY_AUDIT_ACK, /* vitrine/audit-ack-entry/v1: an acknowledged audit finding */
+    VT_ENTRY_PAGE,
 } vt_entry_kind;
 
 /* The kind of an entry from its first line (no full parse). */
 VT_API vt_entry_kind vt_entry_kind_of(const void *data, size_t len);
+/* A kind's short name, as `vitrine monitor` prints it and the center's feed.json records it:
+ * "rule", "bundle", "release", "data-policy", "audit-ack", "page" or "unknown". */
+VT_API const char *vt_entry_kind_name(vt_entry_kind kind);
 
 typedef struct vt_rule_entry {
     char *name;   /* the rule file's base name, e.g. "eicar.yar" */
@@ -174,6 +179,23 @@ VT_API vt_status vt_audit_ack_entry_format(const vt_audit_ack_entry *entry, vt_b
                                            vt_error *err);
 VT_API void vt_audit_ack_entry_clear(vt_audit_ack_entry *entry);
 
+/* A page entry: the files of the transparency center's page (`vitrine center build`), so that
+ * the page a visitor is served can be checked against the log (docs/entries.md). */
+typedef struct vt_page_file {
+    char name[256];
+    unsigned char sha256[32];
+} vt_page_file;
+
+typedef struct vt_page_entry {
+    vt_page_file *files; /* 1..VT_DISTRIB_MAX_PAGE_FILES, names in strictly increasing order */
+    size_t file_count;
+} vt_page_entry;
+
+VT_API vt_status vt_page_entry_parse(const void *data, size_t len, vt_page_entry *out,
+                                     vt_error *err);
+VT_API vt_status vt_page_entry_format(const vt_page_entry *entry, vt_buf *out, vt_error *err);
+VT_API void vt_page_entry_clear(vt_page_entry *entry);
+
 /* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
 VT_API void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
 VT_API void vt_distrib_hex(const unsigned char hash[32], char out_hex[65]);
@@ -203,6 +225,10 @@ VT_API vt_status vt_publish(const char *dir, const vt_tlog_signer *key, const ch
 VT_API vt_status vt_publish_audit_ack(const char *dir, const vt_tlog_signer *key,
                                       const vt_audit_ack_entry *ack, uint64_t *index,
                                       vt_error *err);
+/* Append one page entry (the files of the transparency center's page) to the log in dir;
+ * *index receives its log index. */
+VT_API vt_status vt_publish_page(const char *dir, const vt_tlog_signer *key,
+                                 const vt_page_entry *page, uint64_t *index, vt_error *err);
 
 /* The newest bundle of the tree of `size` (the last bundle entry, searching back from the end at
  * most VT_DISTRIB_BUNDLE_SEARCH entries). Entry bytes are not authenticated here. VT_ERR_NOT_FOUND

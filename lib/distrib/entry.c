@@ -1,6 +1,6 @@
 /* entry.c: the log entry formats of docs/entries.md (rule, bundle, release, data policy, audit
- * ack): canonical text, parsed strictly line by line (every line ends in a newline, fields in a
- * fixed order, decimals without leading zeros, lowercase hex), and formatted back byte for
+ * ack, page): canonical text, parsed strictly line by line (every line ends in a newline, fields
+ * in a fixed order, decimals without leading zeros, lowercase hex), and formatted back byte for
  * byte. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #define RELEASE_MAGIC "vitrine/release-entry/v1"
 #define DATA_POLICY_MAGIC "vitrine/data-policy-entry/v1"
 #define AUDIT_ACK_MAGIC "vitrine/audit-ack-entry/v1"
+#define PAGE_MAGIC "vitrine/page-entry/v1"
 
 typedef struct cursor {
     const char *p, *end, *start;
@@ -172,6 +173,20 @@ static vt_status expect_magic(cursor *c, const char *magic, vt_error *err)
     return VT_OK;
 }
 
+const char *vt_entry_kind_name(vt_entry_kind kind)
+{
+    switch (kind) {
+    case VT_ENTRY_RULE: return "rule";
+    case VT_ENTRY_BUNDLE: return "bundle";
+    case VT_ENTRY_RELEASE: return "release";
+    case VT_ENTRY_DATA_POLICY: return "data-policy";
+    case VT_ENTRY_AUDIT_ACK: return "audit-ack";
+    case VT_ENTRY_PAGE: return "page";
+    case VT_ENTRY_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
 vt_entry_kind vt_entry_kind_of(const void *data, size_t len)
 {
     static const struct {
@@ -181,7 +196,8 @@ vt_entry_kind vt_entry_kind_of(const void *data, size_t len)
                  {BUNDLE_MAGIC "\n", VT_ENTRY_BUNDLE},
                  {RELEASE_MAGIC "\n", VT_ENTRY_RELEASE},
                  {DATA_POLICY_MAGIC "\n", VT_ENTRY_DATA_POLICY},
-                 {AUDIT_ACK_MAGIC "\n", VT_ENTRY_AUDIT_ACK}};
+                 {AUDIT_ACK_MAGIC "\n", VT_ENTRY_AUDIT_ACK},
+                 {PAGE_MAGIC "\n", VT_ENTRY_PAGE}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t n = strlen(kinds[i].magic);
         if (len >= n && memcmp(data, kinds[i].magic, n) == 0)
@@ -1009,4 +1025,77 @@ vt_status vt_data_policy_entry_format(const vt_data_policy_entry *e, vt_buf *out
                             VT_DISTRIB_MAX_ENTRY);
     }
     return VT_OK;
+}
+
+/* ---- page entries ---- */
+
+void vt_page_entry_clear(vt_page_entry *e)
+{
+    free(e->files);
+    memset(e, 0, sizeof *e);
+}
+
+static vt_status parse_page(cursor *c, vt_page_entry *e, vt_error *err)
+{
+    const char *line, *v;
+    size_t n, vn;
+    vt_status st = expect_magic(c, PAGE_MAGIC, err);
+    if (st != VT_OK)
+        return st;
+    while (!at_end(c)) {
+        if ((st = next_line(c, &line, &n, err)) != VT_OK)
+            return st;
+        const char *space;
+        vt_page_file f;
+        if (!(v = key_value(line, n, "file", &vn)) || !(space = memchr(v, ' ', vn)) ||
+            !valid_name(v, (size_t)(space - v)) ||
+            !parse_hex32(space + 1, vn - (size_t)(space - v) - 1, f.sha256))
+            return fail(c, err, VT_ERR_FORMAT, "expected 'file NAME SHA256'", NULL);
+        memcpy(f.name, v, (size_t)(space - v));
+        f.name[space - v] = 0;
+        if (e->file_count > 0 && strcmp(f.name, e->files[e->file_count - 1].name) <= 0)
+            return fail(c, err, VT_ERR_FORMAT, "file names must be in strictly increasing order",
+                        NULL);
+        if (e->file_count == VT_DISTRIB_MAX_PAGE_FILES)
+            return fail(c, err, VT_ERR_LIMIT, "too many files", NULL);
+        vt_page_file *grown = realloc(e->files, (e->file_count + 1) * sizeof *grown);
+        if (!grown)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        e->files = grown;
+        e->files[e->file_count++] = f;
+    }
+    if (e->file_count == 0)
+        return fail(c, err, VT_ERR_FORMAT, "a page entry names at least one file", NULL);
+    return VT_OK;
+}
+
+vt_status vt_page_entry_parse(const void *data, size_t len, vt_page_entry *out, vt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    vt_status st = check_size(len, "page entry", err);
+    if (st != VT_OK)
+        return st;
+    cursor c = {data, (const char *)data + len, data, 0, "page entry"};
+    if ((st = parse_page(&c, out, err)) != VT_OK)
+        vt_page_entry_clear(out);
+    return st;
+}
+
+vt_status vt_page_entry_format(const vt_page_entry *e, vt_buf *out, vt_error *err)
+{
+    if (e->file_count == 0 || e->file_count > VT_DISTRIB_MAX_PAGE_FILES)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "a page entry names 1 to %u files",
+                            VT_DISTRIB_MAX_PAGE_FILES);
+    vt_status st = vt_buf_append_str(out, PAGE_MAGIC "\n");
+    for (size_t i = 0; i < e->file_count && st == VT_OK; i++) {
+        const vt_page_file *f = &e->files[i];
+        if (!valid_name(f->name, strnlen(f->name, sizeof f->name)) ||
+            (i > 0 && strcmp(f->name, e->files[i - 1].name) <= 0))
+            return vt_error_set(err, VT_ERR_ARGUMENT,
+                                "file names must be [A-Za-z0-9._+-] in increasing order");
+        char hex[65];
+        vt_distrib_hex(f->sha256, hex);
+        st = vt_buf_printf(out, "file %s %s\n", f->name, hex);
+    }
+    return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
 }

@@ -341,3 +341,22 @@ vt_status vt_publish_audit_ack(const char *dir, const vt_tlog_signer *key,
     vt_buf_free(&text);
     return st;
 }
+
+vt_status vt_publish_page(const char *dir, const vt_tlog_signer *key, const vt_page_entry *page,
+                          uint64_t *index, vt_error *err)
+{
+    vt_buf text = {0};
+    vt_page_entry check;
+    vt_status st = vt_page_entry_format(page, &text, err);
+    /* What is logged must read back as the same entry (the parser is the judge). */
+    if (st == VT_OK && (st = vt_page_entry_parse(text.data, text.len, &check, err)) == VT_OK)
+        vt_page_entry_clear(&check);
+    vt_tlog_writer *writer = NULL;
+    if (st == VT_OK && (st = vt_tlog_writer_open(dir, key, &writer, err)) == VT_OK) {
+        vt_tlog_entry entry = {text.data, text.len};
+        st = vt_tlog_writer_append(writer, &entry, 1, index, err);
+        vt_tlog_writer_close(writer);
+    }
+    vt_buf_free(&text);
+    return st;
+}

@@ -396,6 +396,64 @@ static void test_audit_ack(void)
     vt_buf_free(&out);
 }
 
+static void test_page(void)
+{
+    static const char text[] =
+        "vitrine/page-entry/v1\n"
+        "file center.css 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n"
+        "file center.js f022650f841841b3d02154547d7cd7d39da74b92904fc2fa98efa7a73dbd2e5d\n"
+        "file index.html 5f95af930a9a8032e1edbd84a0f380f490dcc566fc2f780a5685b2ee766e4ae0\n";
+    vt_page_entry p;
+    CHECK_INT_EQ(vt_page_entry_parse(text, sizeof text - 1, &p, NULL), VT_OK);
+    CHECK_INT_EQ(p.file_count, 3);
+    CHECK_STR_EQ(p.files[2].name, "index.html");
+    CHECK_INT_EQ(p.files[0].sha256[0], 0x62);
+    vt_buf out = {0};
+    CHECK_INT_EQ(vt_page_entry_format(&p, &out, NULL), VT_OK);
+    CHECK(out.len == sizeof text - 1 && memcmp(out.data, text, out.len) == 0);
+    CHECK_INT_EQ(vt_entry_kind_of(out.data, out.len), VT_ENTRY_PAGE);
+    vt_buf_free(&out);
+    /* Formatting refuses what parsing would refuse: names out of order, none at all. */
+    vt_page_file swapped = p.files[0];
+    p.files[0] = p.files[1];
+    p.files[1] = swapped;
+    CHECK_INT_EQ(vt_page_entry_format(&p, &out, NULL), VT_ERR_ARGUMENT);
+    vt_buf_free(&out);
+    vt_page_entry empty = {0};
+    CHECK_INT_EQ(vt_page_entry_format(&empty, &out, NULL), VT_ERR_ARGUMENT);
+    vt_buf_free(&out);
+    vt_page_entry_clear(&p);
+
+    static const char *const refused[] = {
+        "vitrine/page-entry/v1\n", /* no file */
+        "vitrine/page-entry/v2\nfile a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n",
+        "vitrine/page-entry/v1\nfile b 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n"
+        "file a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n", /* order */
+        "vitrine/page-entry/v1\nfile a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n"
+        "file a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n", /* twice */
+        "vitrine/page-entry/v1\nfile a 62D755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n",
+        "vitrine/page-entry/v1\nfile .a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n",
+        "vitrine/page-entry/v1\nfile a/b 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n",
+        "vitrine/page-entry/v1\nfile a  62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n",
+        "vitrine/page-entry/v1\nfile a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b",
+        "vitrine/page-entry/v1\nfile a 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n\n",
+    };
+    vt_error err;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        vt_error_clear(&err);
+        CHECK(vt_page_entry_parse(refused[i], strlen(refused[i]), &p, &err) != VT_OK);
+        CHECK(err.message[0] != '\0');
+        CHECK(p.files == NULL);
+    }
+    /* At most VT_DISTRIB_MAX_PAGE_FILES files. */
+    vt_buf many = {0};
+    vt_buf_append_str(&many, "vitrine/page-entry/v1\n");
+    for (unsigned i = 0; i <= VT_DISTRIB_MAX_PAGE_FILES; i++)
+        vt_buf_printf(&many, "file f%03u 62d755b72614d8974b643934594a503bbc60b9d5eb9187907c9acdf822c7158b\n", i);
+    CHECK_INT_EQ(vt_page_entry_parse(many.data, many.len, &p, NULL), VT_ERR_LIMIT);
+    vt_buf_free(&many);
+}
+
 static void test_versions(void)
 {
     int cmp = 9;
@@ -414,6 +472,7 @@ int main(void)
     RUN(test_rule_too_large);
     RUN(test_bundle);
     RUN(test_release);
+    RUN(test_page);
     RUN(test_audit_ack);
     RUN(test_versions);
     RUN(test_data_policy_round_trip);
