@@ -86,24 +86,7 @@ static void today_utc(char out[11])
 /* A valid YYYY-MM-DD calendar day: 1, with *days (days since 1970-01-01); else 0. */
 static int parse_day(const char *s, int64_t *days)
 {
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days[m - 1] || (m == 2 && d == 29 && !leap))
-        return 0;
-    /* days from civil (H. Hinnant) */
-    int yy = m <= 2 ? y - 1 : y;
-    int era = yy / 400;
-    unsigned yoe = (unsigned)(yy - era * 400);
-    unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    *days = (int64_t)era * 146097 + (int64_t)doe - 719468;
-    return 1;
+    return vt_distrib_day_number(s, strlen(s), days);
 }
 
 static void format_day(int64_t days, char out[11])

@@ -196,6 +196,15 @@ VT_API vt_status vt_page_entry_parse(const void *data, size_t len, vt_page_entry
 VT_API vt_status vt_page_entry_format(const vt_page_entry *entry, vt_buf *out, vt_error *err);
 VT_API void vt_page_entry_clear(vt_page_entry *entry);
 
+/* A decimal as the entry formats write it: digits only, no leading zeros, at most 18 digits.
+ * 1 with *out set, or 0. Used for every log index and serial that the entries, the telemetry
+ * client's state and reports carry. */
+VT_API int vt_distrib_parse_decimal(const char *s, size_t n, uint64_t *out);
+/* A calendar day YYYY-MM-DD (a real day of the Gregorian calendar, year 1970 or later), as the
+ * entries' dates and the telemetry reports' days are written: 1 with *days set to the days since
+ * 1970-01-01, or 0. */
+VT_API int vt_distrib_day_number(const char *s, size_t n, int64_t *days);
+
 /* SHA-256 of data, and as 64 lowercase hex digits (out_hex holds 65 bytes). */
 VT_API void vt_distrib_sha256(const void *data, size_t len, unsigned char out[32]);
 VT_API void vt_distrib_hex(const unsigned char hash[32], char out_hex[65]);

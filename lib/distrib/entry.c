@@ -81,18 +81,37 @@ static int valid_name(const char *s, size_t n)
     return 1;
 }
 
-static int valid_date(const char *s, size_t n)
+int vt_distrib_day_number(const char *s, size_t n, int64_t *days)
 {
     if (n != 10 || s[4] != '-' || s[7] != '-')
         return 0;
     for (size_t i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return 0;
-    int month = (s[5] - '0') * 10 + (s[6] - '0'), day = (s[8] - '0') * 10 + (s[9] - '0');
-    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+    unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+    static const unsigned month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days[m - 1] + (m == 2 && leap))
+        return 0;
+    /* H. Hinnant's days_from_civil, for years >= 1970 */
+    y -= m <= 2;
+    int64_t era = y / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *days = era * 146097 + doe - 719468;
+    return 1;
 }
 
-static int parse_decimal(const char *s, size_t n, uint64_t *out)
+static int valid_date(const char *s, size_t n)
+{
+    int64_t days;
+    return vt_distrib_day_number(s, n, &days);
+}
+
+int vt_distrib_parse_decimal(const char *s, size_t n, uint64_t *out)
 {
     if (n == 0 || n > 18 || (n > 1 && s[0] == '0'))
         return 0;
@@ -131,7 +150,7 @@ static int parse_version(const char *s, size_t n, uint64_t parts[3])
         size_t start = i;
         while (i < n && s[i] >= '0' && s[i] <= '9')
             i++;
-        if (!parse_decimal(s + start, i - start, &parts[k]) || parts[k] > 999999)
+        if (!vt_distrib_parse_decimal(s + start, i - start, &parts[k]) || parts[k] > 999999)
             return 0;
         if (k < 2) {
             if (i >= n || s[i] != '.')
@@ -277,7 +296,7 @@ static vt_status optional_part(cursor *c, uint64_t *part, vt_error *err)
         *c = saved;
         return VT_OK;
     }
-    if (!parse_decimal(v, vn, part) || *part < 2 || *part > VT_DISTRIB_MAX_RULES)
+    if (!vt_distrib_parse_decimal(v, vn, part) || *part < 2 || *part > VT_DISTRIB_MAX_RULES)
         return fail(c, err, VT_ERR_FORMAT, "invalid value of the field", "part");
     return VT_OK;
 }
@@ -400,7 +419,7 @@ static vt_status parse_bundle(cursor *c, vt_bundle_entry *e, vt_error *err)
     vt_status st;
     if ((st = expect_magic(c, BUNDLE_MAGIC, err)) != VT_OK || (st = next_line(c, &line, &n, err)))
         return st;
-    if (!(v = key_value(line, n, "serial", &vn)) || !parse_decimal(v, vn, &e->serial) ||
+    if (!(v = key_value(line, n, "serial", &vn)) || !vt_distrib_parse_decimal(v, vn, &e->serial) ||
         e->serial == 0)
         return fail(c, err, VT_ERR_FORMAT, "expected 'serial N' (N >= 1)", NULL);
     if ((st = next_line(c, &line, &n, err)) != VT_OK)
@@ -417,7 +436,7 @@ static vt_status parse_bundle(cursor *c, vt_bundle_entry *e, vt_error *err)
         if (!(v = key_value(line, n, "rule", &vn)) || !(space = memchr(v, ' ', vn)))
             return fail(c, err, VT_ERR_FORMAT, "expected 'rule INDEX SHA256'", NULL);
         vt_bundle_rule r;
-        if (!parse_decimal(v, (size_t)(space - v), &r.index) ||
+        if (!vt_distrib_parse_decimal(v, (size_t)(space - v), &r.index) ||
             !parse_hex32(space + 1, vn - (size_t)(space - v) - 1, r.sha256))
             return fail(c, err, VT_ERR_FORMAT,
                         "expected 'rule INDEX SHA256' (decimal, 64 lowercase hex digits)", NULL);
@@ -729,7 +748,7 @@ int vt_policy_url_valid(const char *url, size_t n)
         while (i < n && url[i] >= '0' && url[i] <= '9')
             i++;
         uint64_t value;
-        if (!parse_decimal(url + port, i - port, &value) || value == 0 || value > 65535)
+        if (!vt_distrib_parse_decimal(url + port, i - port, &value) || value == 0 || value > 65535)
             return 0;
     }
     if (i == n)
@@ -817,9 +836,9 @@ static vt_status parse_policy_field(cursor *c, const char *v, size_t vn, vt_poli
                     "invalid field type (expected integer, string, version, sha256, rule-counts "
                     "or bytes)",
                     NULL);
-    if (!parse_decimal(cat, cat_n, &category) || category < 1 || category > 4)
+    if (!vt_distrib_parse_decimal(cat, cat_n, &category) || category < 1 || category > 4)
         return fail(c, err, VT_ERR_FORMAT, "invalid category (expected 1, 2, 3 or 4)", NULL);
-    if (!parse_decimal(ret, ret_n, &retention) || retention < 1 || retention > 3650)
+    if (!vt_distrib_parse_decimal(ret, ret_n, &retention) || retention < 1 || retention > 3650)
         return fail(c, err, VT_ERR_FORMAT, "invalid retention (expected 1 to 3650 days)", NULL);
     if (!valid_date(exp, exp_n))
         return fail(c, err, VT_ERR_FORMAT, "invalid expiry date (expected YYYY-MM-DD)", NULL);
@@ -842,7 +861,7 @@ static vt_status parse_data_policy(cursor *c, vt_data_policy_entry *e, vt_error 
     if ((st = expect_magic(c, DATA_POLICY_MAGIC, err)) != VT_OK ||
         (st = next_line(c, &line, &n, err)) != VT_OK)
         return st;
-    if (!(v = key_value(line, n, "serial", &vn)) || !parse_decimal(v, vn, &e->serial) ||
+    if (!(v = key_value(line, n, "serial", &vn)) || !vt_distrib_parse_decimal(v, vn, &e->serial) ||
         e->serial == 0)
         return fail(c, err, VT_ERR_FORMAT, "expected 'serial N' (N >= 1)", NULL);
     if ((st = next_line(c, &line, &n, err)) != VT_OK)

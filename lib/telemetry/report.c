@@ -24,30 +24,6 @@ void vt_telemetry_report_clear(vt_telemetry_report *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Days since 1970-01-01 of a YYYY-MM-DD that names a real calendar day; -1 otherwise. */
-int64_t vt_telemetry_day_number(const char *s, size_t n)
-{
-    if (n != 10 || s[4] != '-' || s[7] != '-')
-        return -1;
-    for (size_t i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
-    unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
-    static const unsigned month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m < 1 || m > 12 || d < 1 || d > month_days[m - 1] + (m == 2 && leap))
-        return -1;
-    /* H. Hinnant's days_from_civil */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int is_lower_hex(const char *s, size_t n, size_t want)
 {
     if (n != want)
@@ -104,22 +80,6 @@ static int report_integer(json_t *v, uint64_t min, uint64_t *out)
     if (i < 0 || (uint64_t)i < min || (uint64_t)i > VT_TELEMETRY_MAX_INTEGER)
         return 0;
     *out = (uint64_t)i;
-    return 1;
-}
-
-/* A decimal log index without leading zeros, below 10^18. */
-static int parse_index(const char *s, uint64_t *out)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 18 || (n > 1 && s[0] == '0'))
-        return 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
     return 1;
 }
 
@@ -182,7 +142,7 @@ static vt_status check_value(const vt_policy_field *decl, const char *report, js
         json_object_foreach(v, key, count)
         {
             vt_rule_count *rc = &out->counts[out->count_count];
-            if (!parse_index(key, &rc->index))
+            if (!vt_distrib_parse_decimal(key, strlen(key), &rc->index))
                 return WRONG("an object whose keys are decimal log indexes");
             if (!report_integer(count, 1, &rc->count))
                 return WRONG("an object whose values are integers 1..2^53-1");
@@ -230,8 +190,8 @@ static vt_status check_report(const vt_data_policy_entry *policy, uint64_t polic
                *name = json_string_value(jreport);
     if (!is_lower_hex(id, json_string_length(jid), 32))
         return vt_error_set(err, VT_ERR_SYNTAX, "\"id\" must be 32 lowercase hex digits");
-    int64_t day_number = vt_telemetry_day_number(day, json_string_length(jday));
-    if (day_number < 0)
+    int64_t day_number;
+    if (!vt_distrib_day_number(day, json_string_length(jday), &day_number))
         return vt_error_set(err, VT_ERR_SYNTAX, "\"day\" must be a calendar day YYYY-MM-DD");
     uint64_t index = (uint64_t)json_integer_value(jpolicy);
     if (index != policy_index)
@@ -266,7 +226,8 @@ static vt_status check_report(const vt_data_policy_entry *policy, uint64_t polic
                                 "field \"%.64s\" is not declared for report \"%s\" by policy "
                                 "%" PRIu64,
                                 key, decl->name, policy_index);
-        int64_t expires = vt_telemetry_day_number(field->expires, 10);
+        int64_t expires = INT64_MIN; /* a policy that parsed has valid expiry days */
+        vt_distrib_day_number(field->expires, 10, &expires);
         if (expires < day_number || expires < today)
             return vt_error_set(err, VT_ERR_VERIFY, "field \"%s\" expired on %s", key,
                                 field->expires);
@@ -306,8 +267,8 @@ vt_status vt_telemetry_report_check(const vt_data_policy_entry *policy, uint64_t
 {
     if (out)
         memset(out, 0, sizeof *out);
-    int64_t today_number = today ? vt_telemetry_day_number(today, strlen(today)) : -1;
-    if (today_number < 0)
+    int64_t today_number;
+    if (!today || !vt_distrib_day_number(today, strlen(today), &today_number))
         return vt_error_set(err, VT_ERR_ARGUMENT, "today must be a calendar day YYYY-MM-DD");
     if (len > VT_TELEMETRY_MAX_SAMPLE)
         return vt_error_set(err, VT_ERR_LIMIT, "a report is at most %u bytes; this one is %zu",

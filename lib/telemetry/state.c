@@ -55,20 +55,6 @@ static vt_status read_in(const char *dir, const char *name, size_t max, unsigned
     return vt_read_file(path, max, data, len, err);
 }
 
-static int parse_index(const char *s, size_t n, uint64_t *out)
-{
-    if (n == 0 || n > 18 || (n > 1 && s[0] == '0'))
-        return 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
-    return 1;
-}
-
 /* The index that policy-current names; VT_ERR_NOT_FOUND when there is none. */
 static vt_status current_index(const char *dir, uint64_t *index, vt_error *err)
 {
@@ -83,7 +69,7 @@ static vt_status current_index(const char *dir, uint64_t *index, vt_error *err)
     vt_status st = vt_read_file(path, 64, &data, &len, err);
     if (st != VT_OK)
         return st == VT_ERR_NOT_FOUND ? vt_error_set(err, VT_ERR_IO, "cannot read %s", path) : st;
-    if (len < 2 || data[len - 1] != '\n' || !parse_index((char *)data, len - 1, index))
+    if (len < 2 || data[len - 1] != '\n' || !vt_distrib_parse_decimal((char *)data, len - 1, index))
         st = vt_error_at(err, VT_ERR_FORMAT, path, 1, 0, "expected a log index");
     free(data);
     return st;
@@ -215,7 +201,7 @@ static vt_status load_consent(vt_telemetry_state *s, vt_error *err)
     char hex[65];
     if (len > magic && memcmp(p, CONSENT_MAGIC, magic) == 0 && (p += magic) &&
         (nl1 = memchr(p, '\n', (size_t)(end - p))) && nl1 - p > 7 && memcmp(p, "policy ", 7) == 0 &&
-        parse_index(p + 7, (size_t)(nl1 - p - 7), &s->consent_index) &&
+        vt_distrib_parse_decimal(p + 7, (size_t)(nl1 - p - 7), &s->consent_index) &&
         (nl2 = memchr(nl1 + 1, '\n', (size_t)(end - nl1 - 1))) && nl2 - nl1 - 1 == 71 &&
         memcmp(nl1 + 1, "sha256 ", 7) == 0 && nl2 + 1 < end && nl2[1] == '\n') {
         const unsigned char *entry = (const unsigned char *)nl2 + 2;

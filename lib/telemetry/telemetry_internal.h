@@ -8,7 +8,6 @@
 #include <vitrine/distrib.h>
 
 /* Days since 1970-01-01 of a YYYY-MM-DD naming a real calendar day; -1 otherwise. */
-int64_t vt_telemetry_day_number(const char *s, size_t n);
 /* Decoded size of canonical standard base64 with padding; -1 if it is not that. */
 int64_t vt_telemetry_base64_size(const char *s, size_t n);
 

@@ -454,6 +454,39 @@ static void test_page(void)
     vt_buf_free(&many);
 }
 
+/* The one decimal and calendar-day rule of the entries, the reports and the client state. */
+static void test_decimal_and_days(void)
+{
+    uint64_t v = 7;
+    CHECK(vt_distrib_parse_decimal("0", 1, &v) && v == 0);
+    CHECK(vt_distrib_parse_decimal("999999999999999999", 18, &v) && v == 999999999999999999u);
+    CHECK(!vt_distrib_parse_decimal("1000000000000000000", 19, &v));
+    CHECK(!vt_distrib_parse_decimal("01", 2, &v));
+    CHECK(!vt_distrib_parse_decimal("", 0, &v));
+    CHECK(!vt_distrib_parse_decimal("1a", 2, &v));
+    CHECK(!vt_distrib_parse_decimal("+1", 2, &v));
+    int64_t d = 9;
+    CHECK(vt_distrib_day_number("1970-01-01", 10, &d) && d == 0);
+    CHECK(vt_distrib_day_number("2000-03-01", 10, &d) && d == 11017);
+    CHECK(vt_distrib_day_number("2028-02-29", 10, &d));
+    CHECK(vt_distrib_day_number("2000-02-29", 10, &d));
+    CHECK(!vt_distrib_day_number("2026-02-29", 10, &d));
+    CHECK(!vt_distrib_day_number("2100-02-29", 10, &d));
+    CHECK(!vt_distrib_day_number("2026-02-31", 10, &d));
+    CHECK(!vt_distrib_day_number("2026-04-31", 10, &d));
+    CHECK(!vt_distrib_day_number("1969-12-31", 10, &d));
+    CHECK(!vt_distrib_day_number("2026-13-01", 10, &d));
+    CHECK(!vt_distrib_day_number("2026-1-011", 10, &d));
+    CHECK(!vt_distrib_day_number("2026-01-01", 9, &d));
+    /* a rule entry dated on a day that does not exist is refused */
+    static const char text[] = "vitrine/rule-entry/v1\nname a.yar\nauthor x\ndate 2026-02-30\n"
+                               "reason r\n\nrule a { condition: true }\n";
+    vt_rule_entry e;
+    vt_error err;
+    CHECK_INT_EQ(vt_rule_entry_parse(text, sizeof text - 1, &e, &err), VT_ERR_FORMAT);
+    CHECK_INT_EQ(err.line, 4);
+}
+
 static void test_versions(void)
 {
     int cmp = 9;
@@ -475,6 +508,7 @@ int main(void)
     RUN(test_page);
     RUN(test_audit_ack);
     RUN(test_versions);
+    RUN(test_decimal_and_days);
     RUN(test_data_policy_round_trip);
     RUN(test_data_policy_refusals);
     RUN(test_policy_urls);
