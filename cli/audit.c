@@ -2,8 +2,10 @@
  * Audits rule files (as `vitrine compile` takes them) or every rule entry of a log
  * (lib/audit, vitrine/audit.h), optionally scanning canary documents with every rule, and prints
  * one verdict per flagged rule: text for people, JSON for automation. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +150,8 @@ static int audit_log(const char *url, const char *vkey_path, bool json, bool all
 
 /* Rule files as `vitrine compile` takes them. */
 static int audit_files(char **files, int count, char **defines, size_t define_count,
-                       const char *canaries, bool json, bool all)
+                       const char *canaries, const char *corpus, size_t corpus_limit, bool json,
+                       bool all)
 {
     vt_error err;
     vt_error_clear(&err);
@@ -185,6 +188,8 @@ static int audit_files(char **files, int count, char **defines, size_t define_co
         st = vt_audit_ruleset(rules, &report, &err);
     if (st == VT_OK && canaries)
         st = vt_audit_canaries(rules, canaries, report, &err);
+    if (st == VT_OK && corpus)
+        st = vt_audit_corpus(rules, corpus, corpus_limit, report, &err);
     int rc = st == VT_OK ? print_report(report, json, all, NULL) : cli_report("audit", &err);
     if (rc == EXIT_CLEAN && report->flagged_count)
         rc = EXIT_FOUND;
@@ -199,9 +204,11 @@ static int run_audit(int argc, char **argv)
         {"format", required_argument, NULL, 'f'}, {"define", required_argument, NULL, 'd'},
         {"log", required_argument, NULL, 'l'},    {"vkey", required_argument, NULL, 'k'},
         {"canaries", required_argument, NULL, 'c'}, {"all", no_argument, NULL, 'a'},
+        {"corpus", required_argument, NULL, 'C'}, {"corpus-limit", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
-    const char *log = NULL, *vkey = NULL, *canaries = NULL;
+    const char *log = NULL, *vkey = NULL, *canaries = NULL, *corpus = NULL;
+    size_t corpus_limit = VT_AUDIT_CORPUS_LIMIT;
     bool json = false, all = false;
     char **defines = calloc((size_t)argc + 1, sizeof *defines);
     size_t define_count = 0;
@@ -223,6 +230,19 @@ static int run_audit(int argc, char **argv)
         case 'l': log = optarg; break;
         case 'k': vkey = optarg; break;
         case 'c': canaries = optarg; break;
+        case 'C': corpus = optarg; break;
+        case 'L': {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || n == 0 || optarg[0] == '-' || n > SIZE_MAX) {
+                free(defines);
+                return cli_usage_error("audit", "--corpus-limit takes a number of files >= 1, "
+                                                "not '%s'", optarg);
+            }
+            corpus_limit = (size_t)n;
+            break;
+        }
         case 'a': all = true; break;
         default:
             free(defines);
@@ -231,16 +251,16 @@ static int run_audit(int argc, char **argv)
         }
     }
     if (log) {
-        if (optind < argc || canaries || define_count || !vkey)
-            rc = cli_usage_error("audit", "--log takes --vkey VKEY and no rule files, -d or "
-                                          "--canaries");
+        if (optind < argc || canaries || corpus || define_count || !vkey)
+            rc = cli_usage_error("audit", "--log takes --vkey VKEY and no rule files, -d, "
+                                          "--canaries or --corpus");
         else
             rc = audit_log(log, vkey, json, all);
     } else if (optind >= argc) {
         rc = cli_usage_error("audit", "no rule files given (or --log DIR|URL)");
     } else {
-        rc = audit_files(argv + optind, argc - optind, defines, define_count, canaries, json,
-                         all);
+        rc = audit_files(argv + optind, argc - optind, defines, define_count, canaries, corpus,
+                         corpus_limit, json, all);
     }
     free(defines);
     return rc;
@@ -255,7 +275,7 @@ const struct vt_command command_audit = {
         "\n"
         "SYNOPSIS\n"
         "    vitrine audit [--format text|json] [--all] [-d NAME=VALUE]... [--canaries DIR]\n"
-        "                  [NS:]RULES...\n"
+        "                  [--corpus DIR [--corpus-limit N]] [NS:]RULES...\n"
         "    vitrine audit [--format text|json] [--all] --log DIR|URL --vkey VKEY\n"
         "\n"
         "DESCRIPTION\n"
@@ -273,13 +293,24 @@ const struct vt_command command_audit = {
         "        FLAGGED NS:RULE ID [$STRING]: REASON\n"
         "    then notes (context that flags nothing, e.g. AUD-NOEXEC-001, no executable\n"
         "    indicator) and a count. Finding ids are stable: AUD-MARKING-001/002,\n"
-        "    AUD-PII-001..006, AUD-DOC-001/002, AUD-CANARY-001, AUD-NOEXEC-001.\n"
+        "    AUD-PII-001..006, AUD-DOC-001/002, AUD-CANARY-001, AUD-BROAD-001,\n"
+        "    AUD-NOEXEC-001.\n"
         "\n"
         "    With --canaries DIR every rule is also run, through the scanner, over every file\n"
         "    of DIR (benign documents carrying markings or personal data, as\n"
         "    tests/audit/make_canaries.py writes them); a rule that fires on one is flagged\n"
         "    (AUD-CANARY-001) and the canary named. External variables filename, filepath\n"
         "    and extension are set for each canary when the rules declare them as strings.\n"
+        "\n"
+        "    With --corpus DIR every rule is also run, the same way, over a benign corpus:\n"
+        "    the regular files under DIR (recursively, in name order, symbolic links not\n"
+        "    followed, at most --corpus-limit N files, default 5000), e.g. the documents\n"
+        "    Debian packages ship in /usr/share/doc. A rule that fires on more than 1% of\n"
+        "    the files is a broad document matcher: flagged (AUD-BROAD-001, \"fires on K of N\n"
+        "    benign documents (P%), e.g. FILE\"). Text output adds a line \"corpus: N file(s),\n"
+        "    K rule(s) fire on one or more\"; JSON adds \"corpus\":{\"files\":N,\"hits\":\n"
+        "    [{\"namespace\",\"rule\",\"hits\"}]} for every rule with hits. A file that\n"
+        "    cannot be read is an error.\n"
         "\n"
         "    With --log every rule entry of the log is audited on its own (namespace\n"
         "    log-INDEX), after the checkpoint is verified with VKEY and each entry's\n"
@@ -294,16 +325,20 @@ const struct vt_command command_audit = {
         "    --all                list every rule, not only the flagged ones\n"
         "    -d, --define N=V     define an external variable as vitrine compile does\n"
         "    --canaries DIR       scan the canary documents of DIR with every rule\n"
+        "    --corpus DIR         count per rule the benign files under DIR it fires on\n"
+        "    --corpus-limit N     scan at most N corpus files (default 5000)\n"
         "    --log DIR|URL        audit the rule entries of a transparency log\n"
         "    --vkey VKEY          the log's verifier key (with --log)\n"
         "\n"
         "EXIT STATUS\n"
         "    0 nothing flagged, 1 some rule flagged (or an entry not in the signed tree), 2 an\n"
-        "    error (a rule that does not compile, a canary that cannot be read, options).\n"
+        "    error (a rule that does not compile, a canary or corpus file that cannot be\n"
+        "    read, an empty corpus, options).\n"
         "\n"
         "EXAMPLES\n"
         "    vitrine audit rules/*.yar\n"
         "    vitrine audit --format json --canaries canaries/ new.yar\n"
+        "    vitrine audit --corpus /usr/share/doc --corpus-limit 2000 new.yar\n"
         "    vitrine audit --log https://rules.example/log/ --vkey rules.pub\n",
     .run = run_audit,
 };

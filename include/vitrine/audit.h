@@ -18,12 +18,13 @@
  *   AUD-DOC-002      a document file-name external (filename, filepath, extension) compared
  *                    with a document extension, combined with content strings
  *   AUD-CANARY-001   the rule fired on a canary document (vt_audit_canaries)
+ *   AUD-BROAD-001    the rule fired on more than 1% of a benign corpus (vt_audit_corpus)
  *   AUD-NOEXEC-001   (note) no executable indicator at all: no MZ/ELF/Mach-O magic, no pe,
  *                    elf, macho or dotnet module use
  * Severity VT_AUDIT_FLAG makes a rule flagged; VT_AUDIT_NOTE is context only.
  *
- * Promises: pure functions over a ruleset (no I/O, no global state) except vt_audit_canaries,
- * which reads the canary directory; every allocation failure is reported. */
+ * Promises: pure functions over a ruleset (no I/O, no global state) except vt_audit_canaries
+ * and vt_audit_corpus, which read a directory of documents; every allocation failure is reported. */
 #ifndef VITRINE_AUDIT_H
 #define VITRINE_AUDIT_H
 
@@ -59,12 +60,15 @@ typedef struct vt_audit_rule {
     bool flagged;                /* some finding has VT_AUDIT_FLAG */
     vt_audit_finding *findings;
     size_t finding_count;
+    size_t corpus_hits;          /* corpus files the rule fired on (vt_audit_corpus) */
+    char *corpus_example;        /* the first of them (path under the corpus), or NULL */
 } vt_audit_rule;
 
 typedef struct vt_audit_report {
     vt_audit_rule *rules;        /* one per rule of the ruleset, in ruleset order */
     size_t rule_count;
     size_t flagged_count;        /* rules with flagged == true */
+    size_t corpus_files;         /* files scanned by vt_audit_corpus (0: no corpus scanned) */
 } vt_audit_report;
 
 /* Audit every rule of a compiled ruleset. */
@@ -98,9 +102,19 @@ VT_API size_t vt_audit_apply_acks(vt_audit_report *report, const unsigned char r
 VT_API vt_status vt_audit_canaries(const vt_ruleset *rules, const char *dir,
                                    vt_audit_report *report, vt_error *err);
 
+/* The benign corpus: scan the regular files under `dir` (recursively, in name order, symbolic
+ * links not followed, at most `limit` files) with every rule as vt_audit_canaries does, count
+ * per rule the files it fires on (corpus_hits, corpus_example, corpus_files) and add an
+ * AUD-BROAD-001 finding to each rule that fires on more than 1% of them. A file that cannot be
+ * read, or a corpus without a regular file, is an error. */
+#define VT_AUDIT_CORPUS_LIMIT 5000
+VT_API vt_status vt_audit_corpus(const vt_ruleset *rules, const char *dir, size_t limit,
+                                 vt_audit_report *report, vt_error *err);
+
 /* Render: JSON (an object {"rules": N, "flagged": N, "verdicts": [{"namespace", "rule", "line",
  * "flagged", "findings": [{"id", "severity", "string", "reason"}]}]}, with only flagged rules
- * unless all_rules) or text (one line per finding of a flagged rule:
+ * unless all_rules; after a corpus scan also "corpus": {"files": N, "hits": [{"namespace",
+ * "rule", "hits"}]} for the rules with hits) or text (one line per finding of a flagged rule:
  * "FLAGGED NS:RULE ID $a: reason"). */
 VT_API vt_status vt_audit_report_json(const vt_audit_report *report, bool all_rules, vt_buf *out,
                                       vt_error *err);

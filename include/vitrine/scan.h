@@ -80,6 +80,10 @@ VT_API void vt_scan_ctx_free(vt_scan_ctx *ctx);
  * VT_ERR_NOT_FOUND if the ruleset declares no such variable. */
 VT_API vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
                                     vt_error *err);
+/* Give string external variable `name` the value as it is, whatever it looks like ("1", "true"
+ * and "" stay strings: a file name or extension). VT_ERR_ARGUMENT if it is not a string. */
+VT_API vt_status vt_scan_ctx_define_string(vt_scan_ctx *ctx, const char *name, const char *value,
+                                           vt_error *err);
 
 /* Scan a buffer (borrowed for the duration of the call and for reading the results). */
 VT_API vt_status vt_scan_buffer(vt_scan_ctx *ctx, const uint8_t *data, size_t size, vt_error *err);

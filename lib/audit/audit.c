@@ -1239,6 +1239,7 @@ void vt_audit_report_free(vt_audit_report *report)
             free(ar->findings[i].reason);
         }
         free(ar->findings);
+        free(ar->corpus_example);
         free(ar->name);
         free(ar->ns);
     }

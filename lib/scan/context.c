@@ -326,6 +326,33 @@ void vt_scan_ctx_free(vt_scan_ctx *ctx)
     free(ctx);
 }
 
+static vt_status set_string(vt_scan_ctx *ctx, size_t i, const char *value, vt_error *err)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    free(ctx->external_strings[i]);
+    ctx->external_strings[i] = copy;
+    ctx->externals[i].u.s.bytes = (const uint8_t *)copy;
+    ctx->externals[i].u.s.len = strlen(copy);
+    return VT_OK;
+}
+
+vt_status vt_scan_ctx_define_string(vt_scan_ctx *ctx, const char *name, const char *value,
+                                    vt_error *err)
+{
+    for (size_t i = 0; i < ctx->view.external_count; i++) {
+        const vt_rs_external *x = &ctx->view.externals[i];
+        if (strcmp(vt_ruleset_str(ctx->scanner->rules, x->name), name) != 0)
+            continue;
+        if (x->type != VT_TYPE_STRING)
+            return vt_error_set(err, VT_ERR_ARGUMENT,
+                                "external variable \"%s\" is not a string", name);
+        return set_string(ctx, i, value, err);
+    }
+    return vt_error_set(err, VT_ERR_NOT_FOUND, "undefined external variable \"%s\"", name);
+}
+
 vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
                              vt_error *err)
 {
@@ -361,16 +388,8 @@ vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *val
             v->u.f = f;
             return VT_OK;
         }
-        default: {
-            char *copy = strdup(value);
-            if (!copy)
-                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-            free(ctx->external_strings[i]);
-            ctx->external_strings[i] = copy;
-            v->u.s.bytes = (const uint8_t *)copy;
-            v->u.s.len = strlen(copy);
-            return VT_OK;
-        }
+        default:
+            return set_string(ctx, i, value, err);
         }
         return vt_error_set(err, VT_ERR_ARGUMENT, "invalid type for external variable \"%s\"",
                             name);
