@@ -41,6 +41,8 @@ typedef struct tracked_connection {
 struct vt_http_server {
     struct MHD_Daemon *daemon;
     vt_http_limits limits;
+    MHD_AccessHandlerCallback handler;
+    void *handler_cls;
     MHD_RequestCompletedCallback completed;
     void *completed_cls;
     unsigned port;
@@ -235,11 +237,41 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
     *socket_context = NULL;
 }
 
+/* The request state of a request whose answer waits for libmicrohttpd's second call. */
+static char deferred_request;
+
+/* Every request goes through here to the service's handler. libmicrohttpd 0.9.75 closes the
+ * connection after an answer queued in the first call of a request (the headers just read), so
+ * a request without a body is answered in the second call instead: clients that fetch many
+ * files (the transparency center's page: hundreds of tiles) keep their connection. A request
+ * that announces a body still reaches the handler at once, which may refuse it early (413)
+ * and have the connection closed. */
+static enum MHD_Result dispatch(void *cls, struct MHD_Connection *connection, const char *url,
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_size, void **req_cls)
+{
+    struct vt_http_server *srv = cls;
+    if (*req_cls == NULL &&
+        !MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+        !MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        *req_cls = &deferred_request;
+        return MHD_YES;
+    }
+    if (*req_cls == &deferred_request)
+        *req_cls = NULL; /* the handler sees its first call */
+    return srv->handler(srv->handler_cls, connection, url, method, version, upload_data,
+                        upload_size, req_cls);
+}
+
 /* A request ended: the next one on this connection starts its own clock. */
 static void request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
                               enum MHD_RequestTerminationCode code)
 {
     struct vt_http_server *srv = cls;
+    if (*req_cls == &deferred_request)
+        *req_cls = NULL; /* ended before the handler saw it */
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     tracked_connection *t = info ? info->socket_context : NULL;
@@ -301,6 +333,8 @@ vt_status vt_http_server_start(const char *listen, const vt_http_limits *limits,
     if (!srv)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     srv->limits = *limits;
+    srv->handler = handler;
+    srv->handler_cls = handler_cls;
     srv->completed = completed;
     srv->completed_cls = completed_cls;
     pthread_condattr_t attr;
@@ -326,7 +360,7 @@ vt_status vt_http_server_start(const char *listen, const vt_http_limits *limits,
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, NULL, NULL, dispatch, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, limits->threads, MHD_OPTION_CONNECTION_LIMIT,
         limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_client,
         MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout, MHD_OPTION_NOTIFY_CONNECTION,

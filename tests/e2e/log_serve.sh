@@ -44,6 +44,12 @@ for bad in .hidden .vitrine-writer.lock ../outside tile/../checkpoint tile/0/../
   [ "$(status "$bad")" = 404 ] && ok "404 for $bad" || not_ok "404 for $bad" "got $(status "$bad")"
 done
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/checkpoint")" = 405 ] && ok "POST is refused" || not_ok "POST is refused"
+# Keep-alive: a client fetching many tiles (the transparency center's page) reuses its
+# connection; libmicrohttpd closes it after an answer given in the first call of a request.
+reuse=$(curl -sv -o /dev/null -o /dev/null "$url/tile/0/000" "$url/nonexistent" 2>&1)
+grep -q "Re-using existing connection" <<<"$reuse" && ! grep -qi "^< connection: close" <<<"$reuse" \
+  && ok "two requests share one connection (200 then 404)" \
+  || not_ok "two requests share one connection" "$(grep -i 'connection' <<<"$reuse")"
 
 # A tampered tile on the server is caught by the client.
 cp "$log/tile/0/000" "$work/tile.orig"
