@@ -48,15 +48,11 @@ typedef struct audit_run {
 
 /* ---- findings ---- */
 
-static vt_status add_finding(audit_run *a, uint32_t rule, const char *id,
-                             vt_audit_severity severity, const char *string, const char *format,
-                             ...) __attribute__((format(printf, 6, 7)));
-
-static vt_status add_finding(audit_run *a, uint32_t rule, const char *id,
-                             vt_audit_severity severity, const char *string, const char *format,
-                             ...)
+vt_status vt_audit_add_finding(vt_audit_report *report, vt_error *err, uint32_t rule,
+                               const char *id, vt_audit_severity severity, const char *string,
+                               const char *format, ...)
 {
-    vt_audit_rule *r = &a->report->rules[rule];
+    vt_audit_rule *r = &report->rules[rule];
     for (size_t i = 0; i < r->finding_count; i++) /* one finding per id and string */
         if (strcmp(r->findings[i].id, id) == 0 &&
             ((!string && !r->findings[i].string) ||
@@ -64,7 +60,7 @@ static vt_status add_finding(audit_run *a, uint32_t rule, const char *id,
             return VT_OK;
     vt_audit_finding *f = realloc(r->findings, (r->finding_count + 1) * sizeof *f);
     if (!f)
-        return vt_error_set(a->err, VT_ERR_NOMEM, "out of memory auditing");
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
     r->findings = f;
     f = &r->findings[r->finding_count];
     memset(f, 0, sizeof *f);
@@ -80,12 +76,12 @@ static vt_status add_finding(audit_run *a, uint32_t rule, const char *id,
     if (!f->reason || (string && !f->string)) {
         free(f->reason);
         free(f->string);
-        return vt_error_set(a->err, VT_ERR_NOMEM, "out of memory auditing");
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
     }
     r->finding_count++;
     if (severity == VT_AUDIT_FLAG && !r->flagged) {
         r->flagged = true;
-        a->report->flagged_count++;
+        report->flagged_count++;
     }
     return VT_OK;
 }
@@ -682,12 +678,12 @@ static vt_status report_hit(audit_run *a, uint32_t s_index, const hit *h, const 
     a->string_shows[s_index] |= SHOW_HUNTS;
     const vt_audit_needle *n = h->needle;
     if (n->topic == VT_AUDIT_TOPIC_MARKING)
-        return add_finding(a, s->rule, vt_audit_topic_id(n->topic), VT_AUDIT_FLAG,
+        return vt_audit_add_finding(a->report, a->err, s->rule, vt_audit_topic_id(n->topic), VT_AUDIT_FLAG,
                            vt_ruleset_str(a->rules, s->identifier),
                            "%s %s the %s%s marking \"%s\" (%s%s)", desc, how, n->family,
                            n->weak ? " (alone)" : "", n->text,
                            vt_audit_encoding_name(n->encoding), key);
-    return add_finding(a, s->rule, vt_audit_topic_id(n->topic), VT_AUDIT_FLAG,
+    return vt_audit_add_finding(a->report, a->err, s->rule, vt_audit_topic_id(n->topic), VT_AUDIT_FLAG,
                        vt_ruleset_str(a->rules, s->identifier), "%s %s the %s \"%s\" (%s%s)",
                        desc, how, vt_audit_topic_name(n->topic), n->text,
                        vt_audit_encoding_name(n->encoding), key);
@@ -996,7 +992,7 @@ static vt_status check_condition(audit_run *a, uint32_t r)
             if (search_needles(a->tables, b, n->v.s.len, true, true, &h)) {
                 char q[200];
                 quote(b, n->v.s.len, 60, q, sizeof q);
-                st = add_finding(a, r, "AUD-MARKING-002", VT_AUDIT_FLAG, NULL,
+                st = vt_audit_add_finding(a->report, a->err, r, "AUD-MARKING-002", VT_AUDIT_FLAG, NULL,
                                  "the condition compares with \"%s\", the %s marking \"%s\"", q,
                                  h.needle->family, h.needle->text);
             }
@@ -1071,19 +1067,19 @@ static vt_status rule_verdict(audit_run *a, uint32_t r)
     vt_status st = VT_OK;
     bool benign_context = shows & (SHOW_EXEC | SHOW_ACTIVE);
     if ((shows & SHOW_DOC) && (shows & SHOW_CONTENT) && !benign_context)
-        st = add_finding(a, r, "AUD-DOC-001", VT_AUDIT_FLAG, NULL,
+        st = vt_audit_add_finding(a->report, a->err, r, "AUD-DOC-001", VT_AUDIT_FLAG, NULL,
                          "a document magic or container name (%s%s%s) with content strings (%s) "
                          "and no macro, script, exploit or executable indicator",
                          km || a->doc_magic[0] ? magic : "in a rule it uses",
                          km && a->doc_magic[0] ? "; " : "", a->doc_magic, content);
     if (st == VT_OK && (shows & SHOW_DOC_NAME) && (shows & SHOW_CONTENT) && !benign_context)
-        st = add_finding(a, r, "AUD-DOC-002", VT_AUDIT_FLAG, NULL,
+        st = vt_audit_add_finding(a->report, a->err, r, "AUD-DOC-002", VT_AUDIT_FLAG, NULL,
                          "the condition compares a document file name (%s) and the rule has "
                          "content strings (%s) and no macro, script, exploit or executable "
                          "indicator",
                          a->doc_name, content);
     if (st == VT_OK && !(shows & SHOW_EXEC))
-        st = add_finding(a, r, "AUD-NOEXEC-001", VT_AUDIT_NOTE, NULL,
+        st = vt_audit_add_finding(a->report, a->err, r, "AUD-NOEXEC-001", VT_AUDIT_NOTE, NULL,
                          "no executable indicator: no MZ, ELF or Mach-O magic, no pe, elf, "
                          "macho or dotnet module, no entrypoint");
     return st;

@@ -89,4 +89,10 @@ static inline uint8_t vt_audit_fold(uint8_t b)
     return b >= 'a' && b <= 'z' ? (uint8_t)(b - 32) : b;
 }
 
+/* Add finding `id` (reason from format) to rule `rule` of the report, once per id and string
+ * (string may be NULL); a VT_AUDIT_FLAG finding flags the rule. */
+vt_status vt_audit_add_finding(vt_audit_report *report, vt_error *err, uint32_t rule,
+                               const char *id, vt_audit_severity severity, const char *string,
+                               const char *format, ...) __attribute__((format(printf, 7, 8)));
+
 #endif

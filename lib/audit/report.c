@@ -72,6 +72,7 @@ static vt_status scan_canary(canary_scan *c, const char *path, const char *base,
             }
             continue;
         }
+        /* one finding per canary (vt_audit_add_finding keeps one per id and string) */
         vt_audit_finding *f = realloc(ar->findings, (ar->finding_count + 1) * sizeof *f);
         if (!f)
             return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
@@ -192,26 +193,13 @@ static vt_status flag_broad(vt_audit_report *report, vt_error *err)
         vt_audit_rule *ar = &report->rules[r];
         if (ar->corpus_hits * 100 <= files)
             continue;
-        vt_audit_finding *f = realloc(ar->findings, (ar->finding_count + 1) * sizeof *f);
-        if (!f)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
-        ar->findings = f;
-        f = &ar->findings[ar->finding_count];
-        memset(f, 0, sizeof *f);
-        snprintf(f->id, sizeof f->id, "AUD-BROAD-001");
-        f->severity = VT_AUDIT_FLAG;
-        const char *example = ar->corpus_example ? ar->corpus_example : "?";
-        size_t n = strlen(example) + 128;
-        if (!(f->reason = malloc(n)))
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory auditing");
-        snprintf(f->reason, n, "fires on %zu of %zu benign documents (%.2f%%), e.g. %s",
-                 ar->corpus_hits, files, 100.0 * (double)ar->corpus_hits / (double)files,
-                 example);
-        ar->finding_count++;
-        if (!ar->flagged) {
-            ar->flagged = true;
-            report->flagged_count++;
-        }
+        vt_status st = vt_audit_add_finding(
+            report, err, (uint32_t)r, "AUD-BROAD-001", VT_AUDIT_FLAG, NULL,
+            "fires on %zu of %zu benign documents (%.2f%%), e.g. %s", ar->corpus_hits, files,
+            100.0 * (double)ar->corpus_hits / (double)files,
+            ar->corpus_example ? ar->corpus_example : "?");
+        if (st != VT_OK)
+            return st;
     }
     return VT_OK;
 }
