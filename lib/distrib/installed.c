@@ -436,7 +436,7 @@ static vt_status load(load_run *r, const char *state_dir, vt_installed *in, vt_e
                                                  &v) != VT_TRUST_OK)
             st = vt_trust_error(&v, "installed entry", err);
         if (st == VT_OK) {
-            vt_distrib_sha256(data, len, e->sha256);
+            memcpy(e->sha256, br->sha256, sizeof e->sha256); /* the bundle's, checked just now */
             st = vt_distrib_add_rule_entry(r->compiler, &ns, br->index, data, len, &e->name, err);
         }
         free(data);
