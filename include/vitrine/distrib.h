@@ -79,10 +79,13 @@ typedef struct vt_bundle_entry {
     size_t rule_count;
 } vt_bundle_entry;
 
-typedef struct vt_release_binary {
-    char name[256];
+/* A file an entry names by its hash: a release's binaries, a page's files. */
+typedef struct vt_named_file {
+    char name[256]; /* [A-Za-z0-9._+-], 1..255 bytes, not starting with a dot */
     unsigned char sha256[32];
-} vt_release_binary;
+} vt_named_file;
+
+typedef vt_named_file vt_release_binary;
 
 typedef struct vt_release_entry {
     char version[32];
@@ -181,10 +184,7 @@ VT_API void vt_audit_ack_entry_clear(vt_audit_ack_entry *entry);
 
 /* A page entry: the files of the transparency center's page (`vitrine center build`), so that
  * the page a visitor is served can be checked against the log (docs/entries.md). */
-typedef struct vt_page_file {
-    char name[256];
-    unsigned char sha256[32];
-} vt_page_file;
+typedef vt_named_file vt_page_file;
 
 typedef struct vt_page_entry {
     vt_page_file *files; /* 1..VT_DISTRIB_MAX_PAGE_FILES, names in strictly increasing order */

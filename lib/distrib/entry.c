@@ -142,6 +142,59 @@ static int parse_hex32(const char *s, size_t n, unsigned char out[32])
     return 1;
 }
 
+/* The lines "KEY NAME SHA256" that end a release entry (its binaries) and a page entry (its
+ * files): names as valid_name allows, in strictly increasing order, at most max of them. */
+static vt_status parse_named_files(cursor *c, const char *key, const char *plural, size_t max,
+                                   vt_named_file **items, size_t *count, vt_error *err)
+{
+    char expected[48], order[64], limit[48];
+    snprintf(expected, sizeof expected, "expected '%s NAME SHA256'", key);
+    snprintf(order, sizeof order, "%s names must be in strictly increasing order", key);
+    snprintf(limit, sizeof limit, "too many %s (at most %zu)", plural, max);
+    while (!at_end(c)) {
+        const char *line, *v, *space;
+        size_t n, vn;
+        vt_status st = next_line(c, &line, &n, err);
+        if (st != VT_OK)
+            return st;
+        vt_named_file f;
+        if (!(v = key_value(line, n, key, &vn)) || !(space = memchr(v, ' ', vn)) ||
+            !valid_name(v, (size_t)(space - v)) ||
+            !parse_hex32(space + 1, vn - (size_t)(space - v) - 1, f.sha256))
+            return fail(c, err, VT_ERR_FORMAT, expected, NULL);
+        memcpy(f.name, v, (size_t)(space - v));
+        f.name[space - v] = 0;
+        if (*count > 0 && strcmp(f.name, (*items)[*count - 1].name) <= 0)
+            return fail(c, err, VT_ERR_FORMAT, order, NULL);
+        if (*count == max)
+            return fail(c, err, VT_ERR_LIMIT, limit, NULL);
+        vt_named_file *grown = realloc(*items, (*count + 1) * sizeof *grown);
+        if (!grown)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        *items = grown;
+        (*items)[(*count)++] = f;
+    }
+    return VT_OK;
+}
+
+/* Appends the "KEY NAME SHA256" lines of parse_named_files, refusing what it would refuse. */
+static vt_status format_named_files(const char *key, const vt_named_file *items, size_t count,
+                                    vt_buf *out, vt_error *err)
+{
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < count && st == VT_OK; i++) {
+        const vt_named_file *f = &items[i];
+        if (!valid_name(f->name, strnlen(f->name, sizeof f->name)) ||
+            (i > 0 && strcmp(f->name, items[i - 1].name) <= 0))
+            return vt_error_set(err, VT_ERR_ARGUMENT,
+                                "%s names must be [A-Za-z0-9._+-] in increasing order", key);
+        char hex[65];
+        vt_distrib_hex(f->sha256, hex);
+        st = vt_buf_printf(out, "%s %s %s\n", key, f->name, hex);
+    }
+    return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+}
+
 /* MAJOR.MINOR.PATCH, each a decimal without leading zeros. */
 static int parse_version(const char *s, size_t n, uint64_t parts[3])
 {
@@ -518,29 +571,8 @@ static vt_status parse_release(cursor *c, vt_release_entry *e, vt_error *err)
         return st;
     if (!(v = key_value(line, n, "source", &vn)) || !parse_hex32(v, vn, e->source_sha256))
         return fail(c, err, VT_ERR_FORMAT, "expected 'source SHA256'", NULL);
-    while (!at_end(c)) {
-        if ((st = next_line(c, &line, &n, err)) != VT_OK)
-            return st;
-        const char *space;
-        vt_release_binary b;
-        if (!(v = key_value(line, n, "binary", &vn)) || !(space = memchr(v, ' ', vn)) ||
-            !valid_name(v, (size_t)(space - v)) ||
-            !parse_hex32(space + 1, vn - (size_t)(space - v) - 1, b.sha256))
-            return fail(c, err, VT_ERR_FORMAT, "expected 'binary NAME SHA256'", NULL);
-        memcpy(b.name, v, (size_t)(space - v));
-        b.name[space - v] = 0;
-        if (e->binary_count > 0 && strcmp(b.name, e->binaries[e->binary_count - 1].name) <= 0)
-            return fail(c, err, VT_ERR_FORMAT, "binary names must be in strictly increasing order",
-                        NULL);
-        if (e->binary_count == VT_DISTRIB_MAX_BINARIES)
-            return fail(c, err, VT_ERR_LIMIT, "too many binaries", NULL);
-        vt_release_binary *grown = realloc(e->binaries, (e->binary_count + 1) * sizeof *grown);
-        if (!grown)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        e->binaries = grown;
-        e->binaries[e->binary_count++] = b;
-    }
-    return VT_OK;
+    return parse_named_files(c, "binary", "binaries", VT_DISTRIB_MAX_BINARIES, &e->binaries,
+                             &e->binary_count, err);
 }
 
 vt_status vt_release_entry_parse(const void *data, size_t len, vt_release_entry *out,
@@ -565,16 +597,9 @@ vt_status vt_release_entry_format(const vt_release_entry *e, vt_buf *out, vt_err
     char hex[65];
     vt_distrib_hex(e->source_sha256, hex);
     vt_status st = vt_buf_printf(out, RELEASE_MAGIC "\nversion %s\nsource %s\n", e->version, hex);
-    for (size_t i = 0; i < e->binary_count && st == VT_OK; i++) {
-        const vt_release_binary *b = &e->binaries[i];
-        if (!valid_name(b->name, strlen(b->name)) ||
-            (i > 0 && strcmp(b->name, e->binaries[i - 1].name) <= 0))
-            return vt_error_set(err, VT_ERR_ARGUMENT,
-                                "binary names must be [A-Za-z0-9._+-] in increasing order");
-        vt_distrib_hex(b->sha256, hex);
-        st = vt_buf_printf(out, "binary %s %s\n", b->name, hex);
-    }
-    return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    if (st != VT_OK)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    return format_named_files("binary", e->binaries, e->binary_count, out, err);
 }
 
 /* ---- audit acknowledgment entries ---- */
@@ -1056,36 +1081,13 @@ void vt_page_entry_clear(vt_page_entry *e)
 
 static vt_status parse_page(cursor *c, vt_page_entry *e, vt_error *err)
 {
-    const char *line, *v;
-    size_t n, vn;
     vt_status st = expect_magic(c, PAGE_MAGIC, err);
-    if (st != VT_OK)
-        return st;
-    while (!at_end(c)) {
-        if ((st = next_line(c, &line, &n, err)) != VT_OK)
-            return st;
-        const char *space;
-        vt_page_file f;
-        if (!(v = key_value(line, n, "file", &vn)) || !(space = memchr(v, ' ', vn)) ||
-            !valid_name(v, (size_t)(space - v)) ||
-            !parse_hex32(space + 1, vn - (size_t)(space - v) - 1, f.sha256))
-            return fail(c, err, VT_ERR_FORMAT, "expected 'file NAME SHA256'", NULL);
-        memcpy(f.name, v, (size_t)(space - v));
-        f.name[space - v] = 0;
-        if (e->file_count > 0 && strcmp(f.name, e->files[e->file_count - 1].name) <= 0)
-            return fail(c, err, VT_ERR_FORMAT, "file names must be in strictly increasing order",
-                        NULL);
-        if (e->file_count == VT_DISTRIB_MAX_PAGE_FILES)
-            return fail(c, err, VT_ERR_LIMIT, "too many files", NULL);
-        vt_page_file *grown = realloc(e->files, (e->file_count + 1) * sizeof *grown);
-        if (!grown)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        e->files = grown;
-        e->files[e->file_count++] = f;
-    }
-    if (e->file_count == 0)
+    if (st == VT_OK)
+        st = parse_named_files(c, "file", "files", VT_DISTRIB_MAX_PAGE_FILES, &e->files,
+                               &e->file_count, err);
+    if (st == VT_OK && e->file_count == 0)
         return fail(c, err, VT_ERR_FORMAT, "a page entry names at least one file", NULL);
-    return VT_OK;
+    return st;
 }
 
 vt_status vt_page_entry_parse(const void *data, size_t len, vt_page_entry *out, vt_error *err)
@@ -1105,16 +1107,7 @@ vt_status vt_page_entry_format(const vt_page_entry *e, vt_buf *out, vt_error *er
     if (e->file_count == 0 || e->file_count > VT_DISTRIB_MAX_PAGE_FILES)
         return vt_error_set(err, VT_ERR_ARGUMENT, "a page entry names 1 to %u files",
                             VT_DISTRIB_MAX_PAGE_FILES);
-    vt_status st = vt_buf_append_str(out, PAGE_MAGIC "\n");
-    for (size_t i = 0; i < e->file_count && st == VT_OK; i++) {
-        const vt_page_file *f = &e->files[i];
-        if (!valid_name(f->name, strnlen(f->name, sizeof f->name)) ||
-            (i > 0 && strcmp(f->name, e->files[i - 1].name) <= 0))
-            return vt_error_set(err, VT_ERR_ARGUMENT,
-                                "file names must be [A-Za-z0-9._+-] in increasing order");
-        char hex[65];
-        vt_distrib_hex(f->sha256, hex);
-        st = vt_buf_printf(out, "file %s %s\n", f->name, hex);
-    }
-    return st == VT_OK ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    if (vt_buf_append_str(out, PAGE_MAGIC "\n") != VT_OK)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    return format_named_files("file", e->files, e->file_count, out, err);
 }

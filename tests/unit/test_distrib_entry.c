@@ -143,7 +143,40 @@ static void test_release(void)
     CHECK(out.len == sizeof text - 1 && memcmp(out.data, text, out.len) == 0);
     CHECK_INT_EQ(vt_entry_kind_of(out.data, out.len), VT_ENTRY_RELEASE);
     vt_buf_free(&out);
+    /* the names' rule is the page entry's (one parser for both): increasing, valid, bounded */
+    vt_release_binary swapped = r.binaries[0];
+    r.binaries[0] = r.binaries[1];
+    r.binaries[1] = swapped;
+    CHECK_INT_EQ(vt_release_entry_format(&r, &out, NULL), VT_ERR_ARGUMENT);
+    vt_buf_free(&out);
     vt_release_entry_clear(&r);
+    static const char *const refused[] = {
+        "vitrine/release-entry/v1\nversion 0.2.0\n"
+        "source ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\n"
+        "binary b 84f86b8203ad0dbe090c8cf4ee503f3edc7d91795b9a8c08930aab457a78be3b\n"
+        "binary a 84f86b8203ad0dbe090c8cf4ee503f3edc7d91795b9a8c08930aab457a78be3b\n",
+        "vitrine/release-entry/v1\nversion 0.2.0\n"
+        "source ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\n"
+        "binary .a 84f86b8203ad0dbe090c8cf4ee503f3edc7d91795b9a8c08930aab457a78be3b\n",
+        "vitrine/release-entry/v1\nversion 0.2.0\n"
+        "source ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\n"
+        "file a 84f86b8203ad0dbe090c8cf4ee503f3edc7d91795b9a8c08930aab457a78be3b\n",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        vt_error err;
+        vt_error_clear(&err);
+        CHECK_INT_EQ(vt_release_entry_parse(refused[i], strlen(refused[i]), &r, &err),
+                     VT_ERR_FORMAT);
+        CHECK(err.line == (i == 0 ? 5u : 4u) && r.binaries == NULL);
+    }
+    vt_buf many = {0};
+    vt_buf_append_str(&many, "vitrine/release-entry/v1\nversion 0.2.0\nsource "
+                             "ac360ee38c8c39284606ec93f0d387f4cb01dba0937941b5ba109d797a3cf6d1\n");
+    for (unsigned i = 0; i <= VT_DISTRIB_MAX_BINARIES; i++)
+        vt_buf_printf(&many, "binary b%03u 84f86b8203ad0dbe090c8cf4ee503f3edc7d91795b9a8c08930aab457a78be3b\n", i);
+    CHECK_INT_EQ(vt_release_entry_parse(many.data, many.len, &r, NULL), VT_ERR_LIMIT);
+    CHECK(r.binaries == NULL);
+    vt_buf_free(&many);
 }
 
 static const char policy_text[] =
