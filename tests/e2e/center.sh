@@ -77,6 +77,18 @@ expect_exit "a log of 300 entries" 0 "$V" log add big --key log.key many/*
 start big "$V" serve center --log "$work/big" --vkey log.pub --listen 127.0.0.1:0 --refresh 0
 big_url=http://127.0.0.1:$port/
 
+# A log of 4,400 entries: one pack (pack/0: tiles 0-15 and their bundles) and a partial tile.
+"$V" log init packed --origin example.com/rules --key log.key >/dev/null
+mkdir more && for i in $(seq 4400); do printf 'entry %d\n' "$i" >more/$i; done
+expect_exit "a log of 4,400 entries" 0 "$V" log add packed --key log.key more/*
+start packed "$V" serve center --log "$work/packed" --vkey log.pub --listen 127.0.0.1:0 --refresh 0
+packed_url=http://127.0.0.1:$port/
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${packed_url}pack/0")" = 200 ] && ok "pack/0 is served" || not_ok "pack/0 is served"
+for path in pack/1 pack/00 pack/-1 pack/ pack/0x; do
+  [ "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$packed_url$path")" = 404 ] && ok "$path is not served" ||
+    not_ok "$path is not served"
+done
+
 ln -s L current
 start center "$V" serve center --log "$work/current" --policy policy --listen 127.0.0.1:0 --refresh 1
 center_url=http://127.0.0.1:$port/
@@ -115,7 +127,7 @@ while IFS= read -r line; do
   esac
 done < <(/usr/bin/python3 "$VITRINE_SOURCE_ROOT/tests/browser/center_test.py" \
   --center "$center_url" --switch "$work/current" --fork "$work/fork" \
-  --tessera "$tessera_url" --big "$big_url" --tampered "http://127.0.0.1:$tampered_port/" \
+  --tessera "$tessera_url" --big "$big_url" --packed "$packed_url" --tampered "http://127.0.0.1:$tampered_port/" \
   --vectors "$VITRINE_SHARED/reference/vectors" --tessera-key "$tessera_key" \
   --shots "$shots" 2>&1; echo "EXIT $?")
 finish
