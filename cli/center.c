@@ -3,10 +3,11 @@
  * --vkey, as `vitrine monitor` takes it, or the tlog-policy of --policy, as `vitrine update`),
  * copies the checkpoint, tiles and entry bundles of the current tree into OUTDIR/log in the
  * tlog-tiles layout (so the page verifies exactly what the log serves), re-hashes the copy,
- * writes feed.json (every entry: index, hash, kind, name, date, and for a rule entry the
- * auditor's verdict, vitrine/audit.h, with the log's acknowledgments applied) and the page
- * (web/: index.html with the policy baked in, center.js, center.css). The page itself verifies
- * everything again in the visitor's browser (docs/center.md). */
+ * writes pack/N (groups of full tiles and their bundles: fewer fetches for the page), feed.json
+ * (every entry: index, hash, kind, name, date, and for a rule entry the auditor's verdict,
+ * vitrine/audit.h, with the log's acknowledgments applied) and the page (web/: index.html with
+ * the policy baked in, center.js, center.css). The page itself verifies everything again in the
+ * visitor's browser (docs/center.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -572,8 +573,9 @@ const struct vt_command command_center = {
         "    index.html, center.js, center.css (the page; these do not change between builds\n"
         "    with the same keys, so 'vitrine publish --page OUTDIR' can log them), feed.json\n"
         "    (every entry: index, hash, kind, name, date; for a rule entry the verdict of\n"
-        "    'vitrine audit' on its source, with the log's acknowledgment entries applied) and\n"
-        "    log/. See docs/center.md.\n"
+        "    'vitrine audit' on its source, with the log's acknowledgment entries applied),\n"
+        "    log/ and pack/N (16 full tiles and their bundles in one file, so that the page\n"
+        "    fetches one file instead of 32 for entries spread over them). See docs/center.md.\n"
         "\n"
         "OPTIONS\n"
         "    --log DIR|URL   the log (a directory or http(s):// URL)\n"

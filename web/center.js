@@ -9,6 +9,9 @@
 //   - the inclusion of every entry it shows (its leaf hash is in an authenticated tile),
 //   - consistency with the checkpoint this browser saw last (localStorage): a fork or a rollback
 //     is shown as a red alarm and the old checkpoint is kept as evidence.
+// Tiles and bundles come from their tlog-tiles files or, for batches of entries spread over
+// the log, from the build's packs (pack/N: 16 tiles and their bundles in one file, fewer
+// fetches), untrusted either way until authenticated.
 // Anything that fails is shown as failed, never as verified. Entries are untrusted text: every
 // piece of them reaches the page through textContent, never as HTML. No framework, nothing
 // loaded from other sites. The verification functions are exported as window.vitrine for the
