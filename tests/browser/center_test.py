@@ -21,6 +21,8 @@
 #     entry detected, a pack that does not parse or cannot be fetched replaced by the files;
 #   - the fork alarm: the same browser profile visits the honest log, then (the server's log
 #     switched to a fork signed with the same key) the fork;
+#   - the rollback alarm: a profile that forgot everything visits the honest log, then (the
+#     server's log switched to an older prefix of it, cosigned) the smaller tree;
 # and keeps screenshots in --shots.
 import argparse
 import base64
@@ -382,18 +384,23 @@ def check_tampered(b, args):
     b.screenshot(os.path.join(args.shots, 'tampered-page.png'))
 
 
-def check_fork(b, args):
-    # The same profile visited the honest log in check_real_log; now the server's log becomes
-    # the fork (same key, same origin), rebuilt by serve center --refresh.
+def switch_log(args, target):
+    # Points the served log at `target` and waits for serve center --refresh to rebuild.
     before = urllib.request.urlopen(args.center + 'log/checkpoint').read()
     tmp = args.switch + '.new'
-    os.symlink(args.fork, tmp)
+    os.symlink(target, tmp)
     os.replace(tmp, args.switch)
     for _ in range(200):
         if urllib.request.urlopen(args.center + 'log/checkpoint').read() != before:
-            break
+            return True
         time.sleep(0.1)
-    else:
+    return False
+
+
+def check_fork(b, args):
+    # The same profile visited the honest log in check_real_log; now the server's log becomes
+    # the fork (same key, same origin), rebuilt by serve center --refresh.
+    if not switch_log(args, args.fork):
         report(False, 'serve center rebuilds from the switched log')
         return
     report(True, 'serve center rebuilds from the switched log')
@@ -409,14 +416,40 @@ def check_fork(b, args):
     report(b.evaluate("!document.getElementById('alarm').hidden"), 'the alarm stays on the next visit')
 
 
+def check_rollback(b, args):
+    # A fresh memory of the honest log, then the server's log becomes an older, smaller tree of
+    # the same log (a prefix of it, cosigned by witnesses that never saw the larger one).
+    b.evaluate('localStorage.clear()')
+    if not switch_log(args, args.honest):
+        report(False, 'serve center rebuilds from the honest log again')
+        return
+    b.navigate(args.center)
+    report(b.evaluate("document.getElementById('alarm').hidden") and
+           text_of(b, 'status').startswith('verified: signed by'), 'a forgotten profile visits the honest log: no alarm',
+           text_of(b, 'status'))
+    honest_size = b.evaluate("JSON.parse(localStorage.getItem('vitrine-center:example.com/rules')).last.size")
+    if not switch_log(args, args.rollback):
+        report(False, 'serve center rebuilds from the older log')
+        return
+    b.navigate(args.center)
+    alarm = b.evaluate("document.getElementById('alarm').hidden ? '' : document.getElementById('alarm').textContent")
+    report(alarm.startswith('ALARM (rollback)') and f'size {honest_size}' in alarm,
+           f'a checkpoint smaller than the one this browser saw ({honest_size} entries) is shown as a rollback alarm', alarm)
+    status = text_of(b, 'status')
+    report('BUT this tree does not extend' in status, 'and the status points at the alarm', status)
+    kept = b.evaluate("JSON.parse(localStorage.getItem('vitrine-center:example.com/rules')).last.size")
+    report(kept == honest_size, 'the larger checkpoint stays remembered as evidence', kept)
+    b.screenshot(os.path.join(args.shots, 'rollback-alarm.png'))
+
+
 def main():
     p = argparse.ArgumentParser()
-    for opt in ('center', 'switch', 'fork', 'tessera', 'big', 'packed', 'tampered', 'vectors', 'tessera_key', 'shots'):
+    for opt in ('center', 'switch', 'fork', 'honest', 'rollback', 'tessera', 'big', 'packed', 'tampered', 'vectors', 'tessera_key', 'shots'):
         p.add_argument('--' + opt.replace('_', '-'), required=True)
     args = p.parse_args()
     b = cdp.Browser()
     try:
-        for step in (check_real_log, check_flips, check_vectors, check_inclusion_vectors, check_full_tile, check_packs, check_tampered, check_fork):
+        for step in (check_real_log, check_flips, check_vectors, check_inclusion_vectors, check_full_tile, check_packs, check_tampered, check_fork, check_rollback):
             try:
                 step(b, args)
             except cdp.CdpError as e:

@@ -70,6 +70,11 @@ cp -a L1 fork
 start_witnesses fork
 expect_exit "fresh witnesses cosign the fork" 0 "$V" log witness fork --key log.key --witness "$w1" --witness "$w2"
 
+# An older, smaller tree of L (a prefix), cosigned by witnesses that never saw L: a rollback.
+cp -a L1 rollback
+start_witnesses rollback
+expect_exit "fresh witnesses cosign the older tree" 0 "$V" log witness rollback --key log.key --witness "$w1" --witness "$w2"
+
 # A log of 300 entries (a full level-0 tile, a level-1 tile) for the full-tile bit flips.
 "$V" log init big --origin example.com/rules --key log.key >/dev/null
 mkdir many && for i in $(seq 300); do printf 'entry %d\n' "$i" >many/$i; done
@@ -127,6 +132,7 @@ while IFS= read -r line; do
   esac
 done < <(/usr/bin/python3 "$VITRINE_SOURCE_ROOT/tests/browser/center_test.py" \
   --center "$center_url" --switch "$work/current" --fork "$work/fork" \
+  --honest "$work/L" --rollback "$work/rollback" \
   --tessera "$tessera_url" --big "$big_url" --packed "$packed_url" --tampered "http://127.0.0.1:$tampered_port/" \
   --vectors "$VITRINE_SHARED/reference/vectors" --tessera-key "$tessera_key" \
   --shots "$shots" 2>&1; echo "EXIT $?")
