@@ -354,10 +354,11 @@ static vt_status copy_bundles(vt_tlog_reader *reader, const char *outdir, uint64
 }
 
 /* The packs (docs/center.md): pack/N holds the level-0 tiles N*16 .. N*16+15 and then their
- * entry bundles, copied from the re-hashed copy in outdir/log, for every group of 16 full tiles.
- * A page that needs many bundles of a group fetches one file instead of 32: each fetch costs a
- * browser milliseconds of its own, whatever the file's size. Nothing in a pack is trusted by the
- * page beyond what the same tile or bundle file would be. */
+ * entry bundles, copied from the re-hashed copy in outdir/log, for every group of 16 full tiles
+ * whose pack stays within CENTER_PACK_MAX_BYTES. A page that needs many bundles of a group
+ * fetches one file instead of 32: each fetch costs a browser milliseconds of its own, whatever
+ * the file's size; with larger entries the bytes cost more than the fetches saved, so no pack.
+ * Nothing in a pack is trusted by the page beyond what the same tile or bundle file would be. */
 static vt_status write_packs(vt_tlog_reader *copy, const char *outdir, uint64_t size,
                              vt_error *err)
 {
@@ -365,28 +366,28 @@ static vt_status write_packs(vt_tlog_reader *copy, const char *outdir, uint64_t 
     vt_status st = VT_OK;
     for (uint64_t n = 0; (n + 1) * CENTER_PACK_TILES * 256 <= size && st == VT_OK; n++) {
         pack.len = 0;
-        for (unsigned bundles = 0; bundles < 2 && st == VT_OK; bundles++) {
-            for (uint64_t k = n * CENTER_PACK_TILES; k < (n + 1) * CENTER_PACK_TILES; k++) {
-                char rel[200];
-                if (bundles)
-                    vt_tlog_bundle_path(k, 256, rel, sizeof rel);
-                else
-                    vt_tlog_tile_path(0, k, 256, rel, sizeof rel);
-                part.len = 0;
-                if ((st = vt_tlog_reader_fetch(copy, rel,
-                                               bundles ? 256u * (VT_DISTRIB_MAX_ENTRY + 2) : 256u * 32,
-                                               &part, err)) != VT_OK)
-                    break;
-                if ((st = vt_buf_append(&pack, part.data, part.len)) != VT_OK) {
-                    st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-                    break;
-                }
+        for (unsigned j = 0; j < 2 * CENTER_PACK_TILES && st == VT_OK; j++) {
+            /* The 16 tiles first, then the 16 bundles. */
+            uint64_t k = n * CENTER_PACK_TILES + j % CENTER_PACK_TILES;
+            int bundle = j >= CENTER_PACK_TILES;
+            char rel[200];
+            if (bundle)
+                vt_tlog_bundle_path(k, 256, rel, sizeof rel);
+            else
+                vt_tlog_tile_path(0, k, 256, rel, sizeof rel);
+            part.len = 0;
+            size_t max = bundle ? 256u * (VT_DISTRIB_MAX_ENTRY + 2) : 256u * 32;
+            st = vt_tlog_reader_fetch(copy, rel, max, &part, err);
+            if (st == VT_OK && pack.len + part.len > CENTER_PACK_MAX_BYTES)
+                break; /* too large to be worth fetching whole */
+            if (st == VT_OK && vt_buf_append(&pack, part.data, part.len) != VT_OK)
+                st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            if (st == VT_OK && j == 2 * CENTER_PACK_TILES - 1) {
+                char path[64];
+                snprintf(path, sizeof path, "pack/%" PRIu64, n);
+                st = write_out(outdir, path, pack.data, pack.len, 0, err);
             }
         }
-        char rel[64];
-        snprintf(rel, sizeof rel, "pack/%" PRIu64, n);
-        if (st == VT_OK)
-            st = write_out(outdir, rel, pack.data, pack.len, 0, err);
     }
     vt_buf_free(&part);
     vt_buf_free(&pack);

@@ -1,9 +1,10 @@
 /* center_server.c: `vitrine serve center`: a read-only HTTP server for a built transparency
  * center. A request path is served only if it is one of the page's files or "log/" followed by
  * a path of the tlog-tiles layout (vt_log_path_classify, the log server's decision) or a pack
- * ("pack/N", the build's groups of full tiles and bundles), so no request can name anything else. Files are opened relative to the current directory's fd
- * without following symbolic links; the fd can be switched to a rebuilt directory while
- * serving. The page is sent with its Content-Security-Policy also as a header. */
+ * ("pack/N", the build's groups of full tiles and bundles), so no request can name anything
+ * else. Files are opened relative to the current directory's fd without following symbolic
+ * links; the fd can be switched to a rebuilt directory while serving. The page is sent with
+ * its Content-Security-Policy also as a header. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

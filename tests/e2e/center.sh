@@ -89,6 +89,13 @@ expect_exit "a log of 4,400 entries" 0 "$V" log add packed --key log.key more/*
 start packed "$V" serve center --log "$work/packed" --vkey log.pub --listen 127.0.0.1:0 --refresh 0
 packed_url=http://127.0.0.1:$port/
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${packed_url}pack/0")" = 200 ] && ok "pack/0 is served" || not_ok "pack/0 is served"
+# Entries of 600 bytes: a pack would be 2.6 MB, more than its 32 fetches are worth: none written.
+"$V" log init wide --origin example.com/rules --key log.key >/dev/null
+mkdir wide-entries && for i in $(seq 4100); do printf '%0600d' "$i" >wide-entries/$i; done
+expect_exit "a log of 4,100 entries of 600 bytes" 0 "$V" log add wide --key log.key wide-entries/*
+expect_exit "center build of it" 0 "$V" center build site-wide --log wide --vkey log.pub
+[ -s site-wide/log/tile/entries/015 ] && [ ! -e site-wide/pack/0 ] &&
+  ok "no pack is written above 2 MiB" || not_ok "no pack is written above 2 MiB" "$(ls -l site-wide/pack 2>&1)"
 for path in pack/1 pack/00 pack/-1 pack/ pack/0x; do
   [ "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$packed_url$path")" = 404 ] && ok "$path is not served" ||
     not_ok "$path is not served"
