@@ -27,7 +27,7 @@
   // A pack (pack/N, written by `vitrine center build`): the level-0 tiles N*16 .. N*16+15 and
   // then their entry bundles, one file instead of 32. It is fetched when a batch of entries needs
   // at least PACK_MIN_BUNDLES of its bundles: every fetch costs the browser a few milliseconds of
-  // its own (about 2.5 ms on a 2-core VM, whatever the size), a pack about 20 ms more than one file.
+  // its own (about 2.5 ms on a 2-core VM, whatever the size), a pack of 1 MB about 20 ms of transfer.
   const PACK_TILES = 16;
   const PACK_MIN_BUNDLES = 4;
 
