@@ -3,10 +3,11 @@
  * --vkey, as `vitrine monitor` takes it, or the tlog-policy of --policy, as `vitrine update`),
  * copies the checkpoint, tiles and entry bundles of the current tree into OUTDIR/log in the
  * tlog-tiles layout (so the page verifies exactly what the log serves), re-hashes the copy,
- * writes feed.json (every entry: index, hash, kind, name, date, and for a rule entry the
- * auditor's verdict, vitrine/audit.h, with the log's acknowledgments applied) and the page
- * (web/: index.html with the policy baked in, center.js, center.css). The page itself verifies
- * everything again in the visitor's browser (docs/center.md). */
+ * writes pack/N (groups of full tiles and their bundles: fewer fetches for the page), feed.json
+ * (every entry: index, hash, kind, name, date, and for a rule entry the auditor's verdict,
+ * vitrine/audit.h, with the log's acknowledgments applied) and the page (web/: index.html with
+ * the policy baked in, center.js, center.css). The page itself verifies everything again in the
+ * visitor's browser (docs/center.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -352,6 +353,47 @@ static vt_status copy_bundles(vt_tlog_reader *reader, const char *outdir, uint64
     return st;
 }
 
+/* The packs (docs/center.md): pack/N holds the level-0 tiles N*16 .. N*16+15 and then their
+ * entry bundles, copied from the re-hashed copy in outdir/log, for every group of 16 full tiles
+ * whose pack stays within CENTER_PACK_MAX_BYTES. A page that needs many bundles of a group
+ * fetches one file instead of 32: each fetch costs a browser milliseconds of its own, whatever
+ * the file's size; with larger entries the bytes cost more than the fetches saved, so no pack.
+ * Nothing in a pack is trusted by the page beyond what the same tile or bundle file would be. */
+static vt_status write_packs(vt_tlog_reader *copy, const char *outdir, uint64_t size,
+                             vt_error *err)
+{
+    vt_buf pack = {0}, part = {0};
+    vt_status st = VT_OK;
+    for (uint64_t n = 0; (n + 1) * CENTER_PACK_TILES * 256 <= size && st == VT_OK; n++) {
+        pack.len = 0;
+        for (unsigned j = 0; j < 2 * CENTER_PACK_TILES && st == VT_OK; j++) {
+            /* The 16 tiles first, then the 16 bundles. */
+            uint64_t k = n * CENTER_PACK_TILES + j % CENTER_PACK_TILES;
+            int bundle = j >= CENTER_PACK_TILES;
+            char rel[200];
+            if (bundle)
+                vt_tlog_bundle_path(k, 256, rel, sizeof rel);
+            else
+                vt_tlog_tile_path(0, k, 256, rel, sizeof rel);
+            part.len = 0;
+            size_t max = bundle ? 256u * (VT_DISTRIB_MAX_ENTRY + 2) : 256u * 32;
+            st = vt_tlog_reader_fetch(copy, rel, max, &part, err);
+            if (st == VT_OK && pack.len + part.len > CENTER_PACK_MAX_BYTES)
+                break; /* too large to be worth fetching whole */
+            if (st == VT_OK && vt_buf_append(&pack, part.data, part.len) != VT_OK)
+                st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            if (st == VT_OK && j == 2 * CENTER_PACK_TILES - 1) {
+                char path[64];
+                snprintf(path, sizeof path, "pack/%" PRIu64, n);
+                st = write_out(outdir, path, pack.data, pack.len, 0, err);
+            }
+        }
+    }
+    vt_buf_free(&part);
+    vt_buf_free(&pack);
+    return st;
+}
+
 /* index.html with the policy baked in as {"policy": TEXT}; '<', '>' and '&' are written as
  * JSON escapes so that nothing in the policy can end the script element. */
 static vt_status write_pages(const char *outdir, const vt_buf *policy, vt_error *err)
@@ -440,7 +482,8 @@ vt_status center_build(const char *outdir, const center_options *o, uint64_t *si
         (st = vt_tlog_reader_verify_log(copy, vt_tlog_policy_log_for(policy, cp.origin), NULL,
                                         err)) != VT_OK)
         goto out;
-    if ((st = audit_rules(json_object_get(feed, "entries"), &audit, err)) != VT_OK)
+    if ((st = write_packs(copy, outdir, cp.size, err)) != VT_OK ||
+        (st = audit_rules(json_object_get(feed, "entries"), &audit, err)) != VT_OK)
         goto out;
     char *json = json_dumps(feed, JSON_COMPACT);
     if (!json) {
@@ -531,8 +574,9 @@ const struct vt_command command_center = {
         "    index.html, center.js, center.css (the page; these do not change between builds\n"
         "    with the same keys, so 'vitrine publish --page OUTDIR' can log them), feed.json\n"
         "    (every entry: index, hash, kind, name, date; for a rule entry the verdict of\n"
-        "    'vitrine audit' on its source, with the log's acknowledgment entries applied) and\n"
-        "    log/. See docs/center.md.\n"
+        "    'vitrine audit' on its source, with the log's acknowledgment entries applied),\n"
+        "    log/ and pack/N (16 full tiles and their bundles in one file, so that the page\n"
+        "    fetches one file instead of 32 for entries spread over them). See docs/center.md.\n"
         "\n"
         "OPTIONS\n"
         "    --log DIR|URL   the log (a directory or http(s):// URL)\n"

@@ -1,9 +1,10 @@
 /* center_server.c: `vitrine serve center`: a read-only HTTP server for a built transparency
  * center. A request path is served only if it is one of the page's files or "log/" followed by
- * a path of the tlog-tiles layout (vt_log_path_classify, the log server's decision), so no
- * request can name anything else. Files are opened relative to the current directory's fd
- * without following symbolic links; the fd can be switched to a rebuilt directory while
- * serving. The page is sent with its Content-Security-Policy also as a header. */
+ * a path of the tlog-tiles layout (vt_log_path_classify, the log server's decision) or a pack
+ * ("pack/N", the build's groups of full tiles and bundles), so no request can name anything
+ * else. Files are opened relative to the current directory's fd without following symbolic
+ * links; the fd can be switched to a rebuilt directory while serving. The page is sent with
+ * its Content-Security-Policy also as a header. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,6 +37,16 @@ static const struct {
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "               \
     "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+/* "pack/" and a decimal without leading zeros (a pack of full tiles, cli/center.c). */
+static int is_pack_path(const char *path)
+{
+    if (strncmp(path, "pack/", 5) != 0)
+        return 0;
+    const char *d = path + 5;
+    size_t n = strspn(d, "0123456789");
+    return n > 0 && n <= 18 && d[n] == '\0' && (d[0] != '0' || n == 1);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_size, void **req_cls)
@@ -66,6 +77,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                     : kind == VT_LOG_PATH_PARTIAL ? "public, max-age=5"
                                                   : "no-cache";
         }
+    }
+    if (!type && is_pack_path(path)) {
+        type = "application/octet-stream";
+        cache = "public, max-age=31536000, immutable";
     }
     if (!type)
         return vt_http_respond_text(c, MHD_HTTP_NOT_FOUND, "not found\n");

@@ -16,8 +16,13 @@
 #     one bit in each of its 256 hashes plus all 256 bits of one hash (an exhaustive run is
 #     65,536 flips of ~255 digests each, too slow for the suite), and all bits of the level-1
 #     tile;
+#   - packs (pack/N: 16 full tiles and their bundles in one file), in a log of 4,400 entries:
+#     entries spread over a pack verified through it in one fetch, a changed bit in its tile or
+#     entry detected, a pack that does not parse or cannot be fetched replaced by the files;
 #   - the fork alarm: the same browser profile visits the honest log, then (the server's log
 #     switched to a fork signed with the same key) the fork;
+#   - the rollback alarm: a profile that forgot everything visits the honest log, then (the
+#     server's log switched to an older prefix of it, cosigned) the smaller tree;
 # and keeps screenshots in --shots.
 import argparse
 import base64
@@ -304,6 +309,73 @@ def check_full_tile(b, args):
            f"rejected ({r.get('flips')} flips, {time.time() - t0:.1f} s)", r)
 
 
+# In the page: a log of 4,400 entries (one pack: tiles 0-15 and their bundles). Entries spread
+# over the pack are verified through it in one fetch; a changed bit in a pack's tile or entry
+# fails exactly the entries that depend on it; a pack that does not parse or is missing is a lost
+# shortcut: the files are fetched instead and verify.
+PACKS = """(async () => {
+  const V = window.vitrine;
+  const policy = %s;
+  const cp = await V.verifyCheckpoint(new Uint8Array(await (await fetch('log/checkpoint', {cache: 'no-store'})).arrayBuffer()), policy);
+  if (!cp.ok) return {error: cp.reason};
+  const bytes = new Map();
+  const load = p => { if (!bytes.has(p)) bytes.set(p, fetch(p).then(r => { if (!r.ok) throw new Error(p + ': ' + r.status); return r.arrayBuffer(); }).then(a => new Uint8Array(a))); return bytes.get(p).then(a => a.slice()); };
+  const pack = await load('pack/0');
+  const run = async (changePack, indexes) => {
+    const fetched = [];
+    const view = new V.LogView(p => { fetched.push('log/' + p); return load('log/' + p); }, cp,
+      n => { fetched.push('pack/' + n); return changePack(n); });
+    const results = await view.verifyEntries(indexes);
+    return {failed: results.filter(r => !r.ok).map(r => r.index), fetched};
+  };
+  const spread = [];
+  for (let i = 0; i < 4096; i += 50) spread.push(i);
+  const out = {};
+  const honest = await run(n => load('pack/' + n), spread);
+  out.honest = {failed: honest.failed, packs: honest.fetched.filter(p => p.startsWith('pack/')),
+    inPack: honest.fetched.filter(p => /^log\/tile\/(0|entries)\/0(0[0-9]|1[0-5])$/.test(p))};
+  const few = await run(n => load('pack/' + n), [5, 300, 600]);
+  out.few = {failed: few.failed, packs: few.fetched.filter(p => p.startsWith('pack/')).length};
+  // One bit of hash 5 of tile 3, one bit of entry 9 of bundle 7 (after its 2-byte length).
+  const tileBit = pack.slice(); tileBit[3 * 8192 + 5 * 32 + 7] ^= 4;
+  let at = 16 * 8192;
+  for (let k = 0; k < 7; k++) for (let e = 0; e < 256; e++) at += 2 + pack[at] * 256 + pack[at + 1];
+  for (let e = 0; e < 9; e++) at += 2 + pack[at] * 256 + pack[at + 1];
+  const entryBit = pack.slice(); entryBit[at + 2] ^= 1;
+  const lengthBit = pack.slice(); lengthBit[at] ^= 1;
+  const tile3 = [], all = [];
+  for (let i = 0; i < 4096; i++) { all.push(i); if (Math.floor(i / 256) === 3) tile3.push(i); }
+  const t = await run(async () => tileBit, all);
+  out.tile = {failed: t.failed.length, onlyTile3: t.failed.every(i => Math.floor(i / 256) === 3), allTile3: tile3.every(i => t.failed.includes(i))};
+  out.entry = (await run(async () => entryBit, all)).failed;
+  const l = await run(async () => lengthBit, all);
+  out.length = {failed: l.failed, files: l.fetched.filter(p => p.startsWith('log/tile/entries/')).length};
+  const m = await run(async () => { throw new Error('HTTP 404'); }, all);
+  out.missing = {failed: m.failed, files: m.fetched.filter(p => p.startsWith('log/tile/entries/')).length};
+  return out;
+})()""" % POLICY_JS
+
+
+def check_packs(b, args):
+    b.navigate(args.packed)
+    report(b.evaluate('[...window.vitrineCenter.entries.values()].every(r => r.ok)') and
+           b.evaluate('window.vitrineCenter.entries.size') == 100, 'the 4,400-entry log verifies (newest 100 shown)')
+    r = b.evaluate(PACKS)
+    if 'error' in r:
+        report(False, 'the pack checks ran', r)
+        return
+    report(r['honest'] == {'failed': [], 'packs': ['pack/0'], 'inPack': []},
+           '82 entries spread over 16 tiles verify through one pack, no tile/0 or bundle file fetched', r['honest'])
+    report(r['few'] == {'failed': [], 'packs': 0}, 'entries of fewer than 4 bundles of a pack are fetched without it', r['few'])
+    report(r['tile'] == {'failed': 256, 'onlyTile3': True, 'allTile3': True},
+           "a changed bit in a pack's tile fails the 256 entries of that tile and no other", r['tile'])
+    report(r['entry'] == [7 * 256 + 9], "a changed bit in a pack's entry fails that entry and no other", r['entry'])
+    report(r['length'] == {'failed': [], 'files': 16},
+           "a pack whose entry length is changed does not parse: its 16 bundles are fetched as files and verify", r['length'])
+    report(r['missing'] == {'failed': [], 'files': 16},
+           'a pack that cannot be fetched: its 16 bundles are fetched as files and verify', r['missing'])
+
+
 def check_tampered(b, args):
     b.navigate(args.tampered)
     self_text = text_of(b, 'self')
@@ -312,18 +384,23 @@ def check_tampered(b, args):
     b.screenshot(os.path.join(args.shots, 'tampered-page.png'))
 
 
-def check_fork(b, args):
-    # The same profile visited the honest log in check_real_log; now the server's log becomes
-    # the fork (same key, same origin), rebuilt by serve center --refresh.
+def switch_log(args, target):
+    # Points the served log at `target` and waits for serve center --refresh to rebuild.
     before = urllib.request.urlopen(args.center + 'log/checkpoint').read()
     tmp = args.switch + '.new'
-    os.symlink(args.fork, tmp)
+    os.symlink(target, tmp)
     os.replace(tmp, args.switch)
     for _ in range(200):
         if urllib.request.urlopen(args.center + 'log/checkpoint').read() != before:
-            break
+            return True
         time.sleep(0.1)
-    else:
+    return False
+
+
+def check_fork(b, args):
+    # The same profile visited the honest log in check_real_log; now the server's log becomes
+    # the fork (same key, same origin), rebuilt by serve center --refresh.
+    if not switch_log(args, args.fork):
         report(False, 'serve center rebuilds from the switched log')
         return
     report(True, 'serve center rebuilds from the switched log')
@@ -339,14 +416,40 @@ def check_fork(b, args):
     report(b.evaluate("!document.getElementById('alarm').hidden"), 'the alarm stays on the next visit')
 
 
+def check_rollback(b, args):
+    # A fresh memory of the honest log, then the server's log becomes an older, smaller tree of
+    # the same log (a prefix of it, cosigned by witnesses that never saw the larger one).
+    b.evaluate('localStorage.clear()')
+    if not switch_log(args, args.honest):
+        report(False, 'serve center rebuilds from the honest log again')
+        return
+    b.navigate(args.center)
+    report(b.evaluate("document.getElementById('alarm').hidden") and
+           text_of(b, 'status').startswith('verified: signed by'), 'a forgotten profile visits the honest log: no alarm',
+           text_of(b, 'status'))
+    honest_size = b.evaluate("JSON.parse(localStorage.getItem('vitrine-center:example.com/rules')).last.size")
+    if not switch_log(args, args.rollback):
+        report(False, 'serve center rebuilds from the older log')
+        return
+    b.navigate(args.center)
+    alarm = b.evaluate("document.getElementById('alarm').hidden ? '' : document.getElementById('alarm').textContent")
+    report(alarm.startswith('ALARM (rollback)') and f'size {honest_size}' in alarm,
+           f'a checkpoint smaller than the one this browser saw ({honest_size} entries) is shown as a rollback alarm', alarm)
+    status = text_of(b, 'status')
+    report('BUT this tree does not extend' in status, 'and the status points at the alarm', status)
+    kept = b.evaluate("JSON.parse(localStorage.getItem('vitrine-center:example.com/rules')).last.size")
+    report(kept == honest_size, 'the larger checkpoint stays remembered as evidence', kept)
+    b.screenshot(os.path.join(args.shots, 'rollback-alarm.png'))
+
+
 def main():
     p = argparse.ArgumentParser()
-    for opt in ('center', 'switch', 'fork', 'tessera', 'big', 'tampered', 'vectors', 'tessera_key', 'shots'):
+    for opt in ('center', 'switch', 'fork', 'honest', 'rollback', 'tessera', 'big', 'packed', 'tampered', 'vectors', 'tessera_key', 'shots'):
         p.add_argument('--' + opt.replace('_', '-'), required=True)
     args = p.parse_args()
     b = cdp.Browser()
     try:
-        for step in (check_real_log, check_flips, check_vectors, check_inclusion_vectors, check_full_tile, check_tampered, check_fork):
+        for step in (check_real_log, check_flips, check_vectors, check_inclusion_vectors, check_full_tile, check_packs, check_tampered, check_fork, check_rollback):
             try:
                 step(b, args)
             except cdp.CdpError as e:

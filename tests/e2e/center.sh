@@ -70,12 +70,36 @@ cp -a L1 fork
 start_witnesses fork
 expect_exit "fresh witnesses cosign the fork" 0 "$V" log witness fork --key log.key --witness "$w1" --witness "$w2"
 
+# An older, smaller tree of L (a prefix), cosigned by witnesses that never saw L: a rollback.
+cp -a L1 rollback
+start_witnesses rollback
+expect_exit "fresh witnesses cosign the older tree" 0 "$V" log witness rollback --key log.key --witness "$w1" --witness "$w2"
+
 # A log of 300 entries (a full level-0 tile, a level-1 tile) for the full-tile bit flips.
 "$V" log init big --origin example.com/rules --key log.key >/dev/null
 mkdir many && for i in $(seq 300); do printf 'entry %d\n' "$i" >many/$i; done
 expect_exit "a log of 300 entries" 0 "$V" log add big --key log.key many/*
 start big "$V" serve center --log "$work/big" --vkey log.pub --listen 127.0.0.1:0 --refresh 0
 big_url=http://127.0.0.1:$port/
+
+# A log of 4,400 entries: one pack (pack/0: tiles 0-15 and their bundles) and a partial tile.
+"$V" log init packed --origin example.com/rules --key log.key >/dev/null
+mkdir more && for i in $(seq 4400); do printf 'entry %d\n' "$i" >more/$i; done
+expect_exit "a log of 4,400 entries" 0 "$V" log add packed --key log.key more/*
+start packed "$V" serve center --log "$work/packed" --vkey log.pub --listen 127.0.0.1:0 --refresh 0
+packed_url=http://127.0.0.1:$port/
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${packed_url}pack/0")" = 200 ] && ok "pack/0 is served" || not_ok "pack/0 is served"
+# Entries of 600 bytes: a pack would be 2.6 MB, more than its 32 fetches are worth: none written.
+"$V" log init wide --origin example.com/rules --key log.key >/dev/null
+mkdir wide-entries && for i in $(seq 4100); do printf '%0600d' "$i" >wide-entries/$i; done
+expect_exit "a log of 4,100 entries of 600 bytes" 0 "$V" log add wide --key log.key wide-entries/*
+expect_exit "center build of it" 0 "$V" center build site-wide --log wide --vkey log.pub
+[ -s site-wide/log/tile/entries/015 ] && [ ! -e site-wide/pack/0 ] &&
+  ok "no pack is written above 2 MiB" || not_ok "no pack is written above 2 MiB" "$(ls -l site-wide/pack 2>&1)"
+for path in pack/1 pack/00 pack/-1 pack/ pack/0x; do
+  [ "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$packed_url$path")" = 404 ] && ok "$path is not served" ||
+    not_ok "$path is not served"
+done
 
 ln -s L current
 start center "$V" serve center --log "$work/current" --policy policy --listen 127.0.0.1:0 --refresh 1
@@ -115,7 +139,8 @@ while IFS= read -r line; do
   esac
 done < <(/usr/bin/python3 "$VITRINE_SOURCE_ROOT/tests/browser/center_test.py" \
   --center "$center_url" --switch "$work/current" --fork "$work/fork" \
-  --tessera "$tessera_url" --big "$big_url" --tampered "http://127.0.0.1:$tampered_port/" \
+  --honest "$work/L" --rollback "$work/rollback" \
+  --tessera "$tessera_url" --big "$big_url" --packed "$packed_url" --tampered "http://127.0.0.1:$tampered_port/" \
   --vectors "$VITRINE_SHARED/reference/vectors" --tessera-key "$tessera_key" \
   --shots "$shots" 2>&1; echo "EXIT $?")
 finish
