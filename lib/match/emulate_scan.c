@@ -680,6 +680,10 @@ static bool hits_at(scan *c, uint64_t at)
         bool ok = true;
         for (int i = 1; i < e->len && ok; i++)
             ok = (c->data[at + (size_t)i] & e->mask[i]) == e->bytes[i];
+        /* a fast string's hit whose fixed bytes fail verifies to nothing: not kept */
+        if (ok && em->nfast &&
+            !fast_prefix_ok(em, em->sources[e->source].fast_at, c->data, c->len, (size_t)at))
+            continue;
         hit h = {at, at + e->len, e->len, rank, e->source};
         if (ok && !add_pending(c->s, &h))
             return false;
