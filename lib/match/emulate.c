@@ -269,6 +269,41 @@ static bool is_letter(uint8_t c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* The bucket tables of em->pairs (see emulate_internal.h): the first bytes an atom can start
+ * with, grouped by the set of second bytes that can follow them (a byte and its other case
+ * share one, as do the 16 bytes of a masked nibble); groups beyond 8 share buckets. */
+static void set_pair_buckets(vt_emulation *em)
+{
+    memset(em->pair_nibbles, 0, sizeof em->pair_nibbles);
+    em->pair_buckets = false;
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    if (!__builtin_cpu_supports("avx2"))
+        return;
+    uint8_t group_first[256]; /* per group: a first byte of it, whose row the group shares */
+    int ngroups = 0;
+    for (unsigned b = 0; b < 256; b++) {
+        if (!em->starts[b])
+            continue;
+        const uint8_t *row = em->pairs + b * 32;
+        int g = 0;
+        while (g < ngroups && memcmp(em->pairs + group_first[g] * 32, row, 32) != 0)
+            g++;
+        if (g == ngroups)
+            group_first[ngroups++] = (uint8_t)b;
+        uint8_t bit = (uint8_t)(1u << (g % 8));
+        em->pair_nibbles[0][b & 15] |= bit;
+        em->pair_nibbles[1][b >> 4] |= bit;
+        for (unsigned b1 = 0; b1 < 256; b1++) {
+            if (row[b1 >> 3] >> (b1 & 7) & 1) {
+                em->pair_nibbles[2][b1 & 15] |= bit;
+                em->pair_nibbles[3][b1 >> 4] |= bit;
+            }
+        }
+    }
+    em->pair_buckets = ngroups > 0;
+#endif
+}
+
 /* yara's atom list for the automaton: chosen atoms, then (wide) their wide forms in reverse
  * order, then (nocase) every other case combination, the combinations of later atoms first. */
 static vt_status build_entries(vt_emulation *em, const vt_chosen_atom_list *chosen,
@@ -375,6 +410,7 @@ static vt_status build_entries(vt_emulation *em, const vt_chosen_atom_list *chos
             }
         }
     }
+    set_pair_buckets(em);
     return VT_OK;
 nomem:
     free(items);

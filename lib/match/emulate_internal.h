@@ -43,6 +43,14 @@ struct vt_emulation {
     int only_start;        /* the one byte every atom starts with, or -1 */
     uint8_t start_bytes[4]; /* every byte an atom can start with, when there are at most 4 */
     int nstart_bytes;       /* how many (0: more than 4) */
+    /* The pairs again, coarser, as 8 buckets of (first byte set, second byte set), each set
+     * given by nibble tables: pair_nibbles[0 + 2 * k][n] has bit j when bucket j's set for
+     * byte k (0: first, 1: second) holds a byte whose low nibble (high nibble for
+     * pair_nibbles[1 + 2 * k]) is n. Every pair of `pairs` lies in some bucket, so a position
+     * whose two bytes are in no bucket starts no atom: the scan rules out 32 positions at a
+     * time with these (PSHUFB), and checks `pairs` where they let a position through. */
+    uint8_t pair_nibbles[4][16];
+    bool pair_buckets; /* the tables are set and the CPU can run that search (AVX2) */
     bool zero_atom;        /* no atom: every offset, forward from the root, no backward */
     bool ascii, wide, fullword, greedy;
     bool split_ids;        /* a repeat's body can match empty: yara's split-id rule can fire */

@@ -9,6 +9,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_PAIR_BUCKETS 1
+#endif
 
 #include "emulate_internal.h"
 #include "string_internal.h"
@@ -455,6 +459,36 @@ static long fast_run(vt_emul_scratch *s, const vt_emulation *em, uint32_t at_nod
     return -1;
 }
 
+/* fast_run forwards while its list holds a single position, that is up to the first jump of
+ * several lengths: false when that position dies there (a byte or the scan limit), so that
+ * fast_run would return -1; true when it survives (fast_run decides). Most atom hits of a
+ * string with a common atom die within a few bytes; this saves fast_run's list for them. */
+static bool fast_prefix_ok(const vt_emulation *em, uint32_t at_node, const uint8_t *data,
+                           size_t len, size_t at)
+{
+    size_t avail = len - at;
+    uint64_t max = avail < VT_RE_SCAN_LIMIT ? avail : VT_RE_SCAN_LIMIT, matched = 0;
+    for (size_t i = at_node; i < em->nfast; i++) {
+        fast_op op = em->fast_ops[i];
+        if (op.kind == FAST_REPEAT_ANY && op.min != op.max)
+            return true;
+        if (matched >= max)
+            return false;
+        if (op.kind == FAST_ANY) {
+            matched++;
+        } else if (op.kind == FAST_REPEAT_ANY) {
+            matched += op.min;
+        } else {
+            uint8_t b = data[at + matched];
+            bool eq = op.kind == FAST_LITERAL ? b == op.value : (b & op.mask) == op.value;
+            if (eq == op.negated)
+                return false;
+            matched++;
+        }
+    }
+    return true;
+}
+
 /* ---- the scan ----------------------------------------------------------------------------- */
 
 /* A start offset's result is final once every atom hit that can reach it has been verified:
@@ -535,7 +569,10 @@ static bool verify(scan *c, const atom_source *src, size_t at)
     long fwd = -1;
     int cs = 1;
     if (em->nfast) { /* a hex string without alternatives: yr_re_fast_exec */
-        fwd = fast_run(s, em, em->zero_atom ? 0 : src->fast_at, false, c->data, c->len, at);
+        uint32_t node = em->zero_atom ? 0 : src->fast_at;
+        fwd = fast_prefix_ok(em, node, c->data, c->len, at)
+                  ? fast_run(s, em, node, false, c->data, c->len, at)
+                  : -1;
         if (fwd == -2)
             return false;
         if (fwd < 0 || (fwd == 0 && em->zero_atom))
@@ -643,6 +680,10 @@ static bool hits_at(scan *c, uint64_t at)
         bool ok = true;
         for (int i = 1; i < e->len && ok; i++)
             ok = (c->data[at + (size_t)i] & e->mask[i]) == e->bytes[i];
+        /* a fast string's hit whose fixed bytes fail verifies to nothing: not kept */
+        if (ok && em->nfast &&
+            !fast_prefix_ok(em, em->sources[e->source].fast_at, c->data, c->len, (size_t)at))
+            continue;
         hit h = {at, at + e->len, e->len, rank, e->source};
         if (ok && !add_pending(c->s, &h))
             return false;
@@ -681,6 +722,53 @@ static uint64_t next_start(const vt_emulation *em, const uint8_t *d, uint64_t at
     return at;
 }
 
+#if HAVE_PAIR_BUCKETS
+/* The first position p in [at, paired) whose two bytes are a pair of em->pairs, found 32
+ * positions at a time by em's pair buckets (emulate_internal.h) while d[p + 1 .. p + 32] lies
+ * in the data (len bytes); else paired, or the first position this search could not look at
+ * (below paired, beyond len - 33): the caller checks the position it gets against em->pairs
+ * either way. */
+__attribute__((target("avx2"))) static uint64_t next_pair(const vt_emulation *em,
+                                                          const uint8_t *d, uint64_t at,
+                                                          uint64_t paired, uint64_t len)
+{
+    const __m256i lo0 = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)em->pair_nibbles[0])),
+                  hi0 = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)em->pair_nibbles[1])),
+                  lo1 = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)em->pair_nibbles[2])),
+                  hi1 = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)em->pair_nibbles[3])),
+                  nibble = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+    uint64_t end = len > 32 ? len - 32 : 0; /* positions below it have 32 bytes after them */
+    if (end > paired)
+        end = paired;
+    for (; at < end; at += 32) {
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(d + at));
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(d + at + 1));
+        __m256i b0 = _mm256_and_si256(
+            _mm256_shuffle_epi8(lo0, _mm256_and_si256(x0, nibble)),
+            _mm256_shuffle_epi8(hi0, _mm256_and_si256(_mm256_srli_epi16(x0, 4), nibble)));
+        __m256i b1 = _mm256_and_si256(
+            _mm256_shuffle_epi8(lo1, _mm256_and_si256(x1, nibble)),
+            _mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(x1, 4), nibble)));
+        unsigned none = (unsigned)_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(_mm256_and_si256(b0, b1), zero));
+        /* the positions the buckets let through, checked against the pairs here */
+        for (unsigned maybe = ~none; maybe; maybe &= maybe - 1) {
+            uint64_t p = at + (unsigned)__builtin_ctz(maybe);
+            if (p >= paired)
+                return paired;
+            unsigned k = (unsigned)d[p] << 8 | d[p + 1];
+            if (em->pairs[k >> 3] >> (k & 7) & 1)
+                return p;
+        }
+    }
+    return at < paired ? at : paired;
+}
+#endif
+
 /* The first position in [at, limit) where an atom can start (by its first two bytes), else
  * limit. */
 static uint64_t next_candidate(const scan *c, uint64_t at, uint64_t limit)
@@ -689,7 +777,15 @@ static uint64_t next_candidate(const scan *c, uint64_t at, uint64_t limit)
     const uint8_t *d = c->data, *pairs = em->pairs;
     uint64_t paired = limit < c->len - 1 ? limit : c->len - 1; /* positions with a next byte */
     while (at < paired) {
-        /* the first byte (memchr when all atoms start with one byte), then the pair */
+        /* both bytes by buckets (AVX2), or the first byte (memchr when all atoms start with
+         * one byte); then the pair */
+#if HAVE_PAIR_BUCKETS
+        if (em->pair_buckets && at + 33 <= c->len) {
+            at = next_pair(em, d, at, paired, c->len);
+            if (at == paired)
+                break;
+        } else
+#endif
         if (em->only_start >= 0) {
             const uint8_t *p = memchr(d + at, em->only_start, (size_t)(paired - at));
             if (!p)

@@ -374,6 +374,7 @@ vt_status vt_modrt_pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const u
     pe->is64 = vt_le16(data + pe->opt) == MAGIC_PE64;
     pe->root = root;
     pe->scan = scan;
+    pe->imphash[0] = 0;
     module->data = pe;
     parse_header(pe);
     parse_rich_signature(pe);

@@ -34,47 +34,49 @@ static void imphash(vt_modrt_fncall *call)
     pe_file *pe = pe_of(call);
     if (!pe)
         return;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md || !EVP_DigestInit_ex(md, EVP_md5(), NULL)) {
-        EVP_MD_CTX_free(md);
-        call->scan->out_of_memory = true;
+    if (pe->imphash[0]) { /* rules of one scan often ask for it several times */
+        vt_modrt_return_string(call, pe->imphash, strlen(pe->imphash));
         return;
     }
-    bool first = true;
-    for (size_t d = 0; d < pe->import_count; d++) {
+    /* "dll.function" of every named import, the DLL without its .ocx, .sys or .dll, joined by
+     * commas and lowercased, then hashed at once */
+    vt_buf text = {0};
+    bool ok = true;
+    for (size_t d = 0; d < pe->import_count && ok; d++) {
         const char *dll = pe->imports[d].name;
         const char *ext = strchr(dll, '.');
         size_t dll_len = strlen(dll);
         if (ext && (strncasecmp(ext, ".ocx", 4) == 0 || strncasecmp(ext, ".sys", 4) == 0 ||
                     strncasecmp(ext, ".dll", 4) == 0))
             dll_len = (size_t)(ext - dll);
-        for (size_t k = 0; k < pe->imports[d].count; k++) {
+        for (size_t k = 0; k < pe->imports[d].count && ok; k++) {
             const char *fn = pe->imports[d].functions[k].name;
             if (!fn)
                 continue;
-            vt_buf item = {0};
-            if (vt_buf_printf(&item, "%s%.*s.%s", first ? "" : ",", (int)dll_len, dll, fn) !=
-                VT_OK) {
-                vt_buf_free(&item);
-                EVP_MD_CTX_free(md);
-                call->scan->out_of_memory = true; /* never a hash of part of the imports */
-                return;
-            }
-            for (size_t i = 0; i < item.len; i++)
-                item.data[i] = (unsigned char)tolower(item.data[i]);
-            EVP_DigestUpdate(md, item.data ? item.data : (unsigned char *)"", item.len);
-            vt_buf_free(&item);
-            first = false;
+            size_t from = text.len;
+            ok = (!from || vt_buf_append_byte(&text, ',') == VT_OK) &&
+                 vt_buf_append(&text, dll, dll_len) == VT_OK &&
+                 vt_buf_append_byte(&text, '.') == VT_OK && vt_buf_append_str(&text, fn) == VT_OK;
+            for (size_t i = from; ok && i < text.len; i++)
+                text.data[i] = (unsigned char)tolower(text.data[i]);
         }
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    EVP_DigestFinal_ex(md, digest, &len);
-    EVP_MD_CTX_free(md);
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    for (unsigned i = 0; i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    vt_modrt_return_string(call, hex, 2 * (size_t)len);
+    if (!ok || !EVP_Digest(text.data ? text.data : (unsigned char *)"", text.len, digest, &len,
+                           EVP_md5(), NULL)) {
+        vt_buf_free(&text);
+        call->scan->out_of_memory = true; /* never a hash of part of the imports */
+        return;
+    }
+    vt_buf_free(&text);
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < len && i < 16; i++) {
+        pe->imphash[2 * i] = digits[digest[i] >> 4];
+        pe->imphash[2 * i + 1] = digits[digest[i] & 15];
+    }
+    pe->imphash[2 * (len < 16 ? len : 16)] = 0;
+    vt_modrt_return_string(call, pe->imphash, strlen(pe->imphash));
 }
 
 /* ---- imports ------------------------------------------------------------------------------- */

@@ -34,6 +34,7 @@ typedef struct pe_file {
     size_t import_count;
     pe_dll *delayed;
     size_t delayed_count;
+    char imphash[33]; /* imphash()'s result once a call of this scan computed it, else "" */
 } pe_file;
 
 static inline bool pe_fits(const pe_file *pe, uint64_t off, uint64_t len)

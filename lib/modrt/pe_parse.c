@@ -501,7 +501,13 @@ void vt_modrt_pe_parse_exports(pe_file *pe)
     }
     vt_mobj *arr = vt_mobj_member(pe->root, "export_details");
     int count = 0;
-    for (uint32_t i = 0; i < n; i++, count++) {
+    /* When no rule reads the exports (export_details, exports(), exports_index()) their count
+     * is enough: a DLL can export thousands of functions, three objects each. */
+    if (!vt_modrt_member_used(pe->scan, "export_details") &&
+        !vt_modrt_member_used(pe->scan, "exports") &&
+        !vt_modrt_member_used(pe->scan, "exports_index"))
+        count = (int)n;
+    for (uint32_t i = (uint32_t)count; i < n; i++, count++) {
         vt_modrt_set_integer((uint32_t)(base + i), arr, "[%i].ordinal", count);
         offset = vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + functions + 4 * (uint64_t)i));
         if (offset > export_start && (uint64_t)offset < (uint64_t)export_start + export_size)

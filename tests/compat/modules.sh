@@ -228,6 +228,26 @@ for f in "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" 
   else not_ok "pe functions on $f" "$(diff "$work/yara.out" "$work/ours.out" | head -8)"; fi
 done
 
+# Rules that read the exports only through exports() and exports_index(), or only their count:
+# the scanner builds the export objects only when a rule reads them (vitrine yara vs yara).
+mkdir -p "$work/pe_exports_files"
+ln -sf "$wine/x86_64-windows/version.dll" "$wine/x86_64-windows/kernel32.dll" "$work/pe_exports_files/"
+cat >"$work/pe_exports.yar" <<'EOF'
+import "pe"
+rule by_name { condition: pe.exports("GetFileVersionInfoA") }
+rule by_ordinal { condition: pe.exports(3) }
+rule by_index { condition: pe.exports_index("VerQueryValueW") >= 0 }
+rule by_regex { condition: pe.exports(/^Get.*A$/) }
+EOF
+printf 'import "pe"\nrule count_only { condition: pe.number_of_exports > 10 }\n' >"$work/pe_count.yar"
+for rules in pe_exports pe_count; do
+  yara -w "$work/$rules.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/yara.out"
+  "$VITRINE" yara -w "$work/$rules.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/ours.out"
+  if [ -s "$work/yara.out" ] && cmp -s "$work/yara.out" "$work/ours.out"; then
+    ok "$rules.yar: $(wc -l <"$work/ours.out") matches as yara's"
+  else not_ok "$rules.yar" "$(diff "$work/yara.out" "$work/ours.out" | head -8)"; fi
+done
+
 # Mach-O: the test binaries of Go's debug/macho package (golang-go), including a fat binary,
 # and 60 truncations and corruptions of three of them.
 macho_dir=$(ls -d /usr/share/go*/src/debug/macho/testdata 2>/dev/null | head -1)

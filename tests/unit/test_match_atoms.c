@@ -33,6 +33,7 @@ typedef struct atom_case {
     const char *data;
     size_t data_len;
     bool from_atoms;         /* the leftmost-priority match differs from yara's here */
+    bool planted;            /* data is planted many times in a longer buffer (see below) */
 } atom_case;
 
 #define DATA(s) s, sizeof s - 1
@@ -40,38 +41,56 @@ typedef struct atom_case {
 static const atom_case cases[] = {
     /* an alternation whose atoms sit in its branches: the shorter branch's atom ends first */
     {"{ 20 ( 20 41 | 20 ) }", VT_STRING_HEX, "{ 20 ( 20 41 | 20 ) }", 0, 0,
-     DATA("xx\x20\x20\x41yy\x20\x20\x20\x41"), true},
+     DATA("xx\x20\x20\x41yy\x20\x20\x20\x41"), true, false},
     /* a leading x{0,1}: yara's zero-length atom starts after its SPLIT, so x is required */
-    {"/[_b]{0,1}?z?\?/", VT_STRING_REGEX, "[_b]{0,1}?z?\?", 0, 0, DATA("xb_bz-B"), true},
+    {"/[_b]{0,1}?z?\?/", VT_STRING_REGEX, "[_b]{0,1}?z?\?", 0, 0, DATA("xb_bz-B"), true, false},
     {"/[_b]{0,1}?z?\?/i nocase", VT_STRING_REGEX, "[_b]{0,1}?z?\?", VT_MOD_NOCASE,
-     VT_REGEX_NOCASE, DATA("xb_bz-B"), true},
+     VT_REGEX_NOCASE, DATA("xb_bz-B"), true, false},
     {"/O?\\w\\W/ wide ascii", VT_STRING_REGEX, "O?\\w\\W", VT_MOD_WIDE | VT_MOD_ASCII, 0,
-     DATA("xxOa-y.B.zz"), true},
+     DATA("xxOa-y.B.zz"), true, false},
     /* wide and ascii: an atom whose ascii forward match succeeds is never tried wide */
     {"/[z-z]c|ca/i wide ascii", VT_STRING_REGEX, "[z-z]c|ca", VT_MOD_WIDE | VT_MOD_ASCII,
-     VT_REGEX_NOCASE, DATA("z\0c\0 ca zc Z\0C\0a\0"), true},
+     VT_REGEX_NOCASE, DATA("z\0c\0 ca zc Z\0C\0a\0"), true, false},
     /* fullword: a later atom hit gives the same start a longer match that passes the check */
     {"/[a-z]{1,4}?x/ fullword", VT_STRING_REGEX, "[a-z]{1,4}?x", VT_MOD_FULLWORD, 0,
-     DATA(" axbx "), true},
+     DATA(" axbx "), true, false},
     /* jumps before the atom: the nearest atom hit wins, not the lexicographically lazy path */
     {"{ 01 [0-2] 02 [0-2] 03 04 05 06 }", VT_STRING_HEX, "{ 01 [0-2] 02 [0-2] 03 04 05 06 }",
-     0, 0, DATA("\x01\x02\x02\xAA\xAA\x03\x04\x05\x06"), false},
+     0, 0, DATA("\x01\x02\x02\xAA\xAA\x03\x04\x05\x06"), false, false},
     /* utils/ip.yar's $ipv6 */
     {"/" IPV6 "/ wide ascii", VT_STRING_REGEX, IPV6, VT_MOD_WIDE | VT_MOD_ASCII, 0,
      DATA("a 2001:db8::1 fe80::1%eth0 ::ffff:192.168.1.1 1:2:3:4:5:6:7:8 ab::cd:1.2.3.4 "
           "f\0e\0:\0:\0"),
-     true},
+     true, false},
     /* a repeat whose body can match empty: yara's fibers drop a path that runs one split twice
      * in a closure, so (a?){3,5} cannot match nothing */
-    {"/x(a?){3,5}y/", VT_STRING_REGEX, "x(a?){3,5}y", 0, 0, DATA("xy xay xaay xaaaaaay"), true},
+    {"/x(a?){3,5}y/", VT_STRING_REGEX, "x(a?){3,5}y", 0, 0, DATA("xy xay xaay xaaaaaay"), true, false},
     /* yara 4.2.3's \b holds at the start and at the end of the data, whatever is there */
-    {"/\\b\\W/", VT_STRING_REGEX, "\\b\\W", 0, 0, DATA("-- ab"), false},
-    {"/\\W\\b/", VT_STRING_REGEX, "\\W\\b", 0, 0, DATA("a--"), false},
+    {"/\\b\\W/", VT_STRING_REGEX, "\\b\\W", 0, 0, DATA("-- ab"), false, false},
+    {"/\\W\\b/", VT_STRING_REGEX, "\\W\\b", 0, 0, DATA("a--"), false, false},
     /* jumps over 200 bytes: yara splits the string into chained pieces (filled in below) */
     {"{ 01 02 03 [201-400] 04 05 06 [201-400] 07 08 09 }", VT_STRING_HEX,
-     "{ 01 02 03 [201-400] 04 05 06 [201-400] 07 08 09 }", 0, 0, NULL, 0, false},
+     "{ 01 02 03 [201-400] 04 05 06 [201-400] 07 08 09 }", 0, 0, NULL, 0, false, false},
     /* a negated class with nocase excludes both cases (not an atom matter) */
-    {"/[^B]c/i", VT_STRING_REGEX, "[^B]c", 0, VT_REGEX_NOCASE, DATA("abc aBc axc"), false},
+    {"/[^B]c/i", VT_STRING_REGEX, "[^B]c", 0, VT_REGEX_NOCASE, DATA("abc aBc axc"), false, false},
+    /* planted at the edges of the 32-byte blocks the atom search looks at together, in the
+     * last 33 bytes it looks at one by one, and at the very end */
+    {"/[z-z]c|ca/i wide ascii", VT_STRING_REGEX, "[z-z]c|ca", VT_MOD_WIDE | VT_MOD_ASCII,
+     VT_REGEX_NOCASE, DATA("z\0c\0 ca zc Z\0C\0a\0"), true, true},
+    {"/(\\\\x70|\\\\160)(o|\\\\x6f)[\\t ]*(\\(|\\\\x28)/ nocase wide ascii",
+     VT_STRING_REGEX, "(\\\\x70|\\\\160)(o|\\\\x6f)[\\t ]*(\\(|\\\\x28)",
+     VT_MOD_NOCASE | VT_MOD_WIDE | VT_MOD_ASCII, VT_REGEX_NOCASE,
+     DATA("\\x70O (\\\0" "1\0" "6\0" "0\0" "o\0" "(\0 \\160\\x6F\\x28"), false, true},
+    {"/=\\s*['\"]?\\$(ENV\\{|SIG\\{)/ wide ascii", VT_STRING_REGEX,
+     "=\\s*['\"]?\\$(ENV\\{|SIG\\{)", VT_MOD_WIDE | VT_MOD_ASCII, 0,
+     DATA("= $ENV{=\0 \0$\0S\0I\0G\0{\0 ==\t'$SIG{"), false, true},
+    /* a hex string with a common atom (48 8D) whose hits mostly die within a few bytes, one
+     * at the end of the data, cut short by it */
+    {"{ 0F B? [1-8] 48 8D [2] 4? 3? [2-10] E8 }", VT_STRING_HEX,
+     "{ 0F B? [1-8] 48 8D [2] 4? 3? [2-10] E8 }", 0, 0,
+     DATA("\x0F\xB6\x01\x48\x8D\x00\x00\x41\x31\x00\x00\xE8\x48\x8D\x00\x00\x51"
+          "\x0F\xB7\x48\x8D\x48\x8D\x4F\x3F\x01\x02\xE8\x0F\xB1\x02\x48\x8D"),
+     false, true},
 };
 
 static char workdir[64];
@@ -89,6 +108,28 @@ static void make_chained_data(void)
     memcpy(chained_data + 700, "\x07\x08\x09", 3);
     memcpy(chained_data + 800, "\x07\x08\x09", 3);
     memcpy(chained_data + 900, "\x01\x02\x03", 3);
+}
+
+/* Planted data: a case's data at the offsets below in a buffer of bytes that start no atom
+ * of these cases (later copies overwrite earlier ones), the last copy ending the buffer. */
+static char planted_data[420];
+
+static size_t make_planted_data(const atom_case *c)
+{
+    static const size_t at[] = {0, 31, 32, 63, 64, 100, 130, 200, 260, 300};
+    size_t len = sizeof planted_data;
+    for (size_t i = 0; i < len; i++)
+        planted_data[i] = (char)(0x90 + i % 7);
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        if (at[i] + c->data_len <= len)
+            memcpy(planted_data + at[i], c->data, c->data_len);
+    /* the copies ending 34, 33, 32 and 1 bytes before the end, and at the end */
+    for (size_t back = 34; back >= 32; back--)
+        if (c->data_len + back <= len)
+            memcpy(planted_data + len - back - c->data_len, c->data, c->data_len);
+    memcpy(planted_data + len - 1 - c->data_len, c->data, c->data_len);
+    memcpy(planted_data + len - c->data_len, c->data, c->data_len);
+    return len;
 }
 
 /* "OFF:LEN OFF:LEN ..." as yara -s -L prints them */
@@ -169,6 +210,10 @@ static void test_atom_dependent_strings_match_yara(void)
         if (!chained.data) {
             chained.data = chained_data;
             chained.data_len = sizeof chained_data;
+        }
+        if (chained.planted) {
+            chained.data_len = make_planted_data(&cases[i]);
+            chained.data = planted_data;
         }
         const atom_case *c = &chained;
         vt_string_spec spec = {.kind = c->kind, .data = (const uint8_t *)c->source,
