@@ -274,6 +274,7 @@ static void install_bus_handler(void)
 /* Files at least this large are mapped; smaller ones are read into the reused buffer (cheaper
  * than a mapping's system calls and page faults). */
 #define MAP_MIN_SIZE (64u << 10)
+#define MAP_POPULATE_MAX_SIZE ((size_t)256 << 20) /* bytes; larger files fault in as read */
 
 static bool can_map(size_t size)
 {
@@ -835,8 +836,11 @@ vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *path, uint64_t max_si
     size_t want = (size_t)st.st_size;
     if (can_map(want)) {
         /* MAP_POPULATE: the scan reads every page; one call maps them instead of a fault per
-         * 16 pages (a page it cannot map, past a truncation, still raises SIGBUS when read) */
-        void *p = mmap(NULL, want, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+         * 16 pages (a page it cannot map, past a truncation, still raises SIGBUS when read).
+         * Not for very large files: populating reads the whole file before the scan starts
+         * and keeps all of it mapped at once. */
+        int populate = want <= MAP_POPULATE_MAX_SIZE ? MAP_POPULATE : 0;
+        void *p = mmap(NULL, want, PROT_READ, MAP_PRIVATE | populate, fd, 0);
         if (p != MAP_FAILED) {
             size_t page = (size_t)sysconf(_SC_PAGESIZE);
             ctx->mapped = p;
