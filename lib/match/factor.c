@@ -428,6 +428,42 @@ static bool only_empty(const vt_node *node)
     }
 }
 
+/* Shortens a factor with byte classes or gaps to its longest run of single bytes when that run
+ * has at least MIN_LITERAL_PART bytes that do not fill binaries: every occurrence of the factor
+ * contains the run at the same place (so no candidate is lost), and Vectorscan compiles plain
+ * literals several times faster than literals joined by classes or gaps (emulation-stress's
+ * 1,452 factors: 0.25 -> 0.09 s), while a run of 6 such bytes is as selective (scans of
+ * /usr/bin and libwine: the same instructions within 2%; with 4 bytes reversinglabs scanned
+ * 3% slower). */
+#define MIN_LITERAL_PART 6
+
+static void literal_part(seq *s, long *dmin, long *dmax)
+{
+    size_t best_at = 0, best_len = 0, at = 0;
+    bool mixed = false;
+    for (size_t i = 0; i <= s->n; i++) {
+        bool single = i < s->n && popcount(s->sets[i]) == 1;
+        mixed = mixed || (i < s->n && !single);
+        if (single)
+            continue;
+        if (i - at > best_len) {
+            best_at = at;
+            best_len = i - at;
+        }
+        at = i + 1;
+    }
+    size_t strong = 0;
+    for (size_t i = best_at; i < best_at + best_len; i++)
+        strong += !common_single(s->sets[i]);
+    /* (distances stay within the bound add_factor keeps, so none is cut) */
+    if (!mixed || strong < MIN_LITERAL_PART || *dmax + (long)best_at > VT_RE_SCAN_LIMIT)
+        return;
+    memmove(s->sets, s->sets + best_at, best_len * sizeof s->sets[0]);
+    s->n = best_len;
+    *dmin += (long)best_at;
+    *dmax += (long)best_at;
+}
+
 static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, uint32_t index,
                               bool nocase, vt_factor_list *out, bool *none, vt_error *err)
 {
@@ -473,6 +509,7 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
             *none = true;
             return VT_OK;
         }
+        literal_part(&s, &dmin, &dmax);
         if (ascii) {
             vt_status st = add_factor(out, index, &s, dmin, dmax, err);
             if (st != VT_OK)
