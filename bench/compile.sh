@@ -45,7 +45,7 @@ median() {
 }
 
 if [ -n "$baseline" ]; then
-  echo "| set | files | yarac user s / MB | baseline user s / MB | vitrine user s / MB | vs yarac: user / memory | identical |"
+  echo "| set | files | yarac user s / MB | baseline user s / MB | vitrine user s / MB | vs yarac: user / memory | same bytes as baseline |"
   echo "|---|---|---|---|---|---|---|"
 else
   echo "| set | files | yarac user s / MB | vitrine user s / MB | vs yarac: user / memory |"
