@@ -101,6 +101,9 @@ typedef struct vt_string_spec {
  * `string "$a" may slow down scanning` for this string (its best atoms' quality is below
  * YR_ATOM_QUALITY_WARNING_THRESHOLD). Fails only if a hex/regex source does not parse. */
 VT_API vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_error *err);
+/* The same verdict for a hex string already parsed by vt_pattern_parse_hex (a compiler checks
+ * the string's syntax and warns from one parse). */
+VT_API bool vt_hex_pattern_is_slow(const vt_pattern *hex);
 
 #ifdef __cplusplus
 }

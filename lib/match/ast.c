@@ -15,6 +15,43 @@ vt_node *vt_node_new(vt_node_kind kind)
     return node;
 }
 
+struct vt_node_pool {
+    vt_node_pool *next; /* the previous (smaller) chunk */
+    size_t used, cap;
+    vt_node nodes[];
+};
+
+vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind)
+{
+    vt_node_pool *chunk = *pool;
+    if (!chunk || chunk->used == chunk->cap) {
+        size_t cap = chunk ? (chunk->cap < 4096 ? chunk->cap * 2 : chunk->cap) : 32;
+        vt_node_pool *fresh = malloc(sizeof *fresh + cap * sizeof fresh->nodes[0]);
+        if (!fresh)
+            return NULL;
+        fresh->next = chunk;
+        fresh->used = 0;
+        fresh->cap = cap;
+        *pool = chunk = fresh;
+    }
+    vt_node *node = &chunk->nodes[chunk->used++];
+    memset(node, 0, sizeof *node);
+    node->kind = kind;
+    node->greedy = true;
+    node->mask = 0xFF;
+    node->pooled = true;
+    return node;
+}
+
+void vt_node_pool_free(vt_node_pool *pool)
+{
+    while (pool) {
+        vt_node_pool *next = pool->next;
+        free(pool);
+        pool = next;
+    }
+}
+
 void vt_node_free(vt_node *node)
 {
     if (!node)
@@ -22,7 +59,8 @@ void vt_node_free(vt_node *node)
     for (size_t i = 0; i < node->nkids; i++)
         vt_node_free(node->kids[i]);
     free(node->kids);
-    free(node);
+    if (!node->pooled)
+        free(node);
 }
 
 bool vt_node_add(vt_node *parent, vt_node *child)
@@ -73,5 +111,6 @@ void vt_pattern_free(vt_pattern *pattern)
     if (!pattern)
         return;
     vt_node_free(pattern->root);
+    vt_node_pool_free(pattern->pool);
     free(pattern);
 }

@@ -34,19 +34,29 @@ struct vt_node {
     bool any_all;     /* ANY matching every byte (hex `??`, hex jumps, dotall) */
     bool hex_jump;    /* REPEAT that is a hex jump [n-m] */
     bool grouped;     /* written inside parentheses: (.)* is not yara's .* */
+    bool pooled;      /* allocated from its pattern's node pool (freed with the pattern) */
     int min, max;
     uint8_t set[32];  /* CLASS: the bytes matched (before case folding) */
     vt_node **kids;
     size_t nkids, capkids;
 };
 
+/* Nodes allocated in chunks for one pattern: a hex string of thousands of bytes is thousands
+ * of nodes, and allocating each on its own was a fifth of compiling a large rule set. */
+typedef struct vt_node_pool vt_node_pool;
+
 struct vt_pattern {
     vt_node *root;
+    vt_node_pool *pool; /* where root's pooled nodes live; NULL: none */
     bool is_hex;
     unsigned flags;   /* VT_REGEX_* */
 };
 
 vt_node *vt_node_new(vt_node_kind kind);
+/* A node from *pool (a new chunk is added when it is full); NULL when out of memory. It is
+ * released with the pool, never on its own (vt_node_free frees only its kids). */
+vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind);
+void vt_node_pool_free(vt_node_pool *pool);
 void vt_node_free(vt_node *node);
 /* Append child; on allocation failure frees child and returns false. */
 bool vt_node_add(vt_node *parent, vt_node *child);

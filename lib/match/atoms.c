@@ -539,6 +539,11 @@ static int text_quality(const vt_string_spec *spec)
     return min;
 }
 
+int vt_atoms_hex_quality(const vt_pattern *hex)
+{
+    return chained_quality(hex->root);
+}
+
 vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err)
 {
     vt_pattern *pat = NULL;

@@ -13,6 +13,7 @@ typedef struct hex_parser {
     const char *text;
     size_t len, pos;
     vt_error *err;
+    vt_node_pool *pool; /* the nodes */
     int inside_or;
     int tokens;
     bool failed;
@@ -47,10 +48,15 @@ static void fail_at(hex_parser *p, size_t pos, vt_status status, const char *mes
     vt_error_at(p->err, status, NULL, 0, (unsigned)(pos + 1), "%s", message);
 }
 
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static void skip_space(hex_parser *p)
 {
     for (;;) {
-        while (p->pos < p->len && strchr(" \t\r\n", p->text[p->pos]) && p->text[p->pos])
+        while (p->pos < p->len && is_space(p->text[p->pos]))
             p->pos++;
         if (p->pos + 1 < p->len && p->text[p->pos] == '/' && p->text[p->pos + 1] == '/') {
             while (p->pos < p->len && p->text[p->pos] != '\n')
@@ -125,7 +131,7 @@ static void next(hex_parser *p)
  * number (as 'n' with *number set). */
 static int range_next(hex_parser *p, long long *number, size_t *where)
 {
-    while (p->pos < p->len && strchr(" \t\r\n", p->text[p->pos]) && p->text[p->pos])
+    while (p->pos < p->len && is_space(p->text[p->pos]))
         p->pos++;
     *where = p->pos;
     if (p->pos >= p->len)
@@ -224,8 +230,8 @@ static vt_node *parse_range(hex_parser *p)
         min = has_lo ? (int)lo : 0;
         max = -1;
     }
-    vt_node *any = vt_node_new(VT_NODE_ANY);
-    vt_node *rep = vt_node_new(VT_NODE_REPEAT);
+    vt_node *any = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
+    vt_node *rep = vt_node_new_pooled(&p->pool, VT_NODE_REPEAT);
     if (!any || !rep) {
         vt_node_free(any);
         vt_node_free(rep);
@@ -258,11 +264,11 @@ static vt_node *parse_token(hex_parser *p)
         }
         vt_node *n;
         if (p->mask == 0) {
-            n = vt_node_new(VT_NODE_ANY);
+            n = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
             if (n)
                 n->any_all = true;
         } else {
-            n = vt_node_new(p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
+            n = vt_node_new_pooled(&p->pool, p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
             if (n) {
                 n->value = p->value;
                 n->mask = p->mask;
@@ -279,7 +285,7 @@ static vt_node *parse_token(hex_parser *p)
     if (p->tok == TOK_LPAREN) {
         next(p);
         p->inside_or++;
-        vt_node *alt = vt_node_new(VT_NODE_ALT);
+        vt_node *alt = vt_node_new_pooled(&p->pool, VT_NODE_ALT);
         if (!alt) {
             fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
             return NULL;
@@ -323,7 +329,7 @@ static vt_node *parse_token(hex_parser *p)
 /* tokens: token (token | range)* with the last item a token. */
 static vt_node *parse_tokens(hex_parser *p)
 {
-    vt_node *seq = vt_node_new(VT_NODE_CONCAT);
+    vt_node *seq = vt_node_new_pooled(&p->pool, VT_NODE_CONCAT);
     if (!seq) {
         fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
         return NULL;
@@ -387,14 +393,17 @@ vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, v
     }
     if (p.failed) {
         vt_node_free(root);
+        vt_node_pool_free(p.pool);
         return p.status;
     }
     vt_pattern *pat = calloc(1, sizeof *pat);
     if (!pat) {
         vt_node_free(root);
+        vt_node_pool_free(p.pool);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     }
     pat->root = root;
+    pat->pool = p.pool;
     pat->is_hex = true;
     pat->flags = VT_REGEX_DOTALL;
     *out = pat;

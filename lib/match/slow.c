@@ -16,6 +16,11 @@ vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_error *er
     return VT_OK;
 }
 
+bool vt_hex_pattern_is_slow(const vt_pattern *hex)
+{
+    return vt_atoms_hex_quality(hex) < VT_ATOM_QUALITY_WARNING_THRESHOLD;
+}
+
 static bool nullable(const vt_node *n)
 {
     switch (n->kind) {

@@ -150,9 +150,10 @@ vt_status vt_image_build(const vt_compiler *c, unsigned char **image, size_t *le
                          vt_error *err);
 
 /* Pattern checks (patterns.c): lib/match's parsers. On failure fill `message` and the 1-based
- * offset of the problem in the pattern text (0 if unknown) and return 0. */
-int vt_rules_check_hex(const char *text, size_t len, char *message, size_t message_size,
-                       unsigned *offset);
+ * offset of the problem in the pattern text (0 if unknown) and return 0. A valid hex string also
+ * gives yara's "may slow down scanning" verdict in *slow (from the same parse). */
+int vt_rules_check_hex(const char *text, size_t len, bool *slow, char *message,
+                       size_t message_size, unsigned *offset);
 int vt_rules_check_regex(const char *text, size_t len, unsigned flags, char *message,
                          size_t message_size, unsigned *offset);
 /* yara's "may slow down scanning" verdict for a string. */

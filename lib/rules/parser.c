@@ -463,6 +463,7 @@ static vt_status parse_string(vt_parser *p, uint32_t *count)
     vt_token value = p->tok;
     p->tok.text = NULL; /* we own the text now */
     unsigned mline, mcol;
+    bool hex_slow = false; /* a hex string's slow-string verdict, from its syntax check */
     if (value.kind == T_TEXT) {
         s.kind = VT_STRING_TEXT;
         if ((st = vt_parser_advance(p)) == VT_OK)
@@ -478,7 +479,7 @@ static vt_status parse_string(vt_parser *p, uint32_t *count)
         if (st == VT_OK) {
             char msg[256];
             unsigned off = 0;
-                        if (!vt_rules_check_hex(value.text, value.text_len, msg, sizeof msg, &off)) {
+            if (!vt_rules_check_hex(value.text, value.text_len, &hex_slow, msg, sizeof msg, &off)) {
                 unsigned el, ec;
                 pattern_position(value.text, value.text_len, value.text_line, value.text_col, off,
                                  &el, &ec);
@@ -522,7 +523,7 @@ static vt_status parse_string(vt_parser *p, uint32_t *count)
                              : s.base64wide_alphabet.len ? vt_pool_get(p->c, s.base64wide_alphabet)
                                                          : NULL,
         };
-        if (vt_rules_string_is_slow(&spec))
+        if (s.kind == VT_STRING_HEX ? hex_slow : vt_rules_string_is_slow(&spec))
             s.flags |= VT_RS_SLOW;
     }
     if (st == VT_OK && vt_pool_add(p->c, value.text, value.text_len, &s.text) != VT_OK)

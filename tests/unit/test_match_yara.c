@@ -530,6 +530,14 @@ static void compare_warnings(gen_string *gs, size_t count, const char *rules)
         bool is_slow = false;
         vt_error err;
         CHECK_INT_EQ(vt_string_is_slow(&gs[i].spec, &is_slow, &err), VT_OK);
+        if (gs[i].spec.kind == VT_STRING_HEX) { /* the compiler's verdict from its own parse */
+            vt_pattern *hex = NULL;
+            CHECK_INT_EQ(vt_pattern_parse_hex((const char *)gs[i].spec.data, gs[i].spec.len, &hex,
+                                              &err), VT_OK);
+            if (hex)
+                CHECK(vt_hex_pattern_is_slow(hex) == is_slow);
+            vt_pattern_free(hex);
+        }
         bool dot = false;
         if (gs[i].spec.kind == VT_STRING_REGEX) {
             vt_pattern *pat = NULL;
