@@ -25,6 +25,12 @@ extern "C" {
 
 #define VT_RULESET_MAGIC "VTRULES\0"
 #define VT_RULESET_VERSION 1u
+/* Which compile of the same sources a ruleset is: raised whenever the compiler writes other bytes
+ * for them (the string records, the factors chosen for the matcher, its layout), though the
+ * format and the detections stay the same. The installed ruleset's record names it, so that a
+ * rules.vtr compiled by an earlier revision is compiled again rather than compared byte for
+ * byte by verify-installed. 2: factors cut to their longest literal run (issue 12). */
+#define VT_RULESET_COMPILE_REVISION 2u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

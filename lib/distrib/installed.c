@@ -190,8 +190,8 @@ static vt_status format_compiled_record(const unsigned char bundle_hash[32],
     char bundle_hex[65], hex[65];
     vt_distrib_hex(header.sha256, hex);
     vt_distrib_hex(bundle_hash, bundle_hex);
-    if (vt_buf_printf(out, COMPILED_MAGIC "engine %s\nbundle %s\nruleset %s\n", vt_version(),
-                      bundle_hex, hex) != VT_OK)
+    if (vt_buf_printf(out, COMPILED_MAGIC "engine %s compile %u\nbundle %s\nruleset %s\n",
+                      vt_version(), VT_RULESET_COMPILE_REVISION, bundle_hex, hex) != VT_OK)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     return VT_OK;
 }
@@ -336,8 +336,9 @@ static vt_status load_compiled(load_run *r, vt_error *err)
     vt_status st = read_in(r->dir, "compiled", 1024, &record, &record_len, err);
     if (st != VT_OK)
         return st == VT_ERR_NOT_FOUND ? VT_ERR_VERIFY : st;
-    char engine[64];
-    snprintf(engine, sizeof engine, COMPILED_MAGIC "engine %s\n", vt_version());
+    char engine[128];
+    snprintf(engine, sizeof engine, COMPILED_MAGIC "engine %s compile %u\n", vt_version(),
+             VT_RULESET_COMPILE_REVISION);
     if (record_len < strlen(engine) || memcmp(record, engine, strlen(engine)) != 0) {
         free(record);
         return VT_ERR_NOT_FOUND; /* another engine's compile: compile the sources instead */
