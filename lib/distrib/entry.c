@@ -224,8 +224,13 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-static vt_status check_size(size_t len, const char *what, vt_error *err)
+/* The start of every entry parse: nothing in *out yet (so clearing it is always safe), the
+ * size limit of a log entry, a cursor at the first line. */
+static vt_status start_parse(void *out, size_t out_size, const void *data, size_t len,
+                             const char *what, cursor *c, vt_error *err)
 {
+    memset(out, 0, out_size);
+    *c = (cursor){data, (const char *)data + len, data, 0, what};
     if (len > VT_DISTRIB_MAX_ENTRY)
         return vt_error_at(err, VT_ERR_LIMIT, what, 0, 0,
                            "entry is %zu bytes, more than the %u a log entry can hold", len,
@@ -398,12 +403,9 @@ static vt_status parse_rule(cursor *c, vt_rule_entry *e, vt_error *err)
 
 vt_status vt_rule_entry_parse(const void *data, size_t len, vt_rule_entry *out, vt_error *err)
 {
-    memset(out, 0, sizeof *out);
-    vt_status st = check_size(len, "rule entry", err);
-    if (st != VT_OK)
-        return st;
-    cursor c = {data, (const char *)data + len, data, 0, "rule entry"};
-    if ((st = parse_rule(&c, out, err)) != VT_OK)
+    cursor c;
+    vt_status st = start_parse(out, sizeof *out, data, len, "rule entry", &c, err);
+    if (st == VT_OK && (st = parse_rule(&c, out, err)) != VT_OK)
         vt_rule_entry_clear(out);
     return st;
 }
@@ -510,12 +512,9 @@ static vt_status parse_bundle(cursor *c, vt_bundle_entry *e, vt_error *err)
 
 vt_status vt_bundle_entry_parse(const void *data, size_t len, vt_bundle_entry *out, vt_error *err)
 {
-    memset(out, 0, sizeof *out);
-    vt_status st = check_size(len, "bundle entry", err);
-    if (st != VT_OK)
-        return st;
-    cursor c = {data, (const char *)data + len, data, 0, "bundle entry"};
-    if ((st = parse_bundle(&c, out, err)) != VT_OK)
+    cursor c;
+    vt_status st = start_parse(out, sizeof *out, data, len, "bundle entry", &c, err);
+    if (st == VT_OK && (st = parse_bundle(&c, out, err)) != VT_OK)
         vt_bundle_entry_clear(out);
     return st;
 }
@@ -578,12 +577,9 @@ static vt_status parse_release(cursor *c, vt_release_entry *e, vt_error *err)
 vt_status vt_release_entry_parse(const void *data, size_t len, vt_release_entry *out,
                                  vt_error *err)
 {
-    memset(out, 0, sizeof *out);
-    vt_status st = check_size(len, "release entry", err);
-    if (st != VT_OK)
-        return st;
-    cursor c = {data, (const char *)data + len, data, 0, "release entry"};
-    if ((st = parse_release(&c, out, err)) != VT_OK)
+    cursor c;
+    vt_status st = start_parse(out, sizeof *out, data, len, "release entry", &c, err);
+    if (st == VT_OK && (st = parse_release(&c, out, err)) != VT_OK)
         vt_release_entry_clear(out);
     return st;
 }
@@ -652,12 +648,9 @@ static vt_status parse_audit_ack(cursor *c, vt_audit_ack_entry *e, vt_error *err
 vt_status vt_audit_ack_entry_parse(const void *data, size_t len, vt_audit_ack_entry *out,
                                    vt_error *err)
 {
-    memset(out, 0, sizeof *out);
-    vt_status st = check_size(len, "audit ack entry", err);
-    if (st != VT_OK)
-        return st;
-    cursor c = {data, (const char *)data + len, data, 0, "audit ack entry"};
-    if ((st = parse_audit_ack(&c, out, err)) != VT_OK)
+    cursor c;
+    vt_status st = start_parse(out, sizeof *out, data, len, "audit ack entry", &c, err);
+    if (st == VT_OK && (st = parse_audit_ack(&c, out, err)) != VT_OK)
         vt_audit_ack_entry_clear(out);
     return st;
 }
@@ -981,12 +974,9 @@ static vt_status parse_data_policy(cursor *c, vt_data_policy_entry *e, vt_error 
 vt_status vt_data_policy_entry_parse(const void *data, size_t len, vt_data_policy_entry *out,
                                      vt_error *err)
 {
-    memset(out, 0, sizeof *out);
-    vt_status st = check_size(len, "data-policy entry", err);
-    if (st != VT_OK)
-        return st;
-    cursor c = {data, (const char *)data + len, data, 0, "data-policy entry"};
-    if ((st = parse_data_policy(&c, out, err)) != VT_OK)
+    cursor c;
+    vt_status st = start_parse(out, sizeof *out, data, len, "data-policy entry", &c, err);
+    if (st == VT_OK && (st = parse_data_policy(&c, out, err)) != VT_OK)
         vt_data_policy_entry_clear(out);
     return st;
 }
@@ -1092,12 +1082,9 @@ static vt_status parse_page(cursor *c, vt_page_entry *e, vt_error *err)
 
 vt_status vt_page_entry_parse(const void *data, size_t len, vt_page_entry *out, vt_error *err)
 {
-    memset(out, 0, sizeof *out);
-    vt_status st = check_size(len, "page entry", err);
-    if (st != VT_OK)
-        return st;
-    cursor c = {data, (const char *)data + len, data, 0, "page entry"};
-    if ((st = parse_page(&c, out, err)) != VT_OK)
+    cursor c;
+    vt_status st = start_parse(out, sizeof *out, data, len, "page entry", &c, err);
+    if (st == VT_OK && (st = parse_page(&c, out, err)) != VT_OK)
         vt_page_entry_clear(out);
     return st;
 }
