@@ -82,6 +82,19 @@ static int open_ledger(const vt_telemetry_state *s, vt_telemetry_ledger **ledger
     return EXIT_CLEAN;
 }
 
+/* The state and its ledger, for the commands that read or write both: NULL with *rc the exit
+ * status when either cannot be opened. */
+static vt_telemetry_state *load_state_and_ledger(const telemetry_args *a,
+                                                 vt_telemetry_ledger **ledger, int *rc)
+{
+    vt_telemetry_state *s = load_state(a, rc);
+    if (s && (*rc = open_ledger(s, ledger)) != EXIT_CLEAN) {
+        vt_telemetry_state_free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 static int cmd_status(const telemetry_args *a)
 {
     int rc;
@@ -190,14 +203,10 @@ static int cmd_disable(const telemetry_args *a)
 static int cmd_preview(const telemetry_args *a)
 {
     int rc;
-    vt_telemetry_state *s = load_state(a, &rc);
+    vt_telemetry_ledger *ledger = NULL;
+    vt_telemetry_state *s = load_state_and_ledger(a, &ledger, &rc);
     if (!s)
         return rc;
-    vt_telemetry_ledger *ledger = NULL;
-    if ((rc = open_ledger(s, &ledger)) != EXIT_CLEAN) {
-        vt_telemetry_state_free(s);
-        return rc;
-    }
     vt_error err;
     vt_error_clear(&err);
     vt_telemetry_pending *items = NULL;
@@ -226,14 +235,10 @@ static int cmd_preview(const telemetry_args *a)
 static int cmd_ledger(const telemetry_args *a)
 {
     int rc;
-    vt_telemetry_state *s = load_state(a, &rc);
+    vt_telemetry_ledger *ledger = NULL;
+    vt_telemetry_state *s = load_state_and_ledger(a, &ledger, &rc);
     if (!s)
         return rc;
-    vt_telemetry_ledger *ledger = NULL;
-    if ((rc = open_ledger(s, &ledger)) != EXIT_CLEAN) {
-        vt_telemetry_state_free(s);
-        return rc;
-    }
     vt_error err;
     vt_error_clear(&err);
     vt_ledger_entry *rows = NULL;
@@ -295,14 +300,10 @@ static void on_sent(void *user, const vt_telemetry_pending *item, const char *ou
 static int cmd_send(const telemetry_args *a)
 {
     int rc;
-    vt_telemetry_state *s = load_state(a, &rc);
+    vt_telemetry_ledger *ledger = NULL;
+    vt_telemetry_state *s = load_state_and_ledger(a, &ledger, &rc);
     if (!s)
         return rc;
-    vt_telemetry_ledger *ledger = NULL;
-    if ((rc = open_ledger(s, &ledger)) != EXIT_CLEAN) {
-        vt_telemetry_state_free(s);
-        return rc;
-    }
     vt_error err;
     vt_error_clear(&err);
     vt_telemetry_send_result result;
