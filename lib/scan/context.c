@@ -339,63 +339,71 @@ static vt_status set_string(vt_scan_ctx *ctx, size_t i, const char *value, vt_er
     return VT_OK;
 }
 
+/* The ruleset's external variable `name`: its index, VT_ERR_NOT_FOUND when there is none. */
+static vt_status find_external(const vt_scan_ctx *ctx, const char *name, size_t *index,
+                               vt_error *err)
+{
+    for (size_t i = 0; i < ctx->view.external_count; i++)
+        if (strcmp(vt_ruleset_str(ctx->scanner->rules, ctx->view.externals[i].name), name) == 0) {
+            *index = i;
+            return VT_OK;
+        }
+    return vt_error_set(err, VT_ERR_NOT_FOUND, "undefined external variable \"%s\"", name);
+}
+
 vt_status vt_scan_ctx_define_string(vt_scan_ctx *ctx, const char *name, const char *value,
                                     vt_error *err)
 {
-    for (size_t i = 0; i < ctx->view.external_count; i++) {
-        const vt_rs_external *x = &ctx->view.externals[i];
-        if (strcmp(vt_ruleset_str(ctx->scanner->rules, x->name), name) != 0)
-            continue;
-        if (x->type != VT_TYPE_STRING)
-            return vt_error_set(err, VT_ERR_ARGUMENT,
-                                "external variable \"%s\" is not a string", name);
-        return set_string(ctx, i, value, err);
-    }
-    return vt_error_set(err, VT_ERR_NOT_FOUND, "undefined external variable \"%s\"", name);
+    size_t i;
+    vt_status st = find_external(ctx, name, &i, err);
+    if (st != VT_OK)
+        return st;
+    if (ctx->view.externals[i].type != VT_TYPE_STRING)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "external variable \"%s\" is not a string",
+                            name);
+    return set_string(ctx, i, value, err);
 }
 
 vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
                              vt_error *err)
 {
-    for (size_t i = 0; i < ctx->view.external_count; i++) {
-        const vt_rs_external *x = &ctx->view.externals[i];
-        if (strcmp(vt_ruleset_str(ctx->scanner->rules, x->name), name) != 0)
-            continue;
-        vt_cond_value *v = &ctx->externals[i];
-        char *end = NULL;
-        errno = 0;
-        /* yara types the value by its text (args.c) and refuses one of another type */
-        if (vt_rules_define_type(value) != x->type)
-            return vt_error_set(err, VT_ERR_ARGUMENT,
-                                "invalid type for external variable \"%s\"", name);
-        switch (x->type) {
-        case VT_TYPE_BOOL:
-            if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-                break;
-            v->u.i = strcmp(value, "true") == 0;
-            return VT_OK;
-        case VT_TYPE_INT: {
-            /* decimal only: yara reads "0x10" as a string */
-            long long n = strtoll(value, &end, 10);
-            if (!*value || *end || errno)
-                break;
-            v->u.i = n;
-            return VT_OK;
-        }
-        case VT_TYPE_FLOAT: {
-            double f = strtod(value, &end);
-            if (!*value || *end || errno)
-                break;
-            v->u.f = f;
-            return VT_OK;
-        }
-        default:
-            return set_string(ctx, i, value, err);
-        }
+    size_t i;
+    vt_status st = find_external(ctx, name, &i, err);
+    if (st != VT_OK)
+        return st;
+    const vt_rs_external *x = &ctx->view.externals[i];
+    vt_cond_value *v = &ctx->externals[i];
+    char *end = NULL;
+    errno = 0;
+    /* yara types the value by its text (args.c) and refuses one of another type */
+    if (vt_rules_define_type(value) != x->type)
         return vt_error_set(err, VT_ERR_ARGUMENT, "invalid type for external variable \"%s\"",
                             name);
+    switch (x->type) {
+    case VT_TYPE_BOOL:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            break;
+        v->u.i = strcmp(value, "true") == 0;
+        return VT_OK;
+    case VT_TYPE_INT: {
+        /* decimal only: yara reads "0x10" as a string */
+        long long n = strtoll(value, &end, 10);
+        if (!*value || *end || errno)
+            break;
+        v->u.i = n;
+        return VT_OK;
     }
-    return vt_error_set(err, VT_ERR_NOT_FOUND, "undefined external variable \"%s\"", name);
+    case VT_TYPE_FLOAT: {
+        double f = strtod(value, &end);
+        if (!*value || *end || errno)
+            break;
+        v->u.f = f;
+        return VT_OK;
+    }
+    default:
+        return set_string(ctx, i, value, err);
+    }
+    return vt_error_set(err, VT_ERR_ARGUMENT, "invalid type for external variable \"%s\"", name);
 }
 
 /* ---- module hooks for the evaluator --------------------------------------------------------- */
