@@ -1,6 +1,7 @@
 /* test_match.c: the string verifier and the multi-string matcher on cases with known answers:
  * yara's base64 encodings, xor keys, fullword, wide, saving and loading a matcher (and refusing
- * damaged copies), several threads sharing one matcher, and linear time on hostile input. */
+ * damaged copies), several threads sharing one matcher, linear time on hostile input, and
+ * generated strings and data where the matcher must find what each verifier finds alone. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -543,6 +544,135 @@ static void test_shared_factors_and_limits(void)
     }
 }
 
+/* Generated: the matcher (factors found by Vectorscan, then verified) finds exactly what each
+ * string's verifier finds alone over the whole data, for text strings with and without nocase
+ * and wide and hex strings with and without a gap, over a small alphabet (letters in both
+ * cases, zero bytes, so factors start with zeros and hits are dense), with copies planted
+ * anywhere, the last bytes of the data included, sizes 0 to 700. A prefilter that loses a
+ * candidate fails it (factors of 4 bytes or more placed one byte off: 30,875 differences). */
+typedef struct all_found {
+    vt_match *m;
+    size_t n, cap;
+} all_found;
+
+static int collect_all(void *ctx, const vt_match *m)
+{
+    all_found *f = ctx;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        vt_match *items = realloc(f->m, cap * sizeof *items);
+        if (!items)
+            return 1;
+        f->m = items;
+        f->cap = cap;
+    }
+    f->m[f->n++] = *m;
+    return 0;
+}
+
+static uint32_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*state >> 33);
+}
+
+static void test_generated_factors_find_every_match(void)
+{
+    static const uint8_t alphabet[] = {'a', 'B', 'c', 'Q', 0x00, 0x00, 0xFF, '1'};
+    enum { NSTRINGS = 12, ROUNDS = 60, MAXDATA = 700 };
+    uint64_t rng = 20261206;
+    size_t differ = 0, matches = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        uint8_t text_bytes[NSTRINGS][16];
+        char hex_text[NSTRINGS][64];
+        vt_string_spec specs[NSTRINGS];
+        for (int i = 0; i < NSTRINGS; i++) {
+            size_t len = 1 + next_random(&rng) % 9;
+            for (size_t k = 0; k < len; k++)
+                text_bytes[i][k] = alphabet[next_random(&rng) % sizeof alphabet];
+            if (next_random(&rng) % 3 == 0) /* leading zeros */
+                text_bytes[i][0] = text_bytes[i][1 % len] = 0;
+            if (i % 4 == 3) { /* a hex string of the same bytes, some with a gap */
+                size_t n = 0;
+                for (size_t k = 0; k < len; k++)
+                    n += (size_t)snprintf(hex_text[i] + n, sizeof hex_text[i] - n, "%s%02X",
+                                          k ? " " : "", text_bytes[i][k]);
+                if (len > 4 && next_random(&rng) % 2)
+                    memcpy(hex_text[i] + 3, "??", 2);
+                specs[i] = (vt_string_spec){.kind = VT_STRING_HEX,
+                                            .data = (const uint8_t *)hex_text[i], .len = n};
+            } else {
+                unsigned mods = 0;
+                unsigned pick = next_random(&rng) % 4;
+                mods |= pick == 1 ? VT_MOD_NOCASE : 0;
+                mods |= pick == 2 ? VT_MOD_WIDE : 0;
+                mods |= pick == 3 ? VT_MOD_WIDE | VT_MOD_ASCII | VT_MOD_NOCASE : 0;
+                specs[i] = (vt_string_spec){.kind = VT_STRING_TEXT, .data = text_bytes[i],
+                                            .len = len, .modifiers = mods};
+            }
+        }
+        vt_matcher *m = NULL;
+        vt_error err;
+        CHECK_INT_EQ(vt_matcher_build(specs, NSTRINGS, &m, &err), VT_OK);
+        vt_matcher_scratch *s = m ? vt_matcher_scratch_new(m) : NULL;
+        vt_match_scratch *one_scratch = vt_match_scratch_new();
+        uint8_t data[MAXDATA];
+        for (int d = 0; s && one_scratch && d < 8; d++) {
+            size_t len = d == 0 ? 0 : next_random(&rng) % (MAXDATA + 1);
+            for (size_t k = 0; k < len; k++)
+                data[k] = alphabet[next_random(&rng) % sizeof alphabet];
+            for (int plant = 0; plant < 6 && len; plant++) { /* copies, one at the very end */
+                const vt_string_spec *sp = &specs[next_random(&rng) % NSTRINGS];
+                const uint8_t *src = sp->kind == VT_STRING_HEX ? NULL : sp->data;
+                size_t n = sp->kind == VT_STRING_HEX ? 0 : sp->len;
+                bool wide = sp->modifiers & VT_MOD_WIDE;
+                size_t span = wide ? 2 * n : n;
+                if (!src || span > len)
+                    continue;
+                size_t at = plant == 0 ? len - span : next_random(&rng) % (len - span + 1);
+                for (size_t k = 0; k < n; k++) {
+                    uint8_t b = src[k];
+                    if ((sp->modifiers & VT_MOD_NOCASE) && next_random(&rng) % 2 &&
+                        ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
+                        b ^= 0x20;
+                    if (wide) {
+                        data[at + 2 * k] = b;
+                        data[at + 2 * k + 1] = 0;
+                    } else {
+                        data[at + k] = b;
+                    }
+                }
+            }
+            all_found together = {0};
+            CHECK_INT_EQ(vt_matcher_scan(m, s, data, len, collect_all, &together, &err), VT_OK);
+            size_t at = 0;
+            for (int i = 0; i < NSTRINGS; i++) {
+                vt_string_matcher *one = NULL;
+                all_found alone = {0};
+                CHECK_INT_EQ(vt_string_matcher_new(&specs[i], (uint32_t)i, &one, &err), VT_OK);
+                if (one)
+                    CHECK_INT_EQ(vt_string_matcher_scan(one, one_scratch, data, len,
+                                                        collect_all, &alone, &err),
+                                 VT_OK);
+                for (size_t k = 0; k < alone.n; k++, at++)
+                    differ += at >= together.n || together.m[at].string_id != (uint32_t)i ||
+                              together.m[at].offset != alone.m[k].offset ||
+                              together.m[at].length != alone.m[k].length;
+                matches += alone.n;
+                free(alone.m);
+                vt_string_matcher_free(one);
+            }
+            differ += at != together.n;
+            free(together.m);
+        }
+        vt_match_scratch_free(one_scratch);
+        vt_matcher_scratch_free(s);
+        vt_matcher_free(m);
+    }
+    CHECK_INT_EQ(differ, 0);
+    CHECK(matches > 1000); /* the generator plants and finds plenty */
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -557,5 +687,6 @@ int main(void)
     RUN(test_hostile_input_is_linear);
     RUN(test_hits_at_every_end_offset);
     RUN(test_shared_factors_and_limits);
+    RUN(test_generated_factors_find_every_match);
     return check_done();
 }
