@@ -258,7 +258,7 @@ static int verb_get(const struct log_args *a)
     if (st == VT_OK) {
         st = current_checkpoint(r, &cp, &raw, &err);
         for (int i = 1; st == VT_OK && i < a->npos; i++) {
-            uint64_t index;
+            uint64_t index = 0;
             parse_u64(a->pos[i], &index);
             st = vt_tlog_reader_entry(r, cp.size, index, &entry, &err);
             if (st == VT_OK && fwrite(entry.data, 1, entry.len, stdout) != entry.len)

@@ -35,6 +35,8 @@ static vt_status fail(const cursor *c, vt_error *err, vt_status st, const char *
 static vt_status next_line(cursor *c, const char **line, size_t *len, vt_error *err)
 {
     c->line++;
+    *line = NULL;
+    *len = 0;
     const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
     if (!nl)
         return fail(c, err, VT_ERR_FORMAT, "expected a line ending in a newline", NULL);

@@ -321,7 +321,7 @@ static vt_status parse_string_match(vt_parser *p, vt_expr *out)
 {
     char ident[VT_MAX_IDENTIFIER + 2];
     ref_name(&p->tok, ident);
-    uint32_t index;
+    uint32_t index = VT_NONE;
     vt_status st = string_ref(p, ident, p->tok.line, p->tok.col, &index);
     if (st != VT_OK || (st = vt_parser_advance(p)) != VT_OK)
         return st;
@@ -1046,7 +1046,7 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
     case T_STRING_COUNT: {
         char ident[VT_MAX_IDENTIFIER + 2];
         ref_name(&p->tok, ident);
-        uint32_t index;
+        uint32_t index = VT_NONE;
         if ((st = string_ref(p, ident, line, col, &index)) != VT_OK ||
             (st = vt_parser_advance(p)) != VT_OK)
             return st;
@@ -1067,7 +1067,7 @@ static vt_status parse_atom(vt_parser *p, vt_expr *out)
         uint16_t op = p->tok.kind == T_STRING_OFF ? VT_OP_STRING_OFFSET : VT_OP_STRING_LENGTH;
         char ident[VT_MAX_IDENTIFIER + 2];
         ref_name(&p->tok, ident);
-        uint32_t index;
+        uint32_t index = VT_NONE;
         if ((st = string_ref(p, ident, line, col, &index)) != VT_OK ||
             (st = vt_parser_advance(p)) != VT_OK)
             return st;

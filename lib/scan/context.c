@@ -354,7 +354,7 @@ static vt_status find_external(const vt_scan_ctx *ctx, const char *name, size_t 
 vt_status vt_scan_ctx_define_string(vt_scan_ctx *ctx, const char *name, const char *value,
                                     vt_error *err)
 {
-    size_t i;
+    size_t i = 0;
     vt_status st = find_external(ctx, name, &i, err);
     if (st != VT_OK)
         return st;
@@ -367,7 +367,7 @@ vt_status vt_scan_ctx_define_string(vt_scan_ctx *ctx, const char *name, const ch
 vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *value,
                              vt_error *err)
 {
-    size_t i;
+    size_t i = 0;
     vt_status st = find_external(ctx, name, &i, err);
     if (st != VT_OK)
         return st;

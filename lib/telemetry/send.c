@@ -179,7 +179,7 @@ vt_status vt_telemetry_pending_list(const vt_telemetry_state *s, vt_telemetry_le
     size_t row_count = 0;
     vt_status st = vt_telemetry_ledger_list(ledger, "queued", &rows, &row_count, err);
     for (size_t i = 0; i < row_count && st == VT_OK; i++) {
-        vt_telemetry_pending *item;
+        vt_telemetry_pending *item = NULL;
         if ((st = add_item(items, count, &cap, &item, err)) != VT_OK)
             break;
         item->payload = rows[i].payload;
@@ -195,7 +195,7 @@ vt_status vt_telemetry_pending_list(const vt_telemetry_state *s, vt_telemetry_le
     if (st == VT_OK)
         st = vt_telemetry_queue_list(s->dir, &paths, &path_count, err);
     for (size_t i = 0; i < path_count && st == VT_OK; i++) {
-        vt_telemetry_pending *item;
+        vt_telemetry_pending *item = NULL;
         if ((st = add_item(items, count, &cap, &item, err)) != VT_OK)
             break;
         item->path = paths[i];

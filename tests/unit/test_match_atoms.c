@@ -120,13 +120,16 @@ static size_t make_planted_data(const atom_case *c)
     size_t len = sizeof planted_data;
     for (size_t i = 0; i < len; i++)
         planted_data[i] = (char)(0x90 + i % 7);
+    if (c->data_len + 34 > len) { /* every copy below must fit */
+        fprintf(stderr, "make_planted_data: a case of %zu bytes is too long\n", c->data_len);
+        abort();
+    }
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
-        if (at[i] + c->data_len <= len)
+        if (at[i] <= len - c->data_len)
             memcpy(planted_data + at[i], c->data, c->data_len);
     /* the copies ending 34, 33, 32 and 1 bytes before the end, and at the end */
     for (size_t back = 34; back >= 32; back--)
-        if (c->data_len + back <= len)
-            memcpy(planted_data + len - back - c->data_len, c->data, c->data_len);
+        memcpy(planted_data + len - back - c->data_len, c->data, c->data_len);
     memcpy(planted_data + len - 1 - c->data_len, c->data, c->data_len);
     memcpy(planted_data + len - c->data_len, c->data, c->data_len);
     return len;
