@@ -64,7 +64,7 @@ static void imphash(vt_modrt_fncall *call)
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     if (!ok || !EVP_Digest(text.data ? text.data : (unsigned char *)"", text.len, digest, &len,
-                           EVP_md5(), NULL)) {
+                           vt_modrt_digest(call->scan, VT_MODRT_MD5), NULL)) {
         vt_buf_free(&text);
         call->scan->out_of_memory = true; /* never a hash of part of the imports */
         return;

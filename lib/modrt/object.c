@@ -84,7 +84,8 @@ static bool build_members(vt_modrt_scan *scan, const vt_modrt_module_def *def, v
             }
             for (size_t k = 0; def && k < def->function_count; k++) {
                 const vt_modrt_function_def *f = &def->functions[k];
-                if (strcmp(f->parent, struct_name) == 0 && strcmp(f->name, d->name) == 0 &&
+                if (f->name[0] == d->name[0] && strcmp(f->name, d->name) == 0 &&
+                    strcmp(f->parent, struct_name) == 0 &&
                     strcmp(f->arguments, d->arguments ? d->arguments : "") == 0 &&
                     fn->u.fn.count < 16) {
                     bool seen = false;
