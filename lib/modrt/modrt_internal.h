@@ -119,7 +119,12 @@ struct vt_modrt_scan {
     size_t module_count;
     /* Declarations built by earlier imports, kept across vt_modrt_scan_reset (a module's
      * declaration is the same for every file). */
-    struct { const vt_modrt_module_def *def; vt_module_decl *decl; } declared[16];
+    struct {
+        const vt_modrt_module_def *def;
+        vt_module_decl *decl;
+        struct vt_modrt_shape **shapes; /* by a structure's first member (object.c) */
+        size_t shape_cap;
+    } declared[16];
     size_t declared_count;
     /* vt_modrt_member_used's answers by name address, for the member_used callback and user
      * they came from (cleared when another one is given) */
@@ -140,6 +145,9 @@ void *vt_modrt_alloc(vt_modrt_scan *scan, size_t size); /* marks out_of_memory o
  * must be a string constant: the answers are remembered by its address for the scans of this
  * context (modules ask the same questions for every file). */
 bool vt_modrt_member_used(vt_modrt_scan *scan, const char *name);
+
+/* Release the shapes of structures object.c keeps for a declaration (declared[i]). */
+void vt_modrt_free_shapes(vt_modrt_scan *scan, size_t declared_index);
 
 /* Build the tree of a declaration: the object at decl index `index` as a member named by it. */
 vt_mobj *vt_modrt_build(vt_modrt_scan *scan, const vt_modrt_module_def *def,

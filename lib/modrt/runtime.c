@@ -131,8 +131,10 @@ void vt_modrt_scan_free(vt_modrt_scan *scan)
     if (!scan)
         return;
     unload_modules(scan);
-    for (size_t i = 0; i < scan->declared_count; i++)
+    for (size_t i = 0; i < scan->declared_count; i++) {
+        vt_modrt_free_shapes(scan, i);
         vt_module_decl_free(scan->declared[i].decl);
+    }
     for (size_t i = 0; i < VT_MODRT_DIGESTS; i++)
         EVP_MD_free(scan->digests[i]);
     vt_arena_free(&scan->arena);
@@ -154,6 +156,7 @@ static vt_status declaration(vt_modrt_scan *scan, const vt_modrt_module_def *def
     vt_status st = vt_module_declare(def->name, out, err);
     if (st != VT_OK)
         return st;
+    memset(&scan->declared[scan->declared_count], 0, sizeof scan->declared[0]);
     scan->declared[scan->declared_count].def = def;
     scan->declared[scan->declared_count].decl = *out;
     scan->declared_count++;
