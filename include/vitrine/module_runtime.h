@@ -87,6 +87,12 @@ VT_API vt_status vt_modrt_scan_new(const uint8_t *data, size_t size,
                                    const vt_modrt_options *options,
                                    vt_modrt_scan **out, vt_error *err);
 VT_API void vt_modrt_scan_free(vt_modrt_scan *scan);
+/* The same context for another scan, of data[0..size) with `options` (may be NULL), as a new
+ * one would be: the trees and results of the last scan are released (what they returned is no
+ * longer valid), but the modules' declarations and the arena's first block are kept, which
+ * saves building them again for every file. */
+VT_API void vt_modrt_scan_reset(vt_modrt_scan *scan, const uint8_t *data, size_t size,
+                                const vt_modrt_options *options);
 
 /* True if the runtime implements module `name` (a declared module may lack a runtime). */
 VT_API bool vt_modrt_available(const char *name);

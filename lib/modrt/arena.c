@@ -65,3 +65,21 @@ void vt_arena_free(vt_arena *arena)
     arena->blocks = NULL;
     arena->used = arena->cap = 0;
 }
+
+void vt_arena_reset(vt_arena *arena)
+{
+    vt_arena_block *keep = NULL, *b = arena->blocks;
+    while (b) {
+        vt_arena_block *next = b->next;
+        if (!keep && b->cap == ARENA_BLOCK)
+            keep = b;
+        else
+            free(b);
+        b = next;
+    }
+    arena->blocks = keep;
+    if (keep)
+        keep->next = NULL;
+    arena->cap = keep ? keep->cap : 0;
+    arena->used = 0;
+}

@@ -84,19 +84,19 @@ static void data_digest(vt_modrt_fncall *call, const EVP_MD *md)
     memcpy(c->hex, r->s, r->len);
 }
 
-#define DIGEST_FUNCTIONS(name, md)                                                             \
+#define DIGEST_FUNCTIONS(name, kind)                                                           \
     static void data_##name(vt_modrt_fncall *call)                                             \
     {                                                                                          \
-        data_digest(call, md);                                                                 \
+        data_digest(call, vt_modrt_digest(call->scan, kind));                                  \
     }                                                                                          \
     static void string_##name(vt_modrt_fncall *call)                                           \
     {                                                                                          \
-        digest(call, md, call->args[0].s, call->args[0].len);                                  \
+        digest(call, vt_modrt_digest(call->scan, kind), call->args[0].s, call->args[0].len);   \
     }
 
-DIGEST_FUNCTIONS(md5, EVP_md5())
-DIGEST_FUNCTIONS(sha1, EVP_sha1())
-DIGEST_FUNCTIONS(sha256, EVP_sha256())
+DIGEST_FUNCTIONS(md5, VT_MODRT_MD5)
+DIGEST_FUNCTIONS(sha1, VT_MODRT_SHA1)
+DIGEST_FUNCTIONS(sha256, VT_MODRT_SHA256)
 
 static uint32_t checksum32(const uint8_t *p, size_t len)
 {

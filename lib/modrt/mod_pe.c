@@ -118,12 +118,11 @@ static bool directory_counted(const pe_file *pe, int entry)
 
 /* ---- header, sections, overlay ----------------------------------------------------------- */
 
-static void section_full_name(const pe_file *pe, const char *name, size_t len, vt_mobj *root,
-                              int i)
+static void section_full_name(const pe_file *pe, const char *name, size_t len, vt_mobj *item)
 {
     uint64_t coff = pe_u32(pe, FH(8)), count = pe_u32(pe, FH(12));
     if (coff == 0 || name[0] != '/') {
-        vt_modrt_set_string(name, len, root, "sections[%i].full_name", i);
+        vt_modrt_set_string(name, len, item, "full_name");
         return;
     }
     uint64_t index = 0;
@@ -133,7 +132,7 @@ static void section_full_name(const pe_file *pe, const char *name, size_t len, v
     for (uint64_t n = 0; at + n >= at && pe_fits(pe, at, n + 1); n++) {
         char c = (char)pe->data[at + n];
         if (c == 0) {
-            vt_modrt_set_string(pe->data + at, n, root, "sections[%i].full_name", i);
+            vt_modrt_set_string(pe->data + at, n, item, "full_name");
             return;
         }
         if (!isprint((unsigned char)c))
@@ -141,9 +140,38 @@ static void section_full_name(const pe_file *pe, const char *name, size_t len, v
     }
 }
 
+/* sections[i] from the section header at `section`. */
+static void set_section(pe_file *pe, vt_mobj *sections, uint64_t section, int i)
+{
+    char name[9];
+    memcpy(name, pe->data + section, 8);
+    name[8] = '\0';
+    int len = 7;
+    while (len >= 0 && name[len] == '\0')
+        len--;
+    if (vt_modrt_set_string(name, (size_t)(len + 1), sections, "[%i].name", i) != VT_OK)
+        return;
+    vt_mobj *s = vt_mobj_item(sections, i); /* the item the setter created */
+    section_full_name(pe, name, (size_t)(len + 1), s);
+    vt_modrt_set_integer(pe_u32(pe, section + 36), s, "characteristics");
+    vt_modrt_set_integer(pe_u32(pe, section + 16), s, "raw_data_size");
+    vt_modrt_set_integer(pe_u32(pe, section + 20), s, "raw_data_offset");
+    vt_modrt_set_integer(pe_u32(pe, section + 12), s, "virtual_address");
+    vt_modrt_set_integer(pe_u32(pe, section + 8), s, "virtual_size");
+    vt_modrt_set_integer(pe_u32(pe, section + 24), s, "pointer_to_relocations");
+    vt_modrt_set_integer(pe_u32(pe, section + 28), s, "pointer_to_line_numbers");
+    vt_modrt_set_integer(pe_u16(pe, section + 32), s, "number_of_relocations");
+    vt_modrt_set_integer(pe_u16(pe, section + 34), s, "number_of_line_numbers");
+}
+
 static void parse_sections(pe_file *pe)
 {
     vt_mobj *root = pe->root;
+    /* the objects for rules reading them (section_index() reads sections[i]) */
+    vt_mobj *sections = vt_modrt_member_used(pe->scan, "sections") ||
+                                vt_modrt_member_used(pe->scan, "section_index")
+                            ? vt_mobj_member(root, "sections")
+                            : NULL;
     uint64_t section = first_section(pe);
     unsigned n = number_of_sections(pe);
     if (n > PE_MAX_SECTIONS)
@@ -152,29 +180,9 @@ static void parse_sections(pe_file *pe)
     for (unsigned k = 0; k < n; k++, section += SECTION_SIZE) {
         if (!pe_fits(pe, section, SECTION_SIZE))
             break;
-        int i = (int)k;
-        char name[9];
-        memcpy(name, pe->data + section, 8);
-        name[8] = '\0';
-        int len = 7;
-        while (len >= 0 && name[len] == '\0')
-            len--;
-        vt_modrt_set_string(name, (size_t)(len + 1), root, "sections[%i].name", i);
-        section_full_name(pe, name, (size_t)(len + 1), root, i);
+        if (sections)
+            set_section(pe, sections, section, (int)k);
         uint32_t raw_size = pe_u32(pe, section + 16), raw_ofs = pe_u32(pe, section + 20);
-        vt_modrt_set_integer(pe_u32(pe, section + 36), root, "sections[%i].characteristics", i);
-        vt_modrt_set_integer(raw_size, root, "sections[%i].raw_data_size", i);
-        vt_modrt_set_integer(raw_ofs, root, "sections[%i].raw_data_offset", i);
-        vt_modrt_set_integer(pe_u32(pe, section + 12), root, "sections[%i].virtual_address", i);
-        vt_modrt_set_integer(pe_u32(pe, section + 8), root, "sections[%i].virtual_size", i);
-        vt_modrt_set_integer(pe_u32(pe, section + 24), root,
-                             "sections[%i].pointer_to_relocations", i);
-        vt_modrt_set_integer(pe_u32(pe, section + 28), root,
-                             "sections[%i].pointer_to_line_numbers", i);
-        vt_modrt_set_integer(pe_u16(pe, section + 32), root,
-                             "sections[%i].number_of_relocations", i);
-        vt_modrt_set_integer(pe_u16(pe, section + 34), root,
-                             "sections[%i].number_of_line_numbers", i);
         uint64_t end = (uint32_t)(raw_ofs + raw_size); /* yara adds two DWORDs */
         if (end > highest_ofs + highest_size) {
             highest_ofs = raw_ofs;
@@ -248,6 +256,8 @@ static void parse_header(pe_file *pe)
     }
     unsigned dd_count = rva_count < 16 ? rva_count : 16;
     uint64_t dd = opt_data_dirs(pe);
+    if (!vt_modrt_member_used(pe->scan, "data_directories"))
+        dd_count = 0;
     for (unsigned i = 0; i < dd_count; i++, dd += 8) {
         if (!pe_fits(pe, dd, 8))
             break;
@@ -358,8 +368,10 @@ vt_status vt_modrt_pe_load(vt_modrt_scan *scan, vt_modrt_loaded *module, const u
                   size_t size)
 {
     vt_mobj *root = module->root;
+    /* the constants rules read (all of them for a module dump) */
     for (size_t i = 0; i < sizeof pe_constants / sizeof pe_constants[0]; i++)
-        vt_modrt_set_integer(pe_constants[i].value, root, pe_constants[i].name);
+        if (vt_modrt_member_used(scan, pe_constants[i].name))
+            vt_modrt_set_integer(pe_constants[i].value, root, pe_constants[i].name);
     vt_modrt_set_integer(0, root, "is_pe");
     uint64_t nt;
     if (!find_header(data, size, &nt))

@@ -64,7 +64,7 @@ static void imphash(vt_modrt_fncall *call)
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     if (!ok || !EVP_Digest(text.data ? text.data : (unsigned char *)"", text.len, digest, &len,
-                           EVP_md5(), NULL)) {
+                           vt_modrt_digest(call->scan, VT_MODRT_MD5), NULL)) {
         vt_buf_free(&text);
         call->scan->out_of_memory = true; /* never a hash of part of the imports */
         return;
@@ -211,38 +211,29 @@ static void imports_irr(vt_modrt_fncall *call)
 
 /* ---- exports ------------------------------------------------------------------------------- */
 
-static bool export_name_equals(vt_mobj *m, int i, const vt_modrt_arg *a)
-{
-    const uint8_t *s;
-    size_t len;
-    if (!vt_mobj_string(vt_modrt_get(m, "export_details[%i].name", i), &s, &len))
-        return false;
-    return len == a->len && strncasecmp((const char *)s, (const char *)a->s, len) == 0;
-}
-
 /* What exports() and exports_index() share: the index of the first match, -1 for none,
- * -2 when the answer is undefined (not a PE). */
+ * -2 when the answer is undefined (not a PE). The exports are yara's export_details (built
+ * from the table, not read from the objects, which exist only when a rule reads them). */
 static int find_export(vt_modrt_fncall *call, char how)
 {
     pe_file *pe = pe_of(call);
     if (!pe)
         return -2;
-    vt_mobj *m = call->module;
-    int n = (int)vt_modrt_get_integer(m, "number_of_exports");
+    uint32_t count;
+    const pe_export *exports = vt_modrt_pe_exports(pe, &count);
+    int n = (int)count;
     if (how == 'i' && (call->args[0].i == 0 || call->args[0].i > n))
         return -1;
+    const vt_modrt_arg *a = &call->args[0];
     for (int i = 0; i < n; i++) {
-        if (how == 's' && export_name_equals(m, i, &call->args[0]))
+        const pe_export *x = &exports[i];
+        if (how == 's' && x->name && x->name_len == a->len &&
+            strncasecmp(x->name, (const char *)a->s, x->name_len) == 0)
             return i;
-        if (how == 'i' && vt_modrt_get_integer(m, "export_details[%i].ordinal", i) == call->args[0].i)
+        if (how == 'i' && (int64_t)x->ordinal == a->i)
             return i;
-        if (how == 'r') {
-            const uint8_t *s;
-            size_t len;
-            if (vt_mobj_string(vt_modrt_get(m, "export_details[%i].name", i), &s, &len) &&
-                regex_search(call, call->args[0].regex, (const char *)s))
-                return i;
-        }
+        if (how == 'r' && x->name && regex_search(call, a->regex, x->name))
+            return i;
     }
     return -1;
 }

@@ -25,6 +25,8 @@ typedef struct vt_arena {
 void *vt_arena_alloc(vt_arena *arena, size_t size);            /* zeroed; NULL on failure */
 void *vt_arena_dup(vt_arena *arena, const void *data, size_t size); /* adds a NUL after */
 void vt_arena_free(vt_arena *arena);
+/* Release everything allocated but keep one ordinary block for the next allocations. */
+void vt_arena_reset(vt_arena *arena);
 
 /* ---- objects -------------------------------------------------------------------------------- */
 
@@ -100,6 +102,9 @@ struct vt_modrt_fncall {
     vt_modrt_value *result;
 };
 
+enum { VT_MODRT_USED_MEMO = 1024 }; /* a power of two */
+typedef enum { VT_MODRT_MD5, VT_MODRT_SHA1, VT_MODRT_SHA256, VT_MODRT_DIGESTS } vt_modrt_digest_kind;
+
 /* ---- the scan ------------------------------------------------------------------------------- */
 
 struct vt_modrt_scan {
@@ -112,15 +117,37 @@ struct vt_modrt_scan {
     const char *fault;  /* set by a function on data where yara 4.2.3 faults (static text) */
     vt_modrt_loaded modules[16];
     size_t module_count;
+    /* Declarations built by earlier imports, kept across vt_modrt_scan_reset (a module's
+     * declaration is the same for every file). */
+    struct {
+        const vt_modrt_module_def *def;
+        vt_module_decl *decl;
+        struct vt_modrt_shape **shapes; /* by a structure's first member (object.c) */
+        size_t shape_cap;
+    } declared[16];
+    size_t declared_count;
+    /* vt_modrt_member_used's answers by name address, for the member_used callback and user
+     * they came from (cleared when another one is given) */
+    struct { const char *name; bool used; } used_memo[VT_MODRT_USED_MEMO];
+    bool (*memo_member_used)(void *user, const char *name);
+    void *memo_member_user;
+    struct evp_md_st *digests[VT_MODRT_DIGESTS]; /* fetched at first use, kept until free */
 };
+
+/* OpenSSL's implementation of a digest, fetched once per scan context (EVP_md5() and friends
+ * are fetched again at every EVP_Digest, which costs more than hashing a short string); the
+ * legacy one when fetching fails. */
+const struct evp_md_st *vt_modrt_digest(vt_modrt_scan *scan, vt_modrt_digest_kind kind);
 
 void *vt_modrt_alloc(vt_modrt_scan *scan, size_t size); /* marks out_of_memory on failure */
 
-/* False when the options say no rule reads a member called `name` (vt_modrt_options). */
-static inline bool vt_modrt_member_used(const vt_modrt_scan *scan, const char *name)
-{
-    return !scan->options.member_used || scan->options.member_used(scan->options.member_user, name);
-}
+/* False when the options say no rule reads a member called `name` (vt_modrt_options). `name`
+ * must be a string constant: the answers are remembered by its address for the scans of this
+ * context (modules ask the same questions for every file). */
+bool vt_modrt_member_used(vt_modrt_scan *scan, const char *name);
+
+/* Release the shapes of structures object.c keeps for a declaration (declared[i]). */
+void vt_modrt_free_shapes(vt_modrt_scan *scan, size_t declared_index);
 
 /* Build the tree of a declaration: the object at decl index `index` as a member named by it. */
 vt_mobj *vt_modrt_build(vt_modrt_scan *scan, const vt_modrt_module_def *def,

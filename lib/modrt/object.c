@@ -42,66 +42,186 @@ static uint32_t name_hash(const char *name)
     return h;
 }
 
-/* Append member m to structure st and index it by name. */
-static void add_member(vt_mobj *st, vt_mobj *m)
+/* What every structure built from one declaration shares, computed at its first build in a
+ * scan context and kept across resets: its members in order (a function once, with all its
+ * overloads) and the index of their names. */
+typedef struct vt_modrt_shape {
+    const char *struct_name;
+    size_t count;
+    int32_t *decl_index;  /* per member: its declaration (a function's first) */
+    const vt_modrt_function_def ***overloads; /* per member: a function's overloads */
+    size_t *overload_count;
+    uint32_t *slots;      /* the member index, shared read-only by every structure built */
+    size_t slot_count;
+} vt_modrt_shape;
+
+static void free_shape(vt_modrt_shape *shape)
 {
-    size_t mask = st->u.st.slot_count - 1;
-    size_t at = name_hash(m->name) & mask;
-    while (st->u.st.slots[at])
-        at = (at + 1) & mask;
-    st->u.st.members[st->u.st.count++] = m;
-    st->u.st.slots[at] = (uint32_t)st->u.st.count;
+    if (!shape)
+        return;
+    for (size_t i = 0; i < shape->count; i++)
+        free(shape->overloads[i]);
+    free(shape->decl_index);
+    free(shape->overloads);
+    free(shape->overload_count);
+    free(shape->slots);
+    free(shape);
+}
+
+void vt_modrt_free_shapes(vt_modrt_scan *scan, size_t declared_index)
+{
+    for (size_t i = 0; i < scan->declared[declared_index].shape_cap; i++)
+        free_shape(scan->declared[declared_index].shapes[i]);
+    free(scan->declared[declared_index].shapes);
+    scan->declared[declared_index].shapes = NULL;
+    scan->declared[declared_index].shape_cap = 0;
+}
+
+/* The shape of the structure whose members are listed from decl index `first` (yara's order:
+ * as declared, a function where its first overload is). NULL when memory runs out. */
+static vt_modrt_shape *make_shape(const vt_modrt_module_def *def, const vt_module_decl *decl,
+                                  int32_t first, const char *struct_name)
+{
+    size_t n = 0;
+    for (int32_t c = first; c >= 0; c = vt_module_object_at(decl, c)->next_sibling)
+        n++;
+    vt_modrt_shape *shape = calloc(1, sizeof *shape);
+    if (!shape)
+        return NULL;
+    shape->struct_name = struct_name;
+    shape->decl_index = calloc(n ? n : 1, sizeof *shape->decl_index);
+    shape->overloads = calloc(n ? n : 1, sizeof *shape->overloads);
+    shape->overload_count = calloc(n ? n : 1, sizeof *shape->overload_count);
+    size_t slots = 4;
+    while (slots < 2 * n)
+        slots *= 2;
+    shape->slots = calloc(slots, sizeof *shape->slots);
+    shape->slot_count = slots;
+    if (!shape->decl_index || !shape->overloads || !shape->overload_count || !shape->slots) {
+        free_shape(shape);
+        return NULL;
+    }
+    size_t mask = slots - 1;
+    for (int32_t c = first; c >= 0; c = vt_module_object_at(decl, c)->next_sibling) {
+        const vt_module_object *d = vt_module_object_at(decl, c);
+        size_t m = shape->count; /* a function declared before takes the further overloads */
+        if (d->kind == VT_MODULE_FUNCTION) {
+            for (size_t k = 0; k < shape->count; k++) {
+                const vt_module_object *e = vt_module_object_at(decl, shape->decl_index[k]);
+                if (strcmp(e->name, d->name) == 0) {
+                    m = k;
+                    break;
+                }
+            }
+        }
+        if (m == shape->count) {
+            shape->decl_index[m] = c;
+            size_t at = name_hash(d->name) & mask;
+            while (shape->slots[at])
+                at = (at + 1) & mask;
+            shape->slots[at] = (uint32_t)++shape->count;
+        }
+        if (d->kind != VT_MODULE_FUNCTION)
+            continue;
+        if (!shape->overloads[m] &&
+            !(shape->overloads[m] = calloc(16, sizeof *shape->overloads[m]))) {
+            free_shape(shape);
+            return NULL;
+        }
+        for (size_t k = 0; def && k < def->function_count; k++) {
+            const vt_modrt_function_def *f = &def->functions[k];
+            if (f->name[0] == d->name[0] && strcmp(f->name, d->name) == 0 &&
+                strcmp(f->parent, struct_name) == 0 &&
+                strcmp(f->arguments, d->arguments ? d->arguments : "") == 0 &&
+                shape->overload_count[m] < 16) {
+                bool seen = false;
+                for (size_t j = 0; j < shape->overload_count[m]; j++)
+                    seen |= shape->overloads[m][j] == f;
+                if (!seen)
+                    shape->overloads[m][shape->overload_count[m]++] = f;
+            }
+        }
+    }
+    return shape;
+}
+
+/* The shape for structures of `decl` from `first`, kept in the scan context when the
+ * declaration is one of its own (NULL *owned: the caller frees the shape). */
+static vt_modrt_shape *shape_of(vt_modrt_scan *scan, const vt_modrt_module_def *def,
+                                const vt_module_decl *decl, int32_t first,
+                                const char *struct_name, bool *owned)
+{
+    *owned = false;
+    for (size_t i = 0; i < scan->declared_count && first >= 0; i++) {
+        if (scan->declared[i].decl != decl || scan->declared[i].def != def)
+            continue;
+        if ((size_t)first >= scan->declared[i].shape_cap) {
+            size_t cap = scan->declared[i].shape_cap ? scan->declared[i].shape_cap : 64;
+            while (cap <= (size_t)first)
+                cap *= 2;
+            vt_modrt_shape **p = realloc(scan->declared[i].shapes, cap * sizeof *p);
+            if (!p)
+                return NULL;
+            memset(p + scan->declared[i].shape_cap, 0,
+                   (cap - scan->declared[i].shape_cap) * sizeof *p);
+            scan->declared[i].shapes = p;
+            scan->declared[i].shape_cap = cap;
+        }
+        vt_modrt_shape **slot = &scan->declared[i].shapes[first];
+        if (*slot && strcmp((*slot)->struct_name, struct_name) == 0)
+            return *slot;
+        if (*slot) /* built under another name: not shared */
+            break;
+        return *slot = make_shape(def, decl, first, struct_name);
+    }
+    *owned = true;
+    return make_shape(def, decl, first, struct_name);
 }
 
 /* Fill structure `st` with the members listed from decl index `first`. */
 static bool build_members(vt_modrt_scan *scan, const vt_modrt_module_def *def, vt_mobj *st,
                           int32_t first, const char *struct_name)
 {
-    size_t count = 0;
-    for (int32_t c = first; c >= 0; c = vt_module_object_at(st->decl, c)->next_sibling)
-        count++;
-    st->u.st.members = vt_modrt_alloc(scan, (count ? count : 1) * sizeof(vt_mobj *));
-    size_t slots = 4;
-    while (slots < 2 * count)
-        slots *= 2;
-    st->u.st.slots = vt_modrt_alloc(scan, slots * sizeof(uint32_t));
-    st->u.st.slot_count = slots;
-    if (!st->u.st.members || !st->u.st.slots)
+    bool owned;
+    vt_modrt_shape *shape = shape_of(scan, def, st->decl, first, struct_name, &owned);
+    if (!shape)
         return false;
-    for (int32_t c = first; c >= 0; c = vt_module_object_at(st->decl, c)->next_sibling) {
+    bool ok = true;
+    size_t count = shape->count;
+    st->u.st.members = vt_modrt_alloc(scan, (count ? count : 1) * sizeof(vt_mobj *));
+    st->u.st.slots = owned ? vt_arena_dup(&scan->arena, shape->slots,
+                                          shape->slot_count * sizeof *shape->slots)
+                           : shape->slots;
+    st->u.st.slot_count = shape->slot_count;
+    if (!st->u.st.members || !st->u.st.slots)
+        ok = false;
+    for (size_t k = 0; ok && k < count; k++) {
+        int32_t c = shape->decl_index[k];
         const vt_module_object *d = vt_module_object_at(st->decl, c);
+        vt_mobj *m;
         if (d->kind == VT_MODULE_FUNCTION) {
-            vt_mobj *fn = vt_mobj_member(st, d->name);
-            if (!fn) {
-                fn = new_object(scan, VT_MODULE_FUNCTION, d->name, st, st->decl, c,
-                                st->generation);
-                if (!fn)
-                    return false;
-                fn->u.fn.overloads = vt_modrt_alloc(scan, 16 * sizeof(void *));
-                if (!fn->u.fn.overloads)
-                    return false;
-                add_member(st, fn);
+            m = new_object(scan, VT_MODULE_FUNCTION, d->name, st, st->decl, c, st->generation);
+            if (m) {
+                m->u.fn.count = shape->overload_count[k];
+                m->u.fn.overloads = owned ? vt_arena_dup(&scan->arena, shape->overloads[k],
+                                                         16 * sizeof *shape->overloads[k])
+                                          : (void *)shape->overloads[k];
+                if (!m->u.fn.overloads)
+                    m = NULL;
             }
-            for (size_t k = 0; def && k < def->function_count; k++) {
-                const vt_modrt_function_def *f = &def->functions[k];
-                if (strcmp(f->parent, struct_name) == 0 && strcmp(f->name, d->name) == 0 &&
-                    strcmp(f->arguments, d->arguments ? d->arguments : "") == 0 &&
-                    fn->u.fn.count < 16) {
-                    bool seen = false;
-                    for (size_t j = 0; j < fn->u.fn.count; j++)
-                        seen |= fn->u.fn.overloads[j] == f;
-                    if (!seen)
-                        fn->u.fn.overloads[fn->u.fn.count++] = f;
-                }
-            }
-            continue;
+        } else {
+            m = vt_modrt_build(scan, def, st->decl, c, st, d->name, st->generation);
         }
-        vt_mobj *m = vt_modrt_build(scan, def, st->decl, c, st, d->name, st->generation);
         if (!m)
-            return false;
-        add_member(st, m);
+            ok = false;
+        else
+            st->u.st.members[st->u.st.count++] = m;
     }
-    return true;
+    if (owned)
+        free_shape(shape);
+    if (!ok)
+        scan->out_of_memory = true;
+    return ok;
 }
 
 vt_mobj *vt_modrt_build(vt_modrt_scan *scan, const vt_modrt_module_def *def,

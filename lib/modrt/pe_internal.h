@@ -20,6 +20,26 @@ typedef struct pe_dll {
     size_t count;
 } pe_dll;
 
+/* One entry of the export table as yara's export_details has it: the ordinal (base + index) and
+ * the name (NUL-terminated, at most 512 bytes; NULL when the entry has none). */
+typedef struct pe_export {
+    const char *name;
+    size_t name_len;
+    uint32_t ordinal;
+} pe_export;
+
+/* Where the export table's arrays are, once the loader has checked them (yara's checks). */
+typedef struct pe_export_table {
+    int64_t start;      /* the export directory (a function inside it is a forwarder) */
+    uint64_t size;
+    uint32_t count;     /* number_of_exports */
+    uint32_t base;
+    uint32_t named;     /* names used: at most count */
+    int64_t names;      /* -1 when the table has no names */
+    int64_t ordinals;
+    int64_t functions;
+} pe_export_table;
+
 typedef struct pe_file {
     const uint8_t *data;
     size_t size;
@@ -29,11 +49,16 @@ typedef struct pe_file {
     vt_mobj *root;
     vt_modrt_scan *scan;
     int64_t resources;
+    bool resource_objects; /* a rule reads resources[] (or locale(), language()) */
     int64_t version_infos;
     pe_dll *imports;    /* yara's list of imported DLLs with functions (for imphash, imports) */
     size_t import_count;
     pe_dll *delayed;
     size_t delayed_count;
+    bool has_export_table; /* export_table is valid (else number_of_exports is 0) */
+    pe_export_table export_table;
+    pe_export *exports; /* built from export_table when first needed (vt_modrt_pe_exports) */
+    bool exports_built;
     char imphash[33]; /* imphash()'s result once a call of this scan computed it, else "" */
 } pe_file;
 
@@ -72,6 +97,9 @@ void vt_modrt_pe_parse_resources(pe_file *pe);
 void vt_modrt_pe_parse_imports(pe_file *pe);
 void vt_modrt_pe_parse_delayed_imports(pe_file *pe);
 void vt_modrt_pe_parse_exports(pe_file *pe);
+/* The exports of the checked export table (built once per scan, arena memory): *count entries,
+ * 0 without a valid table; NULL with *count 0 when memory runs out (scan->out_of_memory). */
+const pe_export *vt_modrt_pe_exports(pe_file *pe, uint32_t *count);
 void vt_modrt_pe_parse_certificates(pe_file *pe);
 
 #endif

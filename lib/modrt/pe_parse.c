@@ -82,11 +82,14 @@ static void parse_version_info(pe_file *pe, uint64_t data_entry)
                     wide_copy(pe, value, text, sizeof text);
                     if (pe_u16(pe, str + 2) == 0)
                         text[0] = '\0';
-                    vt_modrt_set_sz(text, pe->root, "version_info[%s]", key);
-                    vt_modrt_set_sz(key, pe->root, "version_info_list[%i].key",
-                                    (int)pe->version_infos);
-                    vt_modrt_set_sz(text, pe->root, "version_info_list[%i].value",
-                                    (int)pe->version_infos);
+                    if (vt_modrt_member_used(pe->scan, "version_info"))
+                        vt_modrt_set_sz(text, pe->root, "version_info[%s]", key);
+                    if (vt_modrt_member_used(pe->scan, "version_info_list")) {
+                        vt_modrt_set_sz(key, pe->root, "version_info_list[%i].key",
+                                        (int)pe->version_infos);
+                        vt_modrt_set_sz(text, pe->root, "version_info_list[%i].value",
+                                        (int)pe->version_infos);
+                    }
                     pe->version_infos++;
                 }
                 str = add_offset(str, pe_u16(pe, str));
@@ -129,6 +132,13 @@ static void collect_resource(pe_file *pe, const rsrc_walk *w, uint64_t entry)
 {
     if (pe->resources > 65536)
         return;
+    /* the objects for rules reading them (locale() and language() read resources[i]) */
+    if (!pe->resource_objects) {
+        if (w->ids[0] == 16) /* RESOURCE_TYPE_VERSION */
+            parse_version_info(pe, entry);
+        pe->resources++;
+        return;
+    }
     int i = (int)pe->resources;
     vt_mobj *arr = vt_mobj_member(pe->root, "resources");
     uint32_t rva = pe_u32(pe, entry);
@@ -196,6 +206,9 @@ void vt_modrt_pe_parse_resources(pe_file *pe)
     vt_modrt_set_integer(pe_u32(pe, rsrc + 4), pe->root, "resource_timestamp");
     vt_modrt_set_integer(pe_u16(pe, rsrc + 8), pe->root, "resource_version.major");
     vt_modrt_set_integer(pe_u16(pe, rsrc + 10), pe->root, "resource_version.minor");
+    pe->resource_objects = vt_modrt_member_used(pe->scan, "resources") ||
+                           vt_modrt_member_used(pe->scan, "locale") ||
+                           vt_modrt_member_used(pe->scan, "language");
     rsrc_walk w = {.base = rsrc, .ids = {-1, -1, -1}, .strings = {-1, -1, -1}};
     walk_resources(pe, &w, rsrc, 0);
 }
@@ -348,7 +361,9 @@ void vt_modrt_pe_parse_imports(pe_file *pe)
     }
     vt_modrt_set_integer(dll_count, pe->root, "number_of_imports");
     vt_modrt_set_integer(function_count, pe->root, "number_of_imported_functions");
-    set_imports(pe, pe->imports, pe->import_count, "import_details");
+    /* imphash() and imports() read pe->imports: the objects only for rules reading them */
+    if (vt_modrt_member_used(pe->scan, "import_details"))
+        set_imports(pe, pe->imports, pe->import_count, "import_details");
 }
 
 static uint64_t normalize_delay(uint64_t image_base, uint64_t va)
@@ -444,82 +459,127 @@ static void set_c_string(pe_file *pe, vt_mobj *obj, int64_t offset, size_t max, 
     vt_modrt_set_string(pe->data + offset, len < max ? len : max, obj, path, i);
 }
 
-void vt_modrt_pe_parse_exports(pe_file *pe)
+/* yara's checks of the export directory: false when it sets no export (number_of_exports 0). */
+static bool export_table(pe_file *pe, pe_export_table *t)
 {
-    vt_modrt_set_integer(0, pe->root, "number_of_exports");
     uint64_t dir = vt_modrt_pe_directory(pe, 0);
     if (!dir || pe_u32(pe, dir) == 0)
-        return;
+        return false;
     int64_t offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, dir));
     if (offset < 0)
-        return;
-    int64_t export_start = offset;
-    uint64_t export_size = pe_u32(pe, dir + 4);
+        return false;
+    t->start = offset;
+    t->size = pe_u32(pe, dir + 4);
     uint64_t e = (uint64_t)offset;
     if (!pe_fits(pe, e, 40))
-        return;
+        return false;
     uint32_t n = pe_u32(pe, e + 20);
     if (n > PE_MAX_EXPORTS)
         n = PE_MAX_EXPORTS;
-    uint32_t base = pe_u32(pe, e + 16);
+    t->count = n;
+    t->base = pe_u32(pe, e + 16);
     vt_modrt_set_integer(pe_u32(pe, e + 4), pe->root, "export_timestamp");
     offset = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 12));
     if (offset > 0) {
         size_t len = strnlen((const char *)pe->data + offset, pe->size - (size_t)offset);
         vt_modrt_set_string(pe->data + offset, len, pe->root, "dll_name");
     }
+    /* yara compares with the name's offset here (-1 or 0 when there is none) */
     if ((uint64_t)n * 4 > (uint64_t)pe->size - (uint64_t)offset)
-        return;
+        return false;
     uint32_t names_count = pe_u32(pe, e + 24);
-    int64_t names = -1;
+    t->names = -1;
     if (names_count > 0) {
-        names = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 32));
-        if (names < 0 || (uint64_t)names_count * 4 > pe->size - (uint64_t)names)
-            return;
+        t->names = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 32));
+        if (t->names < 0 || (uint64_t)names_count * 4 > pe->size - (uint64_t)t->names)
+            return false;
     }
-    int64_t ordinals = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 36));
-    if (ordinals < 0 || pe_available(pe, ordinals) < 2 * (uint64_t)n)
-        return;
-    int64_t functions = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 28));
-    if (functions < 0 || pe_available(pe, functions) < 4 * (uint64_t)n)
-        return;
-    uint32_t named = names_count < n ? names_count : n;
-    /* yara scans the whole ordinal table for each export and takes the first j < named whose
-     * ordinal is the export's index; the same answer, computed once. */
-    int32_t *name_index = NULL;
-    if (names >= 0 && n > 0) {
-        name_index = vt_modrt_alloc(pe->scan, (size_t)n * sizeof *name_index);
-        if (!name_index)
-            return;
+    t->ordinals = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 36));
+    if (t->ordinals < 0 || pe_available(pe, t->ordinals) < 2 * (uint64_t)n)
+        return false;
+    t->functions = vt_modrt_pe_rva_to_offset(pe, pe_u32(pe, e + 28));
+    if (t->functions < 0 || pe_available(pe, t->functions) < 4 * (uint64_t)n)
+        return false;
+    t->named = names_count < n ? names_count : n;
+    return true;
+}
+
+const pe_export *vt_modrt_pe_exports(pe_file *pe, uint32_t *count)
+{
+    *count = 0;
+    if (!pe->has_export_table)
+        return NULL;
+    const pe_export_table *t = &pe->export_table;
+    if (!pe->exports_built) {
+        uint32_t n = t->count;
+        pe_export *exports = vt_modrt_alloc(pe->scan, (n ? n : 1) * sizeof *exports);
+        if (!exports)
+            return NULL;
         for (uint32_t i = 0; i < n; i++)
-            name_index[i] = -1;
-        for (uint32_t j = 0; j < named; j++) {
-            uint16_t target = vt_le16(pe->data + ordinals + 2 * (uint64_t)j);
-            if (target < n && name_index[target] < 0)
-                name_index[target] = (int32_t)j;
+            exports[i].ordinal = (uint32_t)(t->base + i);
+        /* yara scans the whole ordinal table for each export and takes the first j < named
+         * whose ordinal is the export's index; the same answer, computed once. */
+        if (t->names >= 0 && n > 0) {
+            int32_t *name_index = vt_modrt_alloc(pe->scan, (size_t)n * sizeof *name_index);
+            if (!name_index)
+                return NULL;
+            for (uint32_t i = 0; i < n; i++)
+                name_index[i] = -1;
+            for (uint32_t j = 0; j < t->named; j++) {
+                uint16_t target = vt_le16(pe->data + t->ordinals + 2 * (uint64_t)j);
+                if (target < n && name_index[target] < 0)
+                    name_index[target] = (int32_t)j;
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                if (name_index[i] < 0)
+                    continue;
+                int64_t at = vt_modrt_pe_rva_to_offset(
+                    pe, vt_le32(pe->data + t->names + 4 * (uint64_t)name_index[i]));
+                if (at <= 0)
+                    continue;
+                size_t len = strnlen((const char *)pe->data + at, pe->size - (size_t)at);
+                if (len > 512)
+                    len = 512;
+                exports[i].name = vt_arena_dup(&pe->scan->arena, pe->data + at, len);
+                if (!exports[i].name) {
+                    pe->scan->out_of_memory = true;
+                    return NULL;
+                }
+                exports[i].name_len = len;
+            }
+        }
+        pe->exports = exports;
+        pe->exports_built = true;
+    }
+    *count = t->count;
+    return pe->exports;
+}
+
+void vt_modrt_pe_parse_exports(pe_file *pe)
+{
+    vt_modrt_set_integer(0, pe->root, "number_of_exports");
+    pe_export_table *t = &pe->export_table;
+    if (!export_table(pe, t))
+        return;
+    pe->has_export_table = true;
+    /* exports() and exports_index() read pe->exports; the objects are built only when a rule
+     * reads export_details: a DLL can export thousands of functions, three objects each. */
+    if (vt_modrt_member_used(pe->scan, "export_details")) {
+        uint32_t n;
+        const pe_export *exports = vt_modrt_pe_exports(pe, &n);
+        vt_mobj *arr = vt_mobj_member(pe->root, "export_details");
+        for (uint32_t i = 0; exports && i < n; i++) {
+            vt_modrt_set_integer(exports[i].ordinal, arr, "[%i].ordinal", (int)i);
+            int64_t offset = vt_modrt_pe_rva_to_offset(
+                pe, vt_le32(pe->data + t->functions + 4 * (uint64_t)i));
+            if (offset > t->start && (uint64_t)offset < (uint64_t)t->start + t->size)
+                set_c_string(pe, arr, offset, 512, "[%i].forward_name", (int)i);
+            else
+                vt_modrt_set_integer(offset, arr, "[%i].offset", (int)i);
+            if (exports[i].name)
+                vt_modrt_set_string(exports[i].name, exports[i].name_len, arr, "[%i].name",
+                                    (int)i);
         }
     }
-    vt_mobj *arr = vt_mobj_member(pe->root, "export_details");
-    int count = 0;
-    /* When no rule reads the exports (export_details, exports(), exports_index()) their count
-     * is enough: a DLL can export thousands of functions, three objects each. */
-    if (!vt_modrt_member_used(pe->scan, "export_details") &&
-        !vt_modrt_member_used(pe->scan, "exports") &&
-        !vt_modrt_member_used(pe->scan, "exports_index"))
-        count = (int)n;
-    for (uint32_t i = (uint32_t)count; i < n; i++, count++) {
-        vt_modrt_set_integer((uint32_t)(base + i), arr, "[%i].ordinal", count);
-        offset = vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + functions + 4 * (uint64_t)i));
-        if (offset > export_start && (uint64_t)offset < (uint64_t)export_start + export_size)
-            set_c_string(pe, arr, offset, 512, "[%i].forward_name", count);
-        else
-            vt_modrt_set_integer(offset, arr, "[%i].offset", count);
-        if (!name_index || name_index[i] < 0)
-            continue;
-        int64_t at =
-            vt_modrt_pe_rva_to_offset(pe, vt_le32(pe->data + names + 4 * (uint64_t)name_index[i]));
-        if (at > 0)
-            set_c_string(pe, arr, at, 512, "[%i].name", count);
-    }
-    vt_modrt_set_integer(count, pe->root, "number_of_exports");
+    vt_modrt_set_integer(t->count, pe->root, "number_of_exports");
 }

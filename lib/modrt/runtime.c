@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "modrt_internal.h"
 
 static const vt_modrt_module_def *const registry[] = {
@@ -66,17 +68,99 @@ vt_status vt_modrt_scan_new(const uint8_t *data, size_t size, const vt_modrt_opt
     return VT_OK;
 }
 
+bool vt_modrt_member_used(vt_modrt_scan *scan, const char *name)
+{
+    bool (*used)(void *, const char *) = scan->options.member_used;
+    if (!used)
+        return true;
+    if (used != scan->memo_member_used || scan->options.member_user != scan->memo_member_user) {
+        memset(scan->used_memo, 0, sizeof scan->used_memo);
+        scan->memo_member_used = used;
+        scan->memo_member_user = scan->options.member_user;
+    }
+    size_t mask = VT_MODRT_USED_MEMO - 1;
+    size_t at = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+    for (size_t probes = 0; probes < 16; probes++, at = (at + 1) & mask) {
+        if (scan->used_memo[at].name == name)
+            return scan->used_memo[at].used;
+        if (!scan->used_memo[at].name) {
+            bool answer = used(scan->options.member_user, name);
+            scan->used_memo[at].name = name;
+            scan->used_memo[at].used = answer;
+            return answer;
+        }
+    }
+    return used(scan->options.member_user, name); /* a crowded stretch: asked every time */
+}
+
+const EVP_MD *vt_modrt_digest(vt_modrt_scan *scan, vt_modrt_digest_kind kind)
+{
+    static const char *const names[VT_MODRT_DIGESTS] = {"MD5", "SHA1", "SHA256"};
+    if (!scan->digests[kind])
+        scan->digests[kind] = EVP_MD_fetch(NULL, names[kind], NULL);
+    if (scan->digests[kind])
+        return scan->digests[kind];
+    return kind == VT_MODRT_MD5 ? EVP_md5() : kind == VT_MODRT_SHA1 ? EVP_sha1() : EVP_sha256();
+}
+
+static void unload_modules(vt_modrt_scan *scan)
+{
+    for (size_t i = 0; i < scan->module_count; i++)
+        if (scan->modules[i].def->unload)
+            scan->modules[i].def->unload(&scan->modules[i]);
+    scan->module_count = 0;
+}
+
+void vt_modrt_scan_reset(vt_modrt_scan *scan, const uint8_t *data, size_t size,
+                         const vt_modrt_options *options)
+{
+    unload_modules(scan);
+    vt_arena_reset(&scan->arena);
+    scan->data = data ? data : (const uint8_t *)"";
+    scan->size = data ? size : 0;
+    memset(&scan->options, 0, sizeof scan->options);
+    if (options)
+        scan->options = *options;
+    scan->out_of_memory = false;
+    scan->timed_out = false;
+    scan->fault = NULL;
+}
+
 void vt_modrt_scan_free(vt_modrt_scan *scan)
 {
     if (!scan)
         return;
-    for (size_t i = 0; i < scan->module_count; i++) {
-        if (scan->modules[i].def->unload)
-            scan->modules[i].def->unload(&scan->modules[i]);
-        vt_module_decl_free(scan->modules[i].decl);
+    unload_modules(scan);
+    for (size_t i = 0; i < scan->declared_count; i++) {
+        vt_modrt_free_shapes(scan, i);
+        vt_module_decl_free(scan->declared[i].decl);
     }
+    for (size_t i = 0; i < VT_MODRT_DIGESTS; i++)
+        EVP_MD_free(scan->digests[i]);
     vt_arena_free(&scan->arena);
     free(scan);
+}
+
+/* The declaration of module `def`: built at its first import in this scan context. */
+static vt_status declaration(vt_modrt_scan *scan, const vt_modrt_module_def *def,
+                             vt_module_decl **out, vt_error *err)
+{
+    for (size_t i = 0; i < scan->declared_count; i++) {
+        if (scan->declared[i].def == def) {
+            *out = scan->declared[i].decl;
+            return VT_OK;
+        }
+    }
+    if (scan->declared_count == sizeof scan->declared / sizeof scan->declared[0])
+        return vt_error_set(err, VT_ERR_LIMIT, "too many modules imported");
+    vt_status st = vt_module_declare(def->name, out, err);
+    if (st != VT_OK)
+        return st;
+    memset(&scan->declared[scan->declared_count], 0, sizeof scan->declared[0]);
+    scan->declared[scan->declared_count].def = def;
+    scan->declared[scan->declared_count].decl = *out;
+    scan->declared_count++;
+    return VT_OK;
 }
 
 vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root, vt_error *err)
@@ -95,7 +179,7 @@ vt_status vt_modrt_import(vt_modrt_scan *scan, const char *name, vt_mobj **root,
         return vt_error_set(err, VT_ERR_LIMIT, "too many modules imported");
     vt_modrt_loaded *m = &scan->modules[scan->module_count];
     memset(m, 0, sizeof *m);
-    vt_status st = vt_module_declare(name, &m->decl, err);
+    vt_status st = declaration(scan, def, &m->decl, err);
     if (st != VT_OK)
         return st;
     m->def = def;

@@ -302,8 +302,9 @@ static void release_data(vt_scan_ctx *ctx)
         drop_file_buffer(ctx); /* a huge file's buffer is not kept for the next, small one */
     ctx->data = NULL;
     ctx->size = 0;
-    vt_modrt_scan_free(ctx->modules);
-    ctx->modules = NULL;
+    /* the module trees of this file go; the context (declarations, arena) serves the next */
+    if (ctx->modules)
+        vt_modrt_scan_reset(ctx->modules, NULL, 0, NULL);
 }
 
 void vt_scan_ctx_free(vt_scan_ctx *ctx)
@@ -311,6 +312,8 @@ void vt_scan_ctx_free(vt_scan_ctx *ctx)
     if (!ctx)
         return;
     release_data(ctx);
+    vt_modrt_scan_free(ctx->modules);
+    ctx->modules = NULL;
     drop_file_buffer(ctx);
     if (ctx->external_strings)
         for (size_t i = 0; i < ctx->view.external_count; i++)
@@ -712,7 +715,11 @@ static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
         .module_data_count = ctx->options.module_data_count,
         .deadline = &ctx->deadline,
     };
-    vt_status st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
+    vt_status st = VT_OK;
+    if (ctx->modules)
+        vt_modrt_scan_reset(ctx->modules, ctx->data, (size_t)ctx->size, &options);
+    else
+        st = vt_modrt_scan_new(ctx->data, (size_t)ctx->size, &options, &ctx->modules, err);
     for (size_t i = 0; st == VT_OK && i < ctx->imported_count; i++) {
         st = vt_modrt_import(ctx->modules, ctx->imported[i].name, &ctx->imported[i].root, err);
         if (st == VT_OK && ctx->search_status != VT_OK)

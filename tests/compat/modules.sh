@@ -248,6 +248,38 @@ for rules in pe_exports pe_count; do
   else not_ok "$rules.yar" "$(diff "$work/yara.out" "$work/ours.out" | head -8)"; fi
 done
 
+# Parts of pe built only for rules that read them (sections, resources, version_info, the
+# constants, data_directories, import_details, export_details; the functions reading them
+# directly): each probe alone in its own ruleset, printed by yara and by vitrine yara.
+pe_probes=(
+  'pe.imphash()' 'pe.imports("kernel32.dll")' 'pe.number_of_imported_functions'
+  'pe.import_details[0].library_name' 'pe.import_details[0].functions[1].name'
+  'pe.section_index(".text")' 'pe.section_index(4096)' 'pe.sections[1].name'
+  'pe.sections[0].full_name' 'pe.overlay.size' 'pe.number_of_sections'
+  'pe.locale(1033)' 'pe.language(9)' 'pe.number_of_resources' 'pe.resources[1].type'
+  'pe.version_info["FileVersion"]' 'pe.version_info_list[1].value' 'pe.number_of_version_infos'
+  'pe.MACHINE_AMD64' 'pe.machine + pe.MACHINE_I386' 'pe.IMAGE_DIRECTORY_ENTRY_RESOURCE'
+  'pe.data_directories[2].size'
+  'pe.data_directories[pe.IMAGE_DIRECTORY_ENTRY_EXPORT].virtual_address'
+  'pe.export_details[3].name' 'pe.export_details[0].ordinal' 'pe.export_details[1].offset'
+  'pe.number_of_exports' 'pe.exports(5)' 'pe.exports_index(/Query/)' 'pe.dll_name'
+)
+cp -L "$wine/x86_64-windows/notepad.exe" "$work/pe_exports_files/" 2>/dev/null
+for f in delay0 ordinals0 p0_01; do [ -f "$work/pe/$f" ] && cp "$work/pe/$f" "$work/pe_exports_files/"; done
+probe_same=0 probe_first=""
+for c in "${pe_probes[@]}"; do
+  printf 'import "pe"\nimport "console"\nrule p { condition: console.log("%s=", %s) }\n' \
+    "${c//\"/\\\"}" "$c" >"$work/probe.yar"
+  yara -w "$work/probe.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/yara.out"
+  "$VITRINE" yara -w "$work/probe.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/ours.out"
+  if grep -q = "$work/yara.out" && cmp -s "$work/yara.out" "$work/ours.out"; then
+    probe_same=$((probe_same + 1))
+  else [ -z "$probe_first" ] && probe_first="$c: $(diff "$work/yara.out" "$work/ours.out" | head -6)"; fi
+done
+if [ "$probe_same" -eq "${#pe_probes[@]}" ]; then
+  ok "pe parts read alone: ${#pe_probes[@]} probes print as yara's"
+else not_ok "pe parts read alone: $probe_same of ${#pe_probes[@]} identical" "$probe_first"; fi
+
 # Mach-O: the test binaries of Go's debug/macho package (golang-go), including a fat binary,
 # and 60 truncations and corruptions of three of them.
 macho_dir=$(ls -d /usr/share/go*/src/debug/macho/testdata 2>/dev/null | head -1)

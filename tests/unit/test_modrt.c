@@ -162,11 +162,60 @@ static void test_object_model(void)
     vt_modrt_scan_free(scan);
 }
 
+static int member_used_calls;
+static bool only_name(void *user, const char *name)
+{
+    (void)user;
+    member_used_calls++;
+    return strcmp(name, "name") == 0;
+}
+
+/* One context for several scans: after vt_modrt_scan_reset the modules see the new data and
+ * options, as in a new context; member_used's answers are remembered for the same callback. */
+static void test_reset(void)
+{
+    static const uint8_t other[] = "another buffer";
+    vt_modrt_scan *scan;
+    vt_mobj *root;
+    vt_error err;
+    CHECK_INT_EQ(vt_modrt_scan_new(sample, sizeof sample - 1, NULL, &scan, &err), VT_OK);
+    CHECK_INT_EQ(vt_modrt_import(scan, "hash", &root, &err), VT_OK);
+    vt_modrt_arg range[2] = {{.i = 0}, {.i = 5}};
+    vt_modrt_value v = call(scan, root, "md5", "ii", range);
+    CHECK_STR_EQ((const char *)v.s, "5d41402abc4b2a76b9719d911017c592"); /* "hello" */
+    CHECK(vt_modrt_member_used(scan, "anything")); /* no callback: everything */
+
+    vt_modrt_options options = {.member_used = only_name};
+    for (int round = 0; round < 3; round++) {
+        vt_modrt_scan_reset(scan, other, sizeof other - 1, &options);
+        CHECK_INT_EQ(vt_modrt_import(scan, "hash", &root, &err), VT_OK);
+        v = call(scan, root, "md5", "ii", range); /* "anoth", not the cached "hello" */
+        CHECK_STR_EQ((const char *)v.s, "4d88c2b0c9df67ac3b1bafb7a7ec6a2f");
+        vt_modrt_arg end[2] = {{.i = (int64_t)sizeof other - 1}, {.i = 1}};
+        CHECK_INT_EQ(call(scan, root, "checksum32", "ii", end).kind, 0); /* past the new end */
+        static const char *const name = "name", *const size = "size";
+        CHECK(vt_modrt_member_used(scan, name));
+        CHECK(!vt_modrt_member_used(scan, size));
+        CHECK(!vt_modrt_member_used(scan, size));
+    }
+    CHECK_INT_EQ(member_used_calls, 2); /* asked once per name for the three rounds */
+
+    vt_modrt_scan_reset(scan, NULL, 0, NULL); /* no data, no options */
+    CHECK(vt_modrt_member_used(scan, "size"));
+    CHECK_INT_EQ(vt_modrt_import(scan, "hash", &root, &err), VT_OK);
+    CHECK_INT_EQ(call(scan, root, "md5", "ii", range).kind, 0);
+    vt_modrt_arg empty[1] = {{.s = (const uint8_t *)"", .len = 0}};
+    v = call(scan, root, "md5", "s", empty);
+    CHECK_STR_EQ((const char *)v.s, "d41d8cd98f00b204e9800998ecf8427e");
+    vt_modrt_scan_free(scan);
+}
+
 int main(void)
 {
     RUN(test_hash);
     RUN(test_math);
     RUN(test_console_and_time);
     RUN(test_object_model);
+    RUN(test_reset);
     return check_done();
 }
