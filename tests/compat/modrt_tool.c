@@ -2,6 +2,10 @@
  * against yara 4.2.3 (tests/compat/modules_*.sh).
  *
  *   modrt_tool dump FILE MODULE...      print each module's tree as `yara -D` does
+ *   modrt_tool dump-each MODULE FILE... the same for one module over many files (one process), each
+ *                                       dump followed by "end_of_dump FILE", the line yara prints
+ *                                       for a rule of that name matching FILE (a file that cannot
+ *                                       be read or parsed prints no dump)
  *   modrt_tool call FILE CALL...        evaluate calls like  math.entropy(0, 64)  or
  *                                       hash.md5("abc")  and print, for each defined result,
  *                                       "CALL=VALUE" formatted as yara's console.log prints it
@@ -167,20 +171,16 @@ static int call_one(vt_modrt_scan *scan, const char *spec)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Runs `dump` or `call` (argv[0]) on one FILE (argv[1]) with the MODULEs or CALLs after it. */
+static int run_on_file(vt_match_scratch *scratch, int argc, char **argv)
 {
-    if (argc < 4 || (strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "call") != 0)) {
-        fprintf(stderr, "usage: modrt_tool dump|call FILE MODULE|CALL...\n");
-        return 2;
-    }
     unsigned char *data;
     size_t len;
     vt_error err;
-    if (vt_read_file(argv[2], (size_t)1 << 30, &data, &len, &err) != VT_OK) {
-        fprintf(stderr, "modrt_tool: %s: %s\n", argv[2], err.message);
+    if (vt_read_file(argv[1], (size_t)1 << 30, &data, &len, &err) != VT_OK) {
+        fprintf(stderr, "modrt_tool: %s: %s\n", argv[1], err.message);
         return 2;
     }
-    vt_match_scratch *scratch = vt_match_scratch_new();
     vt_modrt_options options = {.regex_search = regex_search, .regex_user = scratch};
     vt_modrt_scan *scan;
     if (vt_modrt_scan_new(data, len, &options, &scan, &err) != VT_OK) {
@@ -188,14 +188,37 @@ int main(int argc, char **argv)
         return 2;
     }
     int status = 0;
-    if (strcmp(argv[1], "dump") == 0) {
-        status = dump(scan, argc - 3, argv + 3);
+    if (strcmp(argv[0], "dump") == 0) {
+        status = dump(scan, argc - 2, argv + 2);
     } else {
-        for (int i = 3; i < argc && status == 0; i++)
+        for (int i = 2; i < argc && status == 0; i++)
             status = call_one(scan, argv[i]);
     }
     vt_modrt_scan_free(scan);
-    vt_match_scratch_free(scratch);
     free(data);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    bool each = argc >= 4 && strcmp(argv[1], "dump-each") == 0;
+    if (argc < 4 || (!each && strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "call") != 0)) {
+        fprintf(stderr, "usage: modrt_tool dump|call FILE MODULE|CALL...\n"
+                        "       modrt_tool dump-each MODULE FILE...\n");
+        return 2;
+    }
+    vt_match_scratch *scratch = vt_match_scratch_new();
+    int status = 0;
+    if (each) {
+        for (int i = 3; i < argc; i++) {
+            char *one[] = {"dump", argv[i], argv[2]};
+            if (run_on_file(scratch, 3, one) != 0)
+                status = 2;
+            printf("end_of_dump %s\n", argv[i]);
+        }
+    } else {
+        status = run_on_file(scratch, argc - 1, argv + 1);
+    }
+    vt_match_scratch_free(scratch);
     return status;
 }

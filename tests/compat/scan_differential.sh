@@ -81,8 +81,12 @@ for set in reversinglabs yara-rules trellix-atr bartblaze emulation-stress; do
   done
   # The rule files importing cuckoo are compared again with a Cuckoo report (-x) built from
   # every other regex their cuckoo calls search for, so that some of those calls find a match.
-  mapfile -t cuckoo_args < <(printf '%s\n' "${args[@]}" | while IFS= read -r a; do
-    grep -q 'import "cuckoo"' "${a#*:}" && echo "$a"; done)
+  # (one grep over all the set's files, then their arguments in order)
+  cuckoo_args=()
+  [ "${#args[@]}" -gt 0 ] && mapfile -t cuckoo_args < <(
+    grep -l -F -- 'import "cuckoo"' "${args[@]#*:}" |
+      awk 'NR == FNR { importing[$0]; next } { f = $0; sub(/^[^:]*:/, "", f) } f in importing' \
+        - <(printf '%s\n' "${args[@]}"))
   cuckoo_files=("${cuckoo_args[@]#*:}")
   if [ "${#cuckoo_files[@]}" -gt 0 ]; then
     python3 - "$work/$set.cuckoo.json" "${cuckoo_files[@]}" <<'PY'

@@ -52,10 +52,12 @@ same_as_yara "\"ejp\" ascii wide at 0x4e of 84 random bytes" "$work/ejp.yar" "$w
 # the same class at every end position of 1..300 bytes, one literal and one with a class
 echo 'rule w { strings: $a = /z\w/ $b = "mis" $c = "oops" condition: any of them }' >"$work/ends.yar"
 mkdir "$work/ends"
-for n in $(seq 0 299); do
-  { head -c "$n" /dev/zero | tr '\0' q; printf 'zt'; } >"$work/ends/z$n"
-  { head -c "$n" /dev/zero | tr '\0' x; printf 'mis'; } >"$work/ends/m$n"
-done
+python3 - "$work/ends" <<'EOF'
+import sys
+for n in range(300):
+    open("%s/z%d" % (sys.argv[1], n), "wb").write(b"q" * n + b"zt")
+    open("%s/m%d" % (sys.argv[1], n), "wb").write(b"x" * n + b"mis")
+EOF
 yara -s -w "$work/ends.yar" "$work/ends" | sort >"$work/ends.yara"
 "$VITRINE" yara -s -w "$work/ends.yar" "$work/ends" | sort >"$work/ends.vitrine"
 if [ "$(grep -c '^w ' "$work/ends.yara")" -eq 600 ] && cmp -s "$work/ends.yara" "$work/ends.vitrine"; then

@@ -24,18 +24,19 @@ expect_exit "the monitor sees the first checkpoint" 0 "$V" monitor --log L --vke
 before=$(installed_state)
 mon_before=$(cat mon/monitor-checkpoint)
 
-# unavailable NAME URL: update and monitor both exit 2 with "unavailable", nothing changed.
+# unavailable NAME URL [DEADLINE]: update and monitor (each given --deadline DEADLINE, default
+# 3 s) both exit 2 with "unavailable", nothing changed.
 unavailable() {
-  local name=$1 url=$2 t0 t1
+  local name=$1 url=$2 deadline=${3:-3} t0 t1
   t0=$(date +%s)
-  expect_exit "$name: update exits 2" 2 "$V" update --from "$url" --policy policy --state st --deadline 3
+  expect_exit "$name: update exits 2" 2 "$V" update --from "$url" --policy policy --state st --deadline "$deadline"
   expect_contains "$name: update says unavailable" "$err" "unavailable: "
   printf '%s\n' "$err" | head -1 | sed 's/^/# /'
   case "$err" in *"inconsistent"*|*"fork"*|*"rollback"*|*"unlogged"*) not_ok "$name: update names no attack" "$err" ;;
     *) ok "$name: update names no attack" ;; esac
   [ "$(installed_state)" = "$before" ] && ok "$name: installed ruleset unchanged" ||
     not_ok "$name: installed ruleset unchanged"
-  expect_exit "$name: monitor exits 2" 2 "$V" monitor --log "$url" --vkey log.pub --state mon --deadline 3
+  expect_exit "$name: monitor exits 2" 2 "$V" monitor --log "$url" --vkey log.pub --state mon --deadline "$deadline"
   expect_contains "$name: monitor says unavailable" "$err" "unavailable: "
   printf '%s\n' "$err" | head -1 | sed 's/^/# /'
   case "$err" in *"inconsistent"*|*"fork"*|*"altered"*|*"rollback"*) not_ok "$name: monitor names no attack" "$err" ;;
@@ -49,7 +50,8 @@ unavailable() {
 for prefix in checkpoint tile/; do
   for mode in 500 redirect truncate oversize drip; do
     start "bad-$mode" python3 "$VITRINE_SOURCE_ROOT/tests/e2e/misbehave.py" L "$mode" "$prefix"
-    unavailable "$mode on $prefix" "http://127.0.0.1:$port/"
+    # The dripping server is cut by the deadline: 1 s is enough to show it (one byte per 0.5 s).
+    unavailable "$mode on $prefix" "http://127.0.0.1:$port/" "$([ "$mode" = drip ] && echo 1 || echo 3)"
     case "$mode" in
       500) expect_contains "500 on $prefix: the status is named" "$err" "HTTP status 500" ;;
       redirect) expect_contains "redirect on $prefix: named as not followed" "$err" "redirects are not followed" ;;

@@ -46,11 +46,13 @@ expect_exit "add of a missing file fails and adds nothing" 2 "$VITRINE" log add 
 expect_contains "nothing was added" "$(cat "$work/v")" "41 entries"
 
 # A second writer is refused while the first holds the lock.
-flock "$log/.vitrine-writer.lock" sleep 4 &
+# (another process holds it until the test says so, at most 30 s)
+flock "$log/.vitrine-writer.lock" bash -c 'for _ in $(seq 600); do [ -e "$1" ] && break; sleep 0.05; done' _ "$work/release" &
 locker=$!
 for _ in $(seq 1 200); do flock -n "$log/.vitrine-writer.lock" true || break; sleep 0.05; done
 expect_exit "a second writer is refused" 2 "$VITRINE" log add "$log" --key "$work/rules.key" "$work/r1.yar"
 expect_contains "the refusal names the other writer" "$err" "another writer"
+touch "$work/release"
 wait $locker
 
 expect_exit "prove prints a tlog-proof" 0 "$VITRINE" log prove "$log" 2

@@ -10,13 +10,22 @@ cd "$rules/broken" || exit 2
 # One vitrine process checks every file on its own (--each): "error FILE: FILE:LINE:COL: msg".
 "$VITRINE" compile --each *.yar >"$work/verdicts" 2>"$work/err"
 [ $? -eq 2 ] && ok "--each reports failures with status 2" || not_ok "--each reports failures with status 2"
+mapfile -t verdicts <"$work/verdicts"
 count=0
 for f in *.yar; do
   count=$((count + 1))
-  expect=$(head -n 1 "$f" | sed -n 's|^// expect: ||p')
+  # the expectation on the first line, and the first verdict line naming the file (read in
+  # the shell: one yarac per file is the only process this loop starts)
+  first=""
+  IFS= read -r first <"$f"
+  expect=""
+  [[ $first == "// expect: "* ]] && expect=${first#"// expect: "}
   pos=${expect%%: *}
   frag=${expect#*: }
-  got=$(grep -F -- "$f: " "$work/verdicts" | head -n 1)
+  got=""
+  for line in "${verdicts[@]}"; do
+    [[ $line == *"$f: "* ]] && { got=$line; break; }
+  done
   if [ -z "$expect" ]; then
     not_ok "$f has an expect line"
   elif [[ "$got" != "error $f: $f:$pos: "* || "$got" != *"$frag"* ]]; then
