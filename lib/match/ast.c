@@ -35,11 +35,7 @@ vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind)
         *pool = chunk = fresh;
     }
     vt_node *node = &chunk->nodes[chunk->used++];
-    memset(node, 0, sizeof *node);
-    node->kind = kind;
-    node->greedy = true;
-    node->mask = 0xFF;
-    node->pooled = true;
+    *node = (vt_node){.kind = kind, .greedy = true, .mask = 0xFF, .pooled = true};
     return node;
 }
 
