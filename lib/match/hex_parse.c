@@ -78,6 +78,26 @@ static void skip_space(hex_parser *p)
 /* Read one byte token (XX, X?, ?X, ??, optionally preceded by ~) or punctuation. */
 static void next(hex_parser *p)
 {
+    /* The common case first: blanks, then two hex digits or wildcards. skip_space would stop at
+     * the same place (neither is '/'), and the general path below would read the same byte. */
+    size_t q = p->pos;
+    while (q < p->len && is_space(p->text[q]))
+        q++;
+    if (q + 1 < p->len) {
+        unsigned high = hex_class[(unsigned char)p->text[q]];
+        unsigned low = hex_class[(unsigned char)p->text[q + 1]];
+        if (high && low) {
+            p->tok_pos = q;
+            p->negated = false;
+            p->value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                                 (low == HEX_WILD ? 0 : low - 1));
+            p->mask = (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
+            p->pos = q + 2;
+            p->tok = TOK_BYTE;
+            return;
+        }
+    }
+    p->pos = q;
     skip_space(p);
     p->tok_pos = p->pos;
     p->negated = false;
