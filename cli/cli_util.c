@@ -50,5 +50,4 @@ void cli_compile_memory(bool compiling)
      * and took fresh pages again (trellix-atr: about a third of compile -o's CPU time). 128 KB is
      * glibc's default, fixed since main() fixes the mmap threshold; scans go back to it. */
     mallopt(M_TRIM_THRESHOLD, compiling ? 512 << 20 : 128 << 10);
-    mallopt(M_MMAP_THRESHOLD, compiling ? 64 << 20 : 128 << 10);
 }
