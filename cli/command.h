@@ -26,6 +26,10 @@ int cli_report(const char *command, const vt_error *err);
 /* Print "vitrine NAME: <formatted>" and a pointer to the manual to stderr; returns EXIT_ERROR. */
 int cli_usage_error(const char *command, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+/* The malloc policy around compiling rules (parsing, the matcher's build), true before and false
+ * after: memory a compile frees stays in the heap for its next allocation, instead of going back
+ * to the kernel and being faulted in again (cli_util.c). */
+void cli_compile_memory(bool compiling);
 
 extern const struct vt_command command_help;
 extern const struct vt_command command_version;

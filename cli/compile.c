@@ -126,6 +126,7 @@ static int run_compile(int argc, char **argv)
         free(defines);
         return cli_usage_error("compile", "no output file given (-o OUT, or --check)");
     }
+    cli_compile_memory(true); /* a compile to the end of the command */
     vt_error err;
     vt_error_clear(&err);
     vt_compiler *c;

@@ -583,6 +583,7 @@ static int run_scan(int argc, char **argv)
         return cli_usage_error("scan", "nothing to scan: give one or more files or directories");
     vt_ruleset *rules = NULL;
     vt_installed *installed = NULL;
+    cli_compile_memory(true);
     if (rule_count == 0) {
         /* The installed ruleset, its proofs re-checked as it is loaded. */
         vt_error load_err;
@@ -622,6 +623,7 @@ static int run_scan(int argc, char **argv)
         free(run.entry_seen);
         return cli_report("scan", &err);
     }
+    cli_compile_memory(false);
     vt_walk_options walk = {
         .recursive = true,
         .follow_symlinks = follow,

@@ -671,6 +671,7 @@ static int run_yara_with(yara_options *options, int argc, char **argv)
         return 1;
     }
     vt_ruleset *rules = NULL;
+    cli_compile_memory(true);
     if (load_rules(&o, rest - 1, argv + first, &rules) != 0)
         return 1;
     yara_run run = {.opt = &o, .rules = rules};
@@ -694,6 +695,7 @@ static int run_yara_with(yara_options *options, int argc, char **argv)
         vt_ruleset_free(rules);
         return 1;
     }
+    cli_compile_memory(false);
     run.deadline = time(NULL) + o.timeout;
     vt_scan_options scan_opts = {
         .timeout_seconds = remaining_seconds(&run),

@@ -48,6 +48,11 @@ vt_status vt_buf_append_str(vt_buf *buf, const char *text)
 
 vt_status vt_buf_append_byte(vt_buf *buf, unsigned char byte)
 {
+    if (buf->cap >= 2 && buf->len <= buf->cap - 2) { /* room for the byte and the NUL */
+        buf->data[buf->len++] = byte;
+        buf->data[buf->len] = 0;
+        return VT_OK;
+    }
     return vt_buf_append(buf, &byte, 1);
 }
 

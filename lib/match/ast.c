@@ -25,7 +25,9 @@ vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind)
 {
     vt_node_pool *chunk = *pool;
     if (!chunk || chunk->used == chunk->cap) {
-        size_t cap = chunk ? (chunk->cap < 4096 ? chunk->cap * 2 : chunk->cap) : 32;
+        /* chunks of at most 1024 nodes (80 KB): under malloc's mmap threshold, they reuse
+         * freed heap memory where larger ones were mapped fresh, and faulted in, per pattern */
+        size_t cap = chunk ? (chunk->cap < 1024 ? chunk->cap * 2 : chunk->cap) : 32;
         vt_node_pool *fresh = malloc(sizeof *fresh + cap * sizeof fresh->nodes[0]);
         if (!fresh)
             return NULL;
@@ -35,11 +37,7 @@ vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind)
         *pool = chunk = fresh;
     }
     vt_node *node = &chunk->nodes[chunk->used++];
-    memset(node, 0, sizeof *node);
-    node->kind = kind;
-    node->greedy = true;
-    node->mask = 0xFF;
-    node->pooled = true;
+    *node = (vt_node){.kind = kind, .greedy = true, .mask = 0xFF, .pooled = true};
     return node;
 }
 

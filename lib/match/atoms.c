@@ -231,6 +231,13 @@ static bool is_range_any(const vt_node *n)
                             n->max != -1 && !(n->min == 0 && n->max == 1)));
 }
 
+/* A node extract() takes into atoms as one byte (the cases that call add_node_byte). */
+static bool is_atom_byte(const vt_node *n)
+{
+    return n->kind == VT_NODE_ANY ||
+           ((n->kind == VT_NODE_LITERAL || n->kind == VT_NODE_MASKED) && !n->negated);
+}
+
 static void extract(extractor *x, const vt_node *root, atree *root_or)
 {
     push(x, NULL, root_or);
@@ -260,10 +267,17 @@ static void extract(extractor *x, const vt_node *root, atree *root_or)
                 goto breaker;
             add_node_byte(x, n);
             break;
-        case VT_NODE_CONCAT:
-            for (size_t i = n->nkids; i-- > 0;)
+        case VT_NODE_CONCAT: {
+            /* Its leading bytes at once, as popping them one by one would take them (nothing
+             * comes between them on the stack); the rest through the stack. */
+            size_t first = 0;
+            for (; first < n->nkids && is_atom_byte(n->kids[first]); first++)
+                if (x->n < VT_MAX_ATOM_LENGTH || x->best_quality < VT_MAX_ATOM_QUALITY)
+                    add_node_byte(x, n->kids[first]); /* otherwise it would change nothing */
+            for (size_t i = n->nkids; i-- > first;)
                 push(x, n->kids[i], NULL);
             break;
+        }
         case VT_NODE_ALT: {
             atree *and_node = tree_new(TREE_AND);
             if (!and_node || !tree_add(x->current, and_node)) {

@@ -25,19 +25,16 @@ typedef struct hex_parser {
     bool negated;
 } hex_parser;
 
-static bool is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static uint8_t hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return (uint8_t)(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return (uint8_t)(c - 'a' + 10);
-    return (uint8_t)(c - 'A' + 10);
-}
+/* What a character is in a byte token: a hex digit (its value plus one), the wildcard '?'
+ * (HEX_WILD), or neither (0). One lookup per character: hex strings of thousands of bytes are
+ * parsed twice per compile (checked by the compiler, then factored for the matcher). */
+enum { HEX_WILD = 17 };
+static const uint8_t hex_class[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+    ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    ['?'] = HEX_WILD,
+};
 
 static void fail_at(hex_parser *p, size_t pos, vt_status status, const char *message)
 {
@@ -58,12 +55,14 @@ static void skip_space(hex_parser *p)
     for (;;) {
         while (p->pos < p->len && is_space(p->text[p->pos]))
             p->pos++;
-        if (p->pos + 1 < p->len && p->text[p->pos] == '/' && p->text[p->pos + 1] == '/') {
+        if (p->pos + 1 >= p->len || p->text[p->pos] != '/')
+            return;
+        if (p->text[p->pos + 1] == '/') {
             while (p->pos < p->len && p->text[p->pos] != '\n')
                 p->pos++;
             continue;
         }
-        if (p->pos + 1 < p->len && p->text[p->pos] == '/' && p->text[p->pos + 1] == '*') {
+        if (p->text[p->pos + 1] == '*') {
             size_t q = p->pos + 2;
             while (q + 1 < p->len && !(p->text[q] == '*' && p->text[q + 1] == '/'))
                 q++;
@@ -79,6 +78,26 @@ static void skip_space(hex_parser *p)
 /* Read one byte token (XX, X?, ?X, ??, optionally preceded by ~) or punctuation. */
 static void next(hex_parser *p)
 {
+    /* The common case first: blanks, then two hex digits or wildcards. skip_space would stop at
+     * the same place (neither is '/'), and the general path below would read the same byte. */
+    size_t q = p->pos;
+    while (q < p->len && is_space(p->text[q]))
+        q++;
+    if (q + 1 < p->len) {
+        unsigned high = hex_class[(unsigned char)p->text[q]];
+        unsigned low = hex_class[(unsigned char)p->text[q + 1]];
+        if (high && low) {
+            p->tok_pos = q;
+            p->negated = false;
+            p->value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                                 (low == HEX_WILD ? 0 : low - 1));
+            p->mask = (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
+            p->pos = q + 2;
+            p->tok = TOK_BYTE;
+            return;
+        }
+    }
+    p->pos = q;
     skip_space(p);
     p->tok_pos = p->pos;
     p->negated = false;
@@ -91,22 +110,24 @@ static void next(hex_parser *p)
         p->negated = true;
         p->pos++;
         c = p->pos < p->len ? p->text[p->pos] : 0;
-        if (!(is_hex(c) || c == '?')) {
+        if (!hex_class[(unsigned char)c]) {
             fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
             p->tok = TOK_OTHER;
             return;
         }
     }
-    if (is_hex(c) || c == '?') {
-        char d = p->pos + 1 < p->len ? p->text[p->pos + 1] : 0;
-        if (!(is_hex(d) || d == '?')) {
+    unsigned high = hex_class[(unsigned char)c];
+    if (high) {
+        unsigned low = p->pos + 1 < p->len ? hex_class[(unsigned char)p->text[p->pos + 1]] : 0;
+        if (!low) {
             fail_at(p, p->pos, VT_ERR_SYNTAX,
                     c == '?' ? "syntax error" : "uneven number of digits in hex string");
             p->tok = TOK_OTHER;
             return;
         }
-        p->value = (uint8_t)((c == '?' ? 0 : hex_value(c) << 4) | (d == '?' ? 0 : hex_value(d)));
-        p->mask = (uint8_t)((c == '?' ? 0 : 0xF0) | (d == '?' ? 0 : 0x0F));
+        p->value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                             (low == HEX_WILD ? 0 : low - 1));
+        p->mask = (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
         if (p->negated && p->mask == 0) {
             fail_at(p, p->tok_pos, VT_ERR_SYNTAX, "syntax error");
             p->tok = TOK_OTHER;

@@ -207,8 +207,10 @@ int32_t vt_module_member(const vt_module_decl *d, int32_t parent, const char *na
     const vt_module_object *p = vt_module_object_at(d, parent);
     if (!p)
         return -1;
+    /* the first byte before strcmp: pe has hundreds of members, looked up per use in a
+     * condition */
     for (int32_t i = p->first_child; i >= 0; i = d->objects[i].next_sibling)
-        if (strcmp(d->objects[i].name, name) == 0)
+        if (d->objects[i].name[0] == name[0] && strcmp(d->objects[i].name, name) == 0)
             return i;
     return -1;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -106,25 +107,77 @@ void vt_map_free(vt_map *m)
     memset(m, 0, sizeof *m);
 }
 
+/* The hash of a pool string for the pool index (8 bytes at a step: texts of hex strings are
+ * kilobytes long). */
+static uint64_t hash_bytes(const unsigned char *p, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 1099511628211ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h ^ (h >> 32);
+}
+
+/* The slot of the pool string `data` in `index`: its own, or the empty one it would take. */
+static vt_pool_slot *pool_slot(const vt_pool_index *index, const vt_buf *pool, uint64_t hash,
+                               const void *data, size_t len)
+{
+    for (size_t i = hash & (index->cap - 1);; i = (i + 1) & (index->cap - 1)) {
+        vt_pool_slot *slot = &index->slots[i];
+        if (slot->len == UINT32_MAX)
+            return slot;
+        if (slot->hash == hash && slot->len == len &&
+            memcmp(pool->data + slot->off, data, len) == 0)
+            return slot;
+    }
+}
+
+static vt_status pool_index_grow(vt_pool_index *index)
+{
+    size_t cap = index->cap ? index->cap * 2 : 256;
+    vt_pool_slot *slots = malloc(cap * sizeof *slots);
+    if (!slots)
+        return VT_ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].len = UINT32_MAX;
+    for (size_t k = 0; k < index->cap; k++) {
+        const vt_pool_slot *old = &index->slots[k];
+        if (old->len == UINT32_MAX)
+            continue;
+        size_t i = old->hash & (cap - 1);
+        while (slots[i].len != UINT32_MAX)
+            i = (i + 1) & (cap - 1);
+        slots[i] = *old;
+    }
+    free(index->slots);
+    index->slots = slots;
+    index->cap = cap;
+    return VT_OK;
+}
+
 vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *out)
 {
     if (c->pool.len + len + 1 > UINT32_MAX)
         return VT_ERR_LIMIT;
     /* Identical strings (identifiers, meta, tags, names, repeated texts) are stored once. */
-    char small[256];
     bool dedup = len < 65536 && !memchr(data, 0, len);
-    char *key = dedup && len >= sizeof small ? malloc(len + 1) : small;
-    if (!key)
-        return VT_ERR_NOMEM;
+    vt_pool_index *index = &c->pool_index;
+    vt_pool_slot *slot = NULL;
+    uint64_t hash = 0;
     if (dedup) {
-        memcpy(key, data, len);
-        key[len] = 0;
-        uint32_t off;
-        if (vt_map_get(&c->pool_index, key, &off)) {
-            out->off = off;
+        if ((index->count + 1) * 2 > index->cap && pool_index_grow(index) != VT_OK)
+            return VT_ERR_NOMEM;
+        hash = hash_bytes(data, len);
+        slot = pool_slot(index, &c->pool, hash, data, len);
+        if (slot->len != UINT32_MAX) {
+            out->off = slot->off;
             out->len = (uint32_t)len;
-            if (key != small)
-                free(key);
             return VT_OK;
         }
     }
@@ -133,10 +186,10 @@ vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *o
     vt_status st = vt_buf_append(&c->pool, data, len);
     if (st == VT_OK)
         st = vt_buf_append_byte(&c->pool, 0);
-    if (st == VT_OK && dedup)
-        st = vt_map_put(&c->pool_index, key, out->off);
-    if (key != small)
-        free(key);
+    if (st == VT_OK && dedup) {
+        *slot = (vt_pool_slot){.hash = hash, .off = out->off, .len = (uint32_t)len};
+        index->count++;
+    }
     return st;
 }
 
@@ -200,6 +253,15 @@ vt_module_decl *vt_compiler_module(vt_compiler *c, const char *name, vt_error *e
     return decl;
 }
 
+/* The parser recurses once per nesting level and allows nesting as deep as yara's (about
+ * 10,000 levels), more than a default thread stack holds: sources are parsed on a thread with a
+ * large stack (reserved, committed only as used). */
+#define PARSER_STACK_SIZE ((size_t)512 << 20)
+/* The stack is mapped once per compiler and reused by every source's thread (a thread with a
+ * stack of its own maps and unmaps half a gigabyte and faults its pages in again per file), with
+ * a guard area below it as the thread library would leave. */
+#define PARSER_STACK_GUARD ((size_t)64 << 10)
+
 vt_status vt_compiler_new(vt_compiler **out, vt_error *err)
 {
     vt_compiler *c = calloc(1, sizeof *c);
@@ -239,11 +301,13 @@ void vt_compiler_free(vt_compiler *c)
     vt_map_free(&c->ns_names);
     vt_map_free(&c->import_names);
     vt_map_free(&c->extern_names);
-    vt_map_free(&c->pool_index);
+    free(c->pool_index.slots);
     for (size_t i = 0; i < c->module_count; i++)
         vt_module_decl_free(c->modules[i].decl);
     for (size_t i = 0; i < VT_MAX_INCLUDE_DEPTH + 1; i++)
         free(c->include_stack[i]);
+    if (c->parser_stack)
+        munmap(c->parser_stack, PARSER_STACK_SIZE);
     free(c);
 }
 
@@ -342,10 +406,23 @@ vt_status vt_compiler_add_path(vt_compiler *c, uint32_t ns_index, const char *pa
     return st;
 }
 
-/* The parser recurses once per nesting level and allows nesting as deep as yara's (about
- * 10,000 levels), more than a default thread stack holds: sources are parsed on a thread with a
- * large stack (reserved, committed only as used). */
-#define PARSER_STACK_SIZE ((size_t)512 << 20)
+
+/* The compiler's parser stack (mapped on first use); NULL if it cannot be mapped. */
+static void *parser_stack(vt_compiler *c)
+{
+    if (c->parser_stack)
+        return c->parser_stack;
+    void *map = mmap(NULL, PARSER_STACK_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+    if (mprotect(map, PARSER_STACK_GUARD, PROT_NONE) != 0) {
+        munmap(map, PARSER_STACK_SIZE);
+        return NULL;
+    }
+    c->parser_stack = map;
+    return map;
+}
 
 typedef struct parse_job {
     vt_compiler *c;
@@ -374,7 +451,10 @@ static vt_status run_parse_job(parse_job *job)
     pthread_t thread;
     if (pthread_attr_init(&attr) != 0)
         return vt_error_set(job->err, VT_ERR_NOMEM, "cannot create the parser thread");
-    int rc = pthread_attr_setstacksize(&attr, PARSER_STACK_SIZE);
+    unsigned char *stack = parser_stack(job->c);
+    int rc = stack ? pthread_attr_setstack(&attr, stack + PARSER_STACK_GUARD,
+                                           PARSER_STACK_SIZE - PARSER_STACK_GUARD)
+                   : pthread_attr_setstacksize(&attr, PARSER_STACK_SIZE);
     if (rc == 0)
         rc = pthread_create(&thread, &attr, parse_job_run, job);
     pthread_attr_destroy(&attr);

@@ -28,7 +28,8 @@ struct vt_ruleset {
     vt_ruleset_view view;
     const char *pool;
     size_t pool_len;
-    bool file_sum_known; /* file_sum: the checksum of the file, computed while reading it */
+    bool file_sum_known; /* file_sum: the checksum of the file, computed while reading it, or
+                          * of an image this process assembled, computed while assembling it */
     uint8_t file_sum[32];
 };
 
@@ -51,8 +52,10 @@ typedef struct section_in {
     size_t size;
 } section_in;
 
+/* Lay out `sections` as a ruleset image with its checksum; *sum is that checksum too, so that
+ * adopting the image need not hash it again. */
 static vt_status assemble(const section_in *sections, size_t count, unsigned char **image,
-                          size_t *len, vt_error *err)
+                          size_t *len, uint8_t sum[32], vt_error *err)
 {
     size_t table = sizeof(vt_rs_header) + count * sizeof(vt_rs_section);
     size_t total = (table + 7) & ~(size_t)7;
@@ -82,12 +85,15 @@ static vt_status assemble(const section_in *sections, size_t count, unsigned cha
         return vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
     }
     memcpy(out, &h, sizeof h);
+    memcpy(sum, h.sha256, sizeof h.sha256);
     *image = out;
     *len = total;
     return VT_OK;
 }
 
-vt_status vt_image_build(const vt_compiler *c, unsigned char **image, size_t *len, vt_error *err)
+/* vt_image_build, also giving the image's checksum. */
+static vt_status build_image(const vt_compiler *c, unsigned char **image, size_t *len,
+                             uint8_t sum[32], vt_error *err)
 {
     section_in s[] = {
         {VT_SECTION_STRPOOL, c->pool.data, c->pool.len},
@@ -101,7 +107,13 @@ vt_status vt_image_build(const vt_compiler *c, unsigned char **image, size_t *le
         {VT_SECTION_IMPORTS, c->imports.data, c->imports.len * sizeof(vt_rs_import)},
         {VT_SECTION_EXTERNALS, c->externals.data, c->externals.len * sizeof(vt_rs_external)},
     };
-    return assemble(s, sizeof s / sizeof s[0], image, len, err);
+    return assemble(s, sizeof s / sizeof s[0], image, len, sum, err);
+}
+
+vt_status vt_image_build(const vt_compiler *c, unsigned char **image, size_t *len, vt_error *err)
+{
+    uint8_t sum[32];
+    return build_image(c, image, len, sum, err);
 }
 
 /* ---- validation ---- */
@@ -405,10 +417,11 @@ vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     unsigned char *image;
     size_t len;
-    vt_status st = vt_image_build(c, &image, &len, err);
+    uint8_t sum[32];
+    vt_status st = build_image(c, &image, &len, sum, err);
     if (st != VT_OK)
         return st;
-    return adopt(image, len, NULL, NULL, out, err);
+    return adopt(image, len, NULL, sum, out, err);
 }
 
 vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err)
@@ -538,10 +551,11 @@ vt_status vt_ruleset_with_section(const vt_ruleset *rs, uint32_t id, const void 
     s[n++] = (section_in){id, data, size};
     unsigned char *image;
     size_t len;
-    vt_status st = assemble(s, n, &image, &len, err);
+    uint8_t sum[32];
+    vt_status st = assemble(s, n, &image, &len, sum, err);
     if (st != VT_OK)
         return st;
-    return adopt(image, len, NULL, NULL, out, err);
+    return adopt(image, len, NULL, sum, out, err);
 }
 
 const char *vt_op_name(unsigned op)

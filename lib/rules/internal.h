@@ -42,6 +42,16 @@ int vt_map_get(const vt_map *m, const char *key, uint32_t *value);
 vt_status vt_map_put(vt_map *m, const char *key, uint32_t value);
 void vt_map_free(vt_map *m);
 
+/* ---- the string pool's index: pool strings by content (open addressing) ---- */
+typedef struct vt_pool_slot {
+    uint64_t hash;
+    uint32_t off, len; /* len == UINT32_MAX: an empty slot */
+} vt_pool_slot;
+typedef struct vt_pool_index {
+    vt_pool_slot *slots;
+    size_t cap, count;
+} vt_pool_index;
+
 /* ---- tokens ---- */
 typedef enum vt_tok {
     T_EOF = 0,
@@ -118,7 +128,7 @@ struct vt_compiler {
     vt_map ns_names;    /* name -> namespace index */
     vt_map import_names; /* "ns\x01module" -> import index */
     vt_map extern_names; /* name -> external index */
-    vt_map pool_index;   /* short pool strings -> offset, to store them once */
+    vt_pool_index pool_index; /* short pool strings, to store them once */
     vt_module_ref modules[32];
     size_t module_count;
     vt_vec warnings; /* vt_diagnostic */
@@ -128,6 +138,7 @@ struct vt_compiler {
     bool failed;
     unsigned include_depth;
     char *include_stack[VT_MAX_INCLUDE_DEPTH + 1];
+    void *parser_stack; /* the stack sources are parsed on (compiler.c); NULL: not mapped yet */
 };
 
 vt_status vt_pool_add(vt_compiler *c, const void *data, size_t len, vt_rs_str *out);

@@ -475,6 +475,8 @@ vt_tok vt_lex(vt_lexer *lx, vt_token *tok)
             };
             kind = T_ERROR;
             for (size_t i = 0; i < sizeof punct / sizeof punct[0]; i++) {
+                if (punct[i].text[0] != ch)
+                    continue;
                 size_t n = strlen(punct[i].text);
                 if ((size_t)(lx->end - lx->p) >= n && memcmp(lx->p, punct[i].text, n) == 0) {
                     kind = punct[i].kind;
