@@ -472,7 +472,7 @@ vt_status vt_compiler_add_file(vt_compiler *c, const char *ns, const char *path,
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     c->current_rule[0] = '\0';
-    uint32_t index;
+    uint32_t index = 0;
     vt_status st = namespace_index(c, ns, &index, err);
     if (st == VT_OK) {
         parse_job job = {.c = c, .ns = index, .path = path, .err = err};
@@ -489,7 +489,7 @@ vt_status vt_compiler_add_source(vt_compiler *c, const char *ns, const char *nam
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     c->current_rule[0] = '\0';
-    uint32_t index;
+    uint32_t index = 0;
     vt_status st = namespace_index(c, ns, &index, err);
     if (st == VT_OK) {
         parse_job job = {.c = c, .ns = index, .name = name ? name : "", .text = text,

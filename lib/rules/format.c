@@ -415,8 +415,8 @@ vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
 {
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
-    unsigned char *image;
-    size_t len;
+    unsigned char *image = NULL;
+    size_t len = 0;
     uint8_t sum[32];
     vt_status st = build_image(c, &image, &len, sum, err);
     if (st != VT_OK)
@@ -549,8 +549,8 @@ vt_status vt_ruleset_with_section(const vt_ruleset *rs, uint32_t id, const void 
     if (n >= MAX_SECTIONS)
         return vt_error_set(err, VT_ERR_LIMIT, "too many sections");
     s[n++] = (section_in){id, data, size};
-    unsigned char *image;
-    size_t len;
+    unsigned char *image = NULL;
+    size_t len = 0;
     uint8_t sum[32];
     vt_status st = assemble(s, n, &image, &len, sum, err);
     if (st != VT_OK)
