@@ -33,7 +33,11 @@ import sys
 import time
 
 HOST = "127.0.0.1"
-REFUSED_WITHIN = 0.5
+# A connection the server closes within this many seconds, before the attacker sent it another
+# line, was refused (over the per-client limit), not cut by the deadline. The attacker sees the
+# close only when it next polls: on a loaded machine a refusal was once seen at 0.50 s and
+# counted as a deadline cut (the deadline is 3 s; cut ages below 2.5 s still fail the test).
+REFUSED_WITHIN = 1.0
 
 
 def loopback(address):
