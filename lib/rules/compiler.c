@@ -406,7 +406,6 @@ vt_status vt_compiler_add_path(vt_compiler *c, uint32_t ns_index, const char *pa
     return st;
 }
 
-
 /* The compiler's parser stack (mapped on first use); NULL if it cannot be mapped. */
 static void *parser_stack(vt_compiler *c)
 {
