@@ -1,12 +1,14 @@
 /* rules_load.c: fuzz target for loading compiled rulesets: arbitrary bytes must be refused
- * cleanly or yield a ruleset whose records can all be read. The input is tried as it is, then
+ * cleanly or yield a ruleset whose records can all be read, its stored matcher included. The input is tried as it is, then
  * with its checksum recomputed, so mutations get past the SHA-256 into the structural checks. */
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <vitrine/match.h>
 #include <vitrine/rules.h>
+#include <vitrine/scan.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +26,14 @@ static void read_all(const vt_ruleset *rs)
         for (uint32_t k = r->string_first; k < r->string_first + r->string_count; k++)
             sum += (size_t)vt_ruleset_str(rs, v.strings[k].text)[v.strings[k].text.len];
     }
+    /* the stored matcher (strings, factor table and confirmations, Vectorscan database) */
+    size_t len = 0;
+    const void *stored = vt_ruleset_section(rs, VT_SECTION_MATCHER, &len);
+    vt_matcher *m = NULL;
+    vt_error err;
+    if (stored && vt_matcher_deserialize(stored, len, &m, &err) == VT_OK)
+        sum += vt_matcher_string_count(m);
+    vt_matcher_free(m);
     (void)sum;
 }
 

@@ -1,7 +1,8 @@
 /* factor.c: choosing prefilter factors. Text strings give their whole text (and its wide, xor
  * and case variants); hex strings and regexes give the best run of byte-class nodes in their
  * top-level sequence (one per branch of a top-level alternation), with the range of distances
- * from the match start that the nodes before it allow. */
+ * from the match start that the nodes before it allow. A factor with classes or gaps is searched
+ * by a literal run of it and confirmed whole at each hit (add_factor, vt_factor.confirm). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,10 @@
 
 void vt_factor_list_free(vt_factor_list *list)
 {
-    for (size_t i = 0; i < list->count; i++)
+    for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].expr);
+        free(list->items[i].confirm);
+    }
     free(list->items);
     memset(list, 0, sizeof *list);
 }
@@ -77,11 +80,11 @@ static size_t put_char(char *out, size_t n, char c)
 
 /* Render sets as a Vectorscan expression: a byte as \xHH, a full set as '.', other sets as a
  * class of ranges. Writes into out when it is not NULL; returns the length either way. */
-static size_t render_to(const seq *s, char *out)
+static size_t render_to(const uint8_t (*sets)[32], size_t nsets, char *out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const uint8_t *set = s->sets[i];
+    for (size_t i = 0; i < nsets; i++) {
+        const uint8_t *set = sets[i];
         int count = popcount(set);
         if (count == 256) {
             n += put_char(out, n, '.');
@@ -115,12 +118,80 @@ static size_t render_to(const seq *s, char *out)
 /* The expression in a buffer of its own length (the longest possible rendering, 256 ranges of
  * 9 characters per set, is over 100 KB for a long factor: allocating that much per factor made
  * compiling large rule sets slow and memory-hungry). */
-static char *render(const seq *s)
+static char *render(const uint8_t (*sets)[32], size_t count)
 {
-    char *out = malloc(render_to(s, NULL) + 1);
+    char *out = malloc(render_to(sets, count, NULL) + 1);
     if (out)
-        render_to(s, out);
+        render_to(sets, count, out);
     return out;
+}
+
+/* A set of one byte that fills binaries (00 FF 20 CC 90). */
+static bool common_single(const uint8_t *set)
+{
+    if (popcount(set) != 1)
+        return false;
+    unsigned b = next_member(set, 0);
+    return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90;
+}
+
+/* A set Vectorscan searches as part of a literal: one byte, or one ASCII letter in both cases. */
+static bool literal_set(const uint8_t *set, bool *strong)
+{
+    int count = popcount(set);
+    unsigned b = next_member(set, 0);
+    *strong = count == 2 || !common_single(set);
+    return count == 1 || (count == 2 && vt_ascii_other_case(b) != b &&
+                          vt_set_has(set, vt_ascii_other_case(b)));
+}
+
+/* A factor with byte classes or gaps is searched by its best literal run (positions of one byte
+ * or one letter in both cases: the most that do not fill binaries, then the longest) when that
+ * run has at least MIN_SEARCHED_RUN such positions; the matcher confirms the whole factor at each
+ * hit of the run (vt_factor.confirm) before it names a candidate. Vectorscan compiles literals
+ * far faster than literals joined by classes or gaps (reversinglabs' 339 factors with gaps took
+ * 1.11 G instructions to compile, their literal runs 0.03 G), and a hit of the run outside the
+ * factor costs one comparison. A run of one or two such bytes hits everywhere in binaries: the
+ * factor is then given to Vectorscan whole. True when the factor is searched by a run. */
+#define MIN_SEARCHED_RUN 3
+
+static bool searched_run(const seq *s, size_t *run_at, size_t *run_len)
+{
+    size_t best_at = 0, best_len = 0, best_strong = 0, at = 0, strong = 0;
+    bool whole = true;
+    for (size_t i = 0; i <= s->n; i++) {
+        bool is_strong = false;
+        if (i < s->n && literal_set(s->sets[i], &is_strong)) {
+            strong += is_strong;
+            continue;
+        }
+        whole = whole && i == s->n;
+        if (strong > best_strong || (strong == best_strong && i - at > best_len)) {
+            best_at = at;
+            best_len = i - at;
+            best_strong = strong;
+        }
+        at = i + 1;
+        strong = 0;
+    }
+    if (whole || best_strong < MIN_SEARCHED_RUN)
+        return false;
+    *run_at = best_at;
+    *run_len = best_len;
+    return true;
+}
+
+/* The bits all members of a set agree on (mask) and their values: every member b has
+ * (b & mask) == value, so comparing that way never rejects a byte of the set. */
+static void mask_and_value(const uint8_t *set, uint8_t *mask, uint8_t *value)
+{
+    unsigned all = 0xFF, any = 0;
+    for (unsigned b = next_member(set, 0); b < 256; b = next_member(set, b + 1)) {
+        all &= b;
+        any |= b;
+    }
+    *mask = (uint8_t)~(all ^ any);
+    *value = (uint8_t)(all & *mask);
 }
 
 static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, long min_dist,
@@ -134,14 +205,23 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
         out->items = items;
         out->cap = cap;
     }
-    char *expr = render(s);
-    if (!expr)
+    size_t run_at = 0, run_len = s->n;
+    bool confirm = searched_run(s, &run_at, &run_len);
+    char *expr = render(s->sets + run_at, run_len);
+    uint8_t *masks = confirm ? malloc(2 * s->n) : NULL;
+    if (!expr || (confirm && !masks)) {
+        free(expr);
+        free(masks);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; confirm && i < s->n; i++)
+        mask_and_value(s->sets[i], &masks[i], &masks[s->n + i]);
     if (max_dist > VT_RE_SCAN_LIMIT)
         max_dist = VT_RE_SCAN_LIMIT;
-    out->items[out->count++] = (vt_factor){.string = index, .len = (uint32_t)s->n,
-                                           .min_dist = (uint32_t)min_dist,
-                                           .max_dist = (uint32_t)max_dist, .expr = expr};
+    out->items[out->count++] =
+        (vt_factor){.string = index, .len = (uint32_t)(run_at + run_len),
+                    .min_dist = (uint32_t)min_dist, .max_dist = (uint32_t)max_dist,
+                    .confirm_len = confirm ? (uint32_t)s->n : 0, .confirm = masks, .expr = expr};
     return VT_OK;
 }
 
@@ -244,14 +324,6 @@ static long node_max(const vt_node *n)
     }
 }
 
-/* A set of one byte that fills binaries (00 FF 20 CC 90). */
-static bool common_single(const uint8_t *set)
-{
-    if (popcount(set) != 1)
-        return false;
-    unsigned b = next_member(set, 0);
-    return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90;
-}
 
 /* The byte set of a single-byte node as the verifier sees it and a score for how selective it
  * is (0: unusable in a factor; ANY nodes give -1: allowed as a gap inside a factor). */
@@ -428,42 +500,6 @@ static bool only_empty(const vt_node *node)
     }
 }
 
-/* Shortens a factor with byte classes or gaps to its longest run of single bytes when that run
- * has at least MIN_LITERAL_PART bytes that do not fill binaries: every occurrence of the factor
- * contains the run at the same place (so no candidate is lost), and Vectorscan compiles plain
- * literals several times faster than literals joined by classes or gaps (emulation-stress's
- * 1,452 factors: 0.25 -> 0.09 s), while a run of 6 such bytes is as selective (scans of
- * /usr/bin and libwine: the same instructions within 2%; with 4 bytes reversinglabs scanned
- * 3% slower). */
-#define MIN_LITERAL_PART 6
-
-static void literal_part(seq *s, long *dmin, long *dmax)
-{
-    size_t best_at = 0, best_len = 0, at = 0;
-    bool mixed = false;
-    for (size_t i = 0; i <= s->n; i++) {
-        bool single = i < s->n && popcount(s->sets[i]) == 1;
-        mixed = mixed || (i < s->n && !single);
-        if (single)
-            continue;
-        if (i - at > best_len) {
-            best_at = at;
-            best_len = i - at;
-        }
-        at = i + 1;
-    }
-    size_t strong = 0;
-    for (size_t i = best_at; i < best_at + best_len; i++)
-        strong += !common_single(s->sets[i]);
-    /* (distances stay within the bound add_factor keeps, so none is cut) */
-    if (!mixed || strong < MIN_LITERAL_PART || *dmax + (long)best_at > VT_RE_SCAN_LIMIT)
-        return;
-    memmove(s->sets, s->sets + best_at, best_len * sizeof s->sets[0]);
-    s->n = best_len;
-    *dmin += (long)best_at;
-    *dmax += (long)best_at;
-}
-
 static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, uint32_t index,
                               bool nocase, vt_factor_list *out, bool *none, vt_error *err)
 {
@@ -503,13 +539,14 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
             }
         }
         if (score < 1) {
-            for (size_t i = first; i < out->count; i++)
+            for (size_t i = first; i < out->count; i++) {
                 free(out->items[i].expr);
+                free(out->items[i].confirm);
+            }
             out->count = first;
             *none = true;
             return VT_OK;
         }
-        literal_part(&s, &dmin, &dmax);
         if (ascii) {
             vt_status st = add_factor(out, index, &s, dmin, dmax, err);
             if (st != VT_OK)

@@ -12,9 +12,14 @@
 
 typedef struct vt_factor {
     uint32_t string;   /* index of the string */
-    uint32_t len;      /* bytes the factor spans */
+    uint32_t len;      /* bytes from the factor's start to the end of what Vectorscan searches */
     uint32_t min_dist; /* the factor starts min_dist..max_dist bytes after the match start */
     uint32_t max_dist;
+    /* 0, or the bytes the whole factor spans when Vectorscan searches only a literal run of it
+     * (ending `len` bytes after its start): then confirm holds a mask per byte, then a value per
+     * byte, and a hit counts only where (data[start + i] & mask[i]) == value[i] for every i */
+    uint32_t confirm_len;
+    uint8_t *confirm;
     char *expr;        /* Vectorscan expression (byte classes only) */
 } vt_factor;
 

@@ -15,8 +15,10 @@
 #include "program.h"
 #include "string_internal.h"
 
-#define MATCHER_MAGIC "VTMATCH2"
+#define MATCHER_MAGIC "VTMATCH3"
 #define MATCHER_MAGIC_V1 "VTMATCH1" /* one pattern per factor: rebuilt when loaded */
+#define MATCHER_MAGIC_V2 "VTMATCH2" /* factors without confirmation: rebuilt when loaded */
+#define MAX_CONFIRM 128               /* bytes of a confirmed factor (factor.c: 64 at most) */
 
 /* Debian's libhs 5.4.9 is a "fat runtime": hs_scan dispatches to one of several builds of the
  * library (core2, corei7, avx2, avx512) by the CPU, and its AVX-512 build loses matches: 'z\w'
@@ -56,6 +58,7 @@ static const hs_platform_info_t *vectorscan_platform(hs_platform_info_t *platfor
 
 typedef struct factor_info {
     uint32_t string, len, min_dist, max_dist;
+    uint32_t confirm_len, confirm_at; /* vt_factor's confirmation: masks and values at confirm_at */
 } factor_info;
 
 typedef struct stored_spec {
@@ -76,6 +79,8 @@ struct vt_matcher {
     factor_info *factors; /* grouped by pattern: pattern p owns [first[p], first[p + 1]) */
     size_t npatterns;     /* distinct factors: Vectorscan's pattern ids */
     uint32_t *first;
+    uint8_t *confirm; /* every confirmed factor's masks then values (factor_info.confirm_at) */
+    size_t confirm_bytes;
     hs_database_t *db; /* NULL when there are no factors */
     hs_scan_fn scan;   /* hs_scan or a build of it that finds every match (see above) */
 };
@@ -126,6 +131,7 @@ void vt_matcher_free(vt_matcher *m)
     free(m->verify_everywhere);
     free(m->factors);
     free(m->first);
+    free(m->confirm);
     free_specs(m->specs, m->nstrings);
     if (m->db)
         hs_free_database(m->db);
@@ -214,10 +220,23 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
         m->first[p + 1] += m->first[p];
     for (size_t p = 0; p < np; p++) /* slots reused as each pattern's fill position */
         slots[p] = m->first[p];
+    size_t confirm_bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        confirm_bytes += 2 * (size_t)list->items[i].confirm_len;
+    m->confirm = malloc(confirm_bytes ? confirm_bytes : 1);
+    if (!m->confirm) {
+        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    m->confirm_bytes = 0;
     for (size_t i = 0; i < n; i++) {
         const vt_factor *f = &list->items[i];
         m->factors[slots[pattern_of[i]]++] =
-            (factor_info){f->string, f->len, f->min_dist, f->max_dist};
+            (factor_info){f->string, f->len, f->min_dist, f->max_dist, f->confirm_len,
+                          (uint32_t)m->confirm_bytes};
+        if (f->confirm_len)
+            memcpy(m->confirm + m->confirm_bytes, f->confirm, 2 * (size_t)f->confirm_len);
+        m->confirm_bytes += 2 * (size_t)f->confirm_len;
     }
     m->nfactors = n;
     m->npatterns = np;
@@ -339,7 +358,32 @@ typedef struct scan_ctx {
     const vt_matcher *m;
     vt_matcher_scratch *s;
     size_t base; /* offset of the scanned window in the data */
+    const uint8_t *data;
+    size_t len;
 } scan_ctx;
+
+/* Whether the whole factor f lies at `start` of the data, when Vectorscan searched only a
+ * literal run of it (factor.c): its bytes compared under their masks, 8 at a time. */
+static bool confirmed(const scan_ctx *c, const factor_info *f, uint64_t start)
+{
+    if (start > c->len || c->len - start < f->confirm_len)
+        return false;
+    const uint8_t *at = c->data + start, *mask = c->m->confirm + f->confirm_at,
+                  *value = mask + f->confirm_len;
+    size_t i = 0;
+    for (; i + 8 <= f->confirm_len; i += 8) {
+        uint64_t d, k, v;
+        memcpy(&d, at + i, 8);
+        memcpy(&k, mask + i, 8);
+        memcpy(&v, value + i, 8);
+        if ((d & k) != v)
+            return false;
+    }
+    for (; i < f->confirm_len; i++)
+        if ((at[i] & mask[i]) != value[i])
+            return false;
+    return true;
+}
 
 static int on_factor(unsigned id, unsigned long long from, unsigned long long to,
                      unsigned flags, void *ctx)
@@ -351,8 +395,10 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
         return 0;
     for (uint32_t k = c->m->first[id]; k < c->m->first[id + 1]; k++) {
         const factor_info *f = &c->m->factors[k];
+        if (c->base + to < f->len)
+            continue; /* a confirmed factor that would begin before the data */
         uint64_t start = c->base + to - f->len;
-        if (start < f->min_dist)
+        if (start < f->min_dist || (f->confirm_len && !confirmed(c, f, start)))
             continue;
         uint64_t hi = start - f->min_dist;
         uint64_t lo = start >= f->max_dist ? start - f->max_dist : 0;
@@ -410,7 +456,7 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     const size_t window = (size_t)1 << 30, overlap = 4 * 64;
     for (size_t base = 0; m->db && base < len; base += window) {
         size_t n = len - base < window + overlap ? len - base : window + overlap;
-        scan_ctx c = {m, s, base};
+        scan_ctx c = {m, s, base, data, len};
         hs_error_t r = m->scan(m->db, (const char *)data + base, (unsigned)n, 0, s->hs,
                                on_factor, &c);
         if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
@@ -515,6 +561,10 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
         st = st ? st : put_u32(out, m->factors[i].len);
         st = st ? st : put_u32(out, m->factors[i].min_dist);
         st = st ? st : put_u32(out, m->factors[i].max_dist);
+        st = st ? st : put_u32(out, m->factors[i].confirm_len);
+        if (m->factors[i].confirm_len)
+            st = st ? st : vt_buf_append(out, m->confirm + m->factors[i].confirm_at,
+                                         2 * (size_t)m->factors[i].confirm_len);
     }
     st = st ? st : put_u32(out, (uint32_t)m->npatterns);
     for (size_t p = 0; p < m->npatterns && st == VT_OK; p++)
@@ -568,7 +618,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     *out = NULL;
     reader r = {data, len, false};
     const uint8_t *magic = get_bytes(&r, 8);
-    if (magic && memcmp(magic, MATCHER_MAGIC_V1, 8) == 0) /* the scanner rebuilds it */
+    if (magic && (memcmp(magic, MATCHER_MAGIC_V1, 8) == 0 ||
+                  memcmp(magic, MATCHER_MAGIC_V2, 8) == 0)) /* the scanner rebuilds it */
         return vt_error_set(err, VT_ERR_STATE, "matcher saved by an earlier version");
     if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
@@ -600,20 +651,43 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     free(specs);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);
-        if (r.bad || nf > r.left / 16) {
+        if (r.bad || nf > r.left / 20) {
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
         } else {
             m->factors = calloc(nf ? nf : 1, sizeof *m->factors);
             m->nfactors = nf;
+            size_t cap = 0;
             if (!m->factors)
                 st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
             for (uint32_t i = 0; i < nf && st == VT_OK; i++) {
-                m->factors[i].string = get_u32(&r);
-                m->factors[i].len = get_u32(&r);
-                m->factors[i].min_dist = get_u32(&r);
-                m->factors[i].max_dist = get_u32(&r);
-                if (m->factors[i].string >= n || m->factors[i].len == 0)
+                factor_info *f = &m->factors[i];
+                f->string = get_u32(&r);
+                f->len = get_u32(&r);
+                f->min_dist = get_u32(&r);
+                f->max_dist = get_u32(&r);
+                f->confirm_len = get_u32(&r);
+                f->confirm_at = (uint32_t)m->confirm_bytes;
+                const uint8_t *bytes =
+                    f->confirm_len <= MAX_CONFIRM ? get_bytes(&r, 2 * (size_t)f->confirm_len)
+                                                  : NULL;
+                if (r.bad || f->string >= n || f->len == 0 || f->confirm_len > MAX_CONFIRM ||
+                    (f->confirm_len && f->len > f->confirm_len)) {
                     st = vt_error_set(err, VT_ERR_FORMAT, "matcher factor table is corrupt");
+                    break;
+                }
+                if (m->confirm_bytes + 2 * (size_t)f->confirm_len > cap) {
+                    size_t grown = cap ? cap * 2 : 4096;
+                    uint8_t *more = realloc(m->confirm, grown);
+                    if (!more) {
+                        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+                        break;
+                    }
+                    m->confirm = more;
+                    cap = grown;
+                }
+                if (f->confirm_len)
+                    memcpy(m->confirm + m->confirm_bytes, bytes, 2 * (size_t)f->confirm_len);
+                m->confirm_bytes += 2 * (size_t)f->confirm_len;
             }
         }
     }

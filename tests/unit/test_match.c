@@ -544,9 +544,84 @@ static void test_shared_factors_and_limits(void)
     }
 }
 
+/* A hex string with a wildcard is searched by its literal run ("say") and confirmed whole at
+ * each hit: the run alone names no candidate, nor a factor that would begin before the data or
+ * end past it. The confirmation survives a round trip; a matcher of the earlier format without
+ * confirmations (VTMATCH2) is VT_ERR_STATE (rebuilt by the scanner), and a confirmation longer
+ * than any factor is refused as corrupt. */
+static void test_confirmed_factors(void)
+{
+    static const char hex[] = "73 61 79 ?? 68 65 6C";
+    vt_string_spec spec = {.kind = VT_STRING_HEX, .data = (const uint8_t *)hex,
+                           .len = sizeof hex - 1};
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(&spec, 1, &m, &err), VT_OK);
+    vt_matcher_scratch *s = m ? vt_matcher_scratch_new(m) : NULL;
+    static const char data[] = "say hello, say-hex, say!hel, say";
+    found f = {.n = 0};
+    if (s)
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)data, sizeof data - 1, collect, &f,
+                                     &err),
+                     VT_OK);
+    CHECK_INT_EQ(f.n, 2);
+    CHECK_INT_EQ(f.n > 0 ? f.m[0].offset : 0, 0);
+    CHECK_INT_EQ(f.n > 1 ? f.m[1].offset : 0, 20);
+    vt_buf saved = {0};
+    if (m)
+        CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    /* magic, string count, the string (5 fields and its text), factor count, then the factor:
+     * string, length, min and max distance, and the confirmation's length */
+    size_t confirm_len_at = 8 + 4 + 20 + (sizeof hex - 1) + 4 + 16;
+    if (saved.len > confirm_len_at + 4) {
+        CHECK_INT_EQ(saved.data[8 + 4 + 20 + (sizeof hex - 1)], 1); /* one factor */
+        CHECK_INT_EQ(saved.data[confirm_len_at], 7);                /* confirmed over 7 bytes */
+        vt_matcher *loaded = NULL;
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
+        vt_matcher_scratch *ls = loaded ? vt_matcher_scratch_new(loaded) : NULL;
+        found g = {.n = 0};
+        if (ls)
+            CHECK_INT_EQ(vt_matcher_scan(loaded, ls, (const uint8_t *)data, sizeof data - 1,
+                                         collect, &g, &err),
+                         VT_OK);
+        CHECK(same_matches(&g, &f));
+        vt_matcher_scratch_free(ls);
+        vt_matcher_free(loaded);
+        loaded = NULL;
+        saved.data[confirm_len_at] = 200;
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err),
+                     VT_ERR_FORMAT);
+        CHECK(loaded == NULL);
+        memcpy(saved.data, "VTMATCH2", 8);
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
+        CHECK(loaded == NULL);
+    } else {
+        CHECK(!"the matcher serializes");
+    }
+    vt_buf_free(&saved);
+    vt_matcher_scratch_free(s);
+    vt_matcher_free(m);
+
+    /* the run at the data's start, where the factor would begin 2 bytes before it */
+    static const char before[] = "6C ?? 73 61 79";
+    spec = (vt_string_spec){.kind = VT_STRING_HEX, .data = (const uint8_t *)before,
+                            .len = sizeof before - 1};
+    m = NULL;
+    CHECK_INT_EQ(vt_matcher_build(&spec, 1, &m, &err), VT_OK);
+    s = m ? vt_matcher_scratch_new(m) : NULL;
+    f.n = 0;
+    if (s)
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)"say, xl-say", 11, collect, &f, &err),
+                     VT_OK);
+    CHECK_INT_EQ(f.n, 1);
+    CHECK_INT_EQ(f.n ? f.m[0].offset : 0, 6);
+    vt_matcher_scratch_free(s);
+    vt_matcher_free(m);
+}
+
 /* Generated: the matcher (factors found by Vectorscan, then verified) finds exactly what each
  * string's verifier finds alone over the whole data, for text strings with and without nocase
- * and wide and hex strings with and without a gap, over a small alphabet (letters in both
+ * and wide and hex strings with and without a wildcard or masked nibble, over a small alphabet (letters in both
  * cases, zero bytes, so factors start with zeros and hits are dense), with copies planted
  * anywhere, the last bytes of the data included, sizes 0 to 700. A prefilter that loses a
  * candidate fails it (factors of 4 bytes or more placed one byte off: 30,875 differences). */
@@ -597,8 +672,14 @@ static void test_generated_factors_find_every_match(void)
                 for (size_t k = 0; k < len; k++)
                     n += (size_t)snprintf(hex_text[i] + n, sizeof hex_text[i] - n, "%s%02X",
                                           k ? " " : "", text_bytes[i][k]);
-                if (len > 4 && next_random(&rng) % 2)
-                    memcpy(hex_text[i] + 3, "??", 2);
+                /* a wildcard or a masked nibble inside: the matcher searches the literal
+                 * run beside it and confirms the whole factor at each hit (factor.c) */
+                size_t k = len > 2 ? 1 + next_random(&rng) % (len - 2) : 0;
+                unsigned form = next_random(&rng) % 3;
+                if (k && form == 1)
+                    memcpy(hex_text[i] + 3 * k, "??", 2);
+                else if (k && form == 2)
+                    hex_text[i][3 * k + 1] = '?';
                 specs[i] = (vt_string_spec){.kind = VT_STRING_HEX,
                                             .data = (const uint8_t *)hex_text[i], .len = n};
             } else {
@@ -622,9 +703,21 @@ static void test_generated_factors_find_every_match(void)
             for (size_t k = 0; k < len; k++)
                 data[k] = alphabet[next_random(&rng) % sizeof alphabet];
             for (int plant = 0; plant < 6 && len; plant++) { /* copies, one at the very end */
-                const vt_string_spec *sp = &specs[next_random(&rng) % NSTRINGS];
-                const uint8_t *src = sp->kind == VT_STRING_HEX ? NULL : sp->data;
-                size_t n = sp->kind == VT_STRING_HEX ? 0 : sp->len;
+                int which = (int)(next_random(&rng) % NSTRINGS);
+                const vt_string_spec *sp = &specs[which];
+                /* a hex string's bytes, any byte of the alphabet where it has a wildcard or
+                 * a mask (so that the run beside it is often found without the factor) */
+                uint8_t hex_bytes[16];
+                const uint8_t *src = sp->data;
+                size_t n = sp->len;
+                if (sp->kind == VT_STRING_HEX) {
+                    n = (sp->len + 1) / 3;
+                    for (size_t k = 0; k < n; k++)
+                        hex_bytes[k] = sp->data[3 * k] == '?' || sp->data[3 * k + 1] == '?'
+                                           ? alphabet[next_random(&rng) % sizeof alphabet]
+                                           : text_bytes[which][k];
+                    src = hex_bytes;
+                }
                 bool wide = sp->modifiers & VT_MOD_WIDE;
                 size_t span = wide ? 2 * n : n;
                 if (!src || span > len)
@@ -687,6 +780,7 @@ int main(void)
     RUN(test_hostile_input_is_linear);
     RUN(test_hits_at_every_end_offset);
     RUN(test_shared_factors_and_limits);
+    RUN(test_confirmed_factors);
     RUN(test_generated_factors_find_every_match);
     return check_done();
 }
