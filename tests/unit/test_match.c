@@ -621,7 +621,7 @@ static void test_confirmed_factors(void)
 
 /* Generated: the matcher (factors found by Vectorscan, then verified) finds exactly what each
  * string's verifier finds alone over the whole data, for text strings with and without nocase
- * and wide and hex strings with and without a wildcard or masked nibble, over a small alphabet (letters in both
+ * and wide and hex strings with and without a wildcard, masked nibble or jump, over a small alphabet (letters in both
  * cases, zero bytes, so factors start with zeros and hits are dense), with copies planted
  * anywhere, the last bytes of the data included, sizes 0 to 700. A prefilter that loses a
  * candidate fails it (factors of 4 bytes or more placed one byte off: 30,875 differences). */
@@ -675,11 +675,13 @@ static void test_generated_factors_find_every_match(void)
                 /* a wildcard or a masked nibble inside: the matcher searches the literal
                  * run beside it and confirms the whole factor at each hit (factor.c) */
                 size_t k = len > 2 ? 1 + next_random(&rng) % (len - 2) : 0;
-                unsigned form = next_random(&rng) % 3;
+                unsigned form = next_random(&rng) % 4;
                 if (k && form == 1)
                     memcpy(hex_text[i] + 3 * k, "??", 2);
                 else if (k && form == 2)
                     hex_text[i][3 * k + 1] = '?';
+                else if (k && form == 3) /* a jump of one byte: "61 [1]63" */
+                    memcpy(hex_text[i] + 3 * k, "[1]", 3);
                 specs[i] = (vt_string_spec){.kind = VT_STRING_HEX,
                                             .data = (const uint8_t *)hex_text[i], .len = n};
             } else {
@@ -713,7 +715,8 @@ static void test_generated_factors_find_every_match(void)
                 if (sp->kind == VT_STRING_HEX) {
                     n = (sp->len + 1) / 3;
                     for (size_t k = 0; k < n; k++)
-                        hex_bytes[k] = sp->data[3 * k] == '?' || sp->data[3 * k + 1] == '?'
+                        hex_bytes[k] = sp->data[3 * k] == '?' || sp->data[3 * k + 1] == '?' ||
+                                               sp->data[3 * k] == '['
                                            ? alphabet[next_random(&rng) % sizeof alphabet]
                                            : text_bytes[which][k];
                     src = hex_bytes;
