@@ -516,6 +516,85 @@ static bool only_empty(const vt_node *node)
     }
 }
 
+/* A factor for the ascii and/or wide form of a string (wide: each byte followed by a zero). */
+static vt_status add_forms(vt_factor_list *out, uint32_t index, const seq *s, long dmin, long dmax,
+                           size_t run_at, size_t run_len, bool ascii, bool wide, vt_error *err)
+{
+    if (ascii) {
+        vt_status st = add_factor(out, index, s, dmin, dmax, run_at, run_len, err);
+        if (st != VT_OK)
+            return st;
+    }
+    if (wide) {
+        seq w = {.n = 0};
+        for (size_t i = 0; i < s->n && w.n + 2 <= MAX_FACTOR * 2; i++) {
+            memcpy(w.sets[w.n++], s->sets[i], 32);
+            memset(w.sets[w.n], 0, 32);
+            vt_set_add(w.sets[w.n++], 0);
+        }
+        long wmax = dmax >= UNBOUNDED ? UNBOUNDED : dmax * 2;
+        return add_factor(out, index, &w, dmin * 2, wmax, 2 * run_at, 2 * run_len, err);
+    }
+    return VT_OK;
+}
+
+/* A sequence whose best run is weak (at most 3 bytes that do not fill binaries, or none) may
+ * hold an alternation every match passes through, (ENV\{|ARGV\[|SIG\{) or (\\x70|\\160), whose
+ * every branch has a stronger run: one factor per branch then, each at the alternation's
+ * distance plus its own (a match contains one of them). The alternation taken is the one whose
+ * weakest branch is strongest, with at most MAX_ALT_BRANCHES branches. Without these factors
+ * such strings were searched by a byte like `=` (900,000 hits in /usr/bin) or verified at
+ * every offset. */
+#define WEAK_RUN 16
+#define MAX_ALT_BRANCHES 16
+
+typedef struct alt_factors {
+    seq runs[MAX_ALT_BRANCHES];
+    long min[MAX_ALT_BRANCHES], max[MAX_ALT_BRANCHES];
+    size_t n;
+    int score; /* of the weakest branch */
+} alt_factors;
+
+static void best_alternation(const vt_node *const *kids, size_t nkids, bool nocase,
+                             alt_factors *best, alt_factors *scratch)
+{
+    best->score = 0;
+    long pmin = 0, pmax = 0;
+    for (size_t i = 0; i < nkids && pmin <= VT_RE_SCAN_LIMIT; i++) {
+        const vt_node *alt = kids[i];
+        if (alt->kind == VT_NODE_ALT && alt->nkids >= 2 && alt->nkids <= MAX_ALT_BRANCHES) {
+            scratch->n = alt->nkids;
+            scratch->score = 0;
+            for (size_t b = 0; b < alt->nkids; b++) {
+                const vt_node *br = alt->kids[b];
+                const vt_node *const *bk = (const vt_node *const *)&alt->kids[b];
+                size_t nbk = 1;
+                if (br->kind == VT_NODE_CONCAT) {
+                    bk = (const vt_node *const *)br->kids;
+                    nbk = br->nkids;
+                }
+                long bmin = 0, bmax = 0;
+                int score = best_run(bk, nbk, nocase, false, &scratch->runs[b], &bmin, &bmax);
+                if (score < 1) {
+                    scratch->score = 0;
+                    break;
+                }
+                scratch->min[b] = pmin + bmin;
+                scratch->max[b] = pmax + bmax > UNBOUNDED ? UNBOUNDED : pmax + bmax;
+                if (b == 0 || score < scratch->score)
+                    scratch->score = score;
+            }
+            if (scratch->score > best->score) {
+                alt_factors *t = best;
+                memcpy(t, scratch, sizeof *t);
+            }
+        }
+        pmin += node_min(alt);
+        long mx = node_max(alt);
+        pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
+    }
+}
+
 static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, uint32_t index,
                               bool nocase, vt_factor_list *out, bool *none, vt_error *err)
 {
@@ -568,6 +647,22 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
                 dmax = gmax;
             }
         }
+        if (score < WEAK_RUN) {
+            alt_factors *alts = malloc(2 * sizeof *alts);
+            if (!alts)
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            best_alternation(kids, nkids, nocase, &alts[0], &alts[1]);
+            bool taken = alts[0].score > score && alts[0].score >= 12;
+            vt_status st = VT_OK;
+            for (size_t k = 0; taken && k < alts[0].n && st == VT_OK; k++)
+                st = add_forms(out, index, &alts[0].runs[k], alts[0].min[k], alts[0].max[k], 0,
+                               0, ascii, wide, err);
+            free(alts);
+            if (st != VT_OK)
+                return st;
+            if (taken)
+                continue;
+        }
         if (score < 1) {
             for (size_t i = first; i < out->count; i++) {
                 free(out->items[i].expr);
@@ -577,23 +672,9 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
             *none = true;
             return VT_OK;
         }
-        if (ascii) {
-            vt_status st = add_factor(out, index, &s, dmin, dmax, run_at, run_len, err);
-            if (st != VT_OK)
-                return st;
-        }
-        if (wide) {
-            seq w = {.n = 0};
-            for (size_t i = 0; i < s.n && w.n + 2 <= MAX_FACTOR * 2; i++) {
-                memcpy(w.sets[w.n++], s.sets[i], 32);
-                memset(w.sets[w.n], 0, 32);
-                vt_set_add(w.sets[w.n++], 0);
-            }
-            long wmax = dmax >= UNBOUNDED ? UNBOUNDED : dmax * 2;
-            vt_status st = add_factor(out, index, &w, dmin * 2, wmax, 2 * run_at, 2 * run_len, err);
-            if (st != VT_OK)
-                return st;
-        }
+        vt_status st = add_forms(out, index, &s, dmin, dmax, run_at, run_len, ascii, wide, err);
+        if (st != VT_OK)
+            return st;
     }
     return VT_OK;
 }

@@ -651,6 +651,37 @@ static uint32_t next_random(uint64_t *state)
     return (uint32_t)(*state >> 33);
 }
 
+/* Adds to *differ the matches where the matcher's scan of data and each string's verifier
+ * alone over the whole data disagree, and to *matches the verifiers' matches. */
+static void compare_with_verifiers(const vt_matcher *m, vt_matcher_scratch *s,
+                                   vt_match_scratch *one_scratch, const vt_string_spec *specs,
+                                   size_t nspecs, const uint8_t *data, size_t len, size_t *differ,
+                                   size_t *matches)
+{
+    vt_error err;
+    all_found together = {0};
+    CHECK_INT_EQ(vt_matcher_scan(m, s, data, len, collect_all, &together, &err), VT_OK);
+    size_t at = 0;
+    for (size_t i = 0; i < nspecs; i++) {
+        vt_string_matcher *one = NULL;
+        all_found alone = {0};
+        CHECK_INT_EQ(vt_string_matcher_new(&specs[i], (uint32_t)i, &one, &err), VT_OK);
+        if (one)
+            CHECK_INT_EQ(vt_string_matcher_scan(one, one_scratch, data, len, collect_all, &alone,
+                                                &err),
+                         VT_OK);
+        for (size_t k = 0; k < alone.n; k++, at++)
+            *differ += at >= together.n || together.m[at].string_id != (uint32_t)i ||
+                       together.m[at].offset != alone.m[k].offset ||
+                       together.m[at].length != alone.m[k].length;
+        *matches += alone.n;
+        free(alone.m);
+        vt_string_matcher_free(one);
+    }
+    *differ += at != together.n;
+    free(together.m);
+}
+
 static void test_generated_factors_find_every_match(void)
 {
     static const uint8_t alphabet[] = {'a', 'B', 'c', 'Q', 0x00, 0x00, 0xFF, '1'};
@@ -739,27 +770,8 @@ static void test_generated_factors_find_every_match(void)
                     }
                 }
             }
-            all_found together = {0};
-            CHECK_INT_EQ(vt_matcher_scan(m, s, data, len, collect_all, &together, &err), VT_OK);
-            size_t at = 0;
-            for (int i = 0; i < NSTRINGS; i++) {
-                vt_string_matcher *one = NULL;
-                all_found alone = {0};
-                CHECK_INT_EQ(vt_string_matcher_new(&specs[i], (uint32_t)i, &one, &err), VT_OK);
-                if (one)
-                    CHECK_INT_EQ(vt_string_matcher_scan(one, one_scratch, data, len,
-                                                        collect_all, &alone, &err),
-                                 VT_OK);
-                for (size_t k = 0; k < alone.n; k++, at++)
-                    differ += at >= together.n || together.m[at].string_id != (uint32_t)i ||
-                              together.m[at].offset != alone.m[k].offset ||
-                              together.m[at].length != alone.m[k].length;
-                matches += alone.n;
-                free(alone.m);
-                vt_string_matcher_free(one);
-            }
-            differ += at != together.n;
-            free(together.m);
+            compare_with_verifiers(m, s, one_scratch, specs, NSTRINGS, data, len, &differ,
+                                   &matches);
         }
         vt_match_scratch_free(one_scratch);
         vt_matcher_scratch_free(s);
@@ -767,6 +779,95 @@ static void test_generated_factors_find_every_match(void)
     }
     CHECK_INT_EQ(differ, 0);
     CHECK(matches > 1000); /* the generator plants and finds plenty */
+}
+
+/* Generated, regexes whose best run is weak but which pass through an alternation of stronger
+ * branches, P(B1|B2|B3)T: searched by one factor per branch at the alternation's distance
+ * (factor.c best_alternation), with prefixes P of fixed, bounded and unbounded length (so the
+ * branch lies 0 to thousands of bytes after the match start), nocase and wide forms, copies
+ * planted anywhere, the data's last bytes included. */
+static void test_generated_alternations(void)
+{
+    static const uint8_t alphabet[] = {'a', 'B', 'c', 'Q', 0x00, '=', 0xFF, '1'};
+    static const char *const prefixes[] = {"", "=", "=\\s*", "a.?", "[aB]{0,3}=", "c(=|Q)"};
+    static const char *const prefix_bytes[] = {"", "=", "= ", "ac", "aB=", "cQ"};
+    enum { NSTRINGS = 6, ROUNDS = 50, MAXDATA = 600 };
+    uint64_t rng = 1796532571;
+    size_t differ = 0, matches = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        char regex[NSTRINGS][200];
+        uint8_t branch[NSTRINGS][3][6];
+        size_t branch_len[NSTRINGS][3], nbranch[NSTRINGS], prefix[NSTRINGS];
+        vt_string_spec specs[NSTRINGS];
+        for (int i = 0; i < NSTRINGS; i++) {
+            prefix[i] = next_random(&rng) % (sizeof prefixes / sizeof prefixes[0]);
+            size_t n = (size_t)snprintf(regex[i], sizeof regex[i], "%s(", prefixes[prefix[i]]);
+            nbranch[i] = 2 + next_random(&rng) % 2;
+            for (size_t b = 0; b < nbranch[i]; b++) {
+                branch_len[i][b] = 3 + next_random(&rng) % 3;
+                for (size_t k = 0; k < branch_len[i][b]; k++) {
+                    branch[i][b][k] = alphabet[next_random(&rng) % sizeof alphabet];
+                    n += (size_t)snprintf(regex[i] + n, sizeof regex[i] - n, "\\x%02x",
+                                          branch[i][b][k]);
+                }
+                n += (size_t)snprintf(regex[i] + n, sizeof regex[i] - n, "%s",
+                                      b + 1 < nbranch[i] ? "|" : ")");
+            }
+            if (next_random(&rng) % 2)
+                n += (size_t)snprintf(regex[i] + n, sizeof regex[i] - n, "Q?1");
+            unsigned pick = next_random(&rng) % 4;
+            unsigned mods = pick == 1 ? VT_MOD_NOCASE
+                          : pick == 2 ? VT_MOD_WIDE
+                          : pick == 3 ? VT_MOD_WIDE | VT_MOD_ASCII : 0;
+            specs[i] = (vt_string_spec){.kind = VT_STRING_REGEX,
+                                        .data = (const uint8_t *)regex[i], .len = n,
+                                        .modifiers = mods};
+        }
+        vt_matcher *m = NULL;
+        vt_error err;
+        CHECK_INT_EQ(vt_matcher_build(specs, NSTRINGS, &m, &err), VT_OK);
+        vt_matcher_scratch *s = m ? vt_matcher_scratch_new(m) : NULL;
+        vt_match_scratch *one_scratch = vt_match_scratch_new();
+        uint8_t data[MAXDATA];
+        for (int d = 0; s && one_scratch && d < 8; d++) {
+            size_t len = d == 0 ? 0 : next_random(&rng) % (MAXDATA + 1);
+            for (size_t k = 0; k < len; k++)
+                data[k] = alphabet[next_random(&rng) % sizeof alphabet];
+            for (int plant = 0; plant < 6 && len; plant++) { /* copies, one at the very end */
+                int i = (int)(next_random(&rng) % NSTRINGS);
+                size_t b = next_random(&rng) % nbranch[i];
+                uint8_t text[16];
+                size_t n = strlen(prefix_bytes[prefix[i]]);
+                memcpy(text, prefix_bytes[prefix[i]], n);
+                memcpy(text + n, branch[i][b], branch_len[i][b]);
+                n += branch_len[i][b];
+                bool wide = specs[i].modifiers & VT_MOD_WIDE;
+                size_t span = wide ? 2 * n : n;
+                if (span > len)
+                    continue;
+                size_t at = plant == 0 ? len - span : next_random(&rng) % (len - span + 1);
+                for (size_t k = 0; k < n; k++) {
+                    uint8_t c = text[k];
+                    if ((specs[i].modifiers & VT_MOD_NOCASE) && next_random(&rng) % 2 &&
+                        ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+                        c ^= 0x20;
+                    if (wide) {
+                        data[at + 2 * k] = c;
+                        data[at + 2 * k + 1] = 0;
+                    } else {
+                        data[at + k] = c;
+                    }
+                }
+            }
+            compare_with_verifiers(m, s, one_scratch, specs, NSTRINGS, data, len, &differ,
+                                   &matches);
+        }
+        vt_match_scratch_free(one_scratch);
+        vt_matcher_scratch_free(s);
+        vt_matcher_free(m);
+    }
+    CHECK_INT_EQ(differ, 0);
+    CHECK(matches > 300);
 }
 
 int main(void)
@@ -785,5 +886,6 @@ int main(void)
     RUN(test_shared_factors_and_limits);
     RUN(test_confirmed_factors);
     RUN(test_generated_factors_find_every_match);
+    RUN(test_generated_alternations);
     return check_done();
 }
