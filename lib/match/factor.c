@@ -584,10 +584,8 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
                 if (b == 0 || score < scratch->score)
                     scratch->score = score;
             }
-            if (scratch->score > best->score) {
-                alt_factors *t = best;
-                memcpy(t, scratch, sizeof *t);
-            }
+            if (scratch->score > best->score)
+                memcpy(best, scratch, sizeof *best);
         }
         pmin += node_min(alt);
         long mx = node_max(alt);
