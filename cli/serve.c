@@ -190,7 +190,7 @@ static int serve_center(int argc, char **argv)
     vt_http_limits_default(&limits);
     vt_error err;
     vt_error_clear(&err);
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) { /* every option takes a value */
         int used = 0;
         const char *value = i + 1 < argc ? argv[i + 1] : "";
         if (argv[i][0] != '-')
@@ -213,7 +213,6 @@ static int serve_center(int argc, char **argv)
             return cli_usage_error("serve", "unknown option '%s'", argv[i]);
         if (i + 1 == argc)
             return cli_usage_error("serve", "'%s' needs a value", argv[i]);
-        i++;
     }
     if (!listen || center_options_check(&o, &err) != VT_OK)
         return cli_usage_error("serve", "usage: vitrine serve center --log DIR|URL (--vkey VKEY |"
