@@ -212,6 +212,16 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
         run_at = 0;
         run_len = s->n;
     }
+    /* Nor does Vectorscan search the zero bytes that end a factor (wide strings end with one):
+     * its literal filter looks at the last bytes of each literal, and zeros fill binaries and
+     * UTF-16 text, so literals ending with a zero pass it at almost every position. Cut, the
+     * factor is confirmed whole (Vectorscan's scan of libwine: trellix-atr's factors -28%,
+     * yara-rules' -17%; /usr/bin within the noise). */
+    while (run_len > 2 && popcount(s->sets[run_at + run_len - 1]) == 1 &&
+           vt_set_has(s->sets[run_at + run_len - 1], 0)) {
+        run_len--;
+        confirm = true;
+    }
     char *expr = render(s->sets + run_at, run_len);
     uint8_t *masks = confirm ? malloc(2 * s->n) : NULL;
     if (!expr || (confirm && !masks)) {
