@@ -431,6 +431,10 @@ vt_status vt_scan_ctx_define(vt_scan_ctx *ctx, const char *name, const char *val
 static const void *hook_module(void *context, const char *name)
 {
     vt_scan_ctx *ctx = context;
+    /* the ruleset's pool stores each name once: the address is nearly always the import's */
+    for (size_t i = 0; i < ctx->imported_count; i++)
+        if (ctx->imported[i].name == name)
+            return ctx->imported[i].root;
     for (size_t i = 0; i < ctx->imported_count; i++)
         if (strcmp(ctx->imported[i].name, name) == 0)
             return ctx->imported[i].root;
@@ -440,8 +444,13 @@ static const void *hook_module(void *context, const char *name)
 static const void *hook_field(void *context, const void *object, const char *name)
 {
     vt_scan_ctx *ctx = context;
-    uintptr_t key = (uintptr_t)object * 0x9E3779B97F4A7C15ull ^ (uintptr_t)name;
-    field_cache_entry *e = &ctx->field_cache[(key >> 17) % FIELD_CACHE_SIZE];
+    /* both addresses multiplied, the slot taken from the top bits: the names' addresses differ
+     * in their low bits only (they are a few bytes apart in the pool), and an XOR of the name
+     * into the object's product, then shifted right, sent pe.number_of_signatures and
+     * pe.signatures to the same slot in turn (reversinglabs: every lookup missed) */
+    uint64_t key = (uint64_t)(uintptr_t)object * 0x9E3779B97F4A7C15ull +
+                   (uint64_t)(uintptr_t)name * 0xC2B2AE3D27D4EB4Full;
+    field_cache_entry *e = &ctx->field_cache[(key >> 32) % FIELD_CACHE_SIZE];
     if (e->scan == ctx->scan_number && e->object == object && e->name == name)
         return e->member;
     const void *member = vt_mobj_member(object, name);
