@@ -876,6 +876,10 @@ vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *path, uint64_t max_si
                             path, (unsigned long long)max_size);
     size_t want = (size_t)st.st_size;
     if (can_map(want)) {
+        /* the buffer is not needed while a large file is mapped: given back, it does not add
+         * to the peak, which such a file sets (reversinglabs over libwine: 39.6 -> 35.6 MB with
+         * -p 1, 44.1 -> 40.1 MB with -p 2, as before the buffer had huge pages) */
+        drop_file_buffer(ctx);
         /* MAP_POPULATE: the scan reads every page; one call maps them instead of a fault per
          * 16 pages (a page it cannot map, past a truncation, still raises SIGBUS when read).
          * Not for very large files: populating reads the whole file before the scan starts
