@@ -27,7 +27,7 @@ typedef struct evaluator {
     size_t spine_len, spine_cap;
 } evaluator;
 
-static vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out);
+static inline vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out);
 static vt_status eval_chain(evaluator *ev, uint32_t index, vt_cond_value *out);
 
 static void set_undefined(vt_cond_value *v, uint8_t type)
@@ -1032,10 +1032,9 @@ static vt_status eval_chain(evaluator *ev, uint32_t index, vt_cond_value *out)
     }
 }
 
-static vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out)
+static __attribute__((noinline)) vt_status eval_inner(evaluator *ev, uint32_t index,
+                                                      vt_cond_value *out)
 {
-    if (index >= ev->view.node_count)
-        return corrupt(ev, "node index out of range", index);
     if (vt_deadline_spend(ev->env->deadline, 1))
         return vt_error_set(ev->err, VT_ERR_TIMEOUT, "scanning timed out");
     if (++ev->recursion > VT_COND_MAX_DEPTH) {
@@ -1046,6 +1045,40 @@ static vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out)
     vt_status st = eval_node(ev, index, &ev->view.nodes[index], out);
     ev->recursion--;
     return st;
+}
+
+/* The value of node `index`. Constants and loop variables (range bounds, operands, indexes) are
+ * read here, without eval_inner's frame, step count and recursion count (reversinglabs over 28
+ * libwine files, 931 rules `for any i in (0..pe.number_of_signatures): (...)`: evaluation
+ * 67.1 -> 62.9 M instructions; module objects read here too made it 65.0). */
+static inline vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out)
+{
+    if (index >= ev->view.node_count)
+        return corrupt(ev, "node index out of range", index);
+    const vt_rs_node *node = &ev->view.nodes[index];
+    switch (node->op) {
+    case VT_OP_CONST_BOOL:
+        set_bool(out, node->v.i != 0);
+        return VT_OK;
+    case VT_OP_CONST_INT:
+        set_int(out, node->v.i);
+        return VT_OK;
+    case VT_OP_CONST_STRING:
+        memset(out, 0, sizeof *out);
+        out->type = VT_TYPE_STRING;
+        out->u.s.bytes = (const uint8_t *)vt_ruleset_str(ev->env->rules, node->v.s);
+        out->u.s.len = node->v.s.len;
+        return VT_OK;
+    case VT_OP_LOOP_VAR:
+        if ((uint64_t)node->v.i < 2 * MAX_LOOP_DEPTH) {
+            *out = ev->vars[node->v.i];
+            return VT_OK;
+        }
+        break;
+    default:
+        break;
+    }
+    return eval_inner(ev, index, out);
 }
 
 vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err)
