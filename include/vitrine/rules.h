@@ -304,6 +304,13 @@ VT_API void vt_ruleset_release_pages(const vt_ruleset *rules);
 VT_API vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, const void *data,
                                          size_t size, vt_ruleset **out, vt_error *err);
 
+/* vt_ruleset_with_section in place: `rules` itself gets the section, without a second copy of
+ * its image when it owns one (a ruleset from vt_compiler_finish or vt_ruleset_from_bytes). Not
+ * while a scanner or another thread uses `rules`: its records move. If it fails, `rules` can
+ * only be freed. */
+VT_API vt_status vt_ruleset_add_section(vt_ruleset *rules, uint32_t id, const void *data,
+                                        size_t size, vt_error *err);
+
 /* Name of a condition operation, e.g. "add" (for dumps and messages). */
 VT_API const char *vt_op_name(unsigned op);
 

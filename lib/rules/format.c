@@ -558,6 +558,77 @@ vt_status vt_ruleset_with_section(const vt_ruleset *rs, uint32_t id, const void 
     return adopt(image, len, NULL, sum, out, err);
 }
 
+/* Section `id` added to the image `rs` owns, in place: the image grows (realloc: a large
+ * block is remapped, not copied), the sections move up by one table entry, the new one goes at
+ * the end, and the image is hashed once. The bytes are those vt_ruleset_with_section would
+ * give. */
+static vt_status append_section(vt_ruleset *rs, uint32_t id, const void *data, size_t size,
+                                vt_error *err)
+{
+    vt_rs_header h;
+    memcpy(&h, rs->data, sizeof h);
+    vt_rs_section table[MAX_SECTIONS];
+    memcpy(table, rs->data + sizeof h, h.section_count * sizeof table[0]);
+    size_t old_start = (sizeof h + h.section_count * sizeof(vt_rs_section) + 7) & ~(size_t)7;
+    size_t new_start =
+        (sizeof h + (h.section_count + 1) * sizeof(vt_rs_section) + 7) & ~(size_t)7;
+    size_t shift = new_start - old_start;
+    size_t at = rs->len + shift;
+    size_t total = at + ((size + 7) & ~(size_t)7);
+    unsigned char *image = realloc(rs->owned, total);
+    if (!image)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    rs->owned = image;
+    rs->data = image;
+    memmove(image + new_start, image + old_start, rs->len - old_start);
+    for (uint32_t i = 0; i < h.section_count; i++)
+        table[i].offset += shift;
+    table[h.section_count] = (vt_rs_section){.id = id, .flags = 0, .offset = at, .size = size};
+    size_t table_end = sizeof h + (h.section_count + 1) * sizeof(vt_rs_section);
+    memcpy(image + sizeof h, table, table_end - sizeof h);
+    memset(image + table_end, 0, new_start - table_end);
+    if (size)
+        memcpy(image + at, data, size);
+    memset(image + at + size, 0, total - at - size);
+    h.file_size = total;
+    h.section_count++;
+    memset(h.sha256, 0, sizeof h.sha256);
+    memcpy(image, &h, sizeof h);
+    uint8_t sum[32];
+    if (checksum(image, total, sum) != VT_OK)
+        return vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
+    memcpy(h.sha256, sum, sizeof sum);
+    memcpy(image, &h, sizeof h);
+    vt_ruleset grown = *rs;
+    grown.len = total;
+    memcpy(grown.file_sum, sum, sizeof sum);
+    grown.file_sum_known = true;
+    vt_status st = validate(&grown, err);
+    if (st == VT_OK)
+        *rs = grown;
+    return st;
+}
+
+vt_status vt_ruleset_add_section(vt_ruleset *rs, uint32_t id, const void *data, size_t size,
+                                 vt_error *err)
+{
+    bool present = vt_ruleset_section(rs, id, NULL) != NULL;
+    vt_rs_header h;
+    memcpy(&h, rs->data, sizeof h);
+    if (rs->owned && !present && h.section_count < MAX_SECTIONS) {
+        return append_section(rs, id, data, size, err);
+    }
+    vt_ruleset *copy = NULL;
+    vt_status st = vt_ruleset_with_section(rs, id, data, size, &copy, err);
+    if (st != VT_OK)
+        return st;
+    vt_ruleset old = *rs;
+    *rs = *copy;
+    *copy = old;
+    vt_ruleset_free(copy);
+    return VT_OK;
+}
+
 const char *vt_op_name(unsigned op)
 {
     static const char *const names[VT_OP_COUNT_] = {

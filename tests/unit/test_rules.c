@@ -288,6 +288,40 @@ static void test_extra_section(void)
     vt_ruleset_free(rs);
 }
 
+/* vt_ruleset_add_section gives the bytes vt_ruleset_with_section gives, growing the image in
+ * place (a new section) or through a copy (a section replaced). */
+static void test_add_section_in_place(void)
+{
+    vt_error err;
+    vt_ruleset *rs = compile_text("rule a { strings: $a = \"x\" condition: $a }", &err);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    uint32_t id = VT_SECTION_ID('T', 'E', 'S', 'T');
+    const char *payloads[] = {"payload", "longer payload, 29 bytes long", ""};
+    for (size_t i = 0; i < 3; i++) {
+        size_t plen = strlen(payloads[i]);
+        vt_ruleset *copy = NULL;
+        CHECK(vt_ruleset_with_section(rs, id, payloads[i], plen, &copy, &err) == VT_OK);
+        CHECK(vt_ruleset_add_section(rs, id, payloads[i], plen, &err) == VT_OK);
+        size_t a_len = 0, b_len = 0, size = 1;
+        const void *a = vt_ruleset_image(rs, &a_len);
+        const void *b = copy ? vt_ruleset_image(copy, &b_len) : NULL;
+        CHECK(b && a_len == b_len && memcmp(a, b, a_len) == 0);
+        const char *data = vt_ruleset_section(rs, id, &size);
+        CHECK(data && size == plen && memcmp(data, payloads[i], plen) == 0);
+        vt_ruleset_view v;
+        vt_ruleset_get_view(rs, &v);
+        CHECK_INT_EQ(v.rule_count, 1);
+        CHECK_INT_EQ(v.string_count, 1);
+        vt_ruleset *loaded = NULL;
+        CHECK(vt_ruleset_from_bytes(a, a_len, &loaded, &err) == VT_OK);
+        vt_ruleset_free(loaded);
+        vt_ruleset_free(copy);
+    }
+    vt_ruleset_free(rs);
+}
+
 static void test_modules(void)
 {
     vt_error err;
@@ -482,6 +516,7 @@ int main(void)
     RUN(test_warnings);
     RUN(test_save_load_corrupt);
     RUN(test_extra_section);
+    RUN(test_add_section_in_place);
     RUN(test_modules);
     RUN(test_define);
     RUN(test_threads);
