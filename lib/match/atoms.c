@@ -187,10 +187,9 @@ static void flush_leaf(extractor *x)
     x->n = 0;
 }
 
-static void add_node_byte(extractor *x, const vt_node *node)
+/* Take byte v under mask m (of `node`, NULL when only the quality is wanted) into the atoms. */
+static void add_byte(extractor *x, uint8_t v, uint8_t m, const vt_node *node)
 {
-    uint8_t v, m;
-    node_atom_byte(node, &v, &m);
     if (x->n < VT_MAX_ATOM_LENGTH) {
         x->recent_nodes[x->n] = node;
         x->best_nodes[x->n] = node;
@@ -222,6 +221,13 @@ static void add_node_byte(extractor *x, const vt_node *node)
         x->recent.bytes[VT_MAX_ATOM_LENGTH - 1] = v;
         x->recent.mask[VT_MAX_ATOM_LENGTH - 1] = m;
     }
+}
+
+static void add_node_byte(extractor *x, const vt_node *node)
+{
+    uint8_t v, m;
+    node_atom_byte(node, &v, &m);
+    add_byte(x, v, m, node);
 }
 
 static bool is_range_any(const vt_node *n)
@@ -580,4 +586,48 @@ vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_e
                                            : vt_atoms_pattern_quality(pat->root);
     vt_pattern_free(pat);
     return VT_OK;
+}
+
+/* One piece of a flat hex string (no long jump inside), as extract() takes a concatenation of
+ * bytes and short jumps: bytes (a jump [1] as ??) go into the atoms, a negated byte or another
+ * jump ends the current atom. */
+static int flat_piece_quality(const vt_hex_item *items, size_t n)
+{
+    atree *tree = tree_new(TREE_OR);
+    if (!tree)
+        return VT_MIN_ATOM_QUALITY;
+    extractor x = {.current = tree, .best_quality = -1};
+    for (size_t i = 0; i < n && !x.failed; i++) {
+        const vt_hex_item *it = &items[i];
+        if (it->kind == VT_HEX_ITEM_BYTE) {
+            if (x.n < VT_MAX_ATOM_LENGTH || x.best_quality < VT_MAX_ATOM_QUALITY)
+                add_byte(&x, it->value, it->mask, NULL);
+        } else if (it->kind == VT_HEX_ITEM_JUMP && it->min == 1 && it->max == 1) {
+            add_byte(&x, 0, 0, NULL);
+        } else { /* negated byte or jump: yara's breaker */
+            flush_leaf(&x);
+            x.best_quality = -1;
+        }
+    }
+    flush_leaf(&x);
+    int q = x.failed ? VT_MIN_ATOM_QUALITY : choose(tree);
+    tree_free(tree);
+    return q;
+}
+
+int vt_atoms_flat_hex_quality(const vt_hex_item *items, size_t n)
+{
+    int min = VT_MAX_ATOM_QUALITY;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        bool split = i < n && items[i].kind == VT_HEX_ITEM_JUMP &&
+                     (items[i].max < 0 || items[i].max > VT_STRING_CHAINING_THRESHOLD);
+        if (i < n && !split)
+            continue;
+        int q = flat_piece_quality(items + start, i - start);
+        if (q < min)
+            min = q;
+        start = i + 1;
+    }
+    return min;
 }

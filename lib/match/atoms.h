@@ -50,4 +50,14 @@ vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_e
 /* The quality of a parsed hex string's atoms, as vt_atoms_string_quality gives it. */
 int vt_atoms_hex_quality(const vt_pattern *hex);
 
+/* A hex string without alternatives, as a list of items (vt_pattern_check_hex reads it so). */
+enum { VT_HEX_ITEM_BYTE, VT_HEX_ITEM_NEGATED, VT_HEX_ITEM_JUMP };
+typedef struct vt_hex_item {
+    uint8_t kind;
+    uint8_t value, mask; /* BYTE, NEGATED: mask 0 for ?? */
+    int min, max;        /* JUMP: max -1 for an unbounded one */
+} vt_hex_item;
+/* vt_atoms_hex_quality of the hex string these items are. */
+int vt_atoms_flat_hex_quality(const vt_hex_item *items, size_t n);
+
 #endif

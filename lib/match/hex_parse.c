@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "atoms.h"
 
 enum { TOK_EOF, TOK_BYTE, TOK_LPAREN, TOK_RPAREN, TOK_BAR, TOK_LBRACK, TOK_RBRACE, TOK_OTHER };
 
@@ -429,4 +430,144 @@ vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, v
     pat->flags = VT_REGEX_DOTALL;
     *out = pat;
     return VT_OK;
+}
+
+/* A jump's number as the fast check reads it: at most 9 digits (no wrapping to check). */
+static bool flat_number(const char *text, size_t len, size_t *pos, int *out)
+{
+    size_t q = *pos;
+    int v = 0;
+    while (q < len && text[q] >= '0' && text[q] <= '9' && q - *pos < 9)
+        v = v * 10 + (text[q++] - '0');
+    if (q == *pos || (q < len && text[q] >= '0' && text[q] <= '9'))
+        return false;
+    *pos = q;
+    *out = v;
+    return true;
+}
+
+/* The items of a hex string in the common form: bytes (XX, X?, ??, ~XX) and jumps outside any
+ * alternative, blanks between them, braces or none; *count of them in a malloc'd array. false
+ * for anything else, valid or not (alternatives, comments, a syntax error, more than 10000
+ * bytes, long numbers), which vt_pattern_parse_hex then reads; a string taken here is one it
+ * accepts as the same sequence. */
+static bool flat_items(const char *text, size_t len, vt_hex_item **out, size_t *count)
+{
+    size_t pos = 0, n = 0, cap = 0, bytes = 0;
+    vt_hex_item *items = NULL;
+    while (pos < len && is_space(text[pos]))
+        pos++;
+    bool braces = pos < len && text[pos] == '{';
+    if (braces)
+        pos++;
+    bool closed = false;
+    for (;;) {
+        while (pos < len && is_space(text[pos]))
+            pos++;
+        if (pos >= len)
+            break;
+        if (n == cap) {
+            size_t grown = cap ? cap * 2 : 64;
+            vt_hex_item *more = realloc(items, grown * sizeof *more);
+            if (!more)
+                goto other;
+            items = more;
+            cap = grown;
+        }
+        vt_hex_item *it = &items[n];
+        char c = text[pos];
+        if (c == '[') {
+            /* [N], [N-M], [N-], [-], blanks anywhere; not first */
+            if (n == 0)
+                goto other;
+            pos++;
+            int lo = 0, hi = -1;
+            bool has_lo = false, dash = false;
+            while (pos < len && is_space(text[pos]))
+                pos++;
+            if (pos < len && text[pos] >= '0' && text[pos] <= '9') {
+                if (!flat_number(text, len, &pos, &lo))
+                    goto other;
+                has_lo = true;
+                while (pos < len && is_space(text[pos]))
+                    pos++;
+            }
+            if (pos < len && text[pos] == '-') {
+                dash = true;
+                pos++;
+                while (pos < len && is_space(text[pos]))
+                    pos++;
+                if (pos < len && text[pos] >= '0' && text[pos] <= '9') {
+                    if (!has_lo || !flat_number(text, len, &pos, &hi))
+                        goto other;
+                    while (pos < len && is_space(text[pos]))
+                        pos++;
+                }
+            }
+            if (pos >= len || text[pos] != ']' || (!has_lo && !dash))
+                goto other;
+            pos++;
+            if (!dash) {
+                if (lo <= 0)
+                    goto other;
+                hi = lo;
+            } else if (hi >= 0 && lo > hi) {
+                goto other;
+            }
+            *it = (vt_hex_item){.kind = VT_HEX_ITEM_JUMP, .min = lo, .max = hi};
+            n++;
+            continue;
+        }
+        if (c == '}' && braces) {
+            pos++;
+            closed = true;
+            break;
+        }
+        bool negated = c == '~';
+        if (negated)
+            pos++;
+        if (pos + 1 >= len)
+            goto other;
+        unsigned high = hex_class[(unsigned char)text[pos]];
+        unsigned low = hex_class[(unsigned char)text[pos + 1]];
+        if (!high || !low)
+            goto other;
+        uint8_t value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                                  (low == HEX_WILD ? 0 : low - 1));
+        uint8_t mask = (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
+        if ((negated && mask == 0) || ++bytes > 10000)
+            goto other;
+        *it = (vt_hex_item){.kind = negated ? VT_HEX_ITEM_NEGATED : VT_HEX_ITEM_BYTE,
+                            .value = value, .mask = mask};
+        pos += 2;
+        n++;
+    }
+    if (braces && !closed)
+        goto other;
+    while (pos < len && is_space(text[pos]))
+        pos++;
+    if (pos < len || n == 0 || items[n - 1].kind == VT_HEX_ITEM_JUMP)
+        goto other;
+    *out = items;
+    *count = n;
+    return true;
+other:
+    free(items);
+    return false;
+}
+
+vt_status vt_pattern_check_hex(const char *text, size_t len, bool *slow, vt_error *err)
+{
+    vt_hex_item *items = NULL;
+    size_t n = 0;
+    if (flat_items(text, len, &items, &n)) {
+        *slow = vt_atoms_flat_hex_quality(items, n) < VT_ATOM_QUALITY_WARNING_THRESHOLD;
+        free(items);
+        return VT_OK;
+    }
+    vt_pattern *pattern = NULL;
+    vt_status st = vt_pattern_parse_hex(text, len, &pattern, err);
+    *slow = st == VT_OK && vt_hex_pattern_is_slow(pattern);
+    vt_pattern_free(pattern);
+    return st;
 }
