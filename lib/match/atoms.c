@@ -10,7 +10,9 @@
 
 int vt_atom_quality(const vt_atom *atom)
 {
-    uint8_t seen[32] = {0};
+    /* the distinct bytes, at most VT_MAX_ATOM_LENGTH: a list, not a set of 256 bits (the
+     * extractor asks for the quality of every window of a hex string) */
+    uint8_t seen[VT_MAX_ATOM_LENGTH];
     int quality = 0, unique = 0;
     for (int i = 0; i < atom->len; i++) {
         switch (atom->mask[i]) {
@@ -24,18 +26,18 @@ int vt_atom_quality(const vt_atom *atom)
                 quality += 18;
             else
                 quality += 20;
-            if (!vt_set_has(seen, b)) {
-                vt_set_add(seen, b);
-                unique++;
-            }
+            int k = 0;
+            while (k < unique && seen[k] != b)
+                k++;
+            if (k == unique)
+                seen[unique++] = b;
             break;
         }
         default: break;
         }
     }
-    if (unique == 1 && (vt_set_has(seen, 0x00) || vt_set_has(seen, 0x20) ||
-                        vt_set_has(seen, 0x90) || vt_set_has(seen, 0xCC) ||
-                        vt_set_has(seen, 0xFF)))
+    if (unique == 1 && (seen[0] == 0x00 || seen[0] == 0x20 || seen[0] == 0x90 ||
+                        seen[0] == 0xCC || seen[0] == 0xFF))
         quality -= 10 * atom->len;
     else
         quality += 2 * unique;
@@ -47,6 +49,10 @@ int vt_atom_quality(const vt_atom *atom)
 static int atom_trim(vt_atom *atom)
 {
     int left = 0, mask_00 = 0, mask_ff = 0;
+    _Static_assert(VT_MAX_ATOM_LENGTH == 4, "the test below reads four masks");
+    if (atom->len == VT_MAX_ATOM_LENGTH && atom->mask[0] == 0xFF && atom->mask[1] == 0xFF &&
+        atom->mask[2] == 0xFF && atom->mask[3] == 0xFF)
+        return 0; /* the common case: nothing to trim */
     while (left < atom->len && atom->mask[left] == 0)
         left++;
     while (atom->len > left && atom->mask[atom->len - 1] == 0)
