@@ -218,10 +218,14 @@ static void add_byte(extractor *x, uint8_t v, uint8_t m, const vt_node *node)
                 x->best_nodes[i] = i + shift < VT_MAX_ATOM_LENGTH ? x->recent_nodes[i + shift]
                                                                   : NULL;
         }
+        /* through copies: the loop this was became three calls of memmove */
+        vt_atom moved = x->recent;
+        const vt_node *nodes[VT_MAX_ATOM_LENGTH];
+        memcpy(nodes, x->recent_nodes, sizeof nodes);
         for (int i = 1; i < VT_MAX_ATOM_LENGTH; i++) {
-            x->recent.bytes[i - 1] = x->recent.bytes[i];
-            x->recent.mask[i - 1] = x->recent.mask[i];
-            x->recent_nodes[i - 1] = x->recent_nodes[i];
+            x->recent.bytes[i - 1] = moved.bytes[i];
+            x->recent.mask[i - 1] = moved.mask[i];
+            x->recent_nodes[i - 1] = nodes[i];
         }
         x->recent_nodes[VT_MAX_ATOM_LENGTH - 1] = node;
         x->recent.bytes[VT_MAX_ATOM_LENGTH - 1] = v;

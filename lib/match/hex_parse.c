@@ -48,7 +48,8 @@ static void fail_at(hex_parser *p, size_t pos, vt_status status, const char *mes
 
 static bool is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /* the first test sends away digits and wildcards, which is what it is mostly asked */
+    return (unsigned char)c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
 }
 
 static void skip_space(hex_parser *p)
