@@ -154,7 +154,9 @@ static int run_compile(int argc, char **argv)
             fprintf(stderr, "vitrine compile: %zu warning(s) and --fail-on-warnings\n",
                     vt_compiler_warning_count(c));
             status = EXIT_ERROR;
-        } else if (vt_compiler_finish(c, &rules, &err) != VT_OK) {
+        } else if ((output /* the checksum: computed once, with the matcher's section */
+                        ? vt_compiler_finish_unsealed(c, &rules, &err)
+                        : vt_compiler_finish(c, &rules, &err)) != VT_OK) {
             status = cli_report("compile", &err);
         } else {
             /* the compiler's tables are not needed for the matcher: let them go before

@@ -31,6 +31,8 @@ struct vt_ruleset {
     bool file_sum_known; /* file_sum: the checksum of the file, computed while reading it, or
                           * of an image this process assembled, computed while assembling it */
     uint8_t file_sum[32];
+    bool unsealed; /* vt_compiler_finish_unsealed: the header's checksum is zeros until a section
+                    * is added (vt_ruleset_add_section) */
 };
 
 #define MAX_SECTIONS 256
@@ -52,10 +54,10 @@ typedef struct section_in {
     size_t size;
 } section_in;
 
-/* Lay out `sections` as a ruleset image with its checksum; *sum is that checksum too, so that
- * adopting the image need not hash it again. */
-static vt_status assemble(const section_in *sections, size_t count, unsigned char **image,
-                          size_t *len, uint8_t sum[32], vt_error *err)
+/* Lay out `sections` as a ruleset image with its checksum (seal; zeros otherwise); *sum is that
+ * checksum too, so that adopting the image need not hash it again. */
+static vt_status assemble(const section_in *sections, size_t count, bool seal,
+                          unsigned char **image, size_t *len, uint8_t sum[32], vt_error *err)
 {
     size_t table = sizeof(vt_rs_header) + count * sizeof(vt_rs_section);
     size_t total = (table + 7) & ~(size_t)7;
@@ -80,7 +82,7 @@ static vt_status assemble(const section_in *sections, size_t count, unsigned cha
         at += (sections[i].size + 7) & ~(size_t)7;
     }
     memcpy(out, &h, sizeof h);
-    if (checksum(out, total, h.sha256) != VT_OK) {
+    if (seal && checksum(out, total, h.sha256) != VT_OK) {
         free(out);
         return vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
     }
@@ -91,8 +93,8 @@ static vt_status assemble(const section_in *sections, size_t count, unsigned cha
     return VT_OK;
 }
 
-/* vt_image_build, also giving the image's checksum. */
-static vt_status build_image(const vt_compiler *c, unsigned char **image, size_t *len,
+/* vt_image_build, also giving the image's checksum (seal) or leaving it zeros. */
+static vt_status build_image(const vt_compiler *c, bool seal, unsigned char **image, size_t *len,
                              uint8_t sum[32], vt_error *err)
 {
     section_in s[] = {
@@ -107,13 +109,13 @@ static vt_status build_image(const vt_compiler *c, unsigned char **image, size_t
         {VT_SECTION_IMPORTS, c->imports.data, c->imports.len * sizeof(vt_rs_import)},
         {VT_SECTION_EXTERNALS, c->externals.data, c->externals.len * sizeof(vt_rs_external)},
     };
-    return assemble(s, sizeof s / sizeof s[0], image, len, sum, err);
+    return assemble(s, sizeof s / sizeof s[0], seal, image, len, sum, err);
 }
 
 vt_status vt_image_build(const vt_compiler *c, unsigned char **image, size_t *len, vt_error *err)
 {
     uint8_t sum[32];
-    return build_image(c, image, len, sum, err);
+    return build_image(c, true, image, len, sum, err);
 }
 
 /* ---- validation ---- */
@@ -411,17 +413,29 @@ static vt_status adopt(unsigned char *image, size_t len, void *mapping, const ui
     return VT_OK;
 }
 
-vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
+static vt_status finish(vt_compiler *c, bool seal, vt_ruleset **out, vt_error *err)
 {
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     unsigned char *image = NULL;
     size_t len = 0;
     uint8_t sum[32];
-    vt_status st = build_image(c, &image, &len, sum, err);
-    if (st != VT_OK)
-        return st;
-    return adopt(image, len, NULL, sum, out, err);
+    vt_status st = build_image(c, seal, &image, &len, sum, err);
+    if (st == VT_OK)
+        st = adopt(image, len, NULL, sum, out, err); /* unsealed: zeros, as in the header */
+    if (st == VT_OK)
+        (*out)->unsealed = !seal;
+    return st;
+}
+
+vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
+{
+    return finish(c, true, out, err);
+}
+
+vt_status vt_compiler_finish_unsealed(vt_compiler *c, vt_ruleset **out, vt_error *err)
+{
+    return finish(c, false, out, err);
 }
 
 vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err)
@@ -497,13 +511,16 @@ void vt_ruleset_free(vt_ruleset *rs)
 
 vt_status vt_ruleset_save(const vt_ruleset *rs, const char *path, vt_error *err)
 {
+    if (rs->unsealed)
+        return vt_error_set(err, VT_ERR_STATE, "the ruleset has no checksum yet "
+                            "(vt_compiler_finish_unsealed)");
     return vt_write_file_atomic(path, rs->data, rs->len, 0644, err);
 }
 
 const void *vt_ruleset_image(const vt_ruleset *rs, size_t *len)
 {
-    *len = rs->len;
-    return rs->data;
+    *len = rs->unsealed ? 0 : rs->len;
+    return rs->unsealed ? NULL : rs->data;
 }
 
 void vt_ruleset_get_view(const vt_ruleset *rs, vt_ruleset_view *view)
@@ -552,7 +569,7 @@ vt_status vt_ruleset_with_section(const vt_ruleset *rs, uint32_t id, const void 
     unsigned char *image = NULL;
     size_t len = 0;
     uint8_t sum[32];
-    vt_status st = assemble(s, n, &image, &len, sum, err);
+    vt_status st = assemble(s, n, true, &image, &len, sum, err);
     if (st != VT_OK)
         return st;
     return adopt(image, len, NULL, sum, out, err);
@@ -603,6 +620,7 @@ static vt_status append_section(vt_ruleset *rs, uint32_t id, const void *data, s
     grown.len = total;
     memcpy(grown.file_sum, sum, sizeof sum);
     grown.file_sum_known = true;
+    grown.unsealed = false;
     vt_status st = validate(&grown, err);
     if (st == VT_OK)
         *rs = grown;
