@@ -600,8 +600,10 @@ vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_e
 
 /* One piece of a flat hex string (no long jump inside), as extract() takes a concatenation of
  * bytes and short jumps: bytes (a jump [1] as ??) go into the atoms, a negated byte or another
- * jump ends the current atom. */
-static int flat_piece_quality(const vt_hex_item *items, size_t n)
+ * jump ends the current atom. Its quality, or, as soon as the best atom so far reaches
+ * `enough`, that atom's quality: the piece's is at least that (the leaf keeps its best atom or
+ * a better one, and choose() takes the best leaf). */
+static int flat_piece_quality(const vt_hex_item *items, size_t n, int enough)
 {
     atree *tree = tree_new(TREE_OR);
     if (!tree)
@@ -618,6 +620,10 @@ static int flat_piece_quality(const vt_hex_item *items, size_t n)
             flush_leaf(&x);
             x.best_quality = -1;
         }
+        if (x.best_quality >= enough) {
+            tree_free(tree);
+            return x.best_quality;
+        }
     }
     flush_leaf(&x);
     int q = x.failed ? VT_MIN_ATOM_QUALITY : choose(tree);
@@ -625,19 +631,19 @@ static int flat_piece_quality(const vt_hex_item *items, size_t n)
     return q;
 }
 
-int vt_atoms_flat_hex_quality(const vt_hex_item *items, size_t n)
+bool vt_atoms_flat_hex_is_slow(const vt_hex_item *items, size_t n)
 {
-    int min = VT_MAX_ATOM_QUALITY;
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         bool split = i < n && items[i].kind == VT_HEX_ITEM_JUMP &&
                      (items[i].max < 0 || items[i].max > VT_STRING_CHAINING_THRESHOLD);
         if (i < n && !split)
             continue;
-        int q = flat_piece_quality(items + start, i - start);
-        if (q < min)
-            min = q;
+        /* the string's quality is its worst piece's */
+        if (flat_piece_quality(items + start, i - start, VT_ATOM_QUALITY_WARNING_THRESHOLD) <
+            VT_ATOM_QUALITY_WARNING_THRESHOLD)
+            return true;
         start = i + 1;
     }
-    return min;
+    return false;
 }

@@ -57,7 +57,7 @@ typedef struct vt_hex_item {
     uint8_t value, mask; /* BYTE, NEGATED: mask 0 for ?? */
     int min, max;        /* JUMP: max -1 for an unbounded one */
 } vt_hex_item;
-/* vt_atoms_hex_quality of the hex string these items are. */
-int vt_atoms_flat_hex_quality(const vt_hex_item *items, size_t n);
+/* vt_hex_pattern_is_slow of the hex string these items are. */
+bool vt_atoms_flat_hex_is_slow(const vt_hex_item *items, size_t n);
 
 #endif

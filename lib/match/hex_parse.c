@@ -562,7 +562,7 @@ vt_status vt_pattern_check_hex(const char *text, size_t len, bool *slow, vt_erro
     vt_hex_item *items = NULL;
     size_t n = 0;
     if (flat_items(text, len, &items, &n)) {
-        *slow = vt_atoms_flat_hex_quality(items, n) < VT_ATOM_QUALITY_WARNING_THRESHOLD;
+        *slow = vt_atoms_flat_hex_is_slow(items, n);
         free(items);
         return VT_OK;
     }
