@@ -514,17 +514,20 @@ static int chained_quality(const vt_node *root)
     return min;
 }
 
-static int text_quality(const vt_string_spec *spec)
+static int text_quality(const vt_string_spec *spec, int enough)
 {
     const uint8_t *s = spec->data;
     size_t len = spec->len;
+    /* without wide or xor the quality is the best window's: once a window reaches `enough`,
+     * the rest can only raise it (with them, the first best window decides the variants) */
+    int stop = spec->modifiers & (VT_MOD_WIDE | VT_MOD_XOR) ? VT_MAX_ATOM_QUALITY : enough;
     vt_atom best = {.len = (uint8_t)(len < VT_MAX_ATOM_LENGTH ? len : VT_MAX_ATOM_LENGTH)};
     for (int i = 0; i < best.len; i++) {
         best.bytes[i] = s[i];
         best.mask[i] = 0xFF;
     }
     int max = vt_atom_quality(&best);
-    for (size_t i = VT_MAX_ATOM_LENGTH; i < len && max < VT_MAX_ATOM_QUALITY; i++) {
+    for (size_t i = VT_MAX_ATOM_LENGTH; i < len && max < VT_MAX_ATOM_QUALITY && max < stop; i++) {
         vt_atom a = {.len = VT_MAX_ATOM_LENGTH};
         memcpy(a.bytes, s + i - VT_MAX_ATOM_LENGTH + 1, VT_MAX_ATOM_LENGTH);
         memset(a.mask, 0xFF, VT_MAX_ATOM_LENGTH);
@@ -574,13 +577,14 @@ int vt_atoms_hex_quality(const vt_pattern *hex)
     return chained_quality(hex->root);
 }
 
-vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err)
+vt_status vt_atoms_string_quality(const vt_string_spec *spec, int enough, int *quality,
+                                  vt_error *err)
 {
     vt_pattern *pat = NULL;
     vt_status st = VT_OK;
     if (spec->kind == VT_STRING_TEXT &&
         !(spec->modifiers & (VT_MOD_BASE64 | VT_MOD_BASE64WIDE))) {
-        *quality = text_quality(spec);
+        *quality = text_quality(spec, enough);
         return VT_OK;
     }
     if (spec->kind == VT_STRING_TEXT)

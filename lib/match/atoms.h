@@ -45,8 +45,11 @@ typedef struct vt_chosen_atom_list {
  * zero-length atom. The caller frees out->items. */
 vt_status vt_atoms_choose(const vt_node *root, vt_chosen_atom_list *out);
 
-/* yara's min_atom_quality for a whole string (text, hex or regex, with modifiers). */
-vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err);
+/* yara's min_atom_quality for a whole string (text, hex or regex, with modifiers). For a text
+ * string it may stop once the quality is known to be at least `enough` (*quality is then some
+ * value >= enough); VT_MAX_ATOM_QUALITY asks for the exact quality. */
+vt_status vt_atoms_string_quality(const vt_string_spec *spec, int enough, int *quality,
+                                  vt_error *err);
 /* The quality of a parsed hex string's atoms, as vt_atoms_string_quality gives it. */
 int vt_atoms_hex_quality(const vt_pattern *hex);
 
