@@ -320,9 +320,12 @@ static vt_tok lex_text(vt_lexer *lx, vt_token *tok)
             p += 2;
             continue;
         }
-        if (vt_buf_append_byte(&lx->text, (unsigned char)ch) != VT_OK)
-            return lex_error(lx, p, "out of memory");
-        p++;
+        /* a run of plain characters at once */
+        const char *run = p;
+        while (p < lx->end && *p != '"' && *p != '\\' && *p != '\n')
+            p++;
+        if (vt_buf_append(&lx->text, run, (size_t)(p - run)) != VT_OK)
+            return lex_error(lx, run, "out of memory");
     }
     if (p >= lx->end) {
         lx->p = lx->end;
