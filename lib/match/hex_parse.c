@@ -78,10 +78,12 @@ static void skip_space(hex_parser *p)
 }
 
 /* Read one byte token (XX, X?, ?X, ??, optionally preceded by ~) or punctuation. */
-static void next(hex_parser *p)
+static void next_other(hex_parser *p, size_t q);
+
+static inline void next(hex_parser *p)
 {
-    /* The common case first: blanks, then two hex digits or wildcards. skip_space would stop at
-     * the same place (neither is '/'), and the general path below would read the same byte. */
+    /* The common case first, inline: blanks, then two hex digits or wildcards. skip_space would
+     * stop at the same place (neither is '/'), and next_other would read the same byte. */
     size_t q = p->pos;
     while (q < p->len && is_space(p->text[q]))
         q++;
@@ -99,6 +101,12 @@ static void next(hex_parser *p)
             return;
         }
     }
+    next_other(p, q);
+}
+
+/* next() for everything but a byte token after blanks. */
+static void next_other(hex_parser *p, size_t q)
+{
     p->pos = q;
     skip_space(p);
     p->tok_pos = p->pos;
@@ -277,34 +285,39 @@ static vt_node *parse_range(hex_parser *p)
 
 static vt_node *parse_tokens(hex_parser *p);
 
+/* The node of the current byte token (inline: most of a hex string is byte tokens). */
+static inline vt_node *byte_token(hex_parser *p)
+{
+    if (++p->tokens > 10000) {
+        fail_at(p, p->tok_pos, VT_ERR_LIMIT, "string too long");
+        return NULL;
+    }
+    vt_node *n;
+    if (p->mask == 0) {
+        n = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
+        if (n)
+            n->any_all = true;
+    } else {
+        n = vt_node_new_pooled(&p->pool, p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
+        if (n) {
+            n->value = p->value;
+            n->mask = p->mask;
+            n->negated = p->negated;
+        }
+    }
+    if (!n) {
+        fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    next(p);
+    return n;
+}
+
 /* token: byte | '(' alternatives ')' */
 static vt_node *parse_token(hex_parser *p)
 {
-    if (p->tok == TOK_BYTE) {
-        if (++p->tokens > 10000) {
-            fail_at(p, p->tok_pos, VT_ERR_LIMIT, "string too long");
-            return NULL;
-        }
-        vt_node *n;
-        if (p->mask == 0) {
-            n = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
-            if (n)
-                n->any_all = true;
-        } else {
-            n = vt_node_new_pooled(&p->pool, p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
-            if (n) {
-                n->value = p->value;
-                n->mask = p->mask;
-                n->negated = p->negated;
-            }
-        }
-        if (!n) {
-            fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
-            return NULL;
-        }
-        next(p);
-        return n;
-    }
+    if (p->tok == TOK_BYTE)
+        return byte_token(p);
     if (p->tok == TOK_LPAREN) {
         next(p);
         p->inside_or++;
@@ -366,7 +379,9 @@ static vt_node *parse_tokens(hex_parser *p)
     }
     bool last_is_range = false;
     while (!p->failed && (p->tok == TOK_BYTE || p->tok == TOK_LPAREN || p->tok == TOK_LBRACK)) {
-        vt_node *item = p->tok == TOK_LBRACK ? parse_range(p) : parse_token(p);
+        vt_node *item = p->tok == TOK_BYTE     ? byte_token(p)
+                      : p->tok == TOK_LBRACK ? parse_range(p)
+                                             : parse_token(p);
         if (!item) {
             vt_node_free(seq);
             return NULL;
