@@ -469,8 +469,11 @@ static bool flat_number(const char *text, size_t len, size_t *pos, int *out)
  * accepts as the same sequence. */
 static bool flat_items(const char *text, size_t len, vt_hex_item **out, size_t *count)
 {
-    size_t pos = 0, n = 0, cap = 0, bytes = 0;
-    vt_hex_item *items = NULL;
+    size_t pos = 0, n = 0, bytes = 0;
+    /* every item takes at least two characters (XX, ~XX, [N]): one allocation */
+    vt_hex_item *items = malloc((len / 2 + 1) * sizeof *items);
+    if (!items)
+        return false;
     while (pos < len && is_space(text[pos]))
         pos++;
     bool braces = pos < len && text[pos] == '{';
@@ -482,15 +485,23 @@ static bool flat_items(const char *text, size_t len, vt_hex_item **out, size_t *
             pos++;
         if (pos >= len)
             break;
-        if (n == cap) {
-            size_t grown = cap ? cap * 2 : 64;
-            vt_hex_item *more = realloc(items, grown * sizeof *more);
-            if (!more)
-                goto other;
-            items = more;
-            cap = grown;
-        }
         vt_hex_item *it = &items[n];
+        if (pos + 1 < len) { /* the common case first: a byte */
+            unsigned high = hex_class[(unsigned char)text[pos]];
+            unsigned low = hex_class[(unsigned char)text[pos + 1]];
+            if (high && low) {
+                if (++bytes > 10000)
+                    goto other;
+                it->kind = VT_HEX_ITEM_BYTE;
+                it->value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                                      (low == HEX_WILD ? 0 : low - 1));
+                it->mask =
+                    (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
+                pos += 2;
+                n++;
+                continue;
+            }
+        }
         char c = text[pos];
         if (c == '[') {
             /* [N], [N-M], [N-], [-], blanks anywhere; not first */
@@ -539,23 +550,20 @@ static bool flat_items(const char *text, size_t len, vt_hex_item **out, size_t *
             closed = true;
             break;
         }
-        bool negated = c == '~';
-        if (negated)
-            pos++;
-        if (pos + 1 >= len)
+        /* what is left of the items: a negated byte, ~XX */
+        if (c != '~' || pos + 2 >= len)
             goto other;
-        unsigned high = hex_class[(unsigned char)text[pos]];
-        unsigned low = hex_class[(unsigned char)text[pos + 1]];
+        unsigned high = hex_class[(unsigned char)text[pos + 1]];
+        unsigned low = hex_class[(unsigned char)text[pos + 2]];
         if (!high || !low)
             goto other;
         uint8_t value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
                                   (low == HEX_WILD ? 0 : low - 1));
         uint8_t mask = (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
-        if ((negated && mask == 0) || ++bytes > 10000)
+        if (mask == 0 || ++bytes > 10000)
             goto other;
-        *it = (vt_hex_item){.kind = negated ? VT_HEX_ITEM_NEGATED : VT_HEX_ITEM_BYTE,
-                            .value = value, .mask = mask};
-        pos += 2;
+        *it = (vt_hex_item){.kind = VT_HEX_ITEM_NEGATED, .value = value, .mask = mask};
+        pos += 3;
         n++;
     }
     if (braces && !closed)
