@@ -198,12 +198,17 @@ static const char *match_hex_string(const vt_lexer *lx, const char *open)
     const char *p = open + 1;
     int items = 0;
     while (p < lx->end) {
+        const char *run = p; /* material at once */
+        while (p < lx->end && hex_material[(unsigned char)*p])
+            p++;
+        if (p > run) {
+            items++;
+            continue;
+        }
         char ch = *p;
         if (ch == '}')
             return items ? p : NULL;
-        if (hex_material[(unsigned char)ch]) {
-            p++;
-        } else if (ch == '/' && p + 1 < lx->end && p[1] == '*') {
+        if (ch == '/' && p + 1 < lx->end && p[1] == '*') {
             const char *q = p + 2;
             while (q + 1 < lx->end && !(q[0] == '*' && q[1] == '/'))
                 q++;
