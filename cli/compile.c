@@ -154,7 +154,9 @@ static int run_compile(int argc, char **argv)
             fprintf(stderr, "vitrine compile: %zu warning(s) and --fail-on-warnings\n",
                     vt_compiler_warning_count(c));
             status = EXIT_ERROR;
-        } else if (vt_compiler_finish(c, &rules, &err) != VT_OK) {
+        } else if ((output /* the checksum: computed once, with the matcher's section */
+                        ? vt_compiler_finish_unsealed(c, &rules, &err)
+                        : vt_compiler_finish(c, &rules, &err)) != VT_OK) {
             status = cli_report("compile", &err);
         } else {
             /* the compiler's tables are not needed for the matcher: let them go before
@@ -166,15 +168,9 @@ static int run_compile(int argc, char **argv)
     if (status == EXIT_CLEAN && output) {
         /* Store the scanner's matcher (the Vectorscan database) too, so that loading the file
          * compiles nothing. */
-        vt_ruleset *with_matcher = NULL;
-        if (vt_ruleset_with_matcher(rules, &with_matcher, &err) != VT_OK) {
+        if (vt_ruleset_add_matcher(rules, &err) != VT_OK ||
+            vt_ruleset_save(rules, output, &err) != VT_OK)
             status = cli_report("compile", &err);
-        } else {
-            vt_ruleset_free(rules);
-            rules = with_matcher;
-            if (vt_ruleset_save(rules, output, &err) != VT_OK)
-                status = cli_report("compile", &err);
-        }
     }
     if (status == EXIT_CLEAN && stats) {
         vt_ruleset_view v;

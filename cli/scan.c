@@ -449,8 +449,8 @@ static int load_rules(const char **specs, size_t count, const char **defines,
         st = vt_compiler_add_file(compiler, ns, path, &err);
         free(ns);
     }
-    if (st == VT_OK)
-        st = vt_compiler_finish(compiler, out, &err);
+    if (st == VT_OK) /* scanned here, never saved: the image needs no checksum */
+        st = vt_compiler_finish_unsealed(compiler, out, &err);
     vt_compiler_free(compiler);
     return st == VT_OK ? 0 : cli_report("scan", &err);
 }

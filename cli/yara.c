@@ -476,7 +476,8 @@ static int load_rules(const yara_options *o, int nfiles, char **files, vt_rulese
         print_warnings(compiler, o);
     if (status == 0 && o->fail_on_warnings && warnings > 0)
         status = 1;
-    if (status == 0 && vt_compiler_finish(compiler, out, &err) != VT_OK) {
+    /* scanned here, never saved: the image needs no checksum */
+    if (status == 0 && vt_compiler_finish_unsealed(compiler, out, &err) != VT_OK) {
         print_diagnostic(&err, NULL, "error");
         status = 1;
     }

@@ -104,6 +104,10 @@ VT_API vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_er
 /* The same verdict for a hex string already parsed by vt_pattern_parse_hex (a compiler checks
  * the string's syntax and warns from one parse). */
 VT_API bool vt_hex_pattern_is_slow(const vt_pattern *hex);
+/* A compiler's check of a hex string: vt_pattern_parse_hex's verdict (same status, message
+ * and column) and, when it parses, vt_hex_pattern_is_slow's, without building the syntax tree
+ * for a string without alternatives or comments (almost every hex string of real rule sets). */
+VT_API vt_status vt_pattern_check_hex(const char *text, size_t len, bool *slow, vt_error *err);
 
 #ifdef __cplusplus
 }

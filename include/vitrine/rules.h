@@ -253,6 +253,12 @@ VT_API void vt_source_pieces_free(vt_source_piece *pieces, size_t count);
 
 /* Produce the ruleset. The compiler may be freed afterwards. */
 VT_API vt_status vt_compiler_finish(vt_compiler *compiler, vt_ruleset **out, vt_error *err);
+/* vt_compiler_finish without the image's checksum, for a ruleset that is only scanned in this
+ * process or that gets a section (vt_ruleset_add_section, which computes the checksum of the
+ * final image) before it leaves it: the image is hashed once, or not at all. Until then
+ * vt_ruleset_save refuses it (VT_ERR_STATE) and vt_ruleset_image gives NULL. */
+VT_API vt_status vt_compiler_finish_unsealed(vt_compiler *compiler, vt_ruleset **out,
+                                             vt_error *err);
 
 /* ---- the ruleset ---- */
 
@@ -265,7 +271,8 @@ VT_API vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset 
                                        vt_error *err);
 VT_API void vt_ruleset_free(vt_ruleset *rules);
 
-/* The image (for saving elsewhere or hashing). */
+/* The image (for saving elsewhere or hashing); NULL for a ruleset without its checksum yet
+ * (vt_compiler_finish_unsealed). */
 VT_API const void *vt_ruleset_image(const vt_ruleset *rules, size_t *len);
 
 /* Records. Counts and pointers stay valid until vt_ruleset_free. */
@@ -304,6 +311,13 @@ VT_API void vt_ruleset_release_pages(const vt_ruleset *rules);
 /* A new ruleset with section `id` added (or replaced), e.g. the matcher's compiled database. */
 VT_API vt_status vt_ruleset_with_section(const vt_ruleset *rules, uint32_t id, const void *data,
                                          size_t size, vt_ruleset **out, vt_error *err);
+
+/* vt_ruleset_with_section in place: `rules` itself gets the section, without a second copy of
+ * its image when it owns one (a ruleset from vt_compiler_finish or vt_ruleset_from_bytes). Not
+ * while a scanner or another thread uses `rules`: its records move. If it fails, `rules` can
+ * only be freed. */
+VT_API vt_status vt_ruleset_add_section(vt_ruleset *rules, uint32_t id, const void *data,
+                                        size_t size, vt_error *err);
 
 /* Name of a condition operation, e.g. "add" (for dumps and messages). */
 VT_API const char *vt_op_name(unsigned op);

@@ -43,6 +43,9 @@ VT_API const vt_ruleset *vt_scanner_rules(const vt_scanner *scanner);
  * VT_SECTION_MATCHER), so that a saved ruleset loads without compiling anything. */
 #define VT_SECTION_MATCHER VT_SECTION_ID('M', 'T', 'C', 'H')
 VT_API vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err);
+/* The same, `rules` itself getting the section (vt_ruleset_add_section: no second copy of its
+ * image; if it fails, `rules` can only be freed). */
+VT_API vt_status vt_ruleset_add_matcher(vt_ruleset *rules, vt_error *err);
 
 /* The matcher's description (vitrine/match.h) of string `s` of `rules`, as the scanner builds
  * it: kind, source, modifiers, regex flags, xor range, base64 alphabet (pointers into rules). */

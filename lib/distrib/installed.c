@@ -162,10 +162,13 @@ static vt_status stage_entry(const char *dir, const distrib_install_entry *e,
 vt_status vt_distrib_finish_compiled(vt_compiler *compiler, vt_ruleset **out, vt_error *err)
 {
     vt_ruleset *rules = NULL;
-    vt_status st = vt_compiler_finish(compiler, &rules, err);
+    vt_status st = vt_compiler_finish_unsealed(compiler, &rules, err);
     if (st == VT_OK)
-        st = vt_ruleset_with_matcher(rules, out, err);
-    vt_ruleset_free(rules);
+        st = vt_ruleset_add_matcher(rules, err); /* which computes the checksum */
+    if (st == VT_OK)
+        *out = rules;
+    else
+        vt_ruleset_free(rules);
     return st;
 }
 

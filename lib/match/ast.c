@@ -15,30 +15,20 @@ vt_node *vt_node_new(vt_node_kind kind)
     return node;
 }
 
-struct vt_node_pool {
-    vt_node_pool *next; /* the previous (smaller) chunk */
-    size_t used, cap;
-    vt_node nodes[];
-};
-
-vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind)
+bool vt_node_pool_grow(vt_node_pool **pool)
 {
     vt_node_pool *chunk = *pool;
-    if (!chunk || chunk->used == chunk->cap) {
-        /* chunks of at most 1024 nodes (80 KB): under malloc's mmap threshold, they reuse
-         * freed heap memory where larger ones were mapped fresh, and faulted in, per pattern */
-        size_t cap = chunk ? (chunk->cap < 1024 ? chunk->cap * 2 : chunk->cap) : 32;
-        vt_node_pool *fresh = malloc(sizeof *fresh + cap * sizeof fresh->nodes[0]);
-        if (!fresh)
-            return NULL;
-        fresh->next = chunk;
-        fresh->used = 0;
-        fresh->cap = cap;
-        *pool = chunk = fresh;
-    }
-    vt_node *node = &chunk->nodes[chunk->used++];
-    *node = (vt_node){.kind = kind, .greedy = true, .mask = 0xFF, .pooled = true};
-    return node;
+    /* chunks of at most 1024 nodes (80 KB): under malloc's mmap threshold, they reuse freed
+     * heap memory where larger ones were mapped fresh, and faulted in, per pattern */
+    size_t cap = chunk ? (chunk->cap < 1024 ? chunk->cap * 2 : chunk->cap) : 32;
+    vt_node_pool *fresh = malloc(sizeof *fresh + cap * sizeof fresh->nodes[0]);
+    if (!fresh)
+        return false;
+    fresh->next = chunk;
+    fresh->used = 0;
+    fresh->cap = cap;
+    *pool = fresh;
+    return true;
 }
 
 void vt_node_pool_free(vt_node_pool *pool)
@@ -54,28 +44,24 @@ void vt_node_free(vt_node *node)
 {
     if (!node)
         return;
-    for (size_t i = 0; i < node->nkids; i++)
-        vt_node_free(node->kids[i]);
+    for (size_t i = 0; i < node->nkids; i++) {
+        vt_node *kid = node->kids[i];
+        if (kid->kids || !kid->pooled) /* a pooled node without kids owns nothing */
+            vt_node_free(kid);
+    }
     free(node->kids);
     if (!node->pooled)
         free(node);
 }
 
-bool vt_node_add(vt_node *parent, vt_node *child)
+bool vt_node_grow_kids(vt_node *parent)
 {
-    if (!child)
+    size_t cap = parent->capkids ? parent->capkids * 2 : 4;
+    vt_node **kids = realloc(parent->kids, cap * sizeof *kids);
+    if (!kids)
         return false;
-    if (parent->nkids == parent->capkids) {
-        size_t cap = parent->capkids ? parent->capkids * 2 : 4;
-        vt_node **kids = realloc(parent->kids, cap * sizeof *kids);
-        if (!kids) {
-            vt_node_free(child);
-            return false;
-        }
-        parent->kids = kids;
-        parent->capkids = cap;
-    }
-    parent->kids[parent->nkids++] = child;
+    parent->kids = kids;
+    parent->capkids = cap;
     return true;
 }
 

@@ -44,6 +44,11 @@ struct vt_node {
 /* Nodes allocated in chunks for one pattern: a hex string of thousands of bytes is thousands
  * of nodes, and allocating each on its own was a fifth of compiling a large rule set. */
 typedef struct vt_node_pool vt_node_pool;
+struct vt_node_pool {
+    vt_node_pool *next; /* the previous (smaller) chunk */
+    size_t used, cap;
+    vt_node nodes[];
+};
 
 struct vt_pattern {
     vt_node *root;
@@ -53,13 +58,35 @@ struct vt_pattern {
 };
 
 vt_node *vt_node_new(vt_node_kind kind);
+/* Add a chunk to *pool; false when out of memory. */
+bool vt_node_pool_grow(vt_node_pool **pool);
 /* A node from *pool (a new chunk is added when it is full); NULL when out of memory. It is
- * released with the pool, never on its own (vt_node_free frees only its kids). */
-vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind);
+ * released with the pool, never on its own (vt_node_free frees only its kids). Inline, as
+ * vt_node_add: the parsers call both for every byte of a hex string. */
+static inline vt_node *vt_node_new_pooled(vt_node_pool **pool, vt_node_kind kind)
+{
+    if ((!*pool || (*pool)->used == (*pool)->cap) && !vt_node_pool_grow(pool))
+        return NULL;
+    vt_node *node = &(*pool)->nodes[(*pool)->used++];
+    *node = (vt_node){.kind = kind, .greedy = true, .mask = 0xFF, .pooled = true};
+    return node;
+}
 void vt_node_pool_free(vt_node_pool *pool);
 void vt_node_free(vt_node *node);
+/* Make room for one more kid of parent; false when out of memory. */
+bool vt_node_grow_kids(vt_node *parent);
 /* Append child; on allocation failure frees child and returns false. */
-bool vt_node_add(vt_node *parent, vt_node *child);
+static inline bool vt_node_add(vt_node *parent, vt_node *child)
+{
+    if (!child)
+        return false;
+    if (parent->nkids == parent->capkids && !vt_node_grow_kids(parent)) {
+        vt_node_free(child);
+        return false;
+    }
+    parent->kids[parent->nkids++] = child;
+    return true;
+}
 
 static inline void vt_set_add(uint8_t *set, unsigned c) { set[c >> 3] |= (uint8_t)(1u << (c & 7)); }
 static inline bool vt_set_has(const uint8_t *set, unsigned c) { return set[c >> 3] >> (c & 7) & 1; }

@@ -10,7 +10,9 @@
 
 int vt_atom_quality(const vt_atom *atom)
 {
-    uint8_t seen[32] = {0};
+    /* the distinct bytes, at most VT_MAX_ATOM_LENGTH: a list, not a set of 256 bits (the
+     * extractor asks for the quality of every window of a hex string) */
+    uint8_t seen[VT_MAX_ATOM_LENGTH];
     int quality = 0, unique = 0;
     for (int i = 0; i < atom->len; i++) {
         switch (atom->mask[i]) {
@@ -24,18 +26,18 @@ int vt_atom_quality(const vt_atom *atom)
                 quality += 18;
             else
                 quality += 20;
-            if (!vt_set_has(seen, b)) {
-                vt_set_add(seen, b);
-                unique++;
-            }
+            int k = 0;
+            while (k < unique && seen[k] != b)
+                k++;
+            if (k == unique)
+                seen[unique++] = b;
             break;
         }
         default: break;
         }
     }
-    if (unique == 1 && (vt_set_has(seen, 0x00) || vt_set_has(seen, 0x20) ||
-                        vt_set_has(seen, 0x90) || vt_set_has(seen, 0xCC) ||
-                        vt_set_has(seen, 0xFF)))
+    if (unique == 1 && (seen[0] == 0x00 || seen[0] == 0x20 || seen[0] == 0x90 ||
+                        seen[0] == 0xCC || seen[0] == 0xFF))
         quality -= 10 * atom->len;
     else
         quality += 2 * unique;
@@ -47,6 +49,10 @@ int vt_atom_quality(const vt_atom *atom)
 static int atom_trim(vt_atom *atom)
 {
     int left = 0, mask_00 = 0, mask_ff = 0;
+    _Static_assert(VT_MAX_ATOM_LENGTH == 4, "the test below reads four masks");
+    if (atom->len == VT_MAX_ATOM_LENGTH && atom->mask[0] == 0xFF && atom->mask[1] == 0xFF &&
+        atom->mask[2] == 0xFF && atom->mask[3] == 0xFF)
+        return 0; /* the common case: nothing to trim */
     while (left < atom->len && atom->mask[left] == 0)
         left++;
     while (atom->len > left && atom->mask[atom->len - 1] == 0)
@@ -187,10 +193,9 @@ static void flush_leaf(extractor *x)
     x->n = 0;
 }
 
-static void add_node_byte(extractor *x, const vt_node *node)
+/* Take byte v under mask m (of `node`, NULL when only the quality is wanted) into the atoms. */
+static void add_byte(extractor *x, uint8_t v, uint8_t m, const vt_node *node)
 {
-    uint8_t v, m;
-    node_atom_byte(node, &v, &m);
     if (x->n < VT_MAX_ATOM_LENGTH) {
         x->recent_nodes[x->n] = node;
         x->best_nodes[x->n] = node;
@@ -213,15 +218,26 @@ static void add_node_byte(extractor *x, const vt_node *node)
                 x->best_nodes[i] = i + shift < VT_MAX_ATOM_LENGTH ? x->recent_nodes[i + shift]
                                                                   : NULL;
         }
+        /* through copies: the loop this was became three calls of memmove */
+        vt_atom moved = x->recent;
+        const vt_node *nodes[VT_MAX_ATOM_LENGTH];
+        memcpy(nodes, x->recent_nodes, sizeof nodes);
         for (int i = 1; i < VT_MAX_ATOM_LENGTH; i++) {
-            x->recent.bytes[i - 1] = x->recent.bytes[i];
-            x->recent.mask[i - 1] = x->recent.mask[i];
-            x->recent_nodes[i - 1] = x->recent_nodes[i];
+            x->recent.bytes[i - 1] = moved.bytes[i];
+            x->recent.mask[i - 1] = moved.mask[i];
+            x->recent_nodes[i - 1] = nodes[i];
         }
         x->recent_nodes[VT_MAX_ATOM_LENGTH - 1] = node;
         x->recent.bytes[VT_MAX_ATOM_LENGTH - 1] = v;
         x->recent.mask[VT_MAX_ATOM_LENGTH - 1] = m;
     }
+}
+
+static void add_node_byte(extractor *x, const vt_node *node)
+{
+    uint8_t v, m;
+    node_atom_byte(node, &v, &m);
+    add_byte(x, v, m, node);
 }
 
 static bool is_range_any(const vt_node *n)
@@ -498,17 +514,20 @@ static int chained_quality(const vt_node *root)
     return min;
 }
 
-static int text_quality(const vt_string_spec *spec)
+static int text_quality(const vt_string_spec *spec, int enough)
 {
     const uint8_t *s = spec->data;
     size_t len = spec->len;
+    /* without wide or xor the quality is the best window's: once a window reaches `enough`,
+     * the rest can only raise it (with them, the first best window decides the variants) */
+    int stop = spec->modifiers & (VT_MOD_WIDE | VT_MOD_XOR) ? VT_MAX_ATOM_QUALITY : enough;
     vt_atom best = {.len = (uint8_t)(len < VT_MAX_ATOM_LENGTH ? len : VT_MAX_ATOM_LENGTH)};
     for (int i = 0; i < best.len; i++) {
         best.bytes[i] = s[i];
         best.mask[i] = 0xFF;
     }
     int max = vt_atom_quality(&best);
-    for (size_t i = VT_MAX_ATOM_LENGTH; i < len && max < VT_MAX_ATOM_QUALITY; i++) {
+    for (size_t i = VT_MAX_ATOM_LENGTH; i < len && max < VT_MAX_ATOM_QUALITY && max < stop; i++) {
         vt_atom a = {.len = VT_MAX_ATOM_LENGTH};
         memcpy(a.bytes, s + i - VT_MAX_ATOM_LENGTH + 1, VT_MAX_ATOM_LENGTH);
         memset(a.mask, 0xFF, VT_MAX_ATOM_LENGTH);
@@ -558,13 +577,14 @@ int vt_atoms_hex_quality(const vt_pattern *hex)
     return chained_quality(hex->root);
 }
 
-vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err)
+vt_status vt_atoms_string_quality(const vt_string_spec *spec, int enough, int *quality,
+                                  vt_error *err)
 {
     vt_pattern *pat = NULL;
     vt_status st = VT_OK;
     if (spec->kind == VT_STRING_TEXT &&
         !(spec->modifiers & (VT_MOD_BASE64 | VT_MOD_BASE64WIDE))) {
-        *quality = text_quality(spec);
+        *quality = text_quality(spec, enough);
         return VT_OK;
     }
     if (spec->kind == VT_STRING_TEXT)
@@ -580,4 +600,54 @@ vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_e
                                            : vt_atoms_pattern_quality(pat->root);
     vt_pattern_free(pat);
     return VT_OK;
+}
+
+/* One piece of a flat hex string (no long jump inside), as extract() takes a concatenation of
+ * bytes and short jumps: bytes (a jump [1] as ??) go into the atoms, a negated byte or another
+ * jump ends the current atom. Its quality, or, as soon as the best atom so far reaches
+ * `enough`, that atom's quality: the piece's is at least that (the leaf keeps its best atom or
+ * a better one, and choose() takes the best leaf). */
+static int flat_piece_quality(const vt_hex_item *items, size_t n, int enough)
+{
+    atree *tree = tree_new(TREE_OR);
+    if (!tree)
+        return VT_MIN_ATOM_QUALITY;
+    extractor x = {.current = tree, .best_quality = -1};
+    for (size_t i = 0; i < n && !x.failed; i++) {
+        const vt_hex_item *it = &items[i];
+        if (it->kind == VT_HEX_ITEM_BYTE) {
+            if (x.n < VT_MAX_ATOM_LENGTH || x.best_quality < VT_MAX_ATOM_QUALITY)
+                add_byte(&x, it->value, it->mask, NULL);
+        } else if (it->kind == VT_HEX_ITEM_JUMP && it->min == 1 && it->max == 1) {
+            add_byte(&x, 0, 0, NULL);
+        } else { /* negated byte or jump: yara's breaker */
+            flush_leaf(&x);
+            x.best_quality = -1;
+        }
+        if (x.best_quality >= enough) {
+            tree_free(tree);
+            return x.best_quality;
+        }
+    }
+    flush_leaf(&x);
+    int q = x.failed ? VT_MIN_ATOM_QUALITY : choose(tree);
+    tree_free(tree);
+    return q;
+}
+
+bool vt_atoms_flat_hex_is_slow(const vt_hex_item *items, size_t n)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        bool split = i < n && items[i].kind == VT_HEX_ITEM_JUMP &&
+                     (items[i].max < 0 || items[i].max > VT_STRING_CHAINING_THRESHOLD);
+        if (i < n && !split)
+            continue;
+        /* the string's quality is its worst piece's */
+        if (flat_piece_quality(items + start, i - start, VT_ATOM_QUALITY_WARNING_THRESHOLD) <
+            VT_ATOM_QUALITY_WARNING_THRESHOLD)
+            return true;
+        start = i + 1;
+    }
+    return false;
 }

@@ -45,9 +45,22 @@ typedef struct vt_chosen_atom_list {
  * zero-length atom. The caller frees out->items. */
 vt_status vt_atoms_choose(const vt_node *root, vt_chosen_atom_list *out);
 
-/* yara's min_atom_quality for a whole string (text, hex or regex, with modifiers). */
-vt_status vt_atoms_string_quality(const vt_string_spec *spec, int *quality, vt_error *err);
+/* yara's min_atom_quality for a whole string (text, hex or regex, with modifiers). For a text
+ * string it may stop once the quality is known to be at least `enough` (*quality is then some
+ * value >= enough); VT_MAX_ATOM_QUALITY asks for the exact quality. */
+vt_status vt_atoms_string_quality(const vt_string_spec *spec, int enough, int *quality,
+                                  vt_error *err);
 /* The quality of a parsed hex string's atoms, as vt_atoms_string_quality gives it. */
 int vt_atoms_hex_quality(const vt_pattern *hex);
+
+/* A hex string without alternatives, as a list of items (vt_pattern_check_hex reads it so). */
+enum { VT_HEX_ITEM_BYTE, VT_HEX_ITEM_NEGATED, VT_HEX_ITEM_JUMP };
+typedef struct vt_hex_item {
+    uint8_t kind;
+    uint8_t value, mask; /* BYTE, NEGATED: mask 0 for ?? */
+    int min, max;        /* JUMP: max -1 for an unbounded one */
+} vt_hex_item;
+/* vt_hex_pattern_is_slow of the hex string these items are. */
+bool vt_atoms_flat_hex_is_slow(const vt_hex_item *items, size_t n);
 
 #endif

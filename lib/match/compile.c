@@ -297,8 +297,12 @@ static long program_size(const vt_node *n)
     case VT_NODE_LITERAL: case VT_NODE_MASKED: case VT_NODE_ANY: case VT_NODE_CLASS: return 1;
     case VT_NODE_CONCAT: {
         long total = 0;
-        for (size_t i = 0; i < n->nkids && total < over; i++)
-            total += program_size(n->kids[i]);
+        for (size_t i = 0; i < n->nkids && total < over; i++) {
+            const vt_node *k = n->kids[i];
+            bool one = k->kind == VT_NODE_LITERAL || k->kind == VT_NODE_MASKED ||
+                       k->kind == VT_NODE_ANY || k->kind == VT_NODE_CLASS;
+            total += one ? 1 : program_size(k); /* the bytes of a hex string without a call */
+        }
         return total < over ? total : over;
     }
     case VT_NODE_ALT: {

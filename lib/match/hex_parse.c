@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "atoms.h"
 
 enum { TOK_EOF, TOK_BYTE, TOK_LPAREN, TOK_RPAREN, TOK_BAR, TOK_LBRACK, TOK_RBRACE, TOK_OTHER };
 
@@ -47,7 +48,8 @@ static void fail_at(hex_parser *p, size_t pos, vt_status status, const char *mes
 
 static bool is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /* the first test sends away digits and wildcards, which is what it is mostly asked */
+    return (unsigned char)c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
 }
 
 static void skip_space(hex_parser *p)
@@ -76,10 +78,12 @@ static void skip_space(hex_parser *p)
 }
 
 /* Read one byte token (XX, X?, ?X, ??, optionally preceded by ~) or punctuation. */
-static void next(hex_parser *p)
+static void next_other(hex_parser *p, size_t q);
+
+static inline void next(hex_parser *p)
 {
-    /* The common case first: blanks, then two hex digits or wildcards. skip_space would stop at
-     * the same place (neither is '/'), and the general path below would read the same byte. */
+    /* The common case first, inline: blanks, then two hex digits or wildcards. skip_space would
+     * stop at the same place (neither is '/'), and next_other would read the same byte. */
     size_t q = p->pos;
     while (q < p->len && is_space(p->text[q]))
         q++;
@@ -97,6 +101,12 @@ static void next(hex_parser *p)
             return;
         }
     }
+    next_other(p, q);
+}
+
+/* next() for everything but a byte token after blanks. */
+static void next_other(hex_parser *p, size_t q)
+{
     p->pos = q;
     skip_space(p);
     p->tok_pos = p->pos;
@@ -275,34 +285,39 @@ static vt_node *parse_range(hex_parser *p)
 
 static vt_node *parse_tokens(hex_parser *p);
 
+/* The node of the current byte token (inline: most of a hex string is byte tokens). */
+static inline vt_node *byte_token(hex_parser *p)
+{
+    if (++p->tokens > 10000) {
+        fail_at(p, p->tok_pos, VT_ERR_LIMIT, "string too long");
+        return NULL;
+    }
+    vt_node *n;
+    if (p->mask == 0) {
+        n = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
+        if (n)
+            n->any_all = true;
+    } else {
+        n = vt_node_new_pooled(&p->pool, p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
+        if (n) {
+            n->value = p->value;
+            n->mask = p->mask;
+            n->negated = p->negated;
+        }
+    }
+    if (!n) {
+        fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    next(p);
+    return n;
+}
+
 /* token: byte | '(' alternatives ')' */
 static vt_node *parse_token(hex_parser *p)
 {
-    if (p->tok == TOK_BYTE) {
-        if (++p->tokens > 10000) {
-            fail_at(p, p->tok_pos, VT_ERR_LIMIT, "string too long");
-            return NULL;
-        }
-        vt_node *n;
-        if (p->mask == 0) {
-            n = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
-            if (n)
-                n->any_all = true;
-        } else {
-            n = vt_node_new_pooled(&p->pool, p->mask == 0xFF ? VT_NODE_LITERAL : VT_NODE_MASKED);
-            if (n) {
-                n->value = p->value;
-                n->mask = p->mask;
-                n->negated = p->negated;
-            }
-        }
-        if (!n) {
-            fail_at(p, p->tok_pos, VT_ERR_NOMEM, "out of memory");
-            return NULL;
-        }
-        next(p);
-        return n;
-    }
+    if (p->tok == TOK_BYTE)
+        return byte_token(p);
     if (p->tok == TOK_LPAREN) {
         next(p);
         p->inside_or++;
@@ -364,7 +379,9 @@ static vt_node *parse_tokens(hex_parser *p)
     }
     bool last_is_range = false;
     while (!p->failed && (p->tok == TOK_BYTE || p->tok == TOK_LPAREN || p->tok == TOK_LBRACK)) {
-        vt_node *item = p->tok == TOK_LBRACK ? parse_range(p) : parse_token(p);
+        vt_node *item = p->tok == TOK_BYTE     ? byte_token(p)
+                      : p->tok == TOK_LBRACK ? parse_range(p)
+                                             : parse_token(p);
         if (!item) {
             vt_node_free(seq);
             return NULL;
@@ -429,4 +446,152 @@ vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, v
     pat->flags = VT_REGEX_DOTALL;
     *out = pat;
     return VT_OK;
+}
+
+/* A jump's number as the fast check reads it: at most 9 digits (no wrapping to check). */
+static bool flat_number(const char *text, size_t len, size_t *pos, int *out)
+{
+    size_t q = *pos;
+    int v = 0;
+    while (q < len && text[q] >= '0' && text[q] <= '9' && q - *pos < 9)
+        v = v * 10 + (text[q++] - '0');
+    if (q == *pos || (q < len && text[q] >= '0' && text[q] <= '9'))
+        return false;
+    *pos = q;
+    *out = v;
+    return true;
+}
+
+/* The items of a hex string in the common form: bytes (XX, X?, ??, ~XX) and jumps outside any
+ * alternative, blanks between them, braces or none; *count of them in a malloc'd array. false
+ * for anything else, valid or not (alternatives, comments, a syntax error, more than 10000
+ * bytes, long numbers), which vt_pattern_parse_hex then reads; a string taken here is one it
+ * accepts as the same sequence. */
+static bool flat_items(const char *text, size_t len, vt_hex_item **out, size_t *count)
+{
+    size_t pos = 0, n = 0, bytes = 0;
+    /* every item takes at least two characters (XX, ~XX, [N]): one allocation */
+    vt_hex_item *items = malloc((len / 2 + 1) * sizeof *items);
+    if (!items)
+        return false;
+    while (pos < len && is_space(text[pos]))
+        pos++;
+    bool braces = pos < len && text[pos] == '{';
+    if (braces)
+        pos++;
+    bool closed = false;
+    for (;;) {
+        while (pos < len && is_space(text[pos]))
+            pos++;
+        if (pos >= len)
+            break;
+        vt_hex_item *it = &items[n];
+        if (pos + 1 < len) { /* the common case first: a byte */
+            unsigned high = hex_class[(unsigned char)text[pos]];
+            unsigned low = hex_class[(unsigned char)text[pos + 1]];
+            if (high && low) {
+                if (++bytes > 10000)
+                    goto other;
+                it->kind = VT_HEX_ITEM_BYTE;
+                it->value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                                      (low == HEX_WILD ? 0 : low - 1));
+                it->mask =
+                    (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
+                pos += 2;
+                n++;
+                continue;
+            }
+        }
+        char c = text[pos];
+        if (c == '[') {
+            /* [N], [N-M], [N-], [-], blanks anywhere; not first */
+            if (n == 0)
+                goto other;
+            pos++;
+            int lo = 0, hi = -1;
+            bool has_lo = false, dash = false;
+            while (pos < len && is_space(text[pos]))
+                pos++;
+            if (pos < len && text[pos] >= '0' && text[pos] <= '9') {
+                if (!flat_number(text, len, &pos, &lo))
+                    goto other;
+                has_lo = true;
+                while (pos < len && is_space(text[pos]))
+                    pos++;
+            }
+            if (pos < len && text[pos] == '-') {
+                dash = true;
+                pos++;
+                while (pos < len && is_space(text[pos]))
+                    pos++;
+                if (pos < len && text[pos] >= '0' && text[pos] <= '9') {
+                    if (!has_lo || !flat_number(text, len, &pos, &hi))
+                        goto other;
+                    while (pos < len && is_space(text[pos]))
+                        pos++;
+                }
+            }
+            if (pos >= len || text[pos] != ']' || (!has_lo && !dash))
+                goto other;
+            pos++;
+            if (!dash) {
+                if (lo <= 0)
+                    goto other;
+                hi = lo;
+            } else if (hi >= 0 && lo > hi) {
+                goto other;
+            }
+            *it = (vt_hex_item){.kind = VT_HEX_ITEM_JUMP, .min = lo, .max = hi};
+            n++;
+            continue;
+        }
+        if (c == '}' && braces) {
+            pos++;
+            closed = true;
+            break;
+        }
+        /* what is left of the items: a negated byte, ~XX */
+        if (c != '~' || pos + 2 >= len)
+            goto other;
+        unsigned high = hex_class[(unsigned char)text[pos + 1]];
+        unsigned low = hex_class[(unsigned char)text[pos + 2]];
+        if (!high || !low)
+            goto other;
+        uint8_t value = (uint8_t)((high == HEX_WILD ? 0 : (high - 1) << 4) |
+                                  (low == HEX_WILD ? 0 : low - 1));
+        uint8_t mask = (uint8_t)((high == HEX_WILD ? 0 : 0xF0) | (low == HEX_WILD ? 0 : 0x0F));
+        if (mask == 0 || ++bytes > 10000)
+            goto other;
+        *it = (vt_hex_item){.kind = VT_HEX_ITEM_NEGATED, .value = value, .mask = mask};
+        pos += 3;
+        n++;
+    }
+    if (braces && !closed)
+        goto other;
+    while (pos < len && is_space(text[pos]))
+        pos++;
+    if (pos < len || n == 0 || items[n - 1].kind == VT_HEX_ITEM_JUMP)
+        goto other;
+    *out = items;
+    *count = n;
+    return true;
+other:
+    free(items);
+    return false;
+}
+
+vt_status vt_pattern_check_hex(const char *text, size_t len, bool *slow, vt_error *err)
+{
+    vt_hex_item *items = NULL;
+    size_t n = 0;
+    if (flat_items(text, len, &items, &n)) {
+        *slow = vt_atoms_flat_hex_is_slow(items, n);
+        free(items);
+        return VT_OK;
+    }
+    vt_pattern *pattern = NULL;
+    vt_status st = vt_pattern_parse_hex(text, len, &pattern, err);
+    *slow = st == VT_OK && vt_hex_pattern_is_slow(pattern);
+    vt_pattern_free(pattern);
+    return st;
 }

@@ -9,7 +9,8 @@
 vt_status vt_string_is_slow(const vt_string_spec *spec, bool *slow, vt_error *err)
 {
     int quality = 0;
-    vt_status st = vt_atoms_string_quality(spec, &quality, err);
+    vt_status st =
+        vt_atoms_string_quality(spec, VT_ATOM_QUALITY_WARNING_THRESHOLD, &quality, err);
     if (st != VT_OK)
         return st;
     *slow = quality < VT_ATOM_QUALITY_WARNING_THRESHOLD;

@@ -31,6 +31,8 @@ struct vt_ruleset {
     bool file_sum_known; /* file_sum: the checksum of the file, computed while reading it, or
                           * of an image this process assembled, computed while assembling it */
     uint8_t file_sum[32];
+    bool unsealed; /* vt_compiler_finish_unsealed: the header's checksum is zeros until a section
+                    * is added (vt_ruleset_add_section) */
 };
 
 #define MAX_SECTIONS 256
@@ -52,10 +54,10 @@ typedef struct section_in {
     size_t size;
 } section_in;
 
-/* Lay out `sections` as a ruleset image with its checksum; *sum is that checksum too, so that
- * adopting the image need not hash it again. */
-static vt_status assemble(const section_in *sections, size_t count, unsigned char **image,
-                          size_t *len, uint8_t sum[32], vt_error *err)
+/* Lay out `sections` as a ruleset image with its checksum (seal; zeros otherwise); *sum is that
+ * checksum too, so that adopting the image need not hash it again. */
+static vt_status assemble(const section_in *sections, size_t count, bool seal,
+                          unsigned char **image, size_t *len, uint8_t sum[32], vt_error *err)
 {
     size_t table = sizeof(vt_rs_header) + count * sizeof(vt_rs_section);
     size_t total = (table + 7) & ~(size_t)7;
@@ -80,7 +82,7 @@ static vt_status assemble(const section_in *sections, size_t count, unsigned cha
         at += (sections[i].size + 7) & ~(size_t)7;
     }
     memcpy(out, &h, sizeof h);
-    if (checksum(out, total, h.sha256) != VT_OK) {
+    if (seal && checksum(out, total, h.sha256) != VT_OK) {
         free(out);
         return vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
     }
@@ -91,8 +93,8 @@ static vt_status assemble(const section_in *sections, size_t count, unsigned cha
     return VT_OK;
 }
 
-/* vt_image_build, also giving the image's checksum. */
-static vt_status build_image(const vt_compiler *c, unsigned char **image, size_t *len,
+/* vt_image_build, also giving the image's checksum (seal) or leaving it zeros. */
+static vt_status build_image(const vt_compiler *c, bool seal, unsigned char **image, size_t *len,
                              uint8_t sum[32], vt_error *err)
 {
     section_in s[] = {
@@ -107,13 +109,13 @@ static vt_status build_image(const vt_compiler *c, unsigned char **image, size_t
         {VT_SECTION_IMPORTS, c->imports.data, c->imports.len * sizeof(vt_rs_import)},
         {VT_SECTION_EXTERNALS, c->externals.data, c->externals.len * sizeof(vt_rs_external)},
     };
-    return assemble(s, sizeof s / sizeof s[0], image, len, sum, err);
+    return assemble(s, sizeof s / sizeof s[0], seal, image, len, sum, err);
 }
 
 vt_status vt_image_build(const vt_compiler *c, unsigned char **image, size_t *len, vt_error *err)
 {
     uint8_t sum[32];
-    return build_image(c, image, len, sum, err);
+    return build_image(c, true, image, len, sum, err);
 }
 
 /* ---- validation ---- */
@@ -411,17 +413,29 @@ static vt_status adopt(unsigned char *image, size_t len, void *mapping, const ui
     return VT_OK;
 }
 
-vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
+static vt_status finish(vt_compiler *c, bool seal, vt_ruleset **out, vt_error *err)
 {
     if (c->failed)
         return vt_error_set(err, VT_ERR_STATE, "the compiler already failed");
     unsigned char *image = NULL;
     size_t len = 0;
     uint8_t sum[32];
-    vt_status st = build_image(c, &image, &len, sum, err);
-    if (st != VT_OK)
-        return st;
-    return adopt(image, len, NULL, sum, out, err);
+    vt_status st = build_image(c, seal, &image, &len, sum, err);
+    if (st == VT_OK)
+        st = adopt(image, len, NULL, sum, out, err); /* unsealed: zeros, as in the header */
+    if (st == VT_OK)
+        (*out)->unsealed = !seal;
+    return st;
+}
+
+vt_status vt_compiler_finish(vt_compiler *c, vt_ruleset **out, vt_error *err)
+{
+    return finish(c, true, out, err);
+}
+
+vt_status vt_compiler_finish_unsealed(vt_compiler *c, vt_ruleset **out, vt_error *err)
+{
+    return finish(c, false, out, err);
 }
 
 vt_status vt_ruleset_from_bytes(const void *data, size_t len, vt_ruleset **out, vt_error *err)
@@ -497,13 +511,16 @@ void vt_ruleset_free(vt_ruleset *rs)
 
 vt_status vt_ruleset_save(const vt_ruleset *rs, const char *path, vt_error *err)
 {
+    if (rs->unsealed)
+        return vt_error_set(err, VT_ERR_STATE, "the ruleset has no checksum yet "
+                            "(vt_compiler_finish_unsealed)");
     return vt_write_file_atomic(path, rs->data, rs->len, 0644, err);
 }
 
 const void *vt_ruleset_image(const vt_ruleset *rs, size_t *len)
 {
-    *len = rs->len;
-    return rs->data;
+    *len = rs->unsealed ? 0 : rs->len;
+    return rs->unsealed ? NULL : rs->data;
 }
 
 void vt_ruleset_get_view(const vt_ruleset *rs, vt_ruleset_view *view)
@@ -552,10 +569,82 @@ vt_status vt_ruleset_with_section(const vt_ruleset *rs, uint32_t id, const void 
     unsigned char *image = NULL;
     size_t len = 0;
     uint8_t sum[32];
-    vt_status st = assemble(s, n, &image, &len, sum, err);
+    vt_status st = assemble(s, n, true, &image, &len, sum, err);
     if (st != VT_OK)
         return st;
     return adopt(image, len, NULL, sum, out, err);
+}
+
+/* Section `id` added to the image `rs` owns, in place: the image grows (realloc: a large
+ * block is remapped, not copied), the sections move up by one table entry, the new one goes at
+ * the end, and the image is hashed once. The bytes are those vt_ruleset_with_section would
+ * give. */
+static vt_status append_section(vt_ruleset *rs, uint32_t id, const void *data, size_t size,
+                                vt_error *err)
+{
+    vt_rs_header h;
+    memcpy(&h, rs->data, sizeof h);
+    vt_rs_section table[MAX_SECTIONS];
+    memcpy(table, rs->data + sizeof h, h.section_count * sizeof table[0]);
+    size_t old_start = (sizeof h + h.section_count * sizeof(vt_rs_section) + 7) & ~(size_t)7;
+    size_t new_start =
+        (sizeof h + (h.section_count + 1) * sizeof(vt_rs_section) + 7) & ~(size_t)7;
+    size_t shift = new_start - old_start;
+    size_t at = rs->len + shift;
+    size_t total = at + ((size + 7) & ~(size_t)7);
+    unsigned char *image = realloc(rs->owned, total);
+    if (!image)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    rs->owned = image;
+    rs->data = image;
+    memmove(image + new_start, image + old_start, rs->len - old_start);
+    for (uint32_t i = 0; i < h.section_count; i++)
+        table[i].offset += shift;
+    table[h.section_count] = (vt_rs_section){.id = id, .flags = 0, .offset = at, .size = size};
+    size_t table_end = sizeof h + (h.section_count + 1) * sizeof(vt_rs_section);
+    memcpy(image + sizeof h, table, table_end - sizeof h);
+    memset(image + table_end, 0, new_start - table_end);
+    if (size)
+        memcpy(image + at, data, size);
+    memset(image + at + size, 0, total - at - size);
+    h.file_size = total;
+    h.section_count++;
+    memset(h.sha256, 0, sizeof h.sha256);
+    memcpy(image, &h, sizeof h);
+    uint8_t sum[32];
+    if (checksum(image, total, sum) != VT_OK)
+        return vt_error_set(err, VT_ERR_NOMEM, "SHA-256 failed");
+    memcpy(h.sha256, sum, sizeof sum);
+    memcpy(image, &h, sizeof h);
+    vt_ruleset grown = *rs;
+    grown.len = total;
+    memcpy(grown.file_sum, sum, sizeof sum);
+    grown.file_sum_known = true;
+    grown.unsealed = false;
+    vt_status st = validate(&grown, err);
+    if (st == VT_OK)
+        *rs = grown;
+    return st;
+}
+
+vt_status vt_ruleset_add_section(vt_ruleset *rs, uint32_t id, const void *data, size_t size,
+                                 vt_error *err)
+{
+    bool present = vt_ruleset_section(rs, id, NULL) != NULL;
+    vt_rs_header h;
+    memcpy(&h, rs->data, sizeof h);
+    if (rs->owned && !present && h.section_count < MAX_SECTIONS) {
+        return append_section(rs, id, data, size, err);
+    }
+    vt_ruleset *copy = NULL;
+    vt_status st = vt_ruleset_with_section(rs, id, data, size, &copy, err);
+    if (st != VT_OK)
+        return st;
+    vt_ruleset old = *rs;
+    *rs = *copy;
+    *copy = old;
+    vt_ruleset_free(copy);
+    return VT_OK;
 }
 
 const char *vt_op_name(unsigned op)

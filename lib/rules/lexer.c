@@ -181,16 +181,15 @@ static int hex_value(char ch)
     return -1;
 }
 
-static int is_hex_material(char ch)
-{
-    switch (ch) {
-    case ' ': case '\t': case '\r': case '\n': case '-': case '|': case '~': case '?':
-    case '[': case ']': case '(': case ')':
-        return 1;
-    default:
-        return hex_value(ch) >= 0;
-    }
-}
+/* Characters of a hex string other than comments: blanks, hex digits and the punctuation of
+ * wildcards, jumps and alternatives. A table: hex strings are most of the text of some sets. */
+static const bool hex_material[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['-'] = 1, ['|'] = 1, ['~'] = 1, ['?'] = 1,
+    ['['] = 1, [']'] = 1, ['('] = 1, [')'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
 
 /* A '{' starts a hex string when everything up to the next '}' is hex-string material. Returns
  * the position of the closing '}' or NULL. */
@@ -199,12 +198,17 @@ static const char *match_hex_string(const vt_lexer *lx, const char *open)
     const char *p = open + 1;
     int items = 0;
     while (p < lx->end) {
+        const char *run = p; /* material at once */
+        while (p < lx->end && hex_material[(unsigned char)*p])
+            p++;
+        if (p > run) {
+            items++;
+            continue;
+        }
         char ch = *p;
         if (ch == '}')
             return items ? p : NULL;
-        if (is_hex_material(ch)) {
-            p++;
-        } else if (ch == '/' && p + 1 < lx->end && p[1] == '*') {
+        if (ch == '/' && p + 1 < lx->end && p[1] == '*') {
             const char *q = p + 2;
             while (q + 1 < lx->end && !(q[0] == '*' && q[1] == '/'))
                 q++;
@@ -321,9 +325,12 @@ static vt_tok lex_text(vt_lexer *lx, vt_token *tok)
             p += 2;
             continue;
         }
-        if (vt_buf_append_byte(&lx->text, (unsigned char)ch) != VT_OK)
-            return lex_error(lx, p, "out of memory");
-        p++;
+        /* a run of plain characters at once */
+        const char *run = p;
+        while (p < lx->end && *p != '"' && *p != '\\' && *p != '\n')
+            p++;
+        if (vt_buf_append(&lx->text, run, (size_t)(p - run)) != VT_OK)
+            return lex_error(lx, run, "out of memory");
     }
     if (p >= lx->end) {
         lx->p = lx->end;
@@ -451,9 +458,9 @@ vt_tok vt_lex(vt_lexer *lx, vt_token *tok)
                 if (vt_buf_append(&lx->text, lx->p + 1, (size_t)(close - lx->p - 1)) != VT_OK) {
                     kind = lex_error(lx, lx->p, "out of memory");
                 } else {
-                    for (const char *q = lx->p; q < close; q++)
-                        if (*q == '\n')
-                            newline(lx, q + 1);
+                    for (const char *q = lx->p;
+                         (q = memchr(q, '\n', (size_t)(close - q))) != NULL; q++)
+                        newline(lx, q + 1);
                     lx->p = close + 1;
                     kind = finish_text(lx, tok, T_HEX);
                 }

@@ -21,12 +21,10 @@ static int verdict(vt_status st, vt_pattern *pattern, const vt_error *err, char 
 int vt_rules_check_hex(const char *text, size_t len, bool *slow, char *message,
                        size_t message_size, unsigned *offset)
 {
-    vt_pattern *pattern = NULL;
     vt_error err;
     vt_error_clear(&err);
-    vt_status st = vt_pattern_parse_hex(text, len, &pattern, &err);
-    *slow = st == VT_OK && vt_hex_pattern_is_slow(pattern);
-    return verdict(st, pattern, &err, message, message_size, offset);
+    vt_status st = vt_pattern_check_hex(text, len, slow, &err);
+    return verdict(st, NULL, &err, message, message_size, offset);
 }
 
 int vt_rules_check_regex(const char *text, size_t len, unsigned flags, char *message,

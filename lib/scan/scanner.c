@@ -43,7 +43,8 @@ static vt_status build_matcher(const vt_ruleset *rules, vt_matcher **out, vt_err
     return st;
 }
 
-vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err)
+/* The serialized matcher of `rules`, checked first as a scanner would check them. */
+static vt_status serialized_matcher(const vt_ruleset *rules, vt_buf *image, vt_error *err)
 {
     vt_matcher *matcher = NULL;
     vt_status st = vt_cond_check(rules, err); /* a ruleset no scanner would take is not saved */
@@ -51,11 +52,27 @@ vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_
         st = build_matcher(rules, &matcher, err);
     if (st != VT_OK)
         return st;
-    vt_buf image = {0};
-    st = vt_matcher_serialize(matcher, &image, err);
+    st = vt_matcher_serialize(matcher, image, err);
     vt_matcher_free(matcher);
+    return st;
+}
+
+vt_status vt_ruleset_with_matcher(const vt_ruleset *rules, vt_ruleset **out, vt_error *err)
+{
+    vt_buf image = {0};
+    vt_status st = serialized_matcher(rules, &image, err);
     if (st == VT_OK)
         st = vt_ruleset_with_section(rules, VT_SECTION_MATCHER, image.data, image.len, out, err);
+    vt_buf_free(&image);
+    return st;
+}
+
+vt_status vt_ruleset_add_matcher(vt_ruleset *rules, vt_error *err)
+{
+    vt_buf image = {0};
+    vt_status st = serialized_matcher(rules, &image, err);
+    if (st == VT_OK)
+        st = vt_ruleset_add_section(rules, VT_SECTION_MATCHER, image.data, image.len, err);
     vt_buf_free(&image);
     return st;
 }

@@ -170,10 +170,56 @@ static void test_error_columns_point_at_the_problem(void)
     CHECK(pat == NULL);
 }
 
+/* vt_pattern_check_hex (the compiler's check, without a syntax tree for strings without
+ * alternatives) gives the parser's verdict, message and column, and vt_hex_pattern_is_slow's. */
+static void check_hex_agrees(const char *text)
+{
+    vt_pattern *pat = NULL;
+    vt_error e1, e2;
+    vt_error_clear(&e1);
+    vt_error_clear(&e2);
+    vt_status s1 = vt_pattern_parse_hex(text, strlen(text), &pat, &e1);
+    bool slow1 = s1 == VT_OK && vt_hex_pattern_is_slow(pat);
+    vt_pattern_free(pat);
+    bool slow2 = !slow1;
+    vt_status s2 = vt_pattern_check_hex(text, strlen(text), &slow2, &e2);
+    if (s1 != s2 || slow1 != slow2)
+        printf("# check_hex differs on %s\n", text);
+    CHECK_INT_EQ(s2, s1);
+    CHECK_INT_EQ(slow2, slow1);
+    if (s1 != VT_OK) {
+        CHECK_STR_EQ(e2.message, e1.message);
+        CHECK_INT_EQ(e2.column, e1.column);
+    }
+}
+
+static void test_check_hex_agrees_with_the_parser(void)
+{
+    static const char *const flat[] = {
+        "{ 4D 5A 90 00 }", "4D 5A", "{4D5A}", "{ 4D\r\n5A\t}", " { 4D } ", "{ 00 00 }",
+        "{ 00 ?? 00 }", "{ 4? ?D 5A }", "{ ~4D 5A 90 00 }", "{ ~4? 5A }", "{ 4D ~5A 90 00 E8 }",
+        "{ 4D [1] 5A }", "{ 4D [1-1] 5A }", "{ 4D [0-0] 5A 90 }", "{ 4D [-] 5A }",
+        "{ 4D [3-] 5A }", "{ 4D [ 2 - 4 ] 5A }", "{ 4D 5A [200] 90 00 }",
+        "{ 4D 5A [201] 90 00 E8 }", "{ 4D 5A 90 00 [300-] 01 }",
+        "{ 4D 5A 90 00 E8 [300] 00 00 }", "{ 00 00 [300] 4D 5A 90 00 E8 }",
+        "{ 4D 5A 90 00 E8 [2-4] 00 00 }", "{ 4D [999999999] 5A }",
+        "{ 4D [1000000000] 5A }", "{ 4D [2147483648] 5A }", "{ 4D [4294967297] 5A }",
+        "{ 4D [1] [2] 5A }", "{ 61 [2-3] 62 63 64 }", "{ 4D 5A // c\n }", "{ 4D /* x */ 5A }",
+        "{ 4D ( 5A | 90 ) 00 }", "{ 4D [0] 5A }", "{ 4D [-3] 5A }", "{ [1] 4D }", "{ 4D [1] }",
+        "{ 4D [2-1] 5A }", "{ 4D [1 2] 5A }", "{ 4D [a] 5A }", "{ ~?? 4D }", "{ ~ 4D }",
+        "{ 4D }}", "{ 4D } 5A", "{ 4D", "4D }", "{ 4D 5 }", "{}", "",
+    };
+    for (size_t i = 0; i < sizeof flat / sizeof flat[0]; i++)
+        check_hex_agrees(flat[i]);
+    for (size_t i = 0; i < sizeof hex_cases / sizeof hex_cases[0]; i++)
+        check_hex_agrees(hex_cases[i].text);
+}
+
 int main(void)
 {
     RUN(test_hex_parser_matches_yara);
     RUN(test_regex_parser_matches_yara);
     RUN(test_error_columns_point_at_the_problem);
+    RUN(test_check_hex_agrees_with_the_parser);
     return check_done();
 }

@@ -288,6 +288,78 @@ static void test_extra_section(void)
     vt_ruleset_free(rs);
 }
 
+/* vt_ruleset_add_section gives the bytes vt_ruleset_with_section gives, growing the image in
+ * place (a new section) or through a copy (a section replaced). */
+static void test_add_section_in_place(void)
+{
+    vt_error err;
+    vt_ruleset *rs = compile_text("rule a { strings: $a = \"x\" condition: $a }", &err);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    uint32_t id = VT_SECTION_ID('T', 'E', 'S', 'T');
+    const char *payloads[] = {"payload", "longer payload, 29 bytes long", ""};
+    for (size_t i = 0; i < 3; i++) {
+        size_t plen = strlen(payloads[i]);
+        vt_ruleset *copy = NULL;
+        CHECK(vt_ruleset_with_section(rs, id, payloads[i], plen, &copy, &err) == VT_OK);
+        CHECK(vt_ruleset_add_section(rs, id, payloads[i], plen, &err) == VT_OK);
+        size_t a_len = 0, b_len = 0, size = 1;
+        const void *a = vt_ruleset_image(rs, &a_len);
+        const void *b = copy ? vt_ruleset_image(copy, &b_len) : NULL;
+        CHECK(b && a_len == b_len && memcmp(a, b, a_len) == 0);
+        const char *data = vt_ruleset_section(rs, id, &size);
+        CHECK(data && size == plen && memcmp(data, payloads[i], plen) == 0);
+        vt_ruleset_view v;
+        vt_ruleset_get_view(rs, &v);
+        CHECK_INT_EQ(v.rule_count, 1);
+        CHECK_INT_EQ(v.string_count, 1);
+        vt_ruleset *loaded = NULL;
+        CHECK(vt_ruleset_from_bytes(a, a_len, &loaded, &err) == VT_OK);
+        vt_ruleset_free(loaded);
+        vt_ruleset_free(copy);
+    }
+    vt_ruleset_free(rs);
+}
+
+/* vt_compiler_finish_unsealed: no checksum until a section is added, then the bytes of
+ * vt_compiler_finish + vt_ruleset_with_section. */
+static void test_unsealed_until_a_section(void)
+{
+    static const char src[] = "rule a { strings: $a = { 4D 5A } condition: $a }";
+    vt_error err;
+    vt_compiler *c = NULL;
+    vt_ruleset *unsealed = NULL;
+    CHECK(vt_compiler_new(&c, &err) == VT_OK);
+    CHECK(c && vt_compiler_add_source(c, NULL, "t.yar", src, strlen(src), &err) == VT_OK);
+    CHECK(c && vt_compiler_finish_unsealed(c, &unsealed, &err) == VT_OK);
+    vt_compiler_free(c);
+    vt_ruleset *sealed = compile_text(src, &err);
+    CHECK(unsealed && sealed);
+    if (!unsealed || !sealed) {
+        vt_ruleset_free(unsealed);
+        vt_ruleset_free(sealed);
+        return;
+    }
+    size_t len = 1;
+    CHECK(vt_ruleset_image(unsealed, &len) == NULL && len == 0);
+    CHECK_INT_EQ(vt_ruleset_save(unsealed, "/nonexistent/never-written.vtr", &err), VT_ERR_STATE);
+    vt_ruleset_view v;
+    vt_ruleset_get_view(unsealed, &v);
+    CHECK_INT_EQ(v.rule_count, 1);
+    uint32_t id = VT_SECTION_ID('T', 'E', 'S', 'T');
+    vt_ruleset *copy = NULL;
+    CHECK(vt_ruleset_with_section(sealed, id, "payload", 7, &copy, &err) == VT_OK);
+    CHECK(vt_ruleset_add_section(unsealed, id, "payload", 7, &err) == VT_OK);
+    size_t a_len = 0, b_len = 0;
+    const void *a = vt_ruleset_image(unsealed, &a_len);
+    const void *b = copy ? vt_ruleset_image(copy, &b_len) : NULL;
+    CHECK(a && b && a_len == b_len && memcmp(a, b, a_len) == 0);
+    vt_ruleset_free(copy);
+    vt_ruleset_free(sealed);
+    vt_ruleset_free(unsealed);
+}
+
 static void test_modules(void)
 {
     vt_error err;
@@ -482,6 +554,8 @@ int main(void)
     RUN(test_warnings);
     RUN(test_save_load_corrupt);
     RUN(test_extra_section);
+    RUN(test_add_section_in_place);
+    RUN(test_unsealed_until_a_section);
     RUN(test_modules);
     RUN(test_define);
     RUN(test_threads);
