@@ -3,7 +3,8 @@
 # (/usr/share/doc and /usr/share/common-licenses, present after scripts/install-deps --test): a
 # rule written to match any English text is flagged AUD-BROAD-001 with its hit count, a rule
 # that fires on nothing is not; the hunting rules of tests/audit/hunting/ that fire on more than
-# 1% are exactly those of corpus-hunting-broad.txt; reversinglabs, bartblaze and trellix-atr
+# 1% are exactly those of corpus-hunting-broad.txt (where it says "may be", either way: the
+# sample depends on the packages installed); reversinglabs, bartblaze and trellix-atr
 # have at most 1% of their rules flagged as broad and exactly the broad rules docs/audit.md
 # lists; errors (no file, an unreadable file, a bad limit) exit 2. The corpus is a
 # deterministic sample (every k-th file of 256 KiB or less in name order, gzip files
@@ -100,7 +101,10 @@ PY
 sed 's/^/# broad hunting rule: /' hunting.txt
 # The e-mail address regex is a broad matcher of Debian documents (every changelog and
 # copyright file names its maintainers); no marking rule is.
-[ "$(sort hunting.txt | tr '\n' ' ')" = "$(sort "$VITRINE_SOURCE_ROOT/tests/audit/corpus-hunting-broad.txt" | tr '\n' ' ')" ] \
+expected=$VITRINE_SOURCE_ROOT/tests/audit/corpus-hunting-broad.txt
+must=$(grep -v '^#' "$expected" | awk 'NF == 1 { print $1 }' | sort | tr '\n' ' ')
+may=$(grep -v '^#' "$expected" | awk 'NF == 2 && $2 == "?" { print $1 }' | sort | tr '\n' ' ')
+[ "$(grep -v -x -F -f <(printf '%s\n' $may) hunting.txt | sort | tr '\n' ' ')" = "$must" ] \
   && ok "the broad hunting rules are those of corpus-hunting-broad.txt" \
   || not_ok "the broad hunting rules are those of corpus-hunting-broad.txt" "$(cat hunting.txt)"
 
