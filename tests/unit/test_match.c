@@ -682,6 +682,26 @@ static void compare_with_verifiers(const vt_matcher *m, vt_matcher_scratch *s,
     free(together.m);
 }
 
+/* Writes the n bytes of src at dst as a string with these modifiers would match them: each
+ * letter in a random case under nocase, each byte followed by a zero under wide. */
+static void plant_copy(uint8_t *dst, const uint8_t *src, size_t n, unsigned modifiers,
+                       uint64_t *rng)
+{
+    bool wide = modifiers & VT_MOD_WIDE;
+    for (size_t k = 0; k < n; k++) {
+        uint8_t b = src[k];
+        if ((modifiers & VT_MOD_NOCASE) && next_random(rng) % 2 &&
+            ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
+            b ^= 0x20;
+        if (wide) {
+            dst[2 * k] = b;
+            dst[2 * k + 1] = 0;
+        } else {
+            dst[k] = b;
+        }
+    }
+}
+
 static void test_generated_factors_find_every_match(void)
 {
     static const uint8_t alphabet[] = {'a', 'B', 'c', 'Q', 0x00, 0x00, 0xFF, '1'};
@@ -757,18 +777,7 @@ static void test_generated_factors_find_every_match(void)
                 if (!src || span > len)
                     continue;
                 size_t at = plant == 0 ? len - span : next_random(&rng) % (len - span + 1);
-                for (size_t k = 0; k < n; k++) {
-                    uint8_t b = src[k];
-                    if ((sp->modifiers & VT_MOD_NOCASE) && next_random(&rng) % 2 &&
-                        ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
-                        b ^= 0x20;
-                    if (wide) {
-                        data[at + 2 * k] = b;
-                        data[at + 2 * k + 1] = 0;
-                    } else {
-                        data[at + k] = b;
-                    }
-                }
+                plant_copy(data + at, src, n, sp->modifiers, &rng);
             }
             compare_with_verifiers(m, s, one_scratch, specs, NSTRINGS, data, len, &differ,
                                    &matches);
@@ -846,18 +855,7 @@ static void test_generated_alternations(void)
                 if (span > len)
                     continue;
                 size_t at = plant == 0 ? len - span : next_random(&rng) % (len - span + 1);
-                for (size_t k = 0; k < n; k++) {
-                    uint8_t c = text[k];
-                    if ((specs[i].modifiers & VT_MOD_NOCASE) && next_random(&rng) % 2 &&
-                        ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-                        c ^= 0x20;
-                    if (wide) {
-                        data[at + 2 * k] = c;
-                        data[at + 2 * k + 1] = 0;
-                    } else {
-                        data[at + k] = c;
-                    }
-                }
+                plant_copy(data + at, text, n, specs[i].modifiers, &rng);
             }
             compare_with_verifiers(m, s, one_scratch, specs, NSTRINGS, data, len, &differ,
                                    &matches);
