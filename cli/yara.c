@@ -701,6 +701,8 @@ static int run_yara_with(yara_options *options, int argc, char **argv)
     vt_scan_options scan_opts = {
         .timeout_seconds = remaining_seconds(&run),
         .fast = o.fast,
+        /* -n -s prints the strings of rules that cannot match the file, too */
+        .every_string = o.negate && (o.show_strings || o.show_string_length),
         .warning = on_warning,
         .module_dump = o.show_module_data ? on_module_dump : NULL,
         .user = &run,

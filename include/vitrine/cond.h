@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <vitrine/common.h>
+#include <vitrine/pattern.h>
 #include <vitrine/rules.h>
 
 #ifdef __cplusplus
@@ -116,6 +117,15 @@ VT_API vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_e
  * parser refuses most such conditions too, but accepts up to about 4,900 nested function calls
  * or uint8() reads). The scanner calls it when it is made, so no rule is dropped at scan time. */
 VT_API vt_status vt_cond_check(const vt_ruleset *rules, vt_error *err);
+
+/* The file header rule `rule` requires: the bytes fixed by `uintN(K) == C` / `uintNbe(K) == C`
+ * comparisons (K and C integer constants, unsigned reads, K + N/8 <= 256) that every match of
+ * its condition must satisfy, because they are operands of its top-level `and` chain (through
+ * nested `and`s). A file without them makes the condition false (or undefined, which does not
+ * match) whatever the strings, as the evaluator above decides it. Sets gate->count 0 when the
+ * condition fixes no byte; keeps the first VT_GATE_MAX bytes (fewer bytes are still required).
+ * Pure: reads the ruleset only. */
+VT_API void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate);
 
 #ifdef __cplusplus
 }

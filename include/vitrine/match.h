@@ -99,8 +99,9 @@ typedef struct vt_matcher vt_matcher;
 typedef struct vt_matcher_scratch vt_matcher_scratch;
 
 /* Compile strings specs[0..count) (their ids are their indexes) into one matcher: one
- * Vectorscan database of prefilter factors; each string's verifier is built the first time a
- * scan needs it. Fails with the string's parse error if a hex string or regex is invalid, and
+ * Vectorscan database of prefilter factors (and a second one without the factors of the strings
+ * of the most common header gate, when those are at least half of them); each string's verifier
+ * is built the first time a scan needs it. Fails with the string's parse error if a hex string or regex is invalid, and
  * with VT_ERR_LIMIT if one is too large to verify. */
 VT_API vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
                                   vt_error *err);
@@ -114,8 +115,15 @@ VT_API void vt_matcher_scratch_free(vt_matcher_scratch *scratch);
  * vt_match_scratch_set_deadline. */
 VT_API void vt_matcher_scratch_set_deadline(vt_matcher_scratch *scratch, vt_deadline *deadline);
 
+/* Whether the scans made with this scratch must report the strings whose header gate the data
+ * fails (default false: see vt_matcher_scan). */
+VT_API void vt_matcher_scratch_set_every_string(vt_matcher_scratch *scratch, bool every_string);
+
 /* Scan data once and report every match of every string: strings in index order, each string's
- * matches in increasing offset order, at most VT_MAX_STRING_MATCHES per string. Fails (the
+ * matches in increasing offset order, at most VT_MAX_STRING_MATCHES per string. A string whose
+ * spec's header gate the data fails (its rule cannot match this file) may be left unreported,
+ * unless the scratch asks for every string: the matcher then scans with a second database
+ * without the factors of those strings, when they are most of the factors. Fails (the
  * matches reported so far are then incomplete) with VT_ERR_NOMEM when memory runs out and
  * VT_ERR_TIMEOUT when the scratch's deadline passes. */
 VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *scratch,
@@ -123,10 +131,10 @@ VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *
                                  vt_error *err);
 
 /* Save a compiled matcher (string specs, factor and pattern tables and the serialized
- * Vectorscan database, format "VTMATCH2", little-endian) and load it back without recompiling
+ * Vectorscan databases, format "VTMATCH4", little-endian) and load it back without recompiling
  * Vectorscan. Loading refuses truncated, corrupt or foreign data with VT_ERR_FORMAT, and a
- * Vectorscan database serialized for a CPU this one cannot run, or a matcher saved in the
- * earlier "VTMATCH1" format, with VT_ERR_STATE (rebuild with vt_matcher_build). */
+ * Vectorscan database serialized for a CPU this one cannot run, or a matcher saved in an
+ * earlier format ("VTMATCH1" to "VTMATCH3"), with VT_ERR_STATE (rebuild with vt_matcher_build). */
 VT_API vt_status vt_matcher_serialize(const vt_matcher *matcher, vt_buf *out, vt_error *err);
 VT_API vt_status vt_matcher_deserialize(const uint8_t *data, size_t len, vt_matcher **out,
                                         vt_error *err);

@@ -86,6 +86,17 @@ enum {
 };
 
 /* One YARA string as the rule compiler hands it over. Pointers are borrowed. */
+/* The file header a string's matches matter for: bytes its rule's condition requires at fixed
+ * offsets (`uint16(0) == 0x5a4d and ...` requires 4D 5A at offset 0; vt_cond_rule_gate finds
+ * them). A file without these bytes cannot match the rule whatever its strings, so a matcher may
+ * leave the string unsearched there. count 0: no requirement. */
+#define VT_GATE_MAX 8
+typedef struct vt_header_gate {
+    uint8_t count;
+    uint8_t offset[VT_GATE_MAX]; /* increasing */
+    uint8_t value[VT_GATE_MAX];  /* the byte required at offset[i] */
+} vt_header_gate;
+
 typedef struct vt_string_spec {
     vt_string_kind kind;
     const uint8_t *data;     /* text bytes, or hex / regex source */
@@ -95,7 +106,13 @@ typedef struct vt_string_spec {
     uint8_t xor_min;         /* with VT_MOD_XOR: key range, 0-255 when xor has no argument */
     uint8_t xor_max;
     const char *base64_alphabet; /* with BASE64/BASE64WIDE: 64 characters, or NULL for default */
+    vt_header_gate gate;         /* the header its rule requires (count 0: none) */
 } vt_string_spec;
+
+/* Whether data[0..len) has every byte gate g requires (true for a gate without bytes). */
+VT_API bool vt_header_gate_passes(const vt_header_gate *g, const uint8_t *data, size_t len);
+/* Whether every file that passes g also passes `weaker` (each byte of `weaker` is one of g's). */
+VT_API bool vt_header_gate_implies(const vt_header_gate *g, const vt_header_gate *weaker);
 
 /* yara's slow-string verdict: *slow is true when yara 4.2.3 warns
  * `string "$a" may slow down scanning` for this string (its best atoms' quality is below

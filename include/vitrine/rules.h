@@ -30,8 +30,9 @@ extern "C" {
  * format and the detections stay the same. The installed ruleset's record names it, so that a
  * rules.vtr compiled by an earlier revision is compiled again rather than compared byte for
  * byte by verify-installed. 2: factors cut to their longest literal run (issue 12). 3: factors
- * with classes or gaps searched by a literal run and confirmed whole (VTMATCH3). */
-#define VT_RULESET_COMPILE_REVISION 3u
+ * with classes or gaps searched by a literal run and confirmed whole (VTMATCH3). 4: a second
+ * database for files without the header most rules require (VTMATCH4). */
+#define VT_RULESET_COMPILE_REVISION 4u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

@@ -56,6 +56,11 @@ VT_API void vt_ruleset_string_spec(const vt_ruleset *rules, const vt_rs_string *
 typedef struct vt_scan_options {
     unsigned timeout_seconds; /* 0: none */
     bool fast;                /* keep only the first match of each string (yara -f) */
+    /* Find the matches of every string, also of rules whose condition requires a file header
+     * this file lacks (`uint16(0) == 0x5a4d and ...` on a file without "MZ"): they cannot match,
+     * so by default their strings may go unsearched (vt_scan_string_matches then lists none).
+     * yara -n -s prints them. */
+    bool every_string;
     /* Called for each warning of a scan, e.g. yara's "too many matches" (rule, string given). */
     void (*warning)(void *user, const char *rule, const char *string, const char *message);
     /* console.log output (a line, no newline). NULL: lines go to stdout as yara prints them. */
@@ -103,6 +108,9 @@ VT_API vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *name, uint64_t
 
 /* Results of the last scan. */
 VT_API bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
+/* A string's matches: complete for the strings of matching rules; for a rule that did not match
+ * because the file lacks the header its condition requires, empty unless the options asked for
+ * every_string. */
 VT_API vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string);
 /* The bytes of the last scan (valid until the next scan), to print matched data. */
 VT_API const uint8_t *vt_scan_data(const vt_scan_ctx *ctx, uint64_t *size);

@@ -15,9 +15,10 @@
 #include "program.h"
 #include "string_internal.h"
 
-#define MATCHER_MAGIC "VTMATCH3"
+#define MATCHER_MAGIC "VTMATCH4"
 #define MATCHER_MAGIC_V1 "VTMATCH1" /* one pattern per factor: rebuilt when loaded */
 #define MATCHER_MAGIC_V2 "VTMATCH2" /* factors without confirmation: rebuilt when loaded */
+#define MATCHER_MAGIC_V3 "VTMATCH3" /* without header gates: rebuilt when loaded */
 #define MAX_CONFIRM 128               /* bytes of a confirmed factor (factor.c: 64 at most) */
 
 /* Debian's libhs 5.4.9 is a "fat runtime": hs_scan dispatches to one of several builds of the
@@ -82,7 +83,13 @@ struct vt_matcher {
     uint8_t *confirm; /* every confirmed factor's masks then values (factor_info.confirm_at) */
     size_t confirm_bytes;
     hs_database_t *db; /* NULL when there are no factors */
-    hs_scan_fn scan;   /* hs_scan or a build of it that finds every match (see above) */
+    /* The header gate most factors' strings require (count 0: none taken) and, for data that
+     * fails it, the database of the other patterns (NULL: none). gated[i]: string i's gate
+     * implies it, so i need not be searched in such data. */
+    vt_header_gate gate;
+    bool *gated;
+    hs_database_t *db_rest;
+    hs_scan_fn scan; /* hs_scan or a build of it that finds every match (see above) */
 };
 
 typedef vt_offset_range range; /* inclusive */
@@ -101,8 +108,14 @@ struct vt_matcher_scratch {
     size_t ntouched;
     size_t nstrings;
     bool failed;
+    bool every_string;     /* report the strings of failed header gates too */
     vt_deadline *deadline; /* of the current scan, NULL: none */
 };
+
+void vt_matcher_scratch_set_every_string(vt_matcher_scratch *s, bool every_string)
+{
+    s->every_string = every_string;
+}
 
 void vt_matcher_scratch_set_deadline(vt_matcher_scratch *s, vt_deadline *deadline)
 {
@@ -129,12 +142,15 @@ void vt_matcher_free(vt_matcher *m)
         vt_string_matcher_free(m->strings ? atomic_load(&m->strings[i]) : NULL);
     free((void *)m->strings);
     free(m->verify_everywhere);
+    free(m->gated);
     free(m->factors);
     free(m->first);
     free(m->confirm);
     free_specs(m->specs, m->nstrings);
     if (m->db)
         hs_free_database(m->db);
+    if (m->db_rest)
+        hs_free_database(m->db_rest);
     free(m);
 }
 
@@ -146,7 +162,8 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
     m->specs = calloc(count ? count : 1, sizeof *m->specs);
     m->strings = calloc(count ? count : 1, sizeof *m->strings);
     m->verify_everywhere = calloc(count ? count : 1, sizeof *m->verify_everywhere);
-    if (!m->specs || !m->strings || !m->verify_everywhere)
+    m->gated = calloc(count ? count : 1, sizeof *m->gated);
+    if (!m->specs || !m->strings || !m->verify_everywhere || !m->gated)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     m->nstrings = count;
     for (size_t i = 0; i < count; i++) {
@@ -178,6 +195,98 @@ static uint64_t expr_hash(const char *expr)
     for (const uint8_t *p = (const uint8_t *)expr; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
     return h;
+}
+
+/* Vectorscan's database of patterns exprs[0..n) with their ids. */
+static vt_status compile_patterns(const char **exprs, const unsigned *flags, const unsigned *ids,
+                                  size_t n, hs_database_t **db, vt_error *err)
+{
+    hs_compile_error_t *cerr = NULL;
+    hs_platform_info_t platform;
+    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK,
+                         vectorscan_platform(&platform), db, &cerr) != HS_SUCCESS) {
+        vt_status st = vt_error_set(err, VT_ERR_LIMIT, "vectorscan cannot compile the factors: %s",
+                                    cerr && cerr->message ? cerr->message : "unknown error");
+        hs_free_compile_error(cerr);
+        *db = NULL;
+        return st;
+    }
+    return VT_OK;
+}
+
+static bool same_gate(const vt_header_gate *a, const vt_header_gate *b)
+{
+    return a->count == b->count && memcmp(a->offset, b->offset, a->count) == 0 &&
+           memcmp(a->value, b->value, a->count) == 0;
+}
+
+#define MAX_GATES 64 /* distinct header gates weighed (real rule sets have a handful) */
+
+/* The header gate to scan by: of the distinct gates of the strings (the first MAX_GATES), the
+ * one required by the strings that own the most factors (a string whose gate has more bytes
+ * requires the fewer bytes too). Sets m->gated; returns a gate of count 0 when no string has
+ * one. */
+static vt_header_gate heaviest_gate(vt_matcher *m, const vt_factor_list *list)
+{
+    vt_header_gate gates[MAX_GATES];
+    size_t own[MAX_GATES] = {0}, ngates = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        const vt_header_gate *g = &m->specs[list->items[i].string].spec.gate;
+        if (!g->count || g->count > VT_GATE_MAX)
+            continue;
+        size_t k = 0;
+        while (k < ngates && !same_gate(&gates[k], g))
+            k++;
+        if (k == ngates && ngates < MAX_GATES)
+            gates[ngates++] = *g;
+        if (k < ngates)
+            own[k]++;
+    }
+    vt_header_gate best = {0};
+    size_t best_weight = 0;
+    for (size_t c = 0; c < ngates; c++) {
+        size_t weight = 0;
+        for (size_t k = 0; k < ngates; k++)
+            if (vt_header_gate_implies(&gates[k], &gates[c]))
+                weight += own[k];
+        if (weight > best_weight) {
+            best_weight = weight;
+            best = gates[c];
+        }
+    }
+    for (size_t i = 0; i < m->nstrings; i++) {
+        const vt_header_gate *g = &m->specs[i].spec.gate;
+        m->gated[i] = best.count && g->count && g->count <= VT_GATE_MAX &&
+                      vt_header_gate_implies(g, &best);
+    }
+    return best;
+}
+
+/* Data without the heaviest gate's bytes cannot match the rules of the strings it gates: when
+ * their patterns (those owned by gated strings only) are at least half of all, compile the
+ * others as a second database for such data. Otherwise no gate is kept. */
+static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const char **exprs,
+                               unsigned *flags, unsigned *ids, vt_error *err)
+{
+    vt_header_gate gate = heaviest_gate(m, list);
+    size_t rest = 0;
+    for (size_t p = 0; p < m->npatterns && gate.count; p++) {
+        bool gated = true;
+        for (uint32_t k = m->first[p]; k < m->first[p + 1] && gated; k++)
+            gated = m->gated[m->factors[k].string];
+        if (!gated) { /* kept: compacted in place, ids unchanged */
+            exprs[rest] = exprs[p];
+            flags[rest] = flags[p];
+            ids[rest] = ids[p];
+            rest++;
+        }
+    }
+    if (!gate.count || 2 * (m->npatterns - rest) < m->npatterns) {
+        memset(m->gated, 0, m->nstrings * sizeof *m->gated);
+        return VT_OK;
+    }
+    m->gate = gate;
+    return rest ? compile_patterns(exprs, flags, ids, rest, &m->db_rest, err) : VT_OK;
 }
 
 /* The factors of every string as Vectorscan patterns: identical factors (the same text in many
@@ -245,15 +354,9 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
         flags[p] = HS_FLAG_DOTALL;
         ids[p] = (unsigned)p;
     }
-    hs_compile_error_t *cerr = NULL;
-    hs_platform_info_t platform;
-    if (hs_compile_multi(exprs, flags, ids, (unsigned)np, HS_MODE_BLOCK,
-                         vectorscan_platform(&platform), &m->db, &cerr) != HS_SUCCESS) {
-        st = vt_error_set(err, VT_ERR_LIMIT, "vectorscan cannot compile the factors: %s",
-                          cerr && cerr->message ? cerr->message : "unknown error");
-        hs_free_compile_error(cerr);
-        m->db = NULL;
-    }
+    st = compile_patterns(exprs, flags, ids, np, &m->db, err);
+    if (st == VT_OK)
+        st = compile_gated(m, list, exprs, flags, ids, err);
 done:
     free(slots);
     free(pattern_of);
@@ -304,7 +407,8 @@ vt_matcher_scratch *vt_matcher_scratch_new(const vt_matcher *m)
     s->ranges = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->ranges);
     s->touched = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->touched);
     if (!s->verify || !s->ranges || !s->touched ||
-        (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS)) {
+        (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) ||
+        (m->db_rest && hs_alloc_scratch(m->db_rest, &s->hs) != HS_SUCCESS)) {
         vt_matcher_scratch_free(s);
         return NULL;
     }
@@ -448,16 +552,22 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     }
     s->ntouched = 0;
     s->failed = false;
+    /* data without the gate's bytes: the gated strings' rules cannot match it */
+    bool gate_failed = m->gate.count && !s->every_string &&
+                       !vt_header_gate_passes(&m->gate, data, len);
+    const hs_database_t *db = gate_failed ? m->db_rest : m->db;
     for (size_t i = 0; i < m->nstrings; i++)
-        m->verify_everywhere[i] && len ? add_range(s, (uint32_t)i, 0, len - 1) : (void)0;
+        m->verify_everywhere[i] && len && !(gate_failed && m->gated[i])
+            ? add_range(s, (uint32_t)i, 0, len - 1)
+            : (void)0;
     /* Vectorscan's block mode takes at most 4 GiB - 1 at once: larger data is scanned in
      * windows that overlap by more than the longest factor, so no factor hit is lost (hits seen
      * twice only repeat a candidate range). */
     const size_t window = (size_t)1 << 30, overlap = 4 * 64;
-    for (size_t base = 0; m->db && base < len; base += window) {
+    for (size_t base = 0; db && base < len; base += window) {
         size_t n = len - base < window + overlap ? len - base : window + overlap;
         scan_ctx c = {m, s, base, data, len};
-        hs_error_t r = m->scan(m->db, (const char *)data + base, (unsigned)n, 0, s->hs,
+        hs_error_t r = m->scan(db, (const char *)data + base, (unsigned)n, 0, s->hs,
                                on_factor, &c);
         if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
             return vt_error_set(err, VT_ERR_STATE, "vectorscan scan failed (%d)", (int)r);
@@ -539,6 +649,20 @@ static vt_status put_u32(vt_buf *b, uint32_t v)
     return vt_buf_append(b, x, 4);
 }
 
+/* A database's length and serialized bytes (length 0: none); VT_ERR_STATE if Vectorscan cannot
+ * serialize it. */
+static vt_status put_database(vt_buf *out, const hs_database_t *db, vt_error *err)
+{
+    char *bytes = NULL;
+    size_t nbytes = 0;
+    if (db && hs_serialize_database(db, &bytes, &nbytes) != HS_SUCCESS)
+        return vt_error_set(err, VT_ERR_STATE, "cannot serialize the vectorscan database");
+    vt_status st = put_u32(out, (uint32_t)nbytes);
+    st = st ? st : vt_buf_append(out, bytes, nbytes);
+    free(bytes);
+    return st;
+}
+
 vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
 {
     vt_status st = vt_buf_append(out, MATCHER_MAGIC, 8);
@@ -549,7 +673,8 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
         st = st ? st : put_u32(out, sp->modifiers);
         st = st ? st : put_u32(out, sp->regex_flags);
         st = st ? st : put_u32(out, (uint32_t)sp->xor_min | (uint32_t)sp->xor_max << 8 |
-                                        (sp->base64_alphabet ? 1u << 16 : 0));
+                                        (sp->base64_alphabet ? 1u << 16 : 0) |
+                                        (m->gated[i] ? 1u << 17 : 0));
         st = st ? st : put_u32(out, (uint32_t)sp->len);
         st = st ? st : vt_buf_append(out, sp->data, sp->len);
         if (st == VT_OK && sp->base64_alphabet)
@@ -569,13 +694,13 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
     st = st ? st : put_u32(out, (uint32_t)m->npatterns);
     for (size_t p = 0; p < m->npatterns && st == VT_OK; p++)
         st = put_u32(out, m->first[p + 1] - m->first[p]);
-    char *bytes = NULL;
-    size_t nbytes = 0;
-    if (st == VT_OK && m->db && hs_serialize_database(m->db, &bytes, &nbytes) != HS_SUCCESS)
-        return vt_error_set(err, VT_ERR_NOMEM, "cannot serialize the vectorscan database");
-    st = st ? st : put_u32(out, (uint32_t)nbytes);
-    st = st ? st : vt_buf_append(out, bytes, nbytes);
-    free(bytes);
+    st = st ? st : put_database(out, m->db, err);
+    st = st ? st : put_u32(out, m->gate.count);
+    for (unsigned k = 0; k < m->gate.count && st == VT_OK; k++)
+        st = put_u32(out, (uint32_t)m->gate.offset[k] | (uint32_t)m->gate.value[k] << 8);
+    st = st ? st : put_database(out, m->db_rest, err);
+    if (st == VT_ERR_STATE)
+        return st;
     if (st != VT_OK)
         return vt_error_set(err, st, "out of memory");
     return VT_OK;
@@ -612,6 +737,35 @@ static const uint8_t *get_bytes(reader *r, size_t n)
     return p;
 }
 
+/* A database saved by put_database (*db NULL when its length is 0). The database is
+ * serialized for the CPU that compiled it; Vectorscan checks the platform only when it is used,
+ * so a scratch is tried now: a CPU that cannot run it is VT_ERR_STATE, and the caller rebuilds
+ * the matcher from the strings (lib/scan/scanner.c) instead of failing. */
+static vt_status get_database(reader *r, hs_database_t **db, vt_error *err)
+{
+    uint32_t dblen = get_u32(r);
+    const uint8_t *bytes = get_bytes(r, dblen);
+    if (r->bad)
+        return vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
+    if (!dblen)
+        return VT_OK;
+    hs_error_t hs = hs_deserialize_database((const char *)bytes, dblen, db);
+    if (hs != HS_SUCCESS) {
+        *db = NULL;
+        return hs == HS_DB_PLATFORM_ERROR
+                   ? vt_error_set(err, VT_ERR_STATE, "vectorscan database built for another CPU")
+                   : vt_error_set(err, VT_ERR_FORMAT, "vectorscan database is corrupt or foreign");
+    }
+    hs_scratch_t *probe = NULL;
+    hs = hs_alloc_scratch(*db, &probe);
+    hs_free_scratch(probe);
+    if (hs != HS_SUCCESS)
+        return hs == HS_DB_PLATFORM_ERROR
+                   ? vt_error_set(err, VT_ERR_STATE, "vectorscan database built for another CPU")
+                   : vt_error_set(err, VT_ERR_NOMEM, "cannot allocate vectorscan scratch");
+    return VT_OK;
+}
+
 static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_matcher **out,
                              vt_error *err)
 {
@@ -619,7 +773,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     reader r = {data, len, false};
     const uint8_t *magic = get_bytes(&r, 8);
     if (magic && (memcmp(magic, MATCHER_MAGIC_V1, 8) == 0 ||
-                  memcmp(magic, MATCHER_MAGIC_V2, 8) == 0)) /* the scanner rebuilds it */
+                  memcmp(magic, MATCHER_MAGIC_V2, 8) == 0 ||
+                  memcmp(magic, MATCHER_MAGIC_V3, 8) == 0)) /* the scanner rebuilds it */
         return vt_error_set(err, VT_ERR_STATE, "matcher saved by an earlier version");
     if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
@@ -627,8 +782,12 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     if (r.bad || n > len)
         return vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
     vt_string_spec *specs = calloc(n ? n : 1, sizeof *specs);
-    if (!specs)
+    bool *gated = calloc(n ? n : 1, sizeof *gated);
+    if (!specs || !gated) {
+        free(specs);
+        free(gated);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    }
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         specs[i].kind = (vt_string_kind)get_u32(&r);
         specs[i].modifiers = get_u32(&r);
@@ -641,14 +800,18 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         specs[i].len = dlen;
         if (x >> 16 & 1)
             specs[i].base64_alphabet = (const char *)get_bytes(&r, 64);
-        if (specs[i].kind > VT_STRING_REGEX)
+        gated[i] = x >> 17 & 1;
+        if (specs[i].kind > VT_STRING_REGEX || x >> 18)
             r.bad = true;
     }
     vt_matcher *m = calloc(1, sizeof *m);
     vt_status st = !m ? vt_error_set(err, VT_ERR_NOMEM, "out of memory")
                  : r.bad ? vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt")
                          : copy_specs(m, specs, n, borrow, err);
+    if (st == VT_OK)
+        memcpy(m->gated, gated, n * sizeof *gated);
     free(specs);
+    free(gated);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);
         if (r.bad || nf > r.left / 20) {
@@ -717,29 +880,34 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         }
     }
     if (st == VT_OK) {
-        uint32_t dblen = get_u32(&r);
-        const uint8_t *db = get_bytes(&r, dblen);
-        hs_error_t hs;
-        if (r.bad || r.left != 0)
-            st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
-        else if (dblen && (hs = hs_deserialize_database((const char *)db, dblen, &m->db)) !=
-                              HS_SUCCESS)
-            st = hs == HS_DB_PLATFORM_ERROR
-                     ? vt_error_set(err, VT_ERR_STATE, "vectorscan database built for another CPU")
-                     : vt_error_set(err, VT_ERR_FORMAT, "vectorscan database is corrupt or foreign");
-        else if (!dblen && m->nfactors)
+        st = get_database(&r, &m->db, err);
+        if (st == VT_OK && !m->db && m->nfactors)
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher lacks its vectorscan database");
-        /* The database is serialized for the CPU that compiled it (platform NULL at compile
-         * time); Vectorscan checks the platform only when it is used, so try a scratch now: a
-         * CPU that cannot run it is VT_ERR_STATE, and the caller rebuilds the matcher from the
-         * strings (lib/scan/scanner.c) instead of failing. */
-        hs_scratch_t *probe = NULL;
-        if (st == VT_OK && m->db && (hs = hs_alloc_scratch(m->db, &probe)) != HS_SUCCESS)
-            st = hs == HS_DB_PLATFORM_ERROR
-                     ? vt_error_set(err, VT_ERR_STATE, "vectorscan database built for another CPU")
-                     : vt_error_set(err, VT_ERR_NOMEM, "cannot allocate vectorscan scratch");
-        hs_free_scratch(probe);
     }
+    if (st == VT_OK) {
+        uint32_t count = get_u32(&r);
+        if (r.bad || count > VT_GATE_MAX) {
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
+        } else {
+            m->gate.count = (uint8_t)count;
+            for (uint32_t k = 0; k < count && !r.bad; k++) {
+                uint32_t x = get_u32(&r);
+                m->gate.offset[k] = (uint8_t)x;
+                m->gate.value[k] = (uint8_t)(x >> 8);
+                if (x >> 16 || (k && m->gate.offset[k] <= m->gate.offset[k - 1]))
+                    r.bad = true;
+            }
+            if (r.bad)
+                st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
+        }
+        for (size_t i = 0; i < m->nstrings && st == VT_OK && !count; i++)
+            if (m->gated[i])
+                st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
+    }
+    if (st == VT_OK)
+        st = get_database(&r, &m->db_rest, err);
+    if (st == VT_OK && (r.bad || r.left != 0))
+        st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
     if (st != VT_OK) {
         vt_matcher_free(m);
         return st;

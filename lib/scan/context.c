@@ -134,6 +134,7 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scan context");
     }
     vt_matcher_scratch_set_deadline(ctx->scratch, &ctx->deadline);
+    vt_matcher_scratch_set_every_string(ctx->scratch, ctx->options.every_string);
     vt_match_scratch_set_deadline(ctx->regex_scratch, &ctx->deadline);
     /* The modules this ruleset imports, each once, in the order they are first imported. */
     for (size_t i = 0; i < ctx->view.import_count; i++) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vitrine/cond.h>
 #include <vitrine/match.h>
 #include <vitrine/scan.h>
 
@@ -36,8 +37,16 @@ static vt_status build_matcher(const vt_ruleset *rules, vt_matcher **out, vt_err
     vt_string_spec *specs = calloc(view.string_count ? view.string_count : 1, sizeof *specs);
     if (!specs)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory building the matcher");
-    for (size_t i = 0; i < view.string_count; i++)
+    uint32_t gated_rule = UINT32_MAX; /* strings come rule by rule: one analysis per rule */
+    vt_header_gate gate = {0};
+    for (size_t i = 0; i < view.string_count; i++) {
         vt_ruleset_string_spec(rules, &view.strings[i], &specs[i]);
+        if (view.strings[i].rule != gated_rule) {
+            gated_rule = view.strings[i].rule;
+            vt_cond_rule_gate(rules, gated_rule, &gate);
+        }
+        specs[i].gate = gate;
+    }
     vt_status st = vt_matcher_build(specs, view.string_count, out, err);
     free(specs);
     return st;

@@ -322,8 +322,15 @@ def make_string(rng):
     return RegexString(rng)
 
 
+# Header requirements (each implies "MZ" at offset 0 but the last two, which fix other bytes).
+HEADERS = ["uint16(0) == 0x5a4d", "uint16(0) == 0x5A4D", "0x5a4d == uint16(0)",
+           "uint16be(0) == 0x4d5a", "uint8(0) == 0x4d and uint8(1) == 0x5a",
+           "uint32(0) == 0x00905a4d", "uint16(0) == 0x5a4d and uint8(2) == 0x90",
+           "uint8(0) == 0x4d", "uint16(1) == 0x905a", "uint16(0) == 0x457f"]
+
+
 class Rule:
-    def __init__(self, rng, name):
+    def __init__(self, rng, name, headed=0.6):
         self.name = name
         self.strings = [make_string(rng) for _ in range(rng.choice([1, 1, 2, 2, 3, 4]))]
         r = rng.random()
@@ -341,6 +348,10 @@ class Rule:
                 (n - 1,) * 2)
         else:
             self.cond = "$s0 in (%d..%d) and any of them" % (0, rng.choice([10, 64, 100, 5000]))
+        # most rules of real sets require a file header first: the matcher then skips their
+        # strings in files without it (a second Vectorscan database, lib/match/matcher.c)
+        if rng.random() < headed:
+            self.cond = "%s and (%s)" % (rng.choice(HEADERS), self.cond)
 
     def source(self, keep=None):
         idx = [i for i in range(len(self.strings)) if keep is None or i in keep]
@@ -366,6 +377,9 @@ def make_data(rng, rules):
         data = bytearray(length)
     else:
         data = bytearray(rng.choice(b"AZaz09+/=") for _ in range(length))
+    if rng.random() < 0.45:  # a header, whole or cut short (files of 1, 2 or 3 bytes too)
+        head = rng.choice([b"MZ\x90\x00", b"MZ", b"M", b"\x7fE", b"MZ\x91"])
+        data[:min(len(data), len(head))] = head[:len(data)]
     plants = []
     for _ in range(rng.choice([0, 2, 3, 4, 6, 8, 12])):
         rule = rng.choice(rules)
@@ -435,6 +449,18 @@ def compare(rules_path, target):
     for key in sorted(set(ykeys) | set(vkeys)):
         if ykeys.get(key) != vkeys.get(key):
             diffs.append((key, ykeys.get(key), vkeys.get(key)))
+    # -n -s lists the rules that do not match, with their strings' matches: those of rules
+    # whose header the file lacks too (the matcher must search them then)
+    yc, yout, yerr = run([YARA, "-n", "-s", "-w", rules_path, target])
+    vc, vout, verr = run([VITRINE, "yara", "-n", "-s", "-w", rules_path, target])
+    if yc != 0 or vc != 0:
+        return None, None, "-n: exit yara %d vitrine %d\nyara: %s\nvitrine: %s" % (
+            yc, vc, yerr.strip()[:2000], verr.strip()[:2000])
+    ynot = {(b[0], b[1]): b for b in blocks(yout)}
+    vnot = {(b[0], b[1]): b for b in blocks(vout)}
+    for key in sorted(set(ynot) | set(vnot)):
+        if ynot.get(key) != vnot.get(key):
+            diffs.append((("-n",) + key, ynot.get(key), vnot.get(key)))
     sc, sout, serr = run([VITRINE, "scan", "-S", "-j", "1", "--rules", rules_path, target])
     if sc not in (0, 1):
         return None, None, "vitrine scan exit %d: %s" % (sc, serr.strip()[:2000])
@@ -522,7 +548,10 @@ def main():
         for batch in range(args.count):
             seed = args.seed * 100003 + batch
             rng = random.Random(seed)
-            rules = [Rule(rng, "r%d" % i) for i in range(args.rules)]
+            # the share of rules with a header: the matcher takes a header when the strings
+            # that require it own at least half of the factors
+            headed = rng.choice([0.3, 0.8, 0.95])
+            rules = [Rule(rng, "r%d" % i, headed) for i in range(args.rules)]
             rules_path = os.path.join(tmp, "rules.yar")
             with open(rules_path, "w") as f:
                 f.write("".join(r.source() for r in rules))
@@ -555,8 +584,9 @@ def main():
                 tap, name, len(diffs), len(scan_diffs)))
             shown = 0
             for key, yblock, vblock in diffs[:3] + [((r, p), None, None) for r, p in scan_diffs[:1]]:
-                rule, path = key
-                print("# rule %s on %s" % (rule, os.path.basename(path)))
+                flag = key[0] + " " if len(key) == 3 else ""  # "-n ": a negated listing
+                rule, path = key[-2:]
+                print("# %srule %s on %s" % (flag, rule, os.path.basename(path)))
                 print("#   yara:    %s" % (list(yblock[2]) if yblock else "no match"))
                 print("#   vitrine: %s" % (list(vblock[2]) if vblock else "no match"))
                 if shown >= 2 or path not in files:

@@ -868,6 +868,83 @@ static void test_generated_alternations(void)
     CHECK(matches > 300);
 }
 
+/* Header gates: with most factors owned by strings whose rule requires "MZ" at offset 0, data
+ * without those bytes is scanned by the second database (the gated strings are not reported)
+ * unless the scratch asks for every string; the gate survives a round trip, a VTMATCH3 matcher
+ * is rebuilt, and a gate owning less than half the factors is not taken. */
+static found scan_gated(const vt_matcher *m, const char *data, bool every)
+{
+    found f = {.n = 0};
+    vt_error err;
+    vt_matcher_scratch *s = vt_matcher_scratch_new(m);
+    CHECK(s != NULL);
+    if (s) {
+        vt_matcher_scratch_set_every_string(s, every);
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)data, strlen(data), collect, &f,
+                                     &err),
+                     VT_OK);
+    }
+    vt_matcher_scratch_free(s);
+    return f;
+}
+
+static void test_header_gates(void)
+{
+    const vt_header_gate mz = {.count = 2, .offset = {0, 1}, .value = {'M', 'Z'}};
+    const vt_header_gate mz90 = {.count = 3, .offset = {0, 1, 2}, .value = {'M', 'Z', 0x90}};
+    vt_string_spec specs[3] = {text("alpha", 0), text("bravo", 0), text("charlie", 0)};
+    specs[0].gate = mz;
+    specs[1].gate = mz90; /* requires MZ too */
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 3, &m, &err), VT_OK);
+    if (!m)
+        return;
+    found f = scan_gated(m, "MZ\x90 alpha bravo charlie", false);
+    CHECK_INT_EQ(f.n, 3);
+    f = scan_gated(m, "MZ alpha bravo charlie", false); /* bravo's rule cannot match: either */
+    CHECK(f.n >= 2 && f.m[0].string_id == 0 && f.m[f.n - 1].string_id == 2);
+    f = scan_gated(m, "ZM alpha bravo charlie", false);
+    CHECK_INT_EQ(f.n, 1);
+    CHECK_INT_EQ(f.n ? f.m[0].string_id : 9, 2);
+    f = scan_gated(m, "M", false);
+    CHECK_INT_EQ(f.n, 0);
+    f = scan_gated(m, "ZM alpha bravo charlie", true);
+    CHECK_INT_EQ(f.n, 3);
+
+    vt_buf saved = {0};
+    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    vt_matcher *loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
+    if (loaded) {
+        f = scan_gated(loaded, "ZM alpha bravo charlie", false);
+        CHECK_INT_EQ(f.n, 1);
+        f = scan_gated(loaded, "ZM alpha bravo charlie", true);
+        CHECK_INT_EQ(f.n, 3);
+        f = scan_gated(loaded, "MZ\x90 alpha bravo charlie", false);
+        CHECK_INT_EQ(f.n, 3);
+    }
+    vt_matcher_free(loaded);
+    loaded = NULL;
+    if (saved.len > 8) {
+        memcpy(saved.data, "VTMATCH3", 8);
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
+        CHECK(loaded == NULL);
+    }
+    vt_buf_free(&saved);
+    vt_matcher_free(m);
+
+    /* one gated string of three: not worth a second database, every string is searched */
+    specs[1].gate = (vt_header_gate){0};
+    m = NULL;
+    CHECK_INT_EQ(vt_matcher_build(specs, 3, &m, &err), VT_OK);
+    if (m) {
+        f = scan_gated(m, "ZM alpha bravo charlie", false);
+        CHECK_INT_EQ(f.n, 3);
+    }
+    vt_matcher_free(m);
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -883,6 +960,7 @@ int main(void)
     RUN(test_hits_at_every_end_offset);
     RUN(test_shared_factors_and_limits);
     RUN(test_confirmed_factors);
+    RUN(test_header_gates);
     RUN(test_generated_factors_find_every_match);
     RUN(test_generated_alternations);
     return check_done();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vitrine/cond.h>
 #include <vitrine/modules.h>
 #include <vitrine/rules.h>
 
@@ -546,9 +547,70 @@ static void test_split_source(void)
                  VT_ERR_ARGUMENT);
 }
 
+/* vt_cond_rule_gate: the bytes fixed by `uintN(K) == C` operands of a condition's top-level
+ * `and` chain, and nothing where a condition could hold without them. */
+static void test_header_gates(void)
+{
+    static const struct {
+        const char *condition;
+        const char *gate; /* "offset:byte ..." in hex, "" for none */
+    } cases[] = {
+        {"uint16(0) == 0x5a4d and $a", "0:4d 1:5a"},
+        {"0x5A4D == uint16(0) and filesize < 10 and $a", "0:4d 1:5a"},
+        {"uint16(0) == 23117 and $a", "0:4d 1:5a"},
+        {"uint16be(0) == 0x4d5a and $a", "0:4d 1:5a"},
+        {"uint32(0) == 0x464c457f and (uint8(4) == 2 and $a)", "0:7f 1:45 2:4c 3:46 4:2"},
+        {"$a and (filesize > 2 and uint8(1) == 0x5a) and uint8(0) == 0x4d", "0:4d 1:5a"},
+        {"uint16(0x3c) == 0x4550 and $a", "3c:50 3d:45"},
+        /* never true: either value may be kept (the last operand is looked at first) */
+        {"uint16(0) == 0x5a4d and uint16(0) == 0x4d4d and $a", "0:4d 1:4d"},
+        {"uint8(254) == 1 and uint16(254) == 0x0201 and $a", "fe:1 ff:2"},
+        {"uint16(255) == 0x0201 and $a", ""}, /* past the 256 bytes a gate covers */
+        {"uint16(0) == 0x5a4d or $a", ""},
+        {"not uint16(0) == 0x5a4d and $a", ""},
+        {"int16(0) == 0x5a4d and $a", ""},
+        {"uint16(0) == 0x15a4d and $a", ""},
+        {"uint16(0) == -1 and $a", ""},
+        {"uint16(0) != 0x5a4d and $a", ""},
+        {"uint16(filesize - 2) == 0x5a4d and $a", ""},
+        {"(uint16(0) == 0x5a4d and $a) or (all of them)", ""},
+        {"$a", ""},
+    };
+    char text[4096];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "rule r%zu { strings: $a = \"abc\" condition: %s }\n", i,
+                              cases[i].condition);
+    vt_error err;
+    vt_ruleset *rs = compile_text(text, &err);
+    if (!rs)
+        fprintf(stderr, "# %s\n", err.message);
+    CHECK(rs != NULL);
+    for (size_t i = 0; rs && i < sizeof cases / sizeof cases[0]; i++) {
+        vt_header_gate g;
+        vt_cond_rule_gate(rs, (uint32_t)i, &g);
+        char got[128] = "";
+        size_t k = 0;
+        for (unsigned b = 0; b < g.count; b++)
+            k += (size_t)snprintf(got + k, sizeof got - k, "%s%x:%x", b ? " " : "", g.offset[b],
+                                  g.value[b]);
+        if (strcmp(got, cases[i].gate) != 0)
+            fprintf(stderr, "# %s: gate \"%s\", expected \"%s\"\n", cases[i].condition, got,
+                    cases[i].gate);
+        CHECK(strcmp(got, cases[i].gate) == 0);
+    }
+    vt_header_gate none;
+    if (rs)
+        vt_cond_rule_gate(rs, 1000, &none); /* no such rule */
+    CHECK_INT_EQ(rs ? none.count : 0, 0);
+    vt_ruleset_free(rs);
+}
+
 int main(void)
 {
     RUN(test_records);
+    RUN(test_header_gates);
     RUN(test_errors);
     RUN(test_compiler_spent);
     RUN(test_warnings);
