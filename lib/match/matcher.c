@@ -6,6 +6,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <hs/hs.h>
 
@@ -57,6 +60,16 @@ static const hs_platform_info_t *vectorscan_platform(hs_platform_info_t *platfor
     return platform;
 }
 
+/* A two-byte literal pattern searched by the matcher itself, not by Vectorscan (see
+ * split_short_patterns): byte[k], or with nocase[k] an ASCII letter in either case. */
+typedef struct short_pattern {
+    uint32_t id;
+    uint8_t byte[2]; /* lower case when nocase */
+    bool nocase[2];
+} short_pattern;
+
+#define MAX_SHORT_PATTERNS 2
+
 typedef struct factor_info {
     uint32_t string, len, min_dist, max_dist;
     uint32_t confirm_len, confirm_at; /* vt_factor's confirmation: masks and values at confirm_at */
@@ -89,6 +102,8 @@ struct vt_matcher {
     vt_header_gate gate;
     bool *gated;
     hs_database_t *db_rest;
+    short_pattern shorts[MAX_SHORT_PATTERNS]; /* searched by scan_short, in neither database */
+    size_t nshorts;
     hs_scan_fn scan; /* hs_scan or a build of it that finds every match (see above) */
 };
 
@@ -262,31 +277,133 @@ static vt_header_gate heaviest_gate(vt_matcher *m, const vt_factor_list *list)
     return best;
 }
 
+/* Whether every string owning pattern p is gated (none need be searched in data failing the
+ * gate). */
+static bool pattern_gated(const vt_matcher *m, uint32_t p)
+{
+    for (uint32_t k = m->first[p]; k < m->first[p + 1]; k++)
+        if (!m->gated[m->factors[k].string])
+            return false;
+    return true;
+}
+
 /* Data without the heaviest gate's bytes cannot match the rules of the strings it gates: when
- * their patterns (those owned by gated strings only) are at least half of all, compile the
- * others as a second database for such data. Otherwise no gate is kept. */
+ * their patterns (those owned by gated strings only) are at least half of the n given, compile
+ * the others as a second database for such data. Otherwise no gate is kept. */
 static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const char **exprs,
-                               unsigned *flags, unsigned *ids, vt_error *err)
+                               unsigned *flags, unsigned *ids, size_t n, vt_error *err)
 {
     vt_header_gate gate = heaviest_gate(m, list);
     size_t rest = 0;
-    for (size_t p = 0; p < m->npatterns && gate.count; p++) {
-        bool gated = true;
-        for (uint32_t k = m->first[p]; k < m->first[p + 1] && gated; k++)
-            gated = m->gated[m->factors[k].string];
-        if (!gated) { /* kept: compacted in place, ids unchanged */
-            exprs[rest] = exprs[p];
-            flags[rest] = flags[p];
-            ids[rest] = ids[p];
+    for (size_t j = 0; j < n && gate.count; j++) {
+        if (!pattern_gated(m, ids[j])) { /* kept: compacted in place, ids unchanged */
+            exprs[rest] = exprs[j];
+            flags[rest] = flags[j];
+            ids[rest] = ids[j];
             rest++;
         }
     }
-    if (!gate.count || 2 * (m->npatterns - rest) < m->npatterns) {
+    if (!gate.count || 2 * (n - rest) < n) {
         memset(m->gated, 0, m->nstrings * sizeof *m->gated);
         return VT_OK;
     }
     m->gate = gate;
     return rest ? compile_patterns(exprs, flags, ids, rest, &m->db_rest, err) : VT_OK;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* `\xNN` at e (as factor.c renders a byte): its value, or -1. */
+static int rendered_byte(const char *e)
+{
+    if (e[0] != '\\' || e[1] != 'x')
+        return -1;
+    int hi = hex_digit(e[2]), lo = hi < 0 ? -1 : hex_digit(e[3]);
+    return lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/* One position of a rendered literal factor: `\xNN`, or `[\xNN\xMM]` with NN, MM the two cases
+ * of an ASCII letter (*byte is then the lower case). Returns the characters it takes, 0 if
+ * neither. */
+static size_t literal_position(const char *e, uint8_t *byte, bool *nocase)
+{
+    int a = rendered_byte(e);
+    if (a >= 0) {
+        *byte = (uint8_t)a;
+        *nocase = false;
+        return 4;
+    }
+    if (e[0] != '[' || (a = rendered_byte(e + 1)) < 0)
+        return 0;
+    int b = rendered_byte(e + 5);
+    if (b < 0 || e[9] != ']' || a == b || vt_ascii_other_case((uint8_t)a) != b)
+        return 0;
+    *byte = (uint8_t)(a | 0x20);
+    *nocase = true;
+    return 10;
+}
+
+/* The number of positions of a literal pattern (bytes, or letters in both cases), the first two
+ * in *sp; 0 when the pattern is not such a literal. */
+static size_t literal_length(const char *e, short_pattern *sp)
+{
+    size_t n = 0, used;
+    uint8_t byte;
+    bool nocase;
+    while (*e && (used = literal_position(e, &byte, &nocase)) > 0) {
+        if (n < 2) {
+            sp->byte[n] = byte;
+            sp->nocase[n] = nocase;
+        }
+        e += used;
+        n++;
+    }
+    return *e ? 0 : n;
+}
+
+/* Vectorscan's literal filter (FDR) steps over its input 2 bytes at a time when it has 800 to
+ * 4,999 literals and the shortest has 3 bytes or more (fewer literals: up to 4 bytes; more: 1);
+ * one two-byte literal makes it step byte by byte (hyperscan's findDesiredStride). When all
+ * patterns are literals and at most MAX_SHORT_PATTERNS of them have two bytes, the matcher
+ * searches those itself (scan_short) and leaves them out of the databases: emulation-stress's
+ * `48 8D` doubled the cost of Vectorscan's scan (109 -> 52 M instructions over 40 /usr/bin
+ * files without it). With a pattern that is not a literal, Vectorscan may take a short literal
+ * from it anyway (trellix-atr's hex strings with gaps: nothing gained, +18% with the scans
+ * added), so nothing is split then. The others are compacted at the front of exprs/ids;
+ * returns their number. */
+static size_t split_short_patterns(vt_matcher *m, const char **exprs, unsigned *flags,
+                                   unsigned *ids, size_t n)
+{
+    short_pattern found[MAX_SHORT_PATTERNS];
+    size_t nfound = 0;
+    for (size_t j = 0; j < n; j++) {
+        short_pattern sp = {.id = ids[j]};
+        size_t len = literal_length(exprs[j], &sp);
+        if (len == 0 || len == 1 || (len == 2 && nfound == MAX_SHORT_PATTERNS))
+            return n; /* not a literal, one byte, or too many short ones: all to Vectorscan */
+        if (len == 2)
+            found[nfound++] = sp;
+    }
+    if (nfound == 0 || n - nfound >= 5000)
+        return n;
+    size_t kept = 0;
+    for (size_t j = 0; j < n; j++) {
+        bool is_short = false;
+        for (size_t k = 0; k < nfound && !is_short; k++)
+            is_short = found[k].id == ids[j];
+        if (!is_short) {
+            exprs[kept] = exprs[j];
+            flags[kept] = flags[j];
+            ids[kept] = ids[j];
+            kept++;
+        }
+    }
+    memcpy(m->shorts, found, nfound * sizeof *found);
+    m->nshorts = nfound;
+    return kept;
 }
 
 /* The factors of every string as Vectorscan patterns: identical factors (the same text in many
@@ -354,9 +471,10 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
         flags[p] = HS_FLAG_DOTALL;
         ids[p] = (unsigned)p;
     }
-    st = compile_patterns(exprs, flags, ids, np, &m->db, err);
+    size_t nlong = split_short_patterns(m, exprs, flags, ids, np);
+    st = nlong ? compile_patterns(exprs, flags, ids, nlong, &m->db, err) : VT_OK;
     if (st == VT_OK)
-        st = compile_gated(m, list, exprs, flags, ids, err);
+        st = compile_gated(m, list, exprs, flags, ids, nlong, err);
 done:
     free(slots);
     free(pattern_of);
@@ -511,6 +629,33 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
     return c->s->failed || vt_deadline_spend(c->s->deadline, 1) ? 1 : 0;
 }
 
+/* Every occurrence of a short pattern in the data, reported to on_factor as a Vectorscan hit
+ * would be (by its end offset); false when on_factor asks to stop. */
+static bool scan_short(const short_pattern *sp, scan_ctx *c)
+{
+    const uint8_t *data = c->data;
+    size_t len = c->len, i = 0;
+    uint8_t fold0 = sp->nocase[0] ? 0x20 : 0, fold1 = sp->nocase[1] ? 0x20 : 0;
+#ifdef __SSE2__
+    const __m128i f0 = _mm_set1_epi8((char)fold0), f1 = _mm_set1_epi8((char)fold1);
+    const __m128i b0 = _mm_set1_epi8((char)sp->byte[0]), b1 = _mm_set1_epi8((char)sp->byte[1]);
+    for (; len >= 17 && i <= len - 17; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(data + i));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(data + i + 1));
+        __m128i hit = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x, f0), b0),
+                                    _mm_cmpeq_epi8(_mm_or_si128(y, f1), b1));
+        for (unsigned mask = (unsigned)_mm_movemask_epi8(hit); mask; mask &= mask - 1)
+            if (on_factor(sp->id, 0, i + (unsigned)__builtin_ctz(mask) + 2, 0, c))
+                return false;
+    }
+#endif
+    for (; i + 2 <= len; i++)
+        if ((data[i] | fold0) == sp->byte[0] && (data[i + 1] | fold1) == sp->byte[1] &&
+            on_factor(sp->id, 0, i + 2, 0, c))
+            return false;
+    return true;
+}
+
 /* The verifier of string `id`, built now if the matcher was loaded and this is its first use;
  * NULL with `err` set when it cannot be built (out of memory, or a damaged spec). */
 static const vt_string_matcher *verifier(const vt_matcher *m, uint32_t id, vt_error *err)
@@ -574,6 +719,11 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         if (base + n >= len)
             break;
     }
+    scan_ctx whole = {m, s, 0, data, len};
+    for (size_t k = 0; k < m->nshorts && !s->failed; k++)
+        if (!(gate_failed && pattern_gated(m, m->shorts[k].id)) &&
+            !scan_short(&m->shorts[k], &whole))
+            break;
     if (s->failed)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     if (vt_deadline_passed(s->deadline))
@@ -699,6 +849,14 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
     for (unsigned k = 0; k < m->gate.count && st == VT_OK; k++)
         st = put_u32(out, (uint32_t)m->gate.offset[k] | (uint32_t)m->gate.value[k] << 8);
     st = st ? st : put_database(out, m->db_rest, err);
+    st = st ? st : put_u32(out, (uint32_t)m->nshorts);
+    for (size_t k = 0; k < m->nshorts && st == VT_OK; k++) {
+        const short_pattern *sp = &m->shorts[k];
+        st = put_u32(out, sp->id);
+        st = st ? st : put_u32(out, (uint32_t)sp->byte[0] | (uint32_t)sp->byte[1] << 8 |
+                                        (uint32_t)sp->nocase[0] << 16 |
+                                        (uint32_t)sp->nocase[1] << 17);
+    }
     if (st == VT_ERR_STATE)
         return st;
     if (st != VT_OK)
@@ -879,11 +1037,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                 st = vt_error_set(err, VT_ERR_FORMAT, "matcher pattern table is corrupt");
         }
     }
-    if (st == VT_OK) {
+    if (st == VT_OK)
         st = get_database(&r, &m->db, err);
-        if (st == VT_OK && !m->db && m->nfactors)
-            st = vt_error_set(err, VT_ERR_FORMAT, "matcher lacks its vectorscan database");
-    }
     if (st == VT_OK) {
         uint32_t count = get_u32(&r);
         if (r.bad || count > VT_GATE_MAX) {
@@ -906,6 +1061,30 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     }
     if (st == VT_OK)
         st = get_database(&r, &m->db_rest, err);
+    if (st == VT_OK) {
+        uint32_t count = get_u32(&r);
+        if (r.bad || count > MAX_SHORT_PATTERNS)
+            r.bad = true;
+        for (uint32_t k = 0; k < count && !r.bad; k++) {
+            short_pattern *sp = &m->shorts[k];
+            sp->id = get_u32(&r);
+            uint32_t x = get_u32(&r);
+            sp->byte[0] = (uint8_t)x;
+            sp->byte[1] = (uint8_t)(x >> 8);
+            sp->nocase[0] = x >> 16 & 1;
+            sp->nocase[1] = x >> 17 & 1;
+            for (int b = 0; b < 2; b++) /* a letter in either case is stored lower case */
+                if (sp->nocase[b] && (sp->byte[b] < 'a' || sp->byte[b] > 'z'))
+                    r.bad = true;
+            if (x >> 18 || sp->id >= m->npatterns)
+                r.bad = true;
+        }
+        m->nshorts = r.bad ? 0 : count;
+        if (r.bad)
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher short patterns are corrupt");
+        else if (!m->db && m->npatterns > m->nshorts)
+            st = vt_error_set(err, VT_ERR_FORMAT, "matcher lacks its vectorscan database");
+    }
     if (st == VT_OK && (r.bad || r.left != 0))
         st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
     if (st != VT_OK) {

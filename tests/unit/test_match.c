@@ -945,6 +945,67 @@ static void test_header_gates(void)
     vt_matcher_free(m);
 }
 
+/* Two-byte literals searched outside Vectorscan (matcher.c: split_short_patterns): with every
+ * pattern a literal, "ab" and nocase "xy" are found by the matcher's own loop. Random data over
+ * a small alphabet, every length from 0 to 99 (the 16-byte steps and the tail), must give what
+ * each string's verifier finds alone, before and after a round trip. */
+static void test_short_literals(void)
+{
+    vt_string_spec specs[4] = {text("ab", 0), text("x1", VT_MOD_NOCASE),
+                               text("abxyabxy", 0), text("yxbaXYBA", VT_MOD_NOCASE)};
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
+    if (!m)
+        return;
+    vt_buf saved = {0};
+    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    vt_matcher *loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
+    vt_buf_free(&saved);
+    static const char alphabet[] = "abx1XYAB\x11"; /* 0x11 | 0x20 is '1': not a case of it */
+    unsigned seed = 12345;
+    int differ = 0;
+    for (size_t len = 0; len < 100; len++) {
+        for (int round = 0; round < 4; round++) {
+            char data[128];
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                data[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+            }
+            data[len] = 0;
+            found want = {.n = 0};
+            for (uint32_t id = 0; id < 4; id++) { /* each string alone, in index order */
+                vt_string_matcher *sm = NULL;
+                vt_match_scratch *ms = vt_match_scratch_new();
+                if (vt_string_matcher_new(&specs[id], id, &sm, &err) == VT_OK && ms)
+                    vt_string_matcher_scan(sm, ms, (const uint8_t *)data, len, collect, &want,
+                                           &err);
+                vt_match_scratch_free(ms);
+                vt_string_matcher_free(sm);
+            }
+            for (int which = 0; which < 2; which++) {
+                const vt_matcher *mm = which ? loaded : m;
+                if (!mm)
+                    continue;
+                vt_matcher_scratch *s = vt_matcher_scratch_new(mm);
+                found got = {.n = 0};
+                if (s)
+                    CHECK_INT_EQ(vt_matcher_scan(mm, s, (const uint8_t *)data, len, collect, &got,
+                                                 &err),
+                                 VT_OK);
+                vt_matcher_scratch_free(s);
+                if (!same_matches(&got, &want) && differ++ < 3)
+                    fprintf(stderr, "# %s matcher, \"%s\": %zu matches, alone %zu\n",
+                            which ? "loaded" : "built", data, got.n, want.n);
+            }
+        }
+    }
+    CHECK_INT_EQ(differ, 0);
+    vt_matcher_free(loaded);
+    vt_matcher_free(m);
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -961,6 +1022,7 @@ int main(void)
     RUN(test_shared_factors_and_limits);
     RUN(test_confirmed_factors);
     RUN(test_header_gates);
+    RUN(test_short_literals);
     RUN(test_generated_factors_find_every_match);
     RUN(test_generated_alternations);
     return check_done();
