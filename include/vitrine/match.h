@@ -100,8 +100,9 @@ typedef struct vt_matcher_scratch vt_matcher_scratch;
 
 /* Compile strings specs[0..count) (their ids are their indexes) into one matcher: one
  * Vectorscan database of prefilter factors (and a second one without the factors of the strings
- * of the most common header gate, when those are at least half of them); each string's verifier
- * is built the first time a scan needs it. Fails with the string's parse error if a hex string or regex is invalid, and
+ * of the most common header gate, when those are at least half of them; when every factor is a
+ * literal, up to two of two bytes are searched by the matcher itself instead); each string's
+ * verifier is built the first time a scan needs it. Fails with the string's parse error if a hex string or regex is invalid, and
  * with VT_ERR_LIMIT if one is too large to verify. */
 VT_API vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher **out,
                                   vt_error *err);
