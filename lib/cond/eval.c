@@ -728,21 +728,11 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
 {
     vt_cond_value a, b;
     vt_status st;
+    /* Boolean, integer and string constants and loop variables in range never get here: eval()
+     * reads them before calling eval_inner. */
     switch (node->op) {
-    case VT_OP_CONST_BOOL:
-        set_bool(out, node->v.i != 0);
-        return VT_OK;
-    case VT_OP_CONST_INT:
-        set_int(out, node->v.i);
-        return VT_OK;
     case VT_OP_CONST_FLOAT:
         set_float(out, node->v.f);
-        return VT_OK;
-    case VT_OP_CONST_STRING:
-        memset(out, 0, sizeof *out);
-        out->type = VT_TYPE_STRING;
-        out->u.s.bytes = (const uint8_t *)vt_ruleset_str(ev->env->rules, node->v.s);
-        out->u.s.len = node->v.s.len;
         return VT_OK;
     case VT_OP_CONST_REGEX:
         memset(out, 0, sizeof *out);
@@ -816,11 +806,8 @@ static vt_status eval_node(evaluator *ev, uint32_t index, const vt_rs_node *node
         return eval_for_of(ev, index, node, out);
     case VT_OP_FOR_IN:
         return eval_for_in(ev, index, node, out);
-    case VT_OP_LOOP_VAR:
-        if ((uint64_t)node->v.i >= 2 * MAX_LOOP_DEPTH)
-            return corrupt(ev, "loop variable out of range", index);
-        *out = ev->vars[node->v.i];
-        return VT_OK;
+    case VT_OP_LOOP_VAR: /* one in range was read by eval() */
+        return corrupt(ev, "loop variable out of range", index);
     case VT_OP_RULE:
         if ((uint64_t)node->v.i >= ev->view.rule_count)
             return corrupt(ev, "rule index out of range", index);

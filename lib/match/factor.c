@@ -233,10 +233,21 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
         mask_and_value(s->sets[i], &masks[i], &masks[s->n + i]);
     if (max_dist > VT_RE_SCAN_LIMIT)
         max_dist = VT_RE_SCAN_LIMIT;
-    out->items[out->count++] =
-        (vt_factor){.string = index, .len = (uint32_t)(run_at + run_len),
-                    .min_dist = (uint32_t)min_dist, .max_dist = (uint32_t)max_dist,
-                    .confirm_len = confirm ? (uint32_t)s->n : 0, .confirm = masks, .expr = expr};
+    vt_factor *f = &out->items[out->count++];
+    *f = (vt_factor){.string = index, .len = (uint32_t)(run_at + run_len),
+                     .min_dist = (uint32_t)min_dist, .max_dist = (uint32_t)max_dist,
+                     .confirm_len = confirm ? (uint32_t)s->n : 0, .confirm = masks, .expr = expr,
+                     .literal_len = (uint32_t)run_len};
+    for (size_t i = 0; i < run_len && f->literal_len; i++) {
+        const uint8_t *set = s->sets[run_at + i];
+        bool strong;
+        if (!literal_set(set, &strong)) {
+            f->literal_len = 0;
+        } else if (i < 2) {
+            f->literal_nocase[i] = popcount(set) == 2;
+            f->literal_head[i] = (uint8_t)(next_member(set, 0) | (f->literal_nocase[i] ? 0x20 : 0));
+        }
+    }
     return VT_OK;
 }
 

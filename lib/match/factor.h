@@ -21,6 +21,11 @@ typedef struct vt_factor {
     uint32_t confirm_len;
     uint8_t *confirm;
     char *expr;        /* Vectorscan expression (byte classes only) */
+    /* When every position Vectorscan searches is one byte or one ASCII letter in both cases:
+     * their number, and the first two (a letter in lower case); 0 otherwise. */
+    uint32_t literal_len;
+    uint8_t literal_head[2];
+    bool literal_nocase[2];
 } vt_factor;
 
 typedef struct vt_factor_list {

@@ -311,59 +311,6 @@ static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const 
     return rest ? compile_patterns(exprs, flags, ids, rest, &m->db_rest, err) : VT_OK;
 }
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* `\xNN` at e (as factor.c renders a byte): its value, or -1. */
-static int rendered_byte(const char *e)
-{
-    if (e[0] != '\\' || e[1] != 'x')
-        return -1;
-    int hi = hex_digit(e[2]), lo = hi < 0 ? -1 : hex_digit(e[3]);
-    return lo < 0 ? -1 : hi * 16 + lo;
-}
-
-/* One position of a rendered literal factor: `\xNN`, or `[\xNN\xMM]` with NN, MM the two cases
- * of an ASCII letter (*byte is then the lower case). Returns the characters it takes, 0 if
- * neither. */
-static size_t literal_position(const char *e, uint8_t *byte, bool *nocase)
-{
-    int a = rendered_byte(e);
-    if (a >= 0) {
-        *byte = (uint8_t)a;
-        *nocase = false;
-        return 4;
-    }
-    if (e[0] != '[' || (a = rendered_byte(e + 1)) < 0)
-        return 0;
-    int b = rendered_byte(e + 5);
-    if (b < 0 || e[9] != ']' || a == b || vt_ascii_other_case((uint8_t)a) != b)
-        return 0;
-    *byte = (uint8_t)(a | 0x20);
-    *nocase = true;
-    return 10;
-}
-
-/* The number of positions of a literal pattern (bytes, or letters in both cases), the first two
- * in *sp; 0 when the pattern is not such a literal. */
-static size_t literal_length(const char *e, short_pattern *sp)
-{
-    size_t n = 0, used;
-    uint8_t byte;
-    bool nocase;
-    while (*e && (used = literal_position(e, &byte, &nocase)) > 0) {
-        if (n < 2) {
-            sp->byte[n] = byte;
-            sp->nocase[n] = nocase;
-        }
-        e += used;
-        n++;
-    }
-    return *e ? 0 : n;
-}
-
 /* Vectorscan's literal filter (FDR) steps over its input 2 bytes at a time when it has 800 to
  * 4,999 literals and the shortest has 3 bytes or more (fewer literals: up to 4 bytes; more: 1);
  * one two-byte literal makes it step byte by byte (hyperscan's findDesiredStride). When all
@@ -374,18 +321,21 @@ static size_t literal_length(const char *e, short_pattern *sp)
  * from it anyway (trellix-atr's hex strings with gaps: nothing gained, +18% with the scans
  * added), so nothing is split then. The others are compacted at the front of exprs/ids;
  * returns their number. */
-static size_t split_short_patterns(vt_matcher *m, const char **exprs, unsigned *flags,
+static size_t split_short_patterns(vt_matcher *m, const vt_factor_list *list,
+                                   const uint32_t *rep, const char **exprs, unsigned *flags,
                                    unsigned *ids, size_t n)
 {
     short_pattern found[MAX_SHORT_PATTERNS];
     size_t nfound = 0;
     for (size_t j = 0; j < n; j++) {
-        short_pattern sp = {.id = ids[j]};
-        size_t len = literal_length(exprs[j], &sp);
-        if (len == 0 || len == 1 || (len == 2 && nfound == MAX_SHORT_PATTERNS))
+        const vt_factor *f = &list->items[rep[ids[j]]]; /* the pattern's text is its factor's */
+        if (f->literal_len < 2 || (f->literal_len == 2 && nfound == MAX_SHORT_PATTERNS))
             return n; /* not a literal, one byte, or too many short ones: all to Vectorscan */
-        if (len == 2)
-            found[nfound++] = sp;
+        if (f->literal_len == 2)
+            found[nfound++] = (short_pattern){
+                .id = ids[j],
+                .byte = {f->literal_head[0], f->literal_head[1]},
+                .nocase = {f->literal_nocase[0], f->literal_nocase[1]}};
     }
     if (nfound == 0 || n - nfound >= 5000)
         return n;
@@ -471,7 +421,7 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
         flags[p] = HS_FLAG_DOTALL;
         ids[p] = (unsigned)p;
     }
-    size_t nlong = split_short_patterns(m, exprs, flags, ids, np);
+    size_t nlong = split_short_patterns(m, list, rep, exprs, flags, ids, np);
     st = nlong ? compile_patterns(exprs, flags, ids, nlong, &m->db, err) : VT_OK;
     if (st == VT_OK)
         st = compile_gated(m, list, exprs, flags, ids, nlong, err);

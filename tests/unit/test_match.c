@@ -965,42 +965,28 @@ static void test_short_literals(void)
     vt_buf_free(&saved);
     static const char alphabet[] = "abx1XYAB\x11"; /* 0x11 | 0x20 is '1': not a case of it */
     unsigned seed = 12345;
-    int differ = 0;
-    for (size_t len = 0; len < 100; len++) {
+    size_t differ = 0, matches = 0;
+    vt_matcher_scratch *built = vt_matcher_scratch_new(m);
+    vt_matcher_scratch *reloaded = loaded ? vt_matcher_scratch_new(loaded) : NULL;
+    vt_match_scratch *one_scratch = vt_match_scratch_new();
+    CHECK(built && reloaded && one_scratch);
+    for (size_t len = 0; built && reloaded && one_scratch && len < 100; len++) {
         for (int round = 0; round < 4; round++) {
-            char data[128];
+            uint8_t data[128];
             for (size_t i = 0; i < len; i++) {
                 seed = seed * 1103515245u + 12345u;
-                data[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+                data[i] = (uint8_t)alphabet[(seed >> 16) % (sizeof alphabet - 1)];
             }
-            data[len] = 0;
-            found want = {.n = 0};
-            for (uint32_t id = 0; id < 4; id++) { /* each string alone, in index order */
-                vt_string_matcher *sm = NULL;
-                vt_match_scratch *ms = vt_match_scratch_new();
-                if (vt_string_matcher_new(&specs[id], id, &sm, &err) == VT_OK && ms)
-                    vt_string_matcher_scan(sm, ms, (const uint8_t *)data, len, collect, &want,
-                                           &err);
-                vt_match_scratch_free(ms);
-                vt_string_matcher_free(sm);
-            }
-            for (int which = 0; which < 2; which++) {
-                const vt_matcher *mm = which ? loaded : m;
-                if (!mm)
-                    continue;
-                vt_matcher_scratch *s = vt_matcher_scratch_new(mm);
-                found got = {.n = 0};
-                if (s)
-                    CHECK_INT_EQ(vt_matcher_scan(mm, s, (const uint8_t *)data, len, collect, &got,
-                                                 &err),
-                                 VT_OK);
-                vt_matcher_scratch_free(s);
-                if (!same_matches(&got, &want) && differ++ < 3)
-                    fprintf(stderr, "# %s matcher, \"%s\": %zu matches, alone %zu\n",
-                            which ? "loaded" : "built", data, got.n, want.n);
-            }
+            compare_with_verifiers(m, built, one_scratch, specs, 4, data, len, &differ,
+                                   &matches);
+            compare_with_verifiers(loaded, reloaded, one_scratch, specs, 4, data, len, &differ,
+                                   &matches);
         }
     }
+    CHECK(matches > 0);
+    vt_match_scratch_free(one_scratch);
+    vt_matcher_scratch_free(reloaded);
+    vt_matcher_scratch_free(built);
     CHECK_INT_EQ(differ, 0);
     vt_matcher_free(loaded);
     vt_matcher_free(m);
