@@ -118,14 +118,28 @@ VT_API vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_e
  * or uint8() reads). The scanner calls it when it is made, so no rule is dropped at scan time. */
 VT_API vt_status vt_cond_check(const vt_ruleset *rules, vt_error *err);
 
+/* Strings a rule may match by without its header (vt_cond_rule_gate). */
+#define VT_GATE_ESCAPES 8
+typedef struct vt_gate_escapes {
+    uint32_t string[VT_GATE_ESCAPES]; /* ruleset string indices */
+    unsigned count;
+} vt_gate_escapes;
+
 /* The file header rule `rule` requires: the bytes fixed by `uintN(K) == C` / `uintNbe(K) == C`
  * comparisons (K and C integer constants, unsigned reads, K + N/8 <= 256) that every match of
- * its condition must satisfy, because they are operands of its top-level `and` chain (through
- * nested `and`s). A file without them makes the condition false (or undefined, which does not
- * match) whatever the strings, as the evaluator above decides it. Sets gate->count 0 when the
- * condition fixes no byte; keeps the first VT_GATE_MAX bytes (fewer bytes are still required).
- * Pure: reads the ruleset only. */
-VT_API void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate);
+ * its condition must satisfy. Such a comparison counts where it is an operand of an `and`
+ * chain (through nested `and`s), and of an `or` when the other side requires it too, or
+ * requires a string instead: `(uint16(0) == 0x5a4d and ...) or all of them` requires "MZ"
+ * unless one of its strings (`all`: a text string rather than another kind, the longest)
+ * matches; `... or $a or
+ * any of ($b*)` unless $a or one of $b* does. Those strings are the escapes (escape->count 0:
+ * none; at most VT_GATE_ESCAPES, more make the rule require nothing). A file with neither the
+ * bytes nor a match of an escape makes the condition false (or undefined, which does not match)
+ * whatever the other strings, as the evaluator above decides it. Sets gate->count 0 when the
+ * condition requires no byte; keeps the first VT_GATE_MAX bytes (fewer bytes are still
+ * required). Pure: reads the ruleset only. */
+VT_API void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate,
+                              vt_gate_escapes *escape);
 
 #ifdef __cplusplus
 }

@@ -88,8 +88,9 @@ enum {
 /* One YARA string as the rule compiler hands it over. Pointers are borrowed. */
 /* The file header a string's matches matter for: bytes its rule's condition requires at fixed
  * offsets (`uint16(0) == 0x5a4d and ...` requires 4D 5A at offset 0; vt_cond_rule_gate finds
- * them). A file without these bytes cannot match the rule whatever its strings, so a matcher may
- * leave the string unsearched there. count 0: no requirement. */
+ * them). A file without these bytes cannot match the rule whatever its strings (unless one of
+ * its escape strings matches: vt_string_spec.gate_escape), so a matcher may leave the string
+ * unsearched there. count 0: no requirement. */
 #define VT_GATE_MAX 8
 typedef struct vt_header_gate {
     uint8_t count;
@@ -107,6 +108,11 @@ typedef struct vt_string_spec {
     uint8_t xor_max;
     const char *base64_alphabet; /* with BASE64/BASE64WIDE: 64 characters, or NULL for default */
     vt_header_gate gate;         /* the header its rule requires (count 0: none) */
+    /* Its rule may match without the gate when this string matches (an escape of
+     * vt_cond_rule_gate): searched in every file, and where it is found in a file without the
+     * gate, the other strings of the rule are searched too. */
+    bool gate_escape;
+    uint32_t rule; /* the same for the strings of one rule, which come one after another */
 } vt_string_spec;
 
 /* Whether data[0..len) has every byte gate g requires (true for a gate without bytes). */

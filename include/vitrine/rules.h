@@ -31,8 +31,9 @@ extern "C" {
  * rules.vtr compiled by an earlier revision is compiled again rather than compared byte for
  * byte by verify-installed. 2: factors cut to their longest literal run (issue 12). 3: factors
  * with classes or gaps searched by a literal run and confirmed whole (VTMATCH3). 4: a second
- * database for files without the header most rules require (VTMATCH4). */
-#define VT_RULESET_COMPILE_REVISION 4u
+ * database for files without the header most rules require (VTMATCH4). 5: gate escapes, the
+ * rules `(header and ...) or all of them` gated too (VTMATCH5). */
+#define VT_RULESET_COMPILE_REVISION 5u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

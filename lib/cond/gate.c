@@ -1,6 +1,8 @@
 /* gate.c: the file header a rule requires (vt_cond_rule_gate). Most malware rules begin
  * `uint16(0) == 0x5a4d and ...`: on a file without "MZ" they cannot match, whatever their
  * strings, and the matcher then need not search those strings at all (lib/match/matcher.c).
+ * Many end `... or all of them`: without "MZ" they match only if all their strings do, so one
+ * of them (an escape) is searched, and the rest only where it is found.
  * This file decides which bytes a condition requires; it follows the evaluator's semantics
  * (eval.c): an `and` is true only when both operands are, and an undefined comparison (a read
  * past the end of the file) is not true. */
@@ -51,32 +53,158 @@ static void comparison(const vt_ruleset_view *v, uint32_t read, uint32_t other, 
     }
 }
 
-/* Collect the bytes required by the `and` operands below node `index` (depth bounds the
- * recursion into nested `and`s; the `a` chain is walked in a loop). */
-static void collect(const vt_ruleset_view *v, uint32_t index, unsigned depth, vt_header_gate *g)
+/* What a node being true implies: the gate's bytes are in the file, or (escape.count > 0) one
+ * of the escape strings matches in it. */
+typedef struct requirement {
+    vt_header_gate gate;
+    vt_gate_escapes escape;
+} requirement;
+
+#define MAX_AND_OPERANDS 4096 /* of one chain weighed (real conditions have a few) */
+
+static bool requires(const vt_ruleset_view *v, uint32_t index, unsigned depth, requirement *r);
+
+/* The bytes both gates require. */
+static vt_header_gate gate_common(const vt_header_gate *a, const vt_header_gate *b)
 {
-    while (index < v->node_count) {
+    vt_header_gate g = {0};
+    for (unsigned i = 0; i < a->count; i++)
+        for (unsigned k = 0; k < b->count; k++)
+            if (a->offset[i] == b->offset[k] && a->value[i] == b->value[k])
+                require(&g, a->offset[i], a->value[i]);
+    return g;
+}
+
+/* Adds string `s` to the escapes; false when they are full. */
+static bool add_escape(vt_gate_escapes *e, uint32_t s)
+{
+    for (unsigned i = 0; i < e->count; i++)
+        if (e->string[i] == s)
+            return true;
+    if (e->count == VT_GATE_ESCAPES)
+        return false;
+    e->string[e->count++] = s;
+    return true;
+}
+
+/* `all of SET` / `any of SET` (and `$a`, `$a at`, `$a in`): a string that must match. For
+ * `all`, one of the set (a text string rather than a hex string or regex, the longest: the
+ * matcher finds those with the fewest candidates); for `any`, every one. */
+static bool string_requirement(const vt_ruleset_view *v, const vt_rs_node *node, requirement *r)
+{
+    if (node->op == VT_OP_STRING_MATCH || node->op == VT_OP_STRING_AT ||
+        node->op == VT_OP_STRING_IN)
+        return node->v.i >= 0 && (uint64_t)node->v.i < v->string_count &&
+               add_escape(&r->escape, (uint32_t)node->v.i);
+    if (node->op != VT_OP_OF || node->a >= v->node_count || node->b >= v->node_count)
+        return false;
+    const vt_rs_node *q = &v->nodes[node->a], *set = &v->nodes[node->b];
+    if (q->op != VT_OP_QUANT || set->op != VT_OP_STRING_SET || set->c == 0 ||
+        (uint64_t)set->b + set->c > v->list_count ||
+        (q->flags != VT_QUANT_ALL && q->flags != VT_QUANT_ANY))
+        return false;
+    const uint32_t *items = v->lists + set->b;
+    uint32_t longest = items[0];
+    for (uint32_t i = 0; i < set->c; i++) {
+        if (items[i] >= v->string_count)
+            return false;
+        const vt_rs_string *x = &v->strings[items[i]], *best = &v->strings[longest];
+        bool text = x->kind == VT_STRING_TEXT, best_text = best->kind == VT_STRING_TEXT;
+        if ((text && !best_text) || (text == best_text && x->text.len > best->text.len))
+            longest = items[i];
+    }
+    if (q->flags == VT_QUANT_ALL)
+        return add_escape(&r->escape, longest);
+    for (uint32_t i = 0; i < set->c; i++)
+        if (!add_escape(&r->escape, items[i]))
+            return false;
+    return true;
+}
+
+/* An `and` chain: the bytes of all its operands that require bytes only; failing those, what
+ * one operand requires (bytes or escapes rather than escapes alone). The chain's left operands
+ * are walked in a loop. */
+static bool requires_all(const vt_ruleset_view *v, uint32_t index, unsigned depth, requirement *r)
+{
+    requirement other = {0};
+    bool has_other = false;
+    unsigned operands = 0;
+    while (operands++ < MAX_AND_OPERANDS) {
         const vt_rs_node *node = &v->nodes[index];
-        if (node->op == VT_OP_EQ) {
-            comparison(v, node->a, node->b, g);
-            comparison(v, node->b, node->a, g);
-            return;
+        bool chain = node->op == VT_OP_AND && node->a < index && node->b < index;
+        uint32_t operand = chain ? node->b : index;
+        requirement one = {0};
+        if (requires(v, operand, depth + 1, &one)) {
+            if (!one.escape.count) {
+                for (unsigned k = 0; k < one.gate.count; k++)
+                    require(&r->gate, one.gate.offset[k], one.gate.value[k]);
+            } else if (!has_other || (one.gate.count && !other.gate.count)) {
+                other = one; /* one with bytes and escapes rather than escapes alone */
+                has_other = true;
+            }
         }
-        if (node->op != VT_OP_AND || node->a >= index || node->b >= index)
-            return;
-        if (depth < 64)
-            collect(v, node->b, depth + 1, g);
+        if (!chain)
+            break;
         index = node->a;
+    }
+    if (r->gate.count)
+        return true;
+    *r = other;
+    return has_other;
+}
+
+/* Whether node `index` being true implies a requirement, set in *r (zeroed by the caller). An
+ * `or` implies what both of its sides imply together: the bytes both gates require and all the
+ * escapes (but two gates without a common byte imply nothing); a comparison `uintN(K) == C` its
+ * bytes; a string or `all` / `any` of strings the match of one. Nothing else is looked into. */
+static bool requires(const vt_ruleset_view *v, uint32_t index, unsigned depth, requirement *r)
+{
+    if (index >= v->node_count || depth > 64)
+        return false;
+    const vt_rs_node *node = &v->nodes[index];
+    switch (node->op) {
+    case VT_OP_EQ:
+        comparison(v, node->a, node->b, &r->gate);
+        comparison(v, node->b, node->a, &r->gate);
+        return r->gate.count > 0;
+    case VT_OP_AND:
+        return node->a < index && node->b < index && requires_all(v, index, depth, r);
+    case VT_OP_OR: {
+        requirement a = {0}, b = {0};
+        if (node->a >= index || node->b >= index || !requires(v, node->a, depth + 1, &a) ||
+            !requires(v, node->b, depth + 1, &b))
+            return false;
+        if (a.gate.count && b.gate.count) {
+            r->gate = gate_common(&a.gate, &b.gate);
+            if (!r->gate.count)
+                return false;
+        } else {
+            r->gate = a.gate.count ? a.gate : b.gate;
+        }
+        r->escape = a.escape;
+        for (unsigned i = 0; i < b.escape.count; i++)
+            if (!add_escape(&r->escape, b.escape.string[i]))
+                return false;
+        return true;
+    }
+    default:
+        return string_requirement(v, node, r);
     }
 }
 
-void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate)
+void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate,
+                       vt_gate_escapes *escape)
 {
     *gate = (vt_header_gate){0};
+    *escape = (vt_gate_escapes){0};
     vt_ruleset_view v;
     vt_ruleset_get_view(rules, &v);
     if (rule >= v.rule_count || v.rules[rule].node_count == 0)
         return;
     const vt_rs_rule *r = &v.rules[rule];
-    collect(&v, r->node_first + r->node_count - 1, 0, gate);
+    requirement req = {0};
+    if (requires(&v, r->node_first + r->node_count - 1, 0, &req) && req.gate.count) {
+        *gate = req.gate;
+        *escape = req.escape;
+    }
 }

@@ -18,10 +18,11 @@
 #include "program.h"
 #include "string_internal.h"
 
-#define MATCHER_MAGIC "VTMATCH4"
+#define MATCHER_MAGIC "VTMATCH5"
 #define MATCHER_MAGIC_V1 "VTMATCH1" /* one pattern per factor: rebuilt when loaded */
 #define MATCHER_MAGIC_V2 "VTMATCH2" /* factors without confirmation: rebuilt when loaded */
 #define MATCHER_MAGIC_V3 "VTMATCH3" /* without header gates: rebuilt when loaded */
+#define MATCHER_MAGIC_V4 "VTMATCH4" /* without gate escapes: rebuilt when loaded */
 #define MAX_CONFIRM 128               /* bytes of a confirmed factor (factor.c: 64 at most) */
 
 /* Debian's libhs 5.4.9 is a "fat runtime": hs_scan dispatches to one of several builds of the
@@ -101,6 +102,9 @@ struct vt_matcher {
      * implies it, so i need not be searched in such data. */
     vt_header_gate gate;
     bool *gated;
+    /* escape[i]: string i may match its rule without the gate (vt_string_spec.gate_escape); it
+     * is searched in data failing the gate, and a hit of it there has the data scanned whole */
+    bool *escape;
     hs_database_t *db_rest;
     short_pattern shorts[MAX_SHORT_PATTERNS]; /* searched by scan_short, in neither database */
     size_t nshorts;
@@ -158,6 +162,7 @@ void vt_matcher_free(vt_matcher *m)
     free((void *)m->strings);
     free(m->verify_everywhere);
     free(m->gated);
+    free(m->escape);
     free(m->factors);
     free(m->first);
     free(m->confirm);
@@ -178,7 +183,8 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
     m->strings = calloc(count ? count : 1, sizeof *m->strings);
     m->verify_everywhere = calloc(count ? count : 1, sizeof *m->verify_everywhere);
     m->gated = calloc(count ? count : 1, sizeof *m->gated);
-    if (!m->specs || !m->strings || !m->verify_everywhere || !m->gated)
+    m->escape = calloc(count ? count : 1, sizeof *m->escape);
+    if (!m->specs || !m->strings || !m->verify_everywhere || !m->gated || !m->escape)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     m->nstrings = count;
     for (size_t i = 0; i < count; i++) {
@@ -271,8 +277,24 @@ static vt_header_gate heaviest_gate(vt_matcher *m, const vt_factor_list *list)
     }
     for (size_t i = 0; i < m->nstrings; i++) {
         const vt_header_gate *g = &m->specs[i].spec.gate;
-        m->gated[i] = best.count && g->count && g->count <= VT_GATE_MAX &&
-                      vt_header_gate_implies(g, &best);
+        bool implied = best.count && g->count && g->count <= VT_GATE_MAX &&
+                       vt_header_gate_implies(g, &best);
+        m->escape[i] = implied && m->specs[i].spec.gate_escape;
+        m->gated[i] = implied && !m->escape[i];
+    }
+    /* An escape without factors would be a candidate in every file, which would then be
+     * scanned twice: its rule's strings are searched everywhere instead. The strings of a rule
+     * come together (vt_string_spec.rule). */
+    for (size_t i = 0, first = 0; i < m->nstrings; i++) {
+        if (i > 0 && m->specs[i].spec.rule != m->specs[i - 1].spec.rule)
+            first = i;
+        if (!(m->escape[i] && m->verify_everywhere[i]))
+            continue;
+        size_t end = i;
+        while (end < m->nstrings && m->specs[end].spec.rule == m->specs[i].spec.rule)
+            end++;
+        for (size_t k = first; k < end; k++)
+            m->gated[k] = m->escape[k] = false;
     }
     return best;
 }
@@ -305,6 +327,7 @@ static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const 
     }
     if (!gate.count || 2 * (n - rest) < n) {
         memset(m->gated, 0, m->nstrings * sizeof *m->gated);
+        memset(m->escape, 0, m->nstrings * sizeof *m->escape);
         return VT_OK;
     }
     m->gate = gate;
@@ -636,8 +659,11 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
-                          size_t len, vt_match_fn fn, void *ctx, vt_error *err)
+/* The candidate ranges of every string in s (those of an earlier scan dropped first): the
+ * factor hits of the database for the data (gate_failed: the database of the patterns the gate
+ * does not rule out), and the whole data for strings without factors. */
+static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
+                                 size_t len, bool gate_failed, vt_error *err)
 {
     /* a scan that failed (out of memory, timed out) left its candidates: they must not be
      * taken for this scan's, nor hide its strings from `touched` */
@@ -647,9 +673,6 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
     }
     s->ntouched = 0;
     s->failed = false;
-    /* data without the gate's bytes: the gated strings' rules cannot match it */
-    bool gate_failed = m->gate.count && !s->every_string &&
-                       !vt_header_gate_passes(&m->gate, data, len);
     const hs_database_t *db = gate_failed ? m->db_rest : m->db;
     for (size_t i = 0; i < m->nstrings; i++)
         m->verify_everywhere[i] && len && !(gate_failed && m->gated[i])
@@ -678,8 +701,31 @@ vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     if (vt_deadline_passed(s->deadline))
         return vt_match_error(err, VT_ERR_TIMEOUT);
+    return VT_OK;
+}
+
+/* Whether an escape string has a candidate: its rule may match without the gate. */
+static bool escape_found(const vt_matcher *m, const vt_matcher_scratch *s)
+{
+    for (size_t t = 0; t < s->ntouched; t++)
+        if (m->escape[s->touched[t]])
+            return true;
+    return false;
+}
+
+vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
+                          size_t len, vt_match_fn fn, void *ctx, vt_error *err)
+{
+    /* data without the gate's bytes: the gated strings' rules cannot match it, unless one of
+     * their escapes is found there, which has the data scanned again with every string */
+    bool gate_failed = m->gate.count && !s->every_string &&
+                       !vt_header_gate_passes(&m->gate, data, len);
+    vt_status st = find_candidates(m, s, data, len, gate_failed, err);
+    if (st == VT_OK && gate_failed && escape_found(m, s))
+        st = find_candidates(m, s, data, len, false, err);
+    if (st != VT_OK)
+        return st;
     qsort(s->touched, s->ntouched, sizeof *s->touched, cmp_u32);
-    vt_status st = VT_OK;
     bool stop = false;
     for (size_t t = 0; t < s->ntouched; t++) {
         uint32_t id = s->touched[t];
@@ -774,7 +820,8 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
         st = st ? st : put_u32(out, sp->regex_flags);
         st = st ? st : put_u32(out, (uint32_t)sp->xor_min | (uint32_t)sp->xor_max << 8 |
                                         (sp->base64_alphabet ? 1u << 16 : 0) |
-                                        (m->gated[i] ? 1u << 17 : 0));
+                                        (m->gated[i] ? 1u << 17 : 0) |
+                                        (m->escape[i] ? 1u << 18 : 0));
         st = st ? st : put_u32(out, (uint32_t)sp->len);
         st = st ? st : vt_buf_append(out, sp->data, sp->len);
         if (st == VT_OK && sp->base64_alphabet)
@@ -882,7 +929,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     const uint8_t *magic = get_bytes(&r, 8);
     if (magic && (memcmp(magic, MATCHER_MAGIC_V1, 8) == 0 ||
                   memcmp(magic, MATCHER_MAGIC_V2, 8) == 0 ||
-                  memcmp(magic, MATCHER_MAGIC_V3, 8) == 0)) /* the scanner rebuilds it */
+                  memcmp(magic, MATCHER_MAGIC_V3, 8) == 0 ||
+                  memcmp(magic, MATCHER_MAGIC_V4, 8) == 0)) /* the scanner rebuilds it */
         return vt_error_set(err, VT_ERR_STATE, "matcher saved by an earlier version");
     if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
@@ -891,9 +939,11 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         return vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
     vt_string_spec *specs = calloc(n ? n : 1, sizeof *specs);
     bool *gated = calloc(n ? n : 1, sizeof *gated);
-    if (!specs || !gated) {
+    bool *escape = calloc(n ? n : 1, sizeof *escape);
+    if (!specs || !gated || !escape) {
         free(specs);
         free(gated);
+        free(escape);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     }
     for (uint32_t i = 0; i < n && !r.bad; i++) {
@@ -909,17 +959,21 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         if (x >> 16 & 1)
             specs[i].base64_alphabet = (const char *)get_bytes(&r, 64);
         gated[i] = x >> 17 & 1;
-        if (specs[i].kind > VT_STRING_REGEX || x >> 18)
+        escape[i] = x >> 18 & 1;
+        if (specs[i].kind > VT_STRING_REGEX || x >> 19 || (gated[i] && escape[i]))
             r.bad = true;
     }
     vt_matcher *m = calloc(1, sizeof *m);
     vt_status st = !m ? vt_error_set(err, VT_ERR_NOMEM, "out of memory")
                  : r.bad ? vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt")
                          : copy_specs(m, specs, n, borrow, err);
-    if (st == VT_OK)
+    if (st == VT_OK) {
         memcpy(m->gated, gated, n * sizeof *gated);
+        memcpy(m->escape, escape, n * sizeof *escape);
+    }
     free(specs);
     free(gated);
+    free(escape);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);
         if (r.bad || nf > r.left / 20) {
@@ -1006,7 +1060,7 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                 st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
         }
         for (size_t i = 0; i < m->nstrings && st == VT_OK && !count; i++)
-            if (m->gated[i])
+            if (m->gated[i] || m->escape[i])
                 st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
     }
     if (st == VT_OK)

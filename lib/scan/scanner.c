@@ -39,13 +39,17 @@ static vt_status build_matcher(const vt_ruleset *rules, vt_matcher **out, vt_err
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory building the matcher");
     uint32_t gated_rule = UINT32_MAX; /* strings come rule by rule: one analysis per rule */
     vt_header_gate gate = {0};
+    vt_gate_escapes escape = {0};
     for (size_t i = 0; i < view.string_count; i++) {
         vt_ruleset_string_spec(rules, &view.strings[i], &specs[i]);
         if (view.strings[i].rule != gated_rule) {
             gated_rule = view.strings[i].rule;
-            vt_cond_rule_gate(rules, gated_rule, &gate);
+            vt_cond_rule_gate(rules, gated_rule, &gate, &escape);
         }
         specs[i].gate = gate;
+        specs[i].rule = view.strings[i].rule;
+        for (unsigned k = 0; k < escape.count; k++)
+            specs[i].gate_escape = specs[i].gate_escape || escape.string[k] == i;
     }
     vt_status st = vt_matcher_build(specs, view.string_count, out, err);
     free(specs);

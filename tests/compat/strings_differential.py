@@ -352,6 +352,14 @@ class Rule:
         # strings in files without it (a second Vectorscan database, lib/match/matcher.c)
         if rng.random() < headed:
             self.cond = "%s and (%s)" % (rng.choice(HEADERS), self.cond)
+            # ... or a match of some strings instead (`or all of them`, common in real sets):
+            # the matcher searches one of them (an escape) in files without the header, and the
+            # rest only where it is found (lib/cond/gate.c)
+            e = rng.random()
+            if e < 0.25:
+                self.cond = "(%s) or %s" % (self.cond, rng.choice(
+                    ["all of them", "$s0", "any of them", "all of them in (0..%d)" %
+                     rng.choice([3, 64, 5000]), "$s%d at 0" % (n - 1)]))
 
     def source(self, keep=None):
         idx = [i for i in range(len(self.strings)) if keep is None or i in keep]
@@ -377,13 +385,21 @@ def make_data(rng, rules):
         data = bytearray(length)
     else:
         data = bytearray(rng.choice(b"AZaz09+/=") for _ in range(length))
-    if rng.random() < 0.45:  # a header, whole or cut short (files of 1, 2 or 3 bytes too)
+    # every string of one rule somewhere in some files, which have no header then: its
+    # `or all of them` holds without one
+    whole = rng.choice(rules) if rng.random() < 0.3 else None
+    if rng.random() < 0.45 and not whole:  # a header, whole or cut short (1-3 byte files too)
         head = rng.choice([b"MZ\x90\x00", b"MZ", b"M", b"\x7fE", b"MZ\x91"])
         data[:min(len(data), len(head))] = head[:len(data)]
+    if whole and data[:1] == b"M":
+        data[0] = 0x4e
     plants = []
-    for _ in range(rng.choice([0, 2, 3, 4, 6, 8, 12])):
-        rule = rng.choice(rules)
-        s = rng.choice(rule.strings)
+    planned = [(whole, st) for st in whole.strings] if whole else []
+    for _ in range(rng.choice([0, 2, 3, 4, 6, 8, 12]) + len(planned)):
+        rule, s = planned.pop() if planned else (None, None)
+        if rule is None:
+            rule = rng.choice(rules)
+            s = rng.choice(rule.strings)
         inst = s.instance(rng)
         if not inst or len(inst) > len(data):
             continue

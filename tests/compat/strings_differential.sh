@@ -107,6 +107,27 @@ printf '\x00\x00\x2c\x17\xc8\x67\x80\xab\x00\x42\x5a\x24\x90' >"$work/fast"
 same_as_yara "hex string with two variable jumps before its atom (yara's fast exec)" \
   "$work/fast.yar" "$work/fast" '0x1:$s0: 00 2C 17 C8 67 80 AB 00 42 5A 24 90'
 
+# Gate escapes (lib/cond/gate.c): most strings belong to rules that require "MZ", so the matcher
+# leaves them unsearched in files without it; r3 may match without MZ when all its strings do,
+# so its longest string is searched there, and where it is found every string is.
+{
+  for i in 1 2 3 4 5 6; do
+    printf 'rule g%d { strings: $a = "gated%d alpha" $b = "gated%d bravo" condition: uint16(0) == 0x5a4d and any of them }\n' "$i" "$i" "$i"
+  done
+  echo 'rule r3 { strings: $x = "escape-longest-string" $y = "second" $z = "gated1 alpha" condition: (uint16(0) == 0x5a4d and $x) or all of them }'
+  echo 'rule r4 { strings: $p = "plain" condition: uint16(0) == 0x5a4d or $p }'
+} >"$work/escape.yar"
+printf 'ZM second gated1 alpha escape-longest-string gated2 bravo' >"$work/escape-all"
+printf 'ZM second gated1 alpha gated2 bravo plain' >"$work/escape-some"
+printf 'MZ second gated1 alpha' >"$work/escape-mz"
+for f in escape-all escape-some escape-mz; do
+  same_as_yara "a rule '(MZ and ...) or all of them' without MZ: $f" "$work/escape.yar" "$work/$f"
+done
+same_as_yara "a rule '(MZ and ...) or all of them' without MZ, all its strings: it matches" \
+  "$work/escape.yar" "$work/escape-all" 'r3 '"$work/escape-all"
+same_as_yara "a rule 'MZ or \$p' without MZ, with \$p: it matches" \
+  "$work/escape.yar" "$work/escape-some" 'r4 '"$work/escape-some"
+
 # Generated cases: a fixed seed set (fewer batches under the sanitizers).
 batches=${STRINGS_BATCHES:-$([ "$VITRINE_SANITIZED" = 1 ] && echo 2 || echo 6)}
 python3 "$here/strings_differential.py" --seed 1 --count "$batches" --quiet >"$work/generated" 2>&1

@@ -888,6 +888,68 @@ static found scan_gated(const vt_matcher *m, const char *data, bool every)
     return f;
 }
 
+/* Gate escapes: bravo's rule may match without MZ when bravo matches (`(MZ and ...) or all of
+ * them`). A file without MZ is searched for bravo and delta only, and where bravo is found, for
+ * every string. */
+static void test_gate_escapes(void)
+{
+    const vt_header_gate mz = {.count = 2, .offset = {0, 1}, .value = {'M', 'Z'}};
+    vt_string_spec specs[4] = {text("alpha", 0), text("bravo", 0), text("charlie", 0),
+                               text("delta", 0)};
+    specs[0].gate = specs[1].gate = specs[2].gate = mz;
+    specs[1].gate_escape = true;
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
+    if (!m)
+        return;
+    vt_buf saved = {0};
+    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
+    vt_matcher *loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
+    const vt_matcher *both[2] = {m, loaded};
+    for (int k = 0; k < 2 && both[k]; k++) {
+        found f = scan_gated(both[k], "ZM alpha charlie delta", false);
+        CHECK_INT_EQ(f.n, 1);
+        CHECK_INT_EQ(f.n ? f.m[0].string_id : 9, 3);
+        f = scan_gated(both[k], "ZM alpha bravo charlie delta", false); /* the escape: all */
+        CHECK_INT_EQ(f.n, 4);
+        f = scan_gated(both[k], "MZ alpha charlie delta", false);
+        CHECK_INT_EQ(f.n, 3);
+        f = scan_gated(both[k], "ZM alpha charlie delta", true);
+        CHECK_INT_EQ(f.n, 3);
+    }
+    vt_matcher_free(loaded);
+    loaded = NULL;
+    if (saved.len > 8) { /* a matcher saved before escapes: rebuilt by the scanner */
+        memcpy(saved.data, "VTMATCH4", 8);
+        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
+        CHECK(loaded == NULL);
+    }
+    vt_buf_free(&saved);
+    vt_matcher_free(m);
+
+    /* an escape without factors would be a candidate in every file: its rule's strings are
+     * searched in every file, the other rules' gated strings still are not */
+    vt_string_spec more[6] = {text("alpha", 0), text("bravo", 0), text("charlie", 0),
+                              text("delta", 0), text("echo", 0), text("foxtrot", 0)};
+    more[1] = (vt_string_spec){.kind = VT_STRING_REGEX, .data = (const uint8_t *)".",
+                               .len = 1, .gate_escape = true};
+    for (int i = 0; i < 6; i++)
+        more[i].rule = i == 0 || i >= 4 ? 0 : i == 3 ? 2 : 1; /* rule 1: bravo and charlie */
+    more[0].gate = more[1].gate = more[2].gate = more[4].gate = more[5].gate = mz;
+    m = NULL;
+    CHECK_INT_EQ(vt_matcher_build(more, 6, &m, &err), VT_OK);
+    if (m) {
+        found f = scan_gated(m, "ZM alpha charlie delta echo foxtrot", false);
+        bool seen[6] = {false};
+        for (size_t i = 0; i < f.n; i++)
+            seen[f.m[i].string_id < 6 ? f.m[i].string_id : 0] = true;
+        CHECK(!seen[0] && seen[1] && seen[2] && seen[3] && !seen[4] && !seen[5]);
+    }
+    vt_matcher_free(m);
+}
+
 static void test_header_gates(void)
 {
     const vt_header_gate mz = {.count = 2, .offset = {0, 1}, .value = {'M', 'Z'}};
@@ -943,6 +1005,8 @@ static void test_header_gates(void)
         CHECK_INT_EQ(f.n, 3);
     }
     vt_matcher_free(m);
+
+    test_gate_escapes();
 }
 
 /* Two-byte literals searched outside Vectorscan (matcher.c: split_short_patterns): with every

@@ -548,40 +548,64 @@ static void test_split_source(void)
 }
 
 /* vt_cond_rule_gate: the bytes fixed by `uintN(K) == C` operands of a condition's top-level
- * `and` chain, and nothing where a condition could hold without them. */
+ * `and` chain, or of both sides of an `or` (or of one side when the other requires a string:
+ * an escape), and nothing where a condition could hold without them. */
 static void test_header_gates(void)
 {
     static const struct {
         const char *condition;
-        const char *gate; /* "offset:byte ..." in hex, "" for none */
+        const char *gate;   /* "offset:byte ..." in hex, "" for none */
+        const char *escape; /* identifiers of the escape strings */
     } cases[] = {
-        {"uint16(0) == 0x5a4d and $a", "0:4d 1:5a"},
-        {"0x5A4D == uint16(0) and filesize < 10 and $a", "0:4d 1:5a"},
-        {"uint16(0) == 23117 and $a", "0:4d 1:5a"},
-        {"uint16be(0) == 0x4d5a and $a", "0:4d 1:5a"},
-        {"uint32(0) == 0x464c457f and (uint8(4) == 2 and $a)", "0:7f 1:45 2:4c 3:46 4:2"},
-        {"$a and (filesize > 2 and uint8(1) == 0x5a) and uint8(0) == 0x4d", "0:4d 1:5a"},
-        {"uint16(0x3c) == 0x4550 and $a", "3c:50 3d:45"},
+        {"uint16(0) == 0x5a4d and $a", "0:4d 1:5a", ""},
+        {"0x5A4D == uint16(0) and filesize < 10 and $a", "0:4d 1:5a", ""},
+        {"uint16(0) == 23117 and $a", "0:4d 1:5a", ""},
+        {"uint16be(0) == 0x4d5a and $a", "0:4d 1:5a", ""},
+        {"uint32(0) == 0x464c457f and (uint8(4) == 2 and $a)", "0:7f 1:45 2:4c 3:46 4:2", ""},
+        {"$a and (filesize > 2 and uint8(1) == 0x5a) and uint8(0) == 0x4d", "0:4d 1:5a", ""},
+        {"uint16(0x3c) == 0x4550 and $a", "3c:50 3d:45", ""},
         /* never true: either value may be kept (the last operand is looked at first) */
-        {"uint16(0) == 0x5a4d and uint16(0) == 0x4d4d and $a", "0:4d 1:4d"},
-        {"uint8(254) == 1 and uint16(254) == 0x0201 and $a", "fe:1 ff:2"},
-        {"uint16(255) == 0x0201 and $a", ""}, /* past the 256 bytes a gate covers */
-        {"uint16(0) == 0x5a4d or $a", ""},
-        {"not uint16(0) == 0x5a4d and $a", ""},
-        {"int16(0) == 0x5a4d and $a", ""},
-        {"uint16(0) == 0x15a4d and $a", ""},
-        {"uint16(0) == -1 and $a", ""},
-        {"uint16(0) != 0x5a4d and $a", ""},
-        {"uint16(filesize - 2) == 0x5a4d and $a", ""},
-        {"(uint16(0) == 0x5a4d and $a) or (all of them)", ""},
-        {"$a", ""},
+        {"uint16(0) == 0x5a4d and uint16(0) == 0x4d4d and $a", "0:4d 1:4d", ""},
+        {"uint8(254) == 1 and uint16(254) == 0x0201 and $a", "fe:1 ff:2", ""},
+        {"uint16(255) == 0x0201 and $a", "", ""}, /* past the 256 bytes a gate covers */
+        {"not uint16(0) == 0x5a4d and $a", "", ""},
+        {"int16(0) == 0x5a4d and $a", "", ""},
+        {"uint16(0) == 0x15a4d and $a", "", ""},
+        {"uint16(0) == -1 and $a", "", ""},
+        {"uint16(0) != 0x5a4d and $a", "", ""},
+        {"uint16(filesize - 2) == 0x5a4d and $a", "", ""},
+        {"$a", "", ""},
+        /* escapes: the rule may match without the header when one of them matches */
+        {"uint16(0) == 0x5a4d or $a", "0:4d 1:5a", "$a"},
+        {"(uint16(0) == 0x5a4d and $a) or (all of them)", "0:4d 1:5a", "$b"}, /* the longest */
+        {"(uint16(0) == 0x5a4d and $a) or all of ($c*) in (0..100)", "0:4d 1:5a", "$c2"},
+        {"(uint16(0) == 0x5a4d and $a) or any of ($c*)", "0:4d 1:5a", "$c1 $c2"},
+        {"uint16(0) == 0x5a4d or $a at 0 or $b in (0..10)", "0:4d 1:5a", "$a $b"},
+        {"(uint16(0) == 0x5a4d and $a) or ($b and $c1)", "0:4d 1:5a", "$c1"},
+        {"(uint16(0) == 0x5a4d or $a) and $b", "0:4d 1:5a", "$a"},
+        {"(uint16(0) == 0x5a4d or $a) and uint8(2) == 0x90", "2:90", ""},
+        {"(uint16(0) == 0x5a4d and uint8(2) == 0x90) or (uint16(0) == 0x5a4d and $b)",
+         "0:4d 1:5a", ""},
+        {"(uint16(0) == 0x5a4d and $a) or (uint16(0) == 0x457f and $b)", "", ""},
+        {"(uint16(0) == 0x5a4d and $a) or (uint8(0) == 0x4d and $b)", "0:4d", ""},
+        /* no requirement: a side that holds without the header or a string */
+        {"uint16(0) == 0x5a4d or filesize < 10", "", ""},
+        {"uint16(0) == 0x5a4d or not $a", "", ""},
+        {"uint16(0) == 0x5a4d or none of them", "", ""},
+        {"uint16(0) == 0x5a4d or 2 of them", "", ""},
+        {"uint16(0) == 0x5a4d or #a > 0", "", ""},
+        {"uint16(0) == 0x5a4d or for any of ($c*) : ($)", "", ""},
+        {"$a or $b", "", ""},
     };
-    char text[4096];
+    static const char *names[] = {"$a", "$b", "$c1", "$c2"};
+    char text[16384];
     size_t n = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         n += (size_t)snprintf(text + n, sizeof text - n,
-                              "rule r%zu { strings: $a = \"abc\" condition: %s }\n", i,
-                              cases[i].condition);
+                              "rule r%zu { strings: $a = \"abc\" $b = \"longer text\" "
+                              "$c1 = \"c1\" $c2 = \"c2xx\" condition: (%s) and "
+                              "(true or all of them) }\n", /* every string used */
+                              i, cases[i].condition);
     vt_error err;
     vt_ruleset *rs = compile_text(text, &err);
     if (!rs)
@@ -589,21 +613,28 @@ static void test_header_gates(void)
     CHECK(rs != NULL);
     for (size_t i = 0; rs && i < sizeof cases / sizeof cases[0]; i++) {
         vt_header_gate g;
-        vt_cond_rule_gate(rs, (uint32_t)i, &g);
-        char got[128] = "";
+        vt_gate_escapes e;
+        vt_cond_rule_gate(rs, (uint32_t)i, &g, &e);
+        char got[128] = "", escapes[128] = "";
         size_t k = 0;
         for (unsigned b = 0; b < g.count; b++)
             k += (size_t)snprintf(got + k, sizeof got - k, "%s%x:%x", b ? " " : "", g.offset[b],
                                   g.value[b]);
-        if (strcmp(got, cases[i].gate) != 0)
-            fprintf(stderr, "# %s: gate \"%s\", expected \"%s\"\n", cases[i].condition, got,
-                    cases[i].gate);
+        k = 0;
+        for (unsigned b = 0; b < e.count; b++) /* rule i's strings are 4 i .. 4 i + 3 */
+            k += (size_t)snprintf(escapes + k, sizeof escapes - k, "%s%s", b ? " " : "",
+                                  e.string[b] / 4 == i ? names[e.string[b] % 4] : "(other rule)");
+        if (strcmp(got, cases[i].gate) != 0 || strcmp(escapes, cases[i].escape) != 0)
+            fprintf(stderr, "# %s: gate \"%s\" escapes \"%s\", expected \"%s\" \"%s\"\n",
+                    cases[i].condition, got, escapes, cases[i].gate, cases[i].escape);
         CHECK(strcmp(got, cases[i].gate) == 0);
+        CHECK(strcmp(escapes, cases[i].escape) == 0);
     }
     vt_header_gate none;
+    vt_gate_escapes no_escapes;
     if (rs)
-        vt_cond_rule_gate(rs, 1000, &none); /* no such rule */
-    CHECK_INT_EQ(rs ? none.count : 0, 0);
+        vt_cond_rule_gate(rs, 1000, &none, &no_escapes); /* no such rule */
+    CHECK_INT_EQ(rs ? none.count + no_escapes.count : 0, 0);
     vt_ruleset_free(rs);
 }
 
