@@ -132,7 +132,7 @@ VT_API vt_status vt_matcher_scan(const vt_matcher *matcher, vt_matcher_scratch *
                                  vt_error *err);
 
 /* Save a compiled matcher (string specs, factor and pattern tables and the serialized
- * Vectorscan databases, format "VTMATCH5", little-endian) and load it back without recompiling
+ * Vectorscan databases, format "VTMATCH6", little-endian) and load it back without recompiling
  * Vectorscan. Loading refuses truncated, corrupt or foreign data with VT_ERR_FORMAT, and a
  * Vectorscan database serialized for a CPU this one cannot run, or a matcher saved in an
  * earlier format ("VTMATCH1" to "VTMATCH3"), with VT_ERR_STATE (rebuild with vt_matcher_build). */

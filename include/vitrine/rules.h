@@ -32,8 +32,9 @@ extern "C" {
  * byte by verify-installed. 2: factors cut to their longest literal run (issue 12). 3: factors
  * with classes or gaps searched by a literal run and confirmed whole (VTMATCH3). 4: a second
  * database for files without the header most rules require (VTMATCH4). 5: gate escapes, the
- * rules `(header and ...) or all of them` gated too (VTMATCH5). */
-#define VT_RULESET_COMPILE_REVISION 5u
+ * rules `(header and ...) or all of them` gated too (VTMATCH5). 6: Vectorscan databases in
+ * vectored mode (VTMATCH6). */
+#define VT_RULESET_COMPILE_REVISION 6u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not
