@@ -888,6 +888,22 @@ static found scan_gated(const vt_matcher *m, const char *data, bool every)
     return f;
 }
 
+/* A matcher of specs[0..n) and, in *loaded, its copy through serialization (NULL when that
+ * failed); the serialized bytes are left in *saved. NULL when it cannot be built. */
+static vt_matcher *build_and_reload(const vt_string_spec *specs, size_t n, vt_matcher **loaded,
+                                    vt_buf *saved)
+{
+    vt_matcher *m = NULL;
+    vt_error err;
+    *loaded = NULL;
+    CHECK_INT_EQ(vt_matcher_build(specs, n, &m, &err), VT_OK);
+    if (!m)
+        return NULL;
+    CHECK_INT_EQ(vt_matcher_serialize(m, saved, &err), VT_OK);
+    CHECK_INT_EQ(vt_matcher_deserialize(saved->data, saved->len, loaded, &err), VT_OK);
+    return m;
+}
+
 /* Gate escapes: bravo's rule may match without MZ when bravo matches (`(MZ and ...) or all of
  * them`). A file without MZ is searched for bravo and delta only, and where bravo is found, for
  * every string. */
@@ -898,15 +914,12 @@ static void test_gate_escapes(void)
                                text("delta", 0)};
     specs[0].gate = specs[1].gate = specs[2].gate = mz;
     specs[1].gate_escape = true;
-    vt_matcher *m = NULL;
+    vt_buf saved = {0};
+    vt_matcher *loaded = NULL;
+    vt_matcher *m = build_and_reload(specs, 4, &loaded, &saved);
     vt_error err;
-    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
     if (!m)
         return;
-    vt_buf saved = {0};
-    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
-    vt_matcher *loaded = NULL;
-    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
     const vt_matcher *both[2] = {m, loaded};
     for (int k = 0; k < 2 && both[k]; k++) {
         found f = scan_gated(both[k], "ZM alpha charlie delta", false);
@@ -1017,16 +1030,12 @@ static void test_short_literals(void)
 {
     vt_string_spec specs[4] = {text("ab", 0), text("x1", VT_MOD_NOCASE),
                                text("abxyabxy", 0), text("yxbaXYBA", VT_MOD_NOCASE)};
-    vt_matcher *m = NULL;
-    vt_error err;
-    CHECK_INT_EQ(vt_matcher_build(specs, 4, &m, &err), VT_OK);
+    vt_buf saved = {0};
+    vt_matcher *loaded = NULL;
+    vt_matcher *m = build_and_reload(specs, 4, &loaded, &saved);
+    vt_buf_free(&saved);
     if (!m)
         return;
-    vt_buf saved = {0};
-    CHECK_INT_EQ(vt_matcher_serialize(m, &saved, &err), VT_OK);
-    vt_matcher *loaded = NULL;
-    CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_OK);
-    vt_buf_free(&saved);
     static const char alphabet[] = "abx1XYAB\x11"; /* 0x11 | 0x20 is '1': not a case of it */
     unsigned seed = 12345;
     size_t differ = 0, matches = 0;
