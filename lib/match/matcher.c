@@ -37,9 +37,10 @@
  * is not reported at most offsets past 64 of a 300-byte buffer, "mis" beside "oops" not in
  * the last few dozen bytes (issue 11: rules missed on small files); its AVX2 and older builds
  * report them all. Where the dispatcher would take the AVX-512 build, the matcher scans with the
- * AVX2 build of the same library (exported as avx2_hs_scan_vector; a weak reference, absent from
- * single-target builds of the library, which keep hs_scan_vector), and databases are compiled without
- * the AVX-512 features in any case, so that every build of the runtime can run them. */
+ * AVX2 build of the same library (exported as avx2_hs_scan_vector; a weak reference, absent
+ * from single-target builds of the library, which keep hs_scan_vector), and databases are
+ * compiled without the AVX-512 features in any case, so that every build of the runtime can run
+ * them. */
 typedef hs_error_t (*hs_scan_fn)(const hs_database_t *db, const char *const *data,
                                  const unsigned *length, unsigned count, unsigned flags,
                                  hs_scratch_t *scratch, match_event_handler on_event,
@@ -293,16 +294,13 @@ static vt_header_gate heaviest_gate(vt_matcher *m, const vt_factor_list *list)
     }
     /* An escape without factors would be a candidate in every file, which would then be
      * scanned twice: its rule's strings are searched everywhere instead. The strings of a rule
-     * come together (vt_string_spec.rule). */
-    for (size_t i = 0, first = 0; i < m->nstrings; i++) {
-        if (i > 0 && m->specs[i].spec.rule != m->specs[i - 1].spec.rule)
-            first = i;
-        if (!(m->escape[i] && m->verify_everywhere[i]))
-            continue;
-        size_t end = i;
-        while (end < m->nstrings && m->specs[end].spec.rule == m->specs[i].spec.rule)
-            end++;
-        for (size_t k = first; k < end; k++)
+     * come together (vt_string_spec.rule): rule by rule, [first, end). */
+    for (size_t first = 0, end; first < m->nstrings; first = end) {
+        bool open = false;
+        for (end = first; end < m->nstrings && m->specs[end].spec.rule == m->specs[first].spec.rule;
+             end++)
+            open = open || (m->escape[end] && m->verify_everywhere[end]);
+        for (size_t k = first; open && k < end; k++)
             m->gated[k] = m->escape[k] = false;
     }
     return best;
