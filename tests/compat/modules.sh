@@ -266,12 +266,14 @@ pe_probes=(
 )
 cp -L "$wine/x86_64-windows/notepad.exe" "$work/pe_exports_files/" 2>/dev/null
 for f in delay0 ordinals0 p0_01; do [ -f "$work/pe/$f" ] && cp "$work/pe/$f" "$work/pe_exports_files/"; done
+# One scanning thread (-p 1): with several, yara's threads print a rule's name, a log line and
+# the path in separate writes that can interleave (seen under load: "p pe.data_directories[2]...").
 probe_same=0 probe_first=""
 for c in "${pe_probes[@]}"; do
   printf 'import "pe"\nimport "console"\nrule p { condition: console.log("%s=", %s) }\n' \
     "${c//\"/\\\"}" "$c" >"$work/probe.yar"
-  yara -w "$work/probe.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/yara.out"
-  "$VITRINE" yara -w "$work/probe.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/ours.out"
+  yara -w -p 1 "$work/probe.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/yara.out"
+  "$VITRINE" yara -w -p 1 "$work/probe.yar" "$work/pe_exports_files" 2>&1 | LC_ALL=C sort >"$work/ours.out"
   if grep -q = "$work/yara.out" && cmp -s "$work/yara.out" "$work/ours.out"; then
     probe_same=$((probe_same + 1))
   else [ -z "$probe_first" ] && probe_first="$c: $(diff "$work/yara.out" "$work/ours.out" | head -6)"; fi
