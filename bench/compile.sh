@@ -6,11 +6,11 @@
 # byte-identical compiled rulesets (the compile is deterministic: verify-installed compares bytes).
 # Prints a Markdown table for bench/RESULTS.md.
 #
-# Rule sets as bench/sets.sh uses them (scripts/rule-args: each file in its own namespace) and
-# ../shared/bench/emulation-stress.yar.
+# Rule sets as bench/sets.sh uses them (bench/set-args), `combined` included.
 #
 # Environment:
 #   BENCH_SETS      default: reversinglabs yara-rules trellix-atr bartblaze emulation-stress
+#                   combined
 #   BENCH_BASELINE  another vitrine binary to compare with (default: none)
 #   BENCH_REPEAT    runs per figure (default 3)
 #   BENCH_VITRINE   the vitrine binary (default VITRINE_BUILD_DIR/cli/vitrine, build/)
@@ -20,7 +20,7 @@ build=${VITRINE_BUILD_DIR:-build}
 vitrine=${BENCH_VITRINE:-$(cd "$build" && pwd)/cli/vitrine}
 baseline=${BENCH_BASELINE:-}
 shared=$(cd .. && pwd)/shared
-sets=${BENCH_SETS:-reversinglabs yara-rules trellix-atr bartblaze emulation-stress}
+sets=${BENCH_SETS:-reversinglabs yara-rules trellix-atr bartblaze emulation-stress combined}
 repeat=${BENCH_REPEAT:-3}
 [ -x "$vitrine" ] || { echo "compile.sh: $vitrine not built" >&2; exit 2; }
 [ -z "$baseline" ] || [ -x "$baseline" ] || { echo "compile.sh: $baseline not found" >&2; exit 2; }
@@ -52,11 +52,7 @@ else
   echo "|---|---|---|---|---|"
 fi
 for set in $sets; do
-  if [ "$set" = emulation-stress ]; then
-    echo "n0:$shared/bench/emulation-stress.yar" >"$work/args"
-  else
-    scripts/rule-args "$vitrine" "$shared/rules/$set" >"$work/args" 2>/dev/null
-  fi
+  bench/set-args "$vitrine" "$set" >"$work/args" 2>/dev/null
   [ -s "$work/args" ] || { echo "compile.sh: no rule files for $set" >&2; continue; }
   mapfile -t args <"$work/args"
   : >"$work/times"

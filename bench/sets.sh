@@ -9,14 +9,13 @@
 # noisy machine user CPU time is the fairest figure, so the ratios are given for user CPU and for
 # CPU (user+sys) as well as wall time. Prints Markdown tables for bench/RESULTS.md.
 #
-# Rule sets: ../shared/rules/{reversinglabs,yara-rules,trellix-atr,bartblaze} (the files yara
-# compiles, each in its own namespace, as scripts/rule-args lists them: yara-rules per file, not
-# index.yar), ../shared/bench/emulation-stress.yar, and every folder or file in BENCH_RULES
-# (space-separated).
+# Rule sets (bench/set-args): ../shared/rules/{reversinglabs,yara-rules,trellix-atr,bartblaze},
+# ../shared/bench/emulation-stress.yar, `combined` (the four sets for binaries loaded together),
+# and every folder or file in BENCH_RULES (space-separated).
 #
 # Environment:
 #   BENCH_SETS      which sets (default: reversinglabs yara-rules trellix-atr bartblaze
-#                   emulation-stress); names of BENCH_RULES entries are their base names
+#                   emulation-stress combined); names of BENCH_RULES entries are their base names
 #   BENCH_RULES     more rule folders or files to measure (always included)
 #   BENCH_CORPORA   usr-bin libwine (default both)
 #   BENCH_THREADS   default "1 2"
@@ -30,7 +29,7 @@ cd "$(dirname "$0")/.."
 build=${VITRINE_BUILD_DIR:-build}
 vitrine=${BENCH_VITRINE:-$(cd "$build" && pwd)/cli/vitrine}
 shared=$(cd .. && pwd)/shared
-sets=${BENCH_SETS:-reversinglabs yara-rules trellix-atr bartblaze emulation-stress}
+sets=${BENCH_SETS:-reversinglabs yara-rules trellix-atr bartblaze emulation-stress combined}
 corpora=${BENCH_CORPORA:-usr-bin libwine}
 threads=${BENCH_THREADS:-1 2}
 modes=${BENCH_MODES:-precompiled source}
@@ -98,24 +97,9 @@ row() {
               r(Y[2], V[2]), r(Y[2] + Y[3], V[2] + V[3]), r(Y[1], V[1]), r(Y[4], V[4]) }'
 }
 
-# Rule arguments of each set (NS:FILE lines).
+# Rule arguments of each set (NS:FILE lines; bench/set-args).
 set_args() {
-  local set=$1
-  case "$set" in
-    emulation-stress) echo "n1:$shared/bench/emulation-stress.yar" ;;
-    reversinglabs | yara-rules | trellix-atr | bartblaze)
-      scripts/rule-args "$vitrine" "$shared/rules/$set" 2>"$work/$set.counts" ;;
-    *)
-      local path
-      for path in ${BENCH_RULES:-}; do
-        [ "$(basename "$path")" = "$set" ] || continue
-        if [ -d "$path" ]; then
-          scripts/rule-args "$vitrine" "$path" 2>"$work/$set.counts"
-        else
-          echo "n1:$path"
-        fi
-      done ;;
-  esac
+  bench/set-args "$vitrine" "$1" 2>"$work/$1.counts"
 }
 
 for path in ${BENCH_RULES:-}; do sets="$sets $(basename "$path")"; done
