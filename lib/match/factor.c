@@ -80,22 +80,36 @@ static size_t put_char(char *out, size_t n, char c)
 
 /* Render sets as a Vectorscan expression: a byte as \xHH, a full set as '.', other sets as a
  * class of ranges. Writes into out when it is not NULL; returns the length either way. */
-static size_t render_to(const uint8_t (*sets)[32], size_t nsets, char *out)
+/* What add_factor reads of each set of a factor, counted once per position (it reads them
+ * several times: compiling yara-rules counted members 3 to 6 times a position, 10% of the
+ * compile's instructions). */
+typedef struct set_shape {
+    int count;      /* members */
+    unsigned first; /* the lowest member, 256 when none */
+} set_shape;
+
+static set_shape shape_of(const uint8_t *set)
+{
+    return (set_shape){popcount(set), next_member(set, 0)};
+}
+
+static size_t render_to(const uint8_t (*sets)[32], const set_shape *shapes, size_t nsets,
+                        char *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < nsets; i++) {
         const uint8_t *set = sets[i];
-        int count = popcount(set);
+        int count = shapes[i].count;
         if (count == 256) {
             n += put_char(out, n, '.');
             continue;
         }
         if (count == 1) {
-            n += put_hex(out, n, next_member(set, 0));
+            n += put_hex(out, n, shapes[i].first);
             continue;
         }
         n += put_char(out, n, '[');
-        for (unsigned b = next_member(set, 0); b < 256; b = next_member(set, b)) {
+        for (unsigned b = shapes[i].first; b < 256; b = next_member(set, b)) {
             unsigned e = b;
             while (e + 1 < 256 && vt_set_has(set, e + 1))
                 e++;
@@ -118,31 +132,34 @@ static size_t render_to(const uint8_t (*sets)[32], size_t nsets, char *out)
 /* The expression in a buffer of its own length (the longest possible rendering, 256 ranges of
  * 9 characters per set, is over 100 KB for a long factor: allocating that much per factor made
  * compiling large rule sets slow and memory-hungry). */
-static char *render(const uint8_t (*sets)[32], size_t count)
+static char *render(const uint8_t (*sets)[32], const set_shape *shapes, size_t count)
 {
-    char *out = malloc(render_to(sets, count, NULL) + 1);
+    char *out = malloc(render_to(sets, shapes, count, NULL) + 1);
     if (out)
-        render_to(sets, count, out);
+        render_to(sets, shapes, count, out);
     return out;
 }
 
-/* A set of one byte that fills binaries (00 FF 20 CC 90). */
-static bool common_single(const uint8_t *set)
+/* A byte that fills binaries (00 FF 20 CC 90). */
+static bool common_byte(unsigned b)
 {
-    if (popcount(set) != 1)
-        return false;
-    unsigned b = next_member(set, 0);
     return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90;
 }
 
-/* A set Vectorscan searches as part of a literal: one byte, or one ASCII letter in both cases. */
-static bool literal_set(const uint8_t *set, bool *strong)
+/* A set of one byte that fills binaries. */
+static bool common_single(const uint8_t *set)
 {
-    int count = popcount(set);
-    unsigned b = next_member(set, 0);
-    *strong = count == 2 || !common_single(set);
-    return count == 1 || (count == 2 && vt_ascii_other_case(b) != b &&
-                          vt_set_has(set, vt_ascii_other_case(b)));
+    return popcount(set) == 1 && common_byte(next_member(set, 0));
+}
+
+/* A set (of that shape) Vectorscan searches as part of a literal: one byte, or one ASCII letter
+ * in both cases; *strong unless it is one byte that fills binaries. */
+static bool literal_set(const uint8_t *set, set_shape shape, bool *strong)
+{
+    unsigned b = shape.first;
+    *strong = shape.count == 2 || !(shape.count == 1 && common_byte(b));
+    return shape.count == 1 || (shape.count == 2 && vt_ascii_other_case(b) != b &&
+                                vt_set_has(set, vt_ascii_other_case(b)));
 }
 
 /* A factor with byte classes or gaps is searched by its best literal run (positions of one byte
@@ -155,13 +172,13 @@ static bool literal_set(const uint8_t *set, bool *strong)
  * factor is then given to Vectorscan whole. True when the factor is searched by a run. */
 #define MIN_SEARCHED_RUN 3
 
-static bool searched_run(const seq *s, size_t *run_at, size_t *run_len)
+static bool searched_run(const seq *s, const set_shape *shapes, size_t *run_at, size_t *run_len)
 {
     size_t best_at = 0, best_len = 0, best_strong = 0, at = 0, strong = 0;
     bool whole = true;
     for (size_t i = 0; i <= s->n; i++) {
         bool is_strong = false;
-        if (i < s->n && literal_set(s->sets[i], &is_strong)) {
+        if (i < s->n && literal_set(s->sets[i], shapes[i], &is_strong)) {
             strong += is_strong;
             continue;
         }
@@ -183,8 +200,13 @@ static bool searched_run(const seq *s, size_t *run_at, size_t *run_len)
 
 /* The bits all members of a set agree on (mask) and their values: every member b has
  * (b & mask) == value, so comparing that way never rejects a byte of the set. */
-static void mask_and_value(const uint8_t *set, uint8_t *mask, uint8_t *value)
+static void mask_and_value(const uint8_t *set, set_shape shape, uint8_t *mask, uint8_t *value)
 {
+    if (shape.count == 1) {
+        *mask = 0xFF;
+        *value = (uint8_t)shape.first;
+        return;
+    }
     unsigned all = 0xFF, any = 0;
     for (unsigned b = next_member(set, 0); b < 256; b = next_member(set, b + 1)) {
         all &= b;
@@ -207,8 +229,11 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
         out->items = items;
         out->cap = cap;
     }
+    set_shape shapes[MAX_FACTOR * 2];
+    for (size_t i = 0; i < s->n; i++)
+        shapes[i] = shape_of(s->sets[i]);
     bool confirm = run_len > 0 && run_len < s->n;
-    if (!run_len && !(confirm = searched_run(s, &run_at, &run_len))) {
+    if (!run_len && !(confirm = searched_run(s, shapes, &run_at, &run_len))) {
         run_at = 0;
         run_len = s->n;
     }
@@ -217,12 +242,12 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
      * UTF-16 text, so literals ending with a zero pass it at almost every position. Cut, the
      * factor is confirmed whole (Vectorscan's scan of libwine: trellix-atr's factors -28%,
      * yara-rules' -17%; /usr/bin within the noise). */
-    while (run_len > 2 && popcount(s->sets[run_at + run_len - 1]) == 1 &&
-           vt_set_has(s->sets[run_at + run_len - 1], 0)) {
+    while (run_len > 2 && shapes[run_at + run_len - 1].count == 1 &&
+           shapes[run_at + run_len - 1].first == 0) {
         run_len--;
         confirm = true;
     }
-    char *expr = render(s->sets + run_at, run_len);
+    char *expr = render(s->sets + run_at, shapes + run_at, run_len);
     uint8_t *masks = confirm ? malloc(2 * s->n) : NULL;
     if (!expr || (confirm && !masks)) {
         free(expr);
@@ -230,7 +255,7 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; confirm && i < s->n; i++)
-        mask_and_value(s->sets[i], &masks[i], &masks[s->n + i]);
+        mask_and_value(s->sets[i], shapes[i], &masks[i], &masks[s->n + i]);
     if (max_dist > VT_RE_SCAN_LIMIT)
         max_dist = VT_RE_SCAN_LIMIT;
     vt_factor *f = &out->items[out->count++];
@@ -239,13 +264,13 @@ static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, l
                      .confirm_len = confirm ? (uint32_t)s->n : 0, .confirm = masks, .expr = expr,
                      .literal_len = (uint32_t)run_len};
     for (size_t i = 0; i < run_len && f->literal_len; i++) {
-        const uint8_t *set = s->sets[run_at + i];
+        set_shape shape = shapes[run_at + i];
         bool strong;
-        if (!literal_set(set, &strong)) {
+        if (!literal_set(s->sets[run_at + i], shape, &strong)) {
             f->literal_len = 0;
         } else if (i < 2) {
-            f->literal_nocase[i] = popcount(set) == 2;
-            f->literal_head[i] = (uint8_t)(next_member(set, 0) | (f->literal_nocase[i] ? 0x20 : 0));
+            f->literal_nocase[i] = shape.count == 2;
+            f->literal_head[i] = (uint8_t)(shape.first | (f->literal_nocase[i] ? 0x20 : 0));
         }
     }
     return VT_OK;
