@@ -28,20 +28,32 @@ command -v yarac >/dev/null || { echo "compile.sh: yarac (Debian's yara) is need
 work=$(mktemp -d /tmp/vitrine-bench-compile.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# timed WHO COMMAND...: one run, appends "WHO user_seconds peak_kib" to $work/times
+# timed WHO COMMAND...: one run, appends "WHO user_seconds peak_kib" to $work/times (user time
+# from wait4, in microseconds: /usr/bin/time's two decimals are too coarse for compiles of a few
+# dozen milliseconds)
 timed() {
   local who=$1
   shift
-  if ! /usr/bin/time -f "$who %U %M" -a -o "$work/times" "$@" >/dev/null 2>"$work/stderr"; then
-    echo "compile.sh: $who failed: $(tail -n 2 "$work/stderr")" >&2
-    return 1
-  fi
+  python3 - "$who" "$work/times" "$work/stderr" "$@" <<'PY'
+import os, subprocess, sys
+who, times, errors, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+with open(errors, "w") as err:
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    _, status, use = os.wait4(p.pid, 0)
+if status != 0:
+    sys.exit(1)
+with open(times, "a") as out:
+    out.write("%s %.6f %d\n" % (who, use.ru_utime, use.ru_maxrss))
+PY
+  local st=$?
+  [ "$st" = 0 ] || echo "compile.sh: $who failed: $(tail -n 2 "$work/stderr")" >&2
+  return "$st"
 }
 
 # median WHO: "user_seconds peak_MB" of WHO's runs
 median() {
   grep "^$1 " "$work/times" | sort -k2 -n | awk -v n="$repeat" 'NR == int((n + 1) / 2) {
-    printf "%.2f %.0f", $2, $3 / 1024 }'
+    printf "%.3f %.0f", $2, $3 / 1024 }'
 }
 
 if [ -n "$baseline" ]; then

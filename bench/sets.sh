@@ -48,13 +48,22 @@ wine=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
 find "$wine" -maxdepth 1 -type f -exec ln -f {} "$work/libwine/" \; 2>/dev/null ||
   find "$wine" -maxdepth 1 -type f -exec cp {} "$work/libwine/" \;
 
-# once LABEL COMMAND...: one timed run: "wall user sys peak_kib status".
+# once LABEL COMMAND...: one timed run: "wall user sys peak_kib status" (wait4's figures, in
+# microseconds: /usr/bin/time's two decimals are too coarse for compiles of a few dozen ms).
 once() {
   local label=$1
   shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" timeout "$limit" "$@" >/dev/null 2>"$work/$label.stderr"
-  local st=$?
-  tail -n 1 "$work/time" | awk -v st="$st" '{ print $1, $2, $3, $4, st }'
+  python3 - "$limit" "$work/$label.stderr" "$@" <<'PY'
+import os, subprocess, sys, time
+limit, errors, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(errors, "w") as err:
+    start = time.perf_counter()
+    p = subprocess.Popen(["timeout", limit] + cmd, stdout=subprocess.DEVNULL, stderr=err)
+    _, status, use = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+print("%.6f %.6f %.6f %d %d" % (wall, use.ru_utime, use.ru_stime, use.ru_maxrss,
+                               os.waitstatus_to_exitcode(status)))
+PY
 }
 
 # median FILE: the median of each column of the runs in FILE ("wall user sys kib status"; the
@@ -91,7 +100,7 @@ row() {
     function note(st) { return st == 0 ? "" : (st == 124 ? " (timed out)" : " (exit " st ")") }
     function r(a, b) { return (a > 0 && b > 0) ? sprintf("%.2fx", a / b) : "-" }
     BEGIN { split(y, Y, " "); split(v, V, " ")
-            printf "| %s | %s | %s | %.2f / %.2f / %.2f%s | %.0f | %.2f / %.2f / %.2f%s | %.0f | %s | %s | %s | %s |\n",
+            printf "| %s | %s | %s | %.3f / %.3f / %.3f%s | %.0f | %.3f / %.3f / %.3f%s | %.0f | %s | %s | %s | %s |\n",
               what, corpus, t, Y[2], Y[2] + Y[3], Y[1], note(Y[5]), Y[4] / 1024,
               V[2], V[2] + V[3], V[1], note(V[5]), V[4] / 1024,
               r(Y[2], V[2]), r(Y[2] + Y[3], V[2] + V[3]), r(Y[1], V[1]), r(Y[4], V[4]) }'
