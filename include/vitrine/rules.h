@@ -33,8 +33,9 @@ extern "C" {
  * with classes or gaps searched by a literal run and confirmed whole (VTMATCH3). 4: a second
  * database for files without the header most rules require (VTMATCH4). 5: gate escapes, the
  * rules `(header and ...) or all of them` gated too (VTMATCH5). 6: Vectorscan databases in
- * vectored mode (VTMATCH6). */
-#define VT_RULESET_COMPILE_REVISION 6u
+ * vectored mode (VTMATCH6). 7: literal factors searched through a shorter literal factor that
+ * matches wherever they do (factor_share.c; the format is still VTMATCH6). */
+#define VT_RULESET_COMPILE_REVISION 7u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

@@ -479,6 +479,8 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
         st = vt_factors_for_string(&m->specs[i].spec, (uint32_t)i, &list,
                                    &m->verify_everywhere[i], err);
     if (st == VT_OK && list.count)
+        st = vt_factors_share_literals(&list, err);
+    if (st == VT_OK && list.count)
         st = compile_factors(m, &list, err);
     vt_factor_list_free(&list);
     if (st != VT_OK) {

@@ -1065,6 +1065,71 @@ static void test_short_literals(void)
     vt_matcher_free(m);
 }
 
+/* Literals searched through a shorter one (factor_share.c): "xxabcdyy" is found through
+ * "abcd", nocase "xxabcdyy" and exact "abcd" through nocase "ABCD", the literal run of a hex
+ * string with a gap (a factor confirmed already) through it too, and each is confirmed whole at
+ * every hit; without nocase "ABCD", exact "abcd" must not stand for nocase "xxabcdyy". Data made
+ * of those texts, their other cases and near misses ("xxabcdyz", "abc"), at every length from 0
+ * to 159, must give what each string's verifier finds alone, before and after a round trip. */
+static void check_shared_literals(const vt_string_spec *specs, size_t nspecs)
+{
+    vt_buf saved = {0};
+    vt_matcher *loaded = NULL;
+    vt_matcher *m = build_and_reload(specs, nspecs, &loaded, &saved);
+    vt_buf_free(&saved);
+    if (!m)
+        return;
+    static const char *const tokens[] = {
+        "abcd", "ABCD", "xxabcdyy", "XXABCDYY", "xxAbCdyy", "xxabcdyz", "xxabcdQy", "abc",
+        "zabcdz", "z\0a\0b\0c\0d\0z\0", "z\0a\0b\0c\0d\0y\0", "abcdabcd", "x", "y", "\0"};
+    static const size_t token_len[] = {4, 4, 8, 8, 8, 8, 8, 3, 6, 12, 12, 8, 1, 1, 1};
+    unsigned seed = 20261206;
+    size_t differ = 0, matches = 0;
+    vt_matcher_scratch *built = vt_matcher_scratch_new(m);
+    vt_matcher_scratch *reloaded = loaded ? vt_matcher_scratch_new(loaded) : NULL;
+    vt_match_scratch *one_scratch = vt_match_scratch_new();
+    CHECK(built && reloaded && one_scratch);
+    for (size_t len = 0; built && reloaded && one_scratch && len < 160; len++) {
+        for (int round = 0; round < 4; round++) {
+            uint8_t data[192];
+            size_t n = 0;
+            while (n < len) {
+                seed = seed * 1103515245u + 12345u;
+                size_t t = (seed >> 16) % (sizeof token_len / sizeof token_len[0]);
+                for (size_t k = 0; k < token_len[t] && n < len; k++)
+                    data[n++] = (uint8_t)tokens[t][k];
+            }
+            compare_with_verifiers(m, built, one_scratch, specs, nspecs, data, len, &differ,
+                                   &matches);
+            compare_with_verifiers(loaded, reloaded, one_scratch, specs, nspecs, data, len,
+                                   &differ, &matches);
+        }
+    }
+    CHECK(matches > 1000);
+    vt_match_scratch_free(one_scratch);
+    vt_matcher_scratch_free(reloaded);
+    vt_matcher_scratch_free(built);
+    CHECK_INT_EQ(differ, 0);
+    vt_matcher_free(loaded);
+    vt_matcher_free(m);
+}
+
+static void test_shared_literals(void)
+{
+    static const char hex_gap[] = "78 78 61 62 63 64 ?? 79";
+    vt_string_spec specs[7] = {
+        text("abcd", 0),
+        text("xxabcdyy", 0),
+        text("xxabcdyy", VT_MOD_NOCASE),
+        text("zabcdz", VT_MOD_WIDE | VT_MOD_ASCII),
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)hex_gap, .len = strlen(hex_gap)},
+        text("abcdabcd", 0),
+        text("ABCD", VT_MOD_NOCASE),
+    };
+    check_shared_literals(specs, 7);
+    check_shared_literals(specs, 6); /* without nocase "ABCD" */
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -1082,6 +1147,7 @@ int main(void)
     RUN(test_confirmed_factors);
     RUN(test_header_gates);
     RUN(test_short_literals);
+    RUN(test_shared_literals);
     RUN(test_generated_factors_find_every_match);
     RUN(test_generated_alternations);
     return check_done();
