@@ -24,6 +24,7 @@ typedef struct literal {
     size_t len;
     uint8_t byte[MAX_LITERAL];
     bool folded[MAX_LITERAL];
+    uint8_t low[MAX_LITERAL + KEY_LONG]; /* the bytes in lower case, then zeros */
     uint64_t key;    /* its first KEY_LONG (or SHARE_MIN) bytes in lower case */
     uint32_t next;   /* the next literal of its index bucket, or UINT32_MAX */
     bool covered;    /* another literal is found wherever this one is */
@@ -44,6 +45,11 @@ static int hex_byte(const char *e)
         return -1;
     int hi = hex_digit(e[2]), lo = hi < 0 ? -1 : hex_digit(e[3]);
     return lo < 0 ? -1 : hi << 4 | lo;
+}
+
+static uint8_t lower(uint8_t b)
+{
+    return b >= 'A' && b <= 'Z' ? (uint8_t)(b | 0x20) : b;
 }
 
 /* Parse expression e as factor.c renders a literal run ("\xHH" for a byte, "[\xHH\xhh]" for an
@@ -69,20 +75,22 @@ static bool parse_literal(const char *e, literal *out)
         e += 10;
     }
     out->len = n;
+    memset(out->low, 0, sizeof out->low);
+    for (size_t j = 0; j < n; j++)
+        out->low[j] = lower(out->byte[j]);
     return n > 0;
 }
 
-static uint8_t lower(uint8_t b)
-{
-    return b >= 'A' && b <= 'Z' ? (uint8_t)(b | 0x20) : b;
-}
-
-/* The index key of the `width` positions of l from `at`: their bytes in lower case. */
+/* The index key of the `width` (4 or 8) positions of l from `at`: their bytes in lower case. */
 static uint64_t key_at(const literal *l, size_t at, size_t width)
 {
-    uint64_t key = 0;
-    for (size_t j = 0; j < width; j++)
-        key |= (uint64_t)lower(l->byte[at + j]) << (8 * j);
+    if (width == 8) {
+        uint64_t key;
+        memcpy(&key, l->low + at, 8);
+        return key;
+    }
+    uint32_t key;
+    memcpy(&key, l->low + at, 4);
     return key;
 }
 
