@@ -1,6 +1,6 @@
 /* scan_buffer.c: fuzz target for the whole scanning path on hostile files: matching (text, hex
  * with jumps and alternatives, regexes, nocase/wide/xor/base64/fullword, strings verified from
- * yara's atoms), module loading (pe,
+ * yara's atoms, literals searched through a shorter one), module loading (pe,
  * elf, math, hash), the entry point, and condition evaluation with loops over module data and
  * match offsets. The ruleset is compiled once; each input is one scanned file. */
 #include <stdint.h>
@@ -17,6 +17,8 @@ static const char fuzz_rules[] =
     "import \"hash\"\n"
     "rule text { strings: $a = \"This program\" nocase wide ascii $b = \"PE\" fullword\n"
     "  $c = \"kernel32\" xor(1-255) $d = \"http://\" base64 condition: any of them }\n"
+    "rule shared { strings: $p = \"GetProcAddress\" ascii wide $q = \"procaddr\" nocase\n"
+    "  $o = { 47 65 74 50 72 6F 63 ?? 64 64 } condition: #p > 0 or #q > 1 or $o }\n"
     "rule hex { strings: $h = { 4D 5A [2-64] 50 45 00 00 ( 4C 01 | 64 86 ) ?? ?? }\n"
     "  $n = { E8 ?? ?? ?? ?? 5? [0-8] C3 } condition: $h or #n > 2 }\n"
     "rule re { strings: $r = /[a-z0-9._%+-]{3,20}@[a-z0-9.-]+\\.[a-z]{2,4}/ nocase\n"
