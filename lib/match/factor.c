@@ -140,6 +140,14 @@ static char *render(const uint8_t (*sets)[32], const set_shape *shapes, size_t c
     return out;
 }
 
+uint64_t vt_factor_expr_hash(const char *expr)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    for (const uint8_t *p = (const uint8_t *)expr; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
 /* A byte that fills binaries (00 FF 20 CC 90). */
 static bool common_byte(unsigned b)
 {

@@ -39,6 +39,9 @@ vt_status vt_factors_for_string(const vt_string_spec *spec, uint32_t index, vt_f
                                 bool *none, vt_error *err);
 void vt_factor_list_free(vt_factor_list *list);
 
+/* The hash of a factor expression (identical expressions are one Vectorscan pattern). */
+uint64_t vt_factor_expr_hash(const char *expr);
+
 /* Where a literal factor contains another literal factor of 4 bytes or more that matches
  * wherever it does, search it by that one and confirm it whole (factor_share.c): the same
  * candidates from fewer Vectorscan patterns. Deterministic; changes only list's items. */

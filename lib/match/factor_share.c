@@ -118,14 +118,6 @@ static bool covers(const literal *q, const literal *l, size_t at)
     return true;
 }
 
-static uint64_t expr_hash(const char *expr)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (const uint8_t *p = (const uint8_t *)expr; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h;
-}
-
 /* A literal that covers lits[self] (UINT32_MAX: none): with `any`, the first found; otherwise
  * the one to search instead, an uncovered one, the longest, then the first, and *at_out where
  * it begins in lits[self]. */
@@ -183,7 +175,7 @@ vt_status vt_factors_share_literals(vt_factor_list *list, vt_error *err)
         lit_of[i] = UINT32_MAX;
         if (!f->literal_len)
             continue;
-        size_t at = (size_t)expr_hash(f->expr) & (cap - 1);
+        size_t at = (size_t)vt_factor_expr_hash(f->expr) & (cap - 1);
         while (slots[at] && strcmp(lits[slots[at] - 1].expr, f->expr) != 0)
             at = (at + 1) & (cap - 1);
         if (!slots[at]) {

@@ -220,14 +220,6 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
     return VT_OK;
 }
 
-static uint64_t expr_hash(const char *expr)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (const uint8_t *p = (const uint8_t *)expr; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h;
-}
-
 /* Vectorscan's database of patterns exprs[0..n) with their ids. */
 static vt_status compile_patterns(const char **exprs, const unsigned *flags, const unsigned *ids,
                                   size_t n, hs_database_t **db, vt_error *err)
@@ -412,7 +404,7 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
     size_t np = 0;
     for (size_t i = 0; i < n; i++) {
         const char *expr = list->items[i].expr;
-        size_t at = (size_t)expr_hash(expr) & (cap - 1);
+        size_t at = (size_t)vt_factor_expr_hash(expr) & (cap - 1);
         while (slots[at] && strcmp(list->items[rep[slots[at] - 1]].expr, expr) != 0)
             at = (at + 1) & (cap - 1);
         if (!slots[at]) {
