@@ -19,7 +19,6 @@ cd "$(dirname "$0")/.."
 build=${VITRINE_BUILD_DIR:-build}
 vitrine=${BENCH_VITRINE:-$(cd "$build" && pwd)/cli/vitrine}
 baseline=${BENCH_BASELINE:-}
-shared=$(cd .. && pwd)/shared
 sets=${BENCH_SETS:-reversinglabs yara-rules trellix-atr bartblaze emulation-stress combined}
 repeat=${BENCH_REPEAT:-3}
 [ -x "$vitrine" ] || { echo "compile.sh: $vitrine not built" >&2; exit 2; }
@@ -28,26 +27,18 @@ command -v yarac >/dev/null || { echo "compile.sh: yarac (Debian's yara) is need
 work=$(mktemp -d /tmp/vitrine-bench-compile.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# timed WHO COMMAND...: one run, appends "WHO user_seconds peak_kib" to $work/times (user time
-# from wait4, in microseconds: /usr/bin/time's two decimals are too coarse for compiles of a few
-# dozen milliseconds)
+# timed WHO COMMAND...: one run (bench/timed-run), appends "WHO user_seconds peak_kib" to
+# $work/times
 timed() {
   local who=$1
   shift
-  python3 - "$who" "$work/times" "$work/stderr" "$@" <<'PY'
-import os, subprocess, sys
-who, times, errors, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-with open(errors, "w") as err:
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-    _, status, use = os.wait4(p.pid, 0)
-if status != 0:
-    sys.exit(1)
-with open(times, "a") as out:
-    out.write("%s %.6f %d\n" % (who, use.ru_utime, use.ru_maxrss))
-PY
-  local st=$?
-  [ "$st" = 0 ] || echo "compile.sh: $who failed: $(tail -n 2 "$work/stderr")" >&2
-  return "$st"
+  local fig
+  fig=$(bench/timed-run --stderr "$work/stderr" "$@")
+  if [ "${fig##* }" != 0 ]; then
+    echo "compile.sh: $who failed: $(tail -n 2 "$work/stderr")" >&2
+    return 1
+  fi
+  echo "$fig" | awk -v who="$who" '{ print who, $2, $4 }' >>"$work/times"
 }
 
 # median WHO: "user_seconds peak_MB" of WHO's runs

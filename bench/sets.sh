@@ -28,7 +28,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${VITRINE_BUILD_DIR:-build}
 vitrine=${BENCH_VITRINE:-$(cd "$build" && pwd)/cli/vitrine}
-shared=$(cd .. && pwd)/shared
 sets=${BENCH_SETS:-reversinglabs yara-rules trellix-atr bartblaze emulation-stress combined}
 corpora=${BENCH_CORPORA:-usr-bin libwine}
 threads=${BENCH_THREADS:-1 2}
@@ -48,22 +47,11 @@ wine=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
 find "$wine" -maxdepth 1 -type f -exec ln -f {} "$work/libwine/" \; 2>/dev/null ||
   find "$wine" -maxdepth 1 -type f -exec cp {} "$work/libwine/" \;
 
-# once LABEL COMMAND...: one timed run: "wall user sys peak_kib status" (wait4's figures, in
-# microseconds: /usr/bin/time's two decimals are too coarse for compiles of a few dozen ms).
+# once LABEL COMMAND...: one timed run: "wall user sys peak_kib status" (bench/timed-run).
 once() {
   local label=$1
   shift
-  python3 - "$limit" "$work/$label.stderr" "$@" <<'PY'
-import os, subprocess, sys, time
-limit, errors, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
-with open(errors, "w") as err:
-    start = time.perf_counter()
-    p = subprocess.Popen(["timeout", limit] + cmd, stdout=subprocess.DEVNULL, stderr=err)
-    _, status, use = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - start
-print("%.6f %.6f %.6f %d %d" % (wall, use.ru_utime, use.ru_stime, use.ru_maxrss,
-                               os.waitstatus_to_exitcode(status)))
-PY
+  bench/timed-run --timeout "$limit" --stderr "$work/$label.stderr" "$@"
 }
 
 # median FILE: the median of each column of the runs in FILE ("wall user sys kib status"; the

@@ -96,6 +96,12 @@ static inline uint8_t vt_ascii_other_case(uint8_t b)
     return b >= 'a' && b <= 'z' ? (uint8_t)(b - 32) : b >= 'A' && b <= 'Z' ? (uint8_t)(b + 32) : b;
 }
 
+/* An ASCII letter in lower case; other bytes unchanged. */
+static inline uint8_t vt_ascii_lower(uint8_t b)
+{
+    return b >= 'A' && b <= 'Z' ? (uint8_t)(b | 0x20) : b;
+}
+
 /* Bytes yara's \w, \s, \d stand for. */
 void vt_set_word(uint8_t *set);
 void vt_set_space(uint8_t *set);

@@ -140,6 +140,43 @@ static char *render(const uint8_t (*sets)[32], const set_shape *shapes, size_t c
     return out;
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The byte of "\xHH" at e (as put_hex writes it), or -1. */
+static int hex_byte(const char *e)
+{
+    if (e[0] != '\\' || e[1] != 'x')
+        return -1;
+    int hi = hex_digit(e[2]), lo = hi < 0 ? -1 : hex_digit(e[3]);
+    return lo < 0 ? -1 : hi << 4 | lo;
+}
+
+size_t vt_factor_literal(const char *expr, uint8_t *bytes, bool *folded, size_t max)
+{
+    size_t n = 0;
+    while (*expr) {
+        if (n == max)
+            return 0;
+        int b = hex_byte(expr);
+        if (b >= 0) {
+            bytes[n] = (uint8_t)b;
+            folded[n++] = false;
+            expr += 4;
+            continue;
+        }
+        b = expr[0] == '[' ? hex_byte(expr + 1) : -1; /* render_to: "[\xHH\xhh]" */
+        if (b < 'A' || b > 'Z' || hex_byte(expr + 5) != (b | 0x20) || expr[9] != ']')
+            return 0;
+        bytes[n] = (uint8_t)(b | 0x20);
+        folded[n++] = true;
+        expr += 10;
+    }
+    return n;
+}
+
 uint64_t vt_factor_expr_hash(const char *expr)
 {
     uint64_t h = 14695981039346656037ull; /* FNV-1a */

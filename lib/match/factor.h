@@ -39,6 +39,11 @@ vt_status vt_factors_for_string(const vt_string_spec *spec, uint32_t index, vt_f
                                 bool *none, vt_error *err);
 void vt_factor_list_free(vt_factor_list *list);
 
+/* The literal a factor expression searches, when it is one (vt_factor.literal_len != 0): per
+ * position its byte (a letter in lower case when folded) and whether it stands for that letter in
+ * either case; the number of positions, 0 when expr is not a literal run or has more than max. */
+size_t vt_factor_literal(const char *expr, uint8_t *bytes, bool *folded, size_t max);
+
 /* The hash of a factor expression (identical expressions are one Vectorscan pattern). */
 uint64_t vt_factor_expr_hash(const char *expr);
 

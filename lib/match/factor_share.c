@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ast.h"
 #include "factor.h"
 
 #define SHARE_MIN 4        /* the shortest literal others are searched through */
@@ -33,52 +34,14 @@ typedef struct literal {
     uint32_t moved;  /* factors moved onto this literal */
 } literal;
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* The byte of "\xHH" at e, or -1. */
-static int hex_byte(const char *e)
-{
-    if (e[0] != '\\' || e[1] != 'x')
-        return -1;
-    int hi = hex_digit(e[2]), lo = hi < 0 ? -1 : hex_digit(e[3]);
-    return lo < 0 ? -1 : hi << 4 | lo;
-}
-
-static uint8_t lower(uint8_t b)
-{
-    return b >= 'A' && b <= 'Z' ? (uint8_t)(b | 0x20) : b;
-}
-
-/* Parse expression e as factor.c renders a literal run ("\xHH" for a byte, "[\xHH\xhh]" for an
- * upper-case letter and its lower case); false for anything else. */
+/* Literal l from factor expression e (vt_factor_literal); false when it is none. */
 static bool parse_literal(const char *e, literal *out)
 {
-    size_t n = 0;
-    while (*e) {
-        if (n == MAX_LITERAL)
-            return false;
-        int b = hex_byte(e);
-        if (b >= 0) {
-            out->byte[n] = (uint8_t)b;
-            out->folded[n++] = false;
-            e += 4;
-            continue;
-        }
-        b = e[0] == '[' ? hex_byte(e + 1) : -1;
-        if (b < 'A' || b > 'Z' || hex_byte(e + 5) != (b | 0x20) || e[9] != ']')
-            return false;
-        out->byte[n] = (uint8_t)(b | 0x20);
-        out->folded[n++] = true;
-        e += 10;
-    }
-    out->len = n;
+    out->len = vt_factor_literal(e, out->byte, out->folded, MAX_LITERAL);
     memset(out->low, 0, sizeof out->low);
-    for (size_t j = 0; j < n; j++)
-        out->low[j] = lower(out->byte[j]);
-    return n > 0;
+    for (size_t j = 0; j < out->len; j++)
+        out->low[j] = vt_ascii_lower(out->byte[j]);
+    return out->len > 0;
 }
 
 /* The index key of the `width` (4 or 8) positions of l from `at`: their bytes in lower case. */
@@ -112,7 +75,7 @@ static bool covers(const literal *q, const literal *l, size_t at)
         return false;
     for (size_t j = 0; j < q->len; j++) {
         uint8_t lb = l->byte[at + j], qb = q->byte[j];
-        if (q->folded[j] ? lower(lb) != qb : (l->folded[at + j] || lb != qb))
+        if (q->folded[j] ? vt_ascii_lower(lb) != qb : (l->folded[at + j] || lb != qb))
             return false;
     }
     return true;

@@ -59,11 +59,6 @@ void vt_match_scratch_free(vt_match_scratch *s)
     free(s);
 }
 
-static uint8_t lower(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 static bool is_alnum(uint8_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -264,7 +259,7 @@ static size_t text_compare(const vt_string_matcher *m, const uint8_t *d, size_t 
         return 0;
     for (size_t i = 0; i < m->text_len; i++) {
         uint8_t c = d[i * (size_t)step];
-        if (m->nocase ? lower(c) != lower(m->text[i]) : c != m->text[i])
+        if (m->nocase ? vt_ascii_lower(c) != vt_ascii_lower(m->text[i]) : c != m->text[i])
             return 0;
         if (step == 2 && d[i * 2 + 1] != 0)
             return 0;

@@ -1022,6 +1022,57 @@ static void test_header_gates(void)
     test_gate_escapes();
 }
 
+/* Data for check_every_length: `len` bytes into data, drawn with *seed. */
+typedef void (*fill_fn)(uint8_t *data, size_t len, unsigned *seed);
+
+/* A matcher of specs[0..n) and its copy through serialization must find, in data that fill
+ * draws at every length below max_len (rounds times each), what each string's verifier finds
+ * alone; more than min_matches matches in all. */
+static void check_every_length(const vt_string_spec *specs, size_t n, fill_fn fill,
+                               size_t max_len, int rounds, size_t min_matches)
+{
+    vt_buf saved = {0};
+    vt_matcher *loaded = NULL;
+    vt_matcher *m = build_and_reload(specs, n, &loaded, &saved);
+    vt_buf_free(&saved);
+    if (!m)
+        return;
+    unsigned seed = 12345;
+    size_t differ = 0, matches = 0;
+    vt_matcher_scratch *built = vt_matcher_scratch_new(m);
+    vt_matcher_scratch *reloaded = loaded ? vt_matcher_scratch_new(loaded) : NULL;
+    vt_match_scratch *one_scratch = vt_match_scratch_new();
+    uint8_t *data = malloc(max_len ? max_len : 1);
+    CHECK(built && reloaded && one_scratch && data);
+    for (size_t len = 0; built && reloaded && one_scratch && data && len < max_len; len++) {
+        for (int round = 0; round < rounds; round++) {
+            fill(data, len, &seed);
+            compare_with_verifiers(m, built, one_scratch, specs, n, data, len, &differ,
+                                   &matches);
+            compare_with_verifiers(loaded, reloaded, one_scratch, specs, n, data, len, &differ,
+                                   &matches);
+        }
+    }
+    CHECK(matches > min_matches);
+    free(data);
+    vt_match_scratch_free(one_scratch);
+    vt_matcher_scratch_free(reloaded);
+    vt_matcher_scratch_free(built);
+    CHECK_INT_EQ(differ, 0);
+    vt_matcher_free(loaded);
+    vt_matcher_free(m);
+}
+
+/* Data for test_short_literals: random bytes of a small alphabet. */
+static void fill_short_literals(uint8_t *data, size_t len, unsigned *seed)
+{
+    static const char alphabet[] = "abx1XYAB\x11"; /* 0x11 | 0x20 is '1': not a case of it */
+    for (size_t i = 0; i < len; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        data[i] = (uint8_t)alphabet[(*seed >> 16) % (sizeof alphabet - 1)];
+    }
+}
+
 /* Two-byte literals searched outside Vectorscan (matcher.c: split_short_patterns): with every
  * pattern a literal, "ab" and nocase "xy" are found by the matcher's own loop. Random data over
  * a small alphabet, every length from 0 to 99 (the 16-byte steps and the tail), must give what
@@ -1030,39 +1081,23 @@ static void test_short_literals(void)
 {
     vt_string_spec specs[4] = {text("ab", 0), text("x1", VT_MOD_NOCASE),
                                text("abxyabxy", 0), text("yxbaXYBA", VT_MOD_NOCASE)};
-    vt_buf saved = {0};
-    vt_matcher *loaded = NULL;
-    vt_matcher *m = build_and_reload(specs, 4, &loaded, &saved);
-    vt_buf_free(&saved);
-    if (!m)
-        return;
-    static const char alphabet[] = "abx1XYAB\x11"; /* 0x11 | 0x20 is '1': not a case of it */
-    unsigned seed = 12345;
-    size_t differ = 0, matches = 0;
-    vt_matcher_scratch *built = vt_matcher_scratch_new(m);
-    vt_matcher_scratch *reloaded = loaded ? vt_matcher_scratch_new(loaded) : NULL;
-    vt_match_scratch *one_scratch = vt_match_scratch_new();
-    CHECK(built && reloaded && one_scratch);
-    for (size_t len = 0; built && reloaded && one_scratch && len < 100; len++) {
-        for (int round = 0; round < 4; round++) {
-            uint8_t data[128];
-            for (size_t i = 0; i < len; i++) {
-                seed = seed * 1103515245u + 12345u;
-                data[i] = (uint8_t)alphabet[(seed >> 16) % (sizeof alphabet - 1)];
-            }
-            compare_with_verifiers(m, built, one_scratch, specs, 4, data, len, &differ,
-                                   &matches);
-            compare_with_verifiers(loaded, reloaded, one_scratch, specs, 4, data, len, &differ,
-                                   &matches);
-        }
+    check_every_length(specs, 4, fill_short_literals, 100, 4, 0);
+}
+
+/* Data for test_shared_literals: its texts, their other cases and near misses. */
+static void fill_shared_literals(uint8_t *data, size_t len, unsigned *seed)
+{
+    static const char *const tokens[] = {
+        "abcd", "ABCD", "xxabcdyy", "XXABCDYY", "xxAbCdyy", "xxabcdyz", "xxabcdQy", "abc",
+        "zabcdz", "z\0a\0b\0c\0d\0z\0", "z\0a\0b\0c\0d\0y\0", "abcdabcd", "x", "y", "\0"};
+    static const size_t token_len[] = {4, 4, 8, 8, 8, 8, 8, 3, 6, 12, 12, 8, 1, 1, 1};
+    size_t n = 0;
+    while (n < len) {
+        *seed = *seed * 1103515245u + 12345u;
+        size_t t = (*seed >> 16) % (sizeof token_len / sizeof token_len[0]);
+        for (size_t k = 0; k < token_len[t] && n < len; k++)
+            data[n++] = (uint8_t)tokens[t][k];
     }
-    CHECK(matches > 0);
-    vt_match_scratch_free(one_scratch);
-    vt_matcher_scratch_free(reloaded);
-    vt_matcher_scratch_free(built);
-    CHECK_INT_EQ(differ, 0);
-    vt_matcher_free(loaded);
-    vt_matcher_free(m);
 }
 
 /* Literals searched through a shorter one (factor_share.c): "xxabcdyy" is found through
@@ -1071,49 +1106,6 @@ static void test_short_literals(void)
  * every hit; without nocase "ABCD", exact "abcd" must not stand for nocase "xxabcdyy". Data made
  * of those texts, their other cases and near misses ("xxabcdyz", "abc"), at every length from 0
  * to 159, must give what each string's verifier finds alone, before and after a round trip. */
-static void check_shared_literals(const vt_string_spec *specs, size_t nspecs)
-{
-    vt_buf saved = {0};
-    vt_matcher *loaded = NULL;
-    vt_matcher *m = build_and_reload(specs, nspecs, &loaded, &saved);
-    vt_buf_free(&saved);
-    if (!m)
-        return;
-    static const char *const tokens[] = {
-        "abcd", "ABCD", "xxabcdyy", "XXABCDYY", "xxAbCdyy", "xxabcdyz", "xxabcdQy", "abc",
-        "zabcdz", "z\0a\0b\0c\0d\0z\0", "z\0a\0b\0c\0d\0y\0", "abcdabcd", "x", "y", "\0"};
-    static const size_t token_len[] = {4, 4, 8, 8, 8, 8, 8, 3, 6, 12, 12, 8, 1, 1, 1};
-    unsigned seed = 20261206;
-    size_t differ = 0, matches = 0;
-    vt_matcher_scratch *built = vt_matcher_scratch_new(m);
-    vt_matcher_scratch *reloaded = loaded ? vt_matcher_scratch_new(loaded) : NULL;
-    vt_match_scratch *one_scratch = vt_match_scratch_new();
-    CHECK(built && reloaded && one_scratch);
-    for (size_t len = 0; built && reloaded && one_scratch && len < 160; len++) {
-        for (int round = 0; round < 4; round++) {
-            uint8_t data[192];
-            size_t n = 0;
-            while (n < len) {
-                seed = seed * 1103515245u + 12345u;
-                size_t t = (seed >> 16) % (sizeof token_len / sizeof token_len[0]);
-                for (size_t k = 0; k < token_len[t] && n < len; k++)
-                    data[n++] = (uint8_t)tokens[t][k];
-            }
-            compare_with_verifiers(m, built, one_scratch, specs, nspecs, data, len, &differ,
-                                   &matches);
-            compare_with_verifiers(loaded, reloaded, one_scratch, specs, nspecs, data, len,
-                                   &differ, &matches);
-        }
-    }
-    CHECK(matches > 1000);
-    vt_match_scratch_free(one_scratch);
-    vt_matcher_scratch_free(reloaded);
-    vt_matcher_scratch_free(built);
-    CHECK_INT_EQ(differ, 0);
-    vt_matcher_free(loaded);
-    vt_matcher_free(m);
-}
-
 static void test_shared_literals(void)
 {
     static const char hex_gap[] = "78 78 61 62 63 64 ?? 79";
@@ -1126,8 +1118,8 @@ static void test_shared_literals(void)
         text("abcdabcd", 0),
         text("ABCD", VT_MOD_NOCASE),
     };
-    check_shared_literals(specs, 7);
-    check_shared_literals(specs, 6); /* without nocase "ABCD" */
+    check_every_length(specs, 7, fill_shared_literals, 160, 4, 1000);
+    check_every_length(specs, 6, fill_shared_literals, 160, 4, 1000); /* without nocase "ABCD" */
 }
 
 int main(void)
