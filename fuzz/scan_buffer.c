@@ -1,6 +1,7 @@
 /* scan_buffer.c: fuzz target for the whole scanning path on hostile files: matching (text, hex
  * with jumps and alternatives, regexes, nocase/wide/xor/base64/fullword, strings verified from
- * yara's atoms, literals searched through a shorter one), module loading (pe,
+ * yara's atoms, literals searched through a shorter one, wide alternations joined with the
+ * bytes around them), module loading (pe,
  * elf, math, hash), the entry point, and condition evaluation with loops over module data and
  * match offsets. The ruleset is compiled once; each input is one scanned file. */
 #include <stdint.h>
@@ -24,7 +25,8 @@ static const char fuzz_rules[] =
     "rule re { strings: $r = /[a-z0-9._%+-]{3,20}@[a-z0-9.-]+\\.[a-z]{2,4}/ nocase\n"
     "  $s = /(GET|POST) \\/[^ ]{0,64} HTTP\\/1\\.[01]/\n"
     "  $t = /([0-9a-f]{1,4}:){1,7}:|::([0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4}|[^B]?\\w\\W/i wide ascii\n"
-    "  condition: $r or $s or #t > 1 }\n"
+    "  $x = /\\.(txt|rtf|doc|xls|xlsx|png|pdf|pem|asc|ppk|rdp|zip|sql|ovpn|kdbx|conf|key|json)\\b/\n"
+    "  condition: $r or $s or #t > 1 or #x > 2 }\n"
     "rule pe_walk { condition: pe.number_of_sections > 0 and\n"
     "  for any i in (0 .. pe.number_of_sections - 1) : ( pe.sections[i].name contains \"text\"\n"
     "    and math.entropy(pe.sections[i].raw_data_offset, pe.sections[i].raw_data_size) > 1.0 )\n"

@@ -34,8 +34,9 @@ extern "C" {
  * database for files without the header most rules require (VTMATCH4). 5: gate escapes, the
  * rules `(header and ...) or all of them` gated too (VTMATCH5). 6: Vectorscan databases in
  * vectored mode (VTMATCH6). 7: literal factors searched through a shorter literal factor that
- * matches wherever they do (factor_share.c; the format is still VTMATCH6). */
-#define VT_RULESET_COMPILE_REVISION 7u
+ * matches wherever they do (factor_share.c; the format is still VTMATCH6). 8: alternations of up
+ * to 64 branches give factors, each branch's run joined with the nodes around it. */
+#define VT_RULESET_COMPILE_REVISION 8u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

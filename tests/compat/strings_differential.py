@@ -259,10 +259,24 @@ class RegexString:
                 if lazy:  # x{n}? too: yara counts x{n} as greedy
                     src += "?"
                 piece = (src, lambda rng, c=c, lo=lo, hi=hi: c.encode() * rng.randint(lo, hi))
-            elif r < 0.92:
+            elif r < 0.88:
                 a, b = rng.choice(self.LIT), rng.choice(self.LIT)
                 a2 = a + rng.choice(self.LIT)
                 piece = ("(%s|%s)" % (a2, b), lambda rng, a2=a2, b=b: rng.choice([a2, b]).encode())
+            elif r < 0.92:
+                # a wide alternation, as in \.(txt|doc|...|json): its branches' runs join the
+                # literals around it; a branch may repeat (then its length is not fixed)
+                branches = ["".join(rng.choice(self.LIT[:9]) for _ in range(rng.randint(1, 4)))
+                            for _ in range(rng.randint(3, 24))]
+                srcs, gens = [], []
+                for br in branches:
+                    if rng.random() < 0.1:
+                        srcs.append(br + ("+?" if lazy else "+"))
+                        gens.append(lambda rng, br=br: (br + br[-1] * rng.randint(0, 3)).encode())
+                    else:
+                        srcs.append(br)
+                        gens.append(lambda rng, br=br: br.encode())
+                piece = ("(%s)" % "|".join(srcs), lambda rng, gens=gens: rng.choice(gens)(rng))
             else:
                 c = rng.choice("xyz")
                 q = rng.choice(["+", "*", "?"])
