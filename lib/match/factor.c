@@ -636,16 +636,46 @@ static vt_status add_forms(vt_factor_list *out, uint32_t index, const seq *s, lo
  * weakest branch is strongest, with at most MAX_ALT_BRANCHES branches. Without these factors
  * such strings were searched by a byte like `=` (900,000 hits in /usr/bin) or verified at
  * every offset; signature-base's \.(txt|rtf|doc|...|json)$ has 18 branches, and with at most 16
- * it was searched by its `.` (27,000 hits in 40 files of /usr/bin). */
+ * it was searched by its `.` (27,000 hits in 40 files of /usr/bin). Top-level alternations have
+ * no such bound (node_factors: one factor per branch). */
 #define WEAK_RUN 16
-#define MAX_ALT_BRANCHES 64
+#define MAX_ALT_BRANCHES 256 /* each branch a Vectorscan pattern: a bound on one string's share */
 
 typedef struct alt_factors {
-    seq runs[MAX_ALT_BRANCHES];
-    long min[MAX_ALT_BRANCHES], max[MAX_ALT_BRANCHES];
+    seq *runs;       /* one per branch */
+    long *min, *max; /* distances of each branch's run */
     size_t n;
     int score; /* of the weakest branch */
 } alt_factors;
+
+/* Room for the branches of the widest alternation among kids (at most MAX_ALT_BRANCHES), in two
+ * alt_factors (the best so far and the one being weighed); false without memory. */
+static bool alt_factors_new(const vt_node *const *kids, size_t nkids, alt_factors alts[2])
+{
+    size_t width = 0;
+    for (size_t i = 0; i < nkids; i++)
+        if (kids[i]->kind == VT_NODE_ALT && kids[i]->nkids <= MAX_ALT_BRANCHES &&
+            kids[i]->nkids > width)
+            width = kids[i]->nkids;
+    memset(alts, 0, 2 * sizeof *alts);
+    for (int k = 0; k < 2 && width; k++) {
+        alts[k].runs = malloc(width * sizeof *alts[k].runs);
+        alts[k].min = malloc(width * sizeof *alts[k].min);
+        alts[k].max = malloc(width * sizeof *alts[k].max);
+        if (!alts[k].runs || !alts[k].min || !alts[k].max)
+            return false;
+    }
+    return true;
+}
+
+static void alt_factors_free(alt_factors alts[2])
+{
+    for (int k = 0; k < 2; k++) {
+        free(alts[k].runs);
+        free(alts[k].min);
+        free(alts[k].max);
+    }
+}
 
 /* The nodes next to an alternation join each branch's run: \.(txt|conf|json) is searched by
  * .txt, .conf and .json, not by txt, conf and json. Up to ALT_CONTEXT nodes on each side; those
@@ -704,12 +734,10 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
                 if (b == 0 || score < scratch->score)
                     scratch->score = score;
             }
-            if (scratch->score > best->score) {
-                best->n = scratch->n;
-                best->score = scratch->score;
-                memcpy(best->runs, scratch->runs, scratch->n * sizeof scratch->runs[0]);
-                memcpy(best->min, scratch->min, scratch->n * sizeof scratch->min[0]);
-                memcpy(best->max, scratch->max, scratch->n * sizeof scratch->max[0]);
+            if (scratch->score > best->score) { /* the best so far: keep it, weigh in the other */
+                alt_factors kept = *best;
+                *best = *scratch;
+                *scratch = kept;
             }
         }
         pmin += node_min(alt);
@@ -771,16 +799,18 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
             }
         }
         if (score < WEAK_RUN) {
-            alt_factors *alts = malloc(2 * sizeof *alts);
-            if (!alts)
+            alt_factors alts[2];
+            if (!alt_factors_new(kids, nkids, alts)) {
+                alt_factors_free(alts);
                 return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            }
             best_alternation(kids, nkids, nocase, &alts[0], &alts[1]);
             bool taken = alts[0].score > score && alts[0].score >= 12;
             vt_status st = VT_OK;
             for (size_t k = 0; taken && k < alts[0].n && st == VT_OK; k++)
                 st = add_forms(out, index, &alts[0].runs[k], alts[0].min[k], alts[0].max[k], 0,
                                0, ascii, wide, err);
-            free(alts);
+            alt_factors_free(alts);
             if (st != VT_OK)
                 return st;
             if (taken)

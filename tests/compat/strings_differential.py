@@ -267,7 +267,8 @@ class RegexString:
                 # a wide alternation, as in \.(txt|doc|...|json): its branches' runs join the
                 # literals around it; a branch may repeat (then its length is not fixed)
                 branches = ["".join(rng.choice(self.LIT[:9]) for _ in range(rng.randint(1, 4)))
-                            for _ in range(rng.randint(3, 24))]
+                            for _ in range(rng.randint(3, 24) if rng.random() < 0.8
+                                           else rng.randint(60, 90))]
                 srcs, gens = [], []
                 for br in branches:
                     if rng.random() < 0.1:

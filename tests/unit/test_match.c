@@ -794,7 +794,7 @@ static void test_generated_factors_find_every_match(void)
  * branches, P(B1|B2|B3)T: searched by one factor per branch at the alternation's distance
  * (factor.c best_alternation), with prefixes P of fixed, bounded and unbounded length (so the
  * branch lies 0 to thousands of bytes after the match start), branches of 2 bytes that are
- * strong only joined with the nodes around them, alternations of 2, 3 or 17-22 branches, nocase
+ * strong only joined with the nodes around them, alternations of 2, 3, 17-22 or 65-80 branches, nocase
  * and wide forms, copies planted anywhere, the data's last bytes included. */
 static void test_generated_alternations(void)
 {
@@ -805,15 +805,17 @@ static void test_generated_alternations(void)
     uint64_t rng = 1796532571;
     size_t differ = 0, matches = 0;
     for (int round = 0; round < ROUNDS; round++) {
-        char regex[NSTRINGS][600];
-        uint8_t branch[NSTRINGS][22][6];
-        size_t branch_len[NSTRINGS][22], nbranch[NSTRINGS], prefix[NSTRINGS];
+        char regex[NSTRINGS][2048];
+        uint8_t branch[NSTRINGS][80][6];
+        size_t branch_len[NSTRINGS][80], nbranch[NSTRINGS], prefix[NSTRINGS];
         vt_string_spec specs[NSTRINGS];
         for (int i = 0; i < NSTRINGS; i++) {
             prefix[i] = next_random(&rng) % (sizeof prefixes / sizeof prefixes[0]);
             size_t n = (size_t)snprintf(regex[i], sizeof regex[i], "%s(", prefixes[prefix[i]]);
-            nbranch[i] = next_random(&rng) % 4 ? 2 + next_random(&rng) % 2
-                                                : 17 + next_random(&rng) % 6;
+            unsigned width = next_random(&rng) % 8;
+            nbranch[i] = width < 6    ? 2 + next_random(&rng) % 2
+                         : width == 6 ? 17 + next_random(&rng) % 6
+                                      : 65 + next_random(&rng) % 16;
             for (size_t b = 0; b < nbranch[i]; b++) {
                 branch_len[i][b] = 2 + next_random(&rng) % 4;
                 for (size_t k = 0; k < branch_len[i][b]; k++) {
