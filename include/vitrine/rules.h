@@ -35,8 +35,9 @@ extern "C" {
  * rules `(header and ...) or all of them` gated too (VTMATCH5). 6: Vectorscan databases in
  * vectored mode (VTMATCH6). 7: literal factors searched through a shorter literal factor that
  * matches wherever they do (factor_share.c; the format is still VTMATCH6). 8: alternations of up
- * to 64 branches give factors, each branch's run joined with the nodes around it. */
-#define VT_RULESET_COMPILE_REVISION 8u
+ * to 64 branches give factors, each branch's run joined with the nodes around it. 9: a hex
+ * alternation of single bytes, ( 43 | 63 ), is one position of a factor (the set of them). */
+#define VT_RULESET_COMPILE_REVISION 9u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

@@ -451,6 +451,21 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set, bool *common)
             return 0;
         memset(set, 0xFF, 32);
         return -1;
+    case VT_NODE_ALT: /* of single bytes, ( 43 | 63 ) in a hex string: the set of them all */
+        for (size_t k = 0; k < n->nkids; k++) {
+            uint8_t one[32];
+            bool ignored;
+            if (node_set(n->kids[k], nocase, one, &ignored) <= 0)
+                return 0;
+            for (int w = 0; w < 32; w++)
+                set[w] |= one[w];
+        }
+        if (popcount(set) == 1) { /* ( 43 | 43 ): one byte, scored as a literal would be */
+            uint8_t b = (uint8_t)next_member(set, 0);
+            *common = common_single(set);
+            return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90 ? 1 : 4;
+        }
+        break;
     default:
         return 0;
     }

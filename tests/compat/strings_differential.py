@@ -185,6 +185,9 @@ class HexString:
                 if rng.random() < 0.3:
                     alts[-1].append(("n", None, None))
                     alts[-1].append(("b", rng.randrange(256)))
+                elif rng.random() < 0.3:  # ( 43 | 63 | 4? ): one byte each, a set of bytes
+                    alts = [[("b", rng.randrange(256)) if rng.random() < 0.7
+                             else ("n", rng.randrange(16), None)] for _ in alts]
                 self.tokens.append(("alt", alts))
         self.private = rng.random() < 0.1
         self.source = "{ " + " ".join(self._tok(t) for t in self.tokens) + " }" + (
