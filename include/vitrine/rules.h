@@ -36,8 +36,9 @@ extern "C" {
  * vectored mode (VTMATCH6). 7: literal factors searched through a shorter literal factor that
  * matches wherever they do (factor_share.c; the format is still VTMATCH6). 8: alternations of up
  * to 64 branches give factors, each branch's run joined with the nodes around it. 9: a hex
- * alternation of single bytes, ( 43 | 63 ), is one position of a factor (the set of them). */
-#define VT_RULESET_COMPILE_REVISION 9u
+ * alternation of single bytes, ( 43 | 63 ), is one position of a factor (the set of them). 10:
+ * weak strings searched by a run with bounded jumps, as one regex (factor.c best_var_run). */
+#define VT_RULESET_COMPILE_REVISION 10u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

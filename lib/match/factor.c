@@ -601,6 +601,133 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
     return best_score;
 }
 
+/* A run whose positions may be apart by bounded jumps, ( 50 | 70 ) [0-1] ( 4F | 6F ) [0-1] ( 57
+ * | 77 ) ...: its gap[i] lies before position i (lo..hi bytes of any value). For strings whose
+ * best run without such jumps is weak: those jumps break every run into single bytes, and
+ * Vectorscan searches the whole as a regex far better (ditekshen's `powershell` in ( 50 | 70 )
+ * [0-1] ... form: one position [Pp] had 87,000 hits in 40 files of /usr/bin). */
+#define MAX_VAR_GAP 8 /* at most this many bytes in one jump */
+#define VAR_RUN_MIN_SCORE 12
+#define VAR_RUN_MAX 6    /* positions */
+#define VAR_RUN_SLACK 5  /* bytes the jumps may vary by, in all: Vectorscan's compile grows fast */
+
+typedef struct var_run {
+    seq s;
+    uint8_t gap_lo[MAX_FACTOR * 2], gap_hi[MAX_FACTOR * 2];
+} var_run;
+
+/* Best run with bounded jumps of kids (plain positions and `??` too); its score, 0 when none. */
+static int best_var_run(const vt_node *const *kids, size_t nkids, bool nocase, var_run *best,
+                        long *best_min, long *best_max)
+{
+    var_run cur = {.s.n = 0};
+    long pmin = 0, pmax = 0, cur_min = 0, cur_max = 0;
+    int best_score = 0, cur_score = 0, cur_common = 0, cur_slack = 0;
+    int lo = 0, hi = 0; /* the jump pending before the next position */
+    for (size_t i = 0; i <= nkids; i++) {
+        uint8_t set[32];
+        bool common = false;
+        int score = i < nkids ? node_set(kids[i], nocase, set, &common) : 0;
+        const vt_node *k = i < nkids ? kids[i] : NULL;
+        bool jump = k && cur.s.n && (score < 0 || (k->kind == VT_NODE_REPEAT && k->max >= 0 &&
+                                                    k->kids[0]->kind == VT_NODE_ANY &&
+                                                    k->kids[0]->any_all));
+        if (jump) {
+            lo += score < 0 ? 1 : k->min;
+            hi += score < 0 ? 1 : k->max;
+        }
+        if (jump && hi <= MAX_VAR_GAP) {
+            /* joined below, at the next position */
+        } else if (score > 0 && !jump && cur.s.n < VAR_RUN_MAX &&
+                   cur_slack + (hi - lo) <= VAR_RUN_SLACK) {
+            if (cur.s.n == 0) {
+                cur_min = pmin;
+                cur_max = pmax;
+                cur_score = 0;
+                cur_common = 0;
+                cur_slack = 0;
+                lo = hi = 0;
+            }
+            cur_slack += hi - lo;
+            cur.gap_lo[cur.s.n] = (uint8_t)lo;
+            cur.gap_hi[cur.s.n] = (uint8_t)hi;
+            memcpy(cur.s.sets[cur.s.n++], set, 32);
+            if (!common || cur_common++ < MAX_COMMON_SCORE)
+                cur_score += score;
+            lo = hi = 0;
+        } else {
+            if (cur.s.n && cur_score > best_score) {
+                *best = cur;
+                *best_min = cur_min;
+                *best_max = cur_max;
+                best_score = cur_score;
+            }
+            cur.s.n = 0;
+            lo = hi = 0;
+            if (score > 0 && i < nkids) { /* a position that starts a new run */
+                cur_min = pmin;
+                cur_max = pmax;
+                cur.gap_lo[0] = cur.gap_hi[0] = 0;
+                memcpy(cur.s.sets[cur.s.n++], set, 32);
+                cur_score = score;
+                cur_common = common;
+                cur_slack = 0;
+            }
+        }
+        if (i < nkids) {
+            pmin += node_min(kids[i]);
+            long mx = node_max(kids[i]);
+            pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
+            if (pmin > VT_RE_SCAN_LIMIT)
+                break;
+        }
+    }
+    return best_score;
+}
+
+/* Adds run r as one Vectorscan regex, its jumps as .{lo,hi}: a factor of r's shortest length,
+ * the slack of its jumps added to the distances (a hit's end then bounds the match start as
+ * well as a fixed factor's does), confirmed by Vectorscan itself. */
+static vt_status add_var_factor(vt_factor_list *out, uint32_t index, const var_run *r,
+                                long min_dist, long max_dist, vt_error *err)
+{
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 64;
+        vt_factor *items = realloc(out->items, cap * sizeof *items);
+        if (!items)
+            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        out->items = items;
+        out->cap = cap;
+    }
+    size_t len = 0, slack = 0, size = 1;
+    set_shape shapes[MAX_FACTOR * 2];
+    for (size_t i = 0; i < r->s.n; i++) {
+        shapes[i] = shape_of(r->s.sets[i]);
+        len += 1u + r->gap_lo[i];
+        slack += (size_t)(r->gap_hi[i] - r->gap_lo[i]);
+        size += render_to(&r->s.sets[i], &shapes[i], 1, NULL) + 16;
+    }
+    char *expr = malloc(size);
+    if (!expr)
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    size_t at = 0;
+    for (size_t i = 0; i < r->s.n; i++) {
+        if (r->gap_hi[i])
+            at += (size_t)(r->gap_lo[i] == r->gap_hi[i]
+                               ? sprintf(expr + at, ".{%u}", r->gap_lo[i])
+                               : sprintf(expr + at, ".{%u,%u}", r->gap_lo[i], r->gap_hi[i]));
+        at += render_to(&r->s.sets[i], &shapes[i], 1, expr + at);
+    }
+    expr[at] = '\0';
+    max_dist = max_dist >= UNBOUNDED ? UNBOUNDED : max_dist + (long)slack;
+    if (max_dist > VT_RE_SCAN_LIMIT)
+        max_dist = VT_RE_SCAN_LIMIT;
+    out->items[out->count++] = (vt_factor){.string = index, .len = (uint32_t)len,
+                                           .min_dist = (uint32_t)min_dist,
+                                           .max_dist = (uint32_t)max_dist, .expr = expr};
+    return VT_OK;
+}
+
 /* True when `node` can only match the empty string: such a branch of a top-level alternation
  * never gives a reported match (yara drops empty matches), so it needs no factor. */
 static bool only_empty(const vt_node *node)
@@ -813,24 +940,46 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
                 dmax = gmax;
             }
         }
+        /* a weak run: runs with bounded jumps, then alternations, may do better */
+        int vscore = 0;
+        long vmin = 0, vmax = 0;
+        var_run *vr = NULL;
+        if (score < WEAK_RUN && ascii && !wide) {
+            if (!(vr = malloc(sizeof *vr)))
+                return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+            vscore = best_var_run(kids, nkids, nocase, vr, &vmin, &vmax);
+            if (vscore < VAR_RUN_MIN_SCORE || vscore < score + 8)
+                vscore = 0;
+        }
         if (score < WEAK_RUN) {
             alt_factors alts[2];
             if (!alt_factors_new(kids, nkids, alts)) {
                 alt_factors_free(alts);
+                free(vr);
                 return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
             }
             best_alternation(kids, nkids, nocase, &alts[0], &alts[1]);
-            bool taken = alts[0].score > score && alts[0].score >= 12;
+            bool taken = alts[0].score > score && alts[0].score >= 12 && alts[0].score >= vscore;
             vt_status st = VT_OK;
             for (size_t k = 0; taken && k < alts[0].n && st == VT_OK; k++)
                 st = add_forms(out, index, &alts[0].runs[k], alts[0].min[k], alts[0].max[k], 0,
                                0, ascii, wide, err);
             alt_factors_free(alts);
+            if (st != VT_OK || taken) {
+                free(vr);
+                if (st != VT_OK)
+                    return st;
+                continue;
+            }
+        }
+        if (vscore) {
+            vt_status st = add_var_factor(out, index, vr, vmin, vmax, err);
+            free(vr);
             if (st != VT_OK)
                 return st;
-            if (taken)
-                continue;
+            continue;
         }
+        free(vr);
         if (score < 1) {
             for (size_t i = first; i < out->count; i++) {
                 free(out->items[i].expr);

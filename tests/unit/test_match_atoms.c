@@ -84,6 +84,12 @@ static const atom_case cases[] = {
     {"/=\\s*['\"]?\\$(ENV\\{|SIG\\{)/ wide ascii", VT_STRING_REGEX,
      "=\\s*['\"]?\\$(ENV\\{|SIG\\{)", VT_MOD_WIDE | VT_MOD_ASCII, 0,
      DATA("= $ENV{=\0 \0$\0S\0I\0G\0{\0 ==\t'$SIG{"), false, true},
+    /* single bytes apart by jumps (ditekshen's powershell as ascii or wide): one Vectorscan
+     * regex with the jumps as .{0,1}, the match start bounded by the jumps' slack */
+    {"{ ( 50 | 70 ) [0-1] ( 4F | 6F ) [0-1] ( 57 | 77 ) [0-1] ( 45 | 65 ) [0-1] ( 52 | 72 ) }",
+     VT_STRING_HEX,
+     "{ ( 50 | 70 ) [0-1] ( 4F | 6F ) [0-1] ( 57 | 77 ) [0-1] ( 45 | 65 ) [0-1] ( 52 | 72 ) }",
+     0, 0, DATA("P\0o\0W\0e\0R powEr pxoxwxexr"), false, true},
     /* a hex string with a common atom (48 8D) whose hits mostly die within a few bytes, one
      * at the end of the data, cut short by it */
     {"{ 0F B? [1-8] 48 8D [2] 4? 3? [2-10] E8 }", VT_STRING_HEX,
