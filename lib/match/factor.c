@@ -622,8 +622,8 @@ static int best_var_run(const vt_node *const *kids, size_t nkids, bool nocase, v
 {
     var_run cur = {.s.n = 0};
     long pmin = 0, pmax = 0, cur_min = 0, cur_max = 0;
-    int best_score = 0, cur_score = 0, cur_common = 0, cur_slack = 0;
-    int lo = 0, hi = 0; /* the jump pending before the next position */
+    int best_score = 0, cur_score = 0, cur_common = 0;
+    long cur_slack = 0, lo = 0, hi = 0; /* lo..hi: the jump pending before the next position */
     for (size_t i = 0; i <= nkids; i++) {
         uint8_t set[32];
         bool common = false;
