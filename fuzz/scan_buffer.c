@@ -1,9 +1,9 @@
 /* scan_buffer.c: fuzz target for the whole scanning path on hostile files: matching (text, hex
  * with jumps and alternatives, regexes, nocase/wide/xor/base64/fullword, strings verified from
  * yara's atoms, literals searched through a shorter one, wide alternations joined with the
- * bytes around them, alternations of single bytes), module loading (pe,
- * elf, math, hash), the entry point, and condition evaluation with loops over module data and
- * match offsets. The ruleset is compiled once; each input is one scanned file. */
+ * bytes around them, alternations of single bytes, single bytes apart by jumps), module loading
+ * (pe, elf, math, hash), the entry point, and condition evaluation with loops over module data
+ * and match offsets. The ruleset is compiled once; each input is one scanned file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,8 @@ static const char fuzz_rules[] =
     "  $o = { 47 65 74 50 72 6F 63 ?? 64 64 } condition: #p > 0 or #q > 1 or $o }\n"
     "rule hex { strings: $h = { 4D 5A [2-64] 50 45 00 00 ( 4C 01 | 64 86 ) ?? ?? }\n"
     "  $n = { E8 ?? ?? ?? ?? 5? [0-8] C3 } $c = { 00 ( 43 | 63 ) [0-1] ( 4D | 6D ) [0-1] ( 44 | 6? ) }\n"
-    "  condition: $h or #n > 2 or $c }\n"
+    "  $p = { ( 50 | 70 ) [0-1] ( 4F | 6F ) [0-1] ( 57 | 77 ) [0-1] ( 45 | 65 ) [0-1] ( 52 | 72 ) }\n"
+    "  condition: $h or #n > 2 or $c or $p }\n"
     "rule re { strings: $r = /[a-z0-9._%+-]{3,20}@[a-z0-9.-]+\\.[a-z]{2,4}/ nocase\n"
     "  $s = /(GET|POST) \\/[^ ]{0,64} HTTP\\/1\\.[01]/\n"
     "  $t = /([0-9a-f]{1,4}:){1,7}:|::([0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4}|[^B]?\\w\\W/i wide ascii\n"
