@@ -261,19 +261,27 @@ static void mask_and_value(const uint8_t *set, set_shape shape, uint8_t *mask, u
     *value = (uint8_t)(all & *mask);
 }
 
+/* Room in out for one more factor; false without memory. */
+static bool factor_room(vt_factor_list *out)
+{
+    if (out->count < out->cap)
+        return true;
+    size_t cap = out->cap ? out->cap * 2 : 64;
+    vt_factor *items = realloc(out->items, cap * sizeof *items);
+    if (!items)
+        return false;
+    out->items = items;
+    out->cap = cap;
+    return true;
+}
+
 /* Adds factor s; Vectorscan searches s->sets[run_at, run_at + run_len) and the matcher confirms
  * the rest, or, with run_len 0, the run searched_run chooses (all of s when none). */
 static vt_status add_factor(vt_factor_list *out, uint32_t index, const seq *s, long min_dist,
                             long max_dist, size_t run_at, size_t run_len, vt_error *err)
 {
-    if (out->count == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 64;
-        vt_factor *items = realloc(out->items, cap * sizeof *items);
-        if (!items)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        out->items = items;
-        out->cap = cap;
-    }
+    if (!factor_room(out))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     set_shape shapes[MAX_FACTOR * 2];
     for (size_t i = 0; i < s->n; i++)
         shapes[i] = shape_of(s->sets[i]);
@@ -421,6 +429,16 @@ static long node_max(const vt_node *n)
 }
 
 
+/* Moves the distance range [*pmin, *pmax] past node n (the top saturating at UNBOUNDED); false
+ * once the least distance is beyond what a scan looks at. */
+static bool step_past(const vt_node *n, long *pmin, long *pmax)
+{
+    *pmin += node_min(n);
+    long mx = node_max(n);
+    *pmax = *pmax + mx > UNBOUNDED ? UNBOUNDED : *pmax + mx;
+    return *pmin <= VT_RE_SCAN_LIMIT;
+}
+
 /* The byte set of a single-byte node as the verifier sees it and a score for how selective it
  * is (0: unusable in a factor; ANY nodes give -1: allowed as a gap inside a factor). */
 static int node_set(const vt_node *n, bool nocase, uint8_t *set, bool *common)
@@ -437,8 +455,7 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set, bool *common)
             return 3; /* as a set of 2 below */
         }
         /* bytes that fill binaries are weak evidence */
-        *common = n->value == 0x00 || n->value == 0xFF || n->value == 0x20 || n->value == 0xCC ||
-                  n->value == 0x90;
+        *common = common_byte(n->value);
         return *common ? 1 : 4;
     case VT_NODE_MASKED:
         vt_node_byte_set(n, false, false, set);
@@ -461,9 +478,8 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set, bool *common)
                 set[w] |= one[w];
         }
         if (popcount(set) == 1) { /* ( 43 | 43 ): one byte, scored as a literal would be */
-            uint8_t b = (uint8_t)next_member(set, 0);
             *common = common_single(set);
-            return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90 ? 1 : 4;
+            return *common ? 1 : 4;
         }
         break;
     default:
@@ -475,7 +491,7 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set, bool *common)
     if (count == 1) {
         *common = common_single(set);
         uint8_t b = n->value;
-        return b == 0x00 || b == 0xFF || b == 0x20 || b == 0xCC || b == 0x90 ? 1 : 4;
+        return common_byte(b) ? 1 : 4;
     }
     if (count <= 2)
         return 3;
@@ -590,13 +606,8 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 cur_common = common;
             }
         }
-        if (i < nkids) {
-            pmin += node_min(kids[i]);
-            long mx = node_max(kids[i]);
-            pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
-            if (pmin > VT_RE_SCAN_LIMIT)
-                break;
-        }
+        if (i < nkids && !step_past(kids[i], &pmin, &pmax))
+            break;
     }
     return best_score;
 }
@@ -674,13 +685,8 @@ static int best_var_run(const vt_node *const *kids, size_t nkids, bool nocase, v
                 cur_slack = 0;
             }
         }
-        if (i < nkids) {
-            pmin += node_min(kids[i]);
-            long mx = node_max(kids[i]);
-            pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
-            if (pmin > VT_RE_SCAN_LIMIT)
-                break;
-        }
+        if (i < nkids && !step_past(kids[i], &pmin, &pmax))
+            break;
     }
     return best_score;
 }
@@ -691,14 +697,8 @@ static int best_var_run(const vt_node *const *kids, size_t nkids, bool nocase, v
 static vt_status add_var_factor(vt_factor_list *out, uint32_t index, const var_run *r,
                                 long min_dist, long max_dist, vt_error *err)
 {
-    if (out->count == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 64;
-        vt_factor *items = realloc(out->items, cap * sizeof *items);
-        if (!items)
-            return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-        out->items = items;
-        out->cap = cap;
-    }
+    if (!factor_room(out))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     size_t len = 0, slack = 0, size = 1;
     set_shape shapes[MAX_FACTOR * 2];
     for (size_t i = 0; i < r->s.n; i++) {
@@ -842,6 +842,14 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
             }
             while (after < ALT_CONTEXT && i + after + 1 < nkids)
                 after++;
+            /* each branch between its context: room for the longest, the context before once */
+            size_t longest = 1;
+            for (size_t b = 0; b < alt->nkids; b++)
+                if (alt->kids[b]->kind == VT_NODE_CONCAT && alt->kids[b]->nkids > longest)
+                    longest = alt->kids[b]->nkids;
+            const vt_node **ctx = malloc((before + longest + after) * sizeof *ctx);
+            if (ctx)
+                memcpy(ctx, kids + i - before, before * sizeof *ctx);
             scratch->n = alt->nkids;
             scratch->score = 0;
             for (size_t b = 0; b < alt->nkids; b++) {
@@ -852,16 +860,13 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
                     bk = (const vt_node *const *)br->kids;
                     nbk = br->nkids;
                 }
-                const vt_node **ctx = malloc((before + nbk + after) * sizeof *ctx);
                 long bmin = 0, bmax = 0;
                 int score = 0;
                 if (ctx) {
-                    memcpy(ctx, kids + i - before, before * sizeof *ctx);
                     memcpy(ctx + before, bk, nbk * sizeof *ctx);
                     memcpy(ctx + before + nbk, kids + i + 1, after * sizeof *ctx);
                     score = best_run(ctx, before + nbk + after, nocase, false, &scratch->runs[b],
                                      &bmin, &bmax);
-                    free(ctx);
                     bmin -= width; /* an unbounded bmax stays so below: pmax >= width */
                     bmax -= width;
                 } else { /* without memory for the context, the branch alone */
@@ -876,15 +881,14 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
                 if (b == 0 || score < scratch->score)
                     scratch->score = score;
             }
+            free(ctx);
             if (scratch->score > best->score) { /* the best so far: keep it, weigh in the other */
                 alt_factors kept = *best;
                 *best = *scratch;
                 *scratch = kept;
             }
         }
-        pmin += node_min(alt);
-        long mx = node_max(alt);
-        pmax = pmax + mx > UNBOUNDED ? UNBOUNDED : pmax + mx;
+        step_past(alt, &pmin, &pmax); /* the loop's condition stops past the limit */
     }
 }
 
