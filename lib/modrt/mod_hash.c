@@ -2,6 +2,7 @@
  * and crc32, over a range of the scanned data or over a string. Digests of ranges of the data are
  * kept for the rest of the scan, as yara does: many rules compare hash.md5(0, filesize) with a
  * constant, and the file is hashed once for all of them. */
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -35,18 +36,21 @@ static bool data_range(vt_modrt_fncall *call, const uint8_t **p, size_t *len)
     return true;
 }
 
-/* Digests of data ranges computed in this scan (arena memory, gone with the scan). */
-enum { CACHED_DIGESTS = 16 };
+/* Digests of data ranges computed in this scan, in a hash table in the scan's arena (gone with
+ * the scan). It holds every range asked for, as yara's cache does: a file with hundreds of icon
+ * resources is hashed once per icon, not once per icon and rule. (A ring of 16 entries, as
+ * before, held none of them: bartblaze's three `hash.md5(pe.resources[i].offset, ...)` rules
+ * hashed every icon of shell32.dll three times.) */
 typedef struct cached_digest {
-    const EVP_MD *md;
+    const EVP_MD *md; /* NULL: a free slot */
     const uint8_t *p;
     size_t len;
     char hex[2 * EVP_MAX_MD_SIZE];
     size_t hex_len;
 } cached_digest;
 typedef struct digest_cache {
-    cached_digest items[CACHED_DIGESTS];
-    size_t count, next;
+    cached_digest *slots; /* cap slots, cap a power of two; at most half of them used */
+    size_t cap, count;
 } digest_cache;
 
 static vt_status load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_t *data,
@@ -58,6 +62,39 @@ static vt_status load(vt_modrt_scan *scan, vt_modrt_loaded *module, const uint8_
     return module->data ? VT_OK : VT_ERR_NOMEM;
 }
 
+static size_t digest_slot(const digest_cache *cache, const EVP_MD *md, const uint8_t *p,
+                          size_t len)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15u) ^ (len * 0xC2B2AE3D27D4EB4Fu) ^
+                 (uint64_t)(uintptr_t)md;
+    size_t at = (size_t)(h ^ (h >> 29)) & (cache->cap - 1);
+    while (cache->slots[at].md &&
+           !(cache->slots[at].md == md && cache->slots[at].p == p && cache->slots[at].len == len))
+        at = (at + 1) & (cache->cap - 1);
+    return at;
+}
+
+/* Room for one more digest: the table doubled (in the arena) when half full. false: out of
+ * memory (the digest is then not kept; the scan is marked by vt_modrt_alloc). */
+static bool digest_room(vt_modrt_scan *scan, digest_cache *cache)
+{
+    if (cache->slots && 2 * (cache->count + 1) <= cache->cap)
+        return true;
+    size_t cap = cache->cap ? 2 * cache->cap : 16;
+    cached_digest *slots = vt_modrt_alloc(scan, cap * sizeof *slots);
+    if (!slots)
+        return false;
+    memset(slots, 0, cap * sizeof *slots);
+    digest_cache grown = {slots, cap, cache->count};
+    for (size_t i = 0; i < cache->cap; i++) {
+        const cached_digest *c = &cache->slots[i];
+        if (c->md)
+            slots[digest_slot(&grown, c->md, c->p, c->len)] = *c;
+    }
+    *cache = grown;
+    return true;
+}
+
 static void data_digest(vt_modrt_fncall *call, const EVP_MD *md)
 {
     const uint8_t *p;
@@ -65,23 +102,22 @@ static void data_digest(vt_modrt_fncall *call, const EVP_MD *md)
     if (!data_range(call, &p, &len))
         return;
     digest_cache *cache = call->module_data;
-    for (size_t i = 0; cache && i < cache->count; i++) {
-        const cached_digest *c = &cache->items[i];
-        if (c->md == md && c->p == p && c->len == len) {
+    if (cache && cache->count) {
+        const cached_digest *c = &cache->slots[digest_slot(cache, md, p, len)];
+        if (c->md) {
             vt_modrt_return_string(call, c->hex, c->hex_len);
             return;
         }
     }
     digest(call, md, p, len);
     const vt_modrt_value *r = call->result;
-    if (!cache || r->kind != VT_MODULE_STRING || r->len > sizeof cache->items[0].hex)
+    if (!cache || r->kind != VT_MODULE_STRING || r->len > sizeof cache->slots[0].hex ||
+        !digest_room(call->scan, cache))
         return;
-    cached_digest *c = &cache->items[cache->next];
-    cache->next = (cache->next + 1) % CACHED_DIGESTS;
-    if (cache->count < CACHED_DIGESTS)
-        cache->count++;
+    cached_digest *c = &cache->slots[digest_slot(cache, md, p, len)];
     *c = (cached_digest){.md = md, .p = p, .len = len, .hex_len = r->len};
     memcpy(c->hex, r->s, r->len);
+    cache->count++;
 }
 
 #define DIGEST_FUNCTIONS(name, kind)                                                           \

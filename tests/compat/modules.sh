@@ -282,6 +282,26 @@ if [ "$probe_same" -eq "${#pe_probes[@]}" ]; then
   ok "pe parts read alone: ${#pe_probes[@]} probes print as yara's"
 else not_ok "pe parts read alone: $probe_same of ${#pe_probes[@]} identical" "$probe_first"; fi
 
+# Digests of data ranges are kept for the rest of a scan: three rules hash every icon resource
+# of DLLs with hundreds of them, and a rule hashes 41 ranges twice (the second time from the
+# kept digests); every digest printed by yara and by vitrine yara.
+mkdir -p "$work/digest_files"
+for f in shell32.dll comctl32.dll notepad.exe; do
+  [ -f "$wine/x86_64-windows/$f" ] && ln -sf "$wine/x86_64-windows/$f" "$work/digest_files/"
+done
+{
+  printf 'import "pe"\nimport "hash"\nimport "console"\n'
+  for tag in a b c; do
+    printf 'rule icons_%s { condition: for all i in (0..pe.number_of_resources - 1) : (pe.resources[i].type != pe.RESOURCE_TYPE_ICON or console.log("%s=", hash.md5(pe.resources[i].offset, pe.resources[i].length))) }\n' "$tag" "$tag"
+  done
+  printf 'rule ranges { condition: for all i in (0..40) : (console.log("r=", hash.sha1(i %% 7 * 3, 64 + i))) and for all i in (0..40) : (console.log("s=", hash.sha1(i %% 7 * 3, 64 + i))) }\n'
+} >"$work/digests.yar"
+yara -w -p 1 "$work/digests.yar" "$work/digest_files" 2>&1 | LC_ALL=C sort >"$work/yara.out"
+"$VITRINE" yara -w -p 1 "$work/digests.yar" "$work/digest_files" 2>&1 | LC_ALL=C sort >"$work/ours.out"
+if [ "$(grep -c '^c=' "$work/yara.out")" -gt 100 ] && cmp -s "$work/yara.out" "$work/ours.out"; then
+  ok "digests kept for the scan: $(wc -l <"$work/ours.out") lines as yara's"
+else not_ok "digests kept for the scan" "$(diff "$work/yara.out" "$work/ours.out" | head -8)"; fi
+
 # Mach-O: the test binaries of Go's debug/macho package (golang-go), including a fat binary,
 # and 60 truncations and corruptions of three of them.
 macho_dir=$(ls -d /usr/share/go*/src/debug/macho/testdata 2>/dev/null | head -1)
