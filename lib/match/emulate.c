@@ -97,6 +97,30 @@ static uint32_t fast_index(const vt_pattern *pat, const vt_node *node)
     return 0;
 }
 
+/* Whether yr_re_fast_exec's paths can meet after the atom at `node`: a hex string without
+ * alternatives with two or more jumps of variable length after it. Its list keeps one position
+ * per input byte, so of two paths through the jumps that reach one byte, only the one listed
+ * first goes on: the match found can be longer than the shortest ({ 00 [4-7] 00 ?? [1-2] 00 }
+ * over 00 31 46 66 66 5F 00 6C 00 65 00 69 00: 13 bytes, not 11), or not found at all. With
+ * one such jump, the positions move in step and never meet. */
+static bool converging_jumps(const vt_pattern *pat, const vt_node *node)
+{
+    const vt_node *r = pat->root;
+    if (!pat->is_hex || r->kind != VT_NODE_CONCAT)
+        return false;
+    size_t i = 0, variable = 0;
+    while (i < r->nkids && r->kids[i] != node)
+        i++;
+    for (; i < r->nkids; i++) {
+        const vt_node *k = r->kids[i];
+        if (k->kind == VT_NODE_ALT)
+            return false; /* not a fast string: the fiber engine, which the plain verifier is */
+        if (k->kind == VT_NODE_REPEAT && k->hex_jump && k->min != k->max)
+            variable++;
+    }
+    return variable >= 2;
+}
+
 static bool has_greedy(const vt_node *n)
 {
     if (n->kind == VT_NODE_REPEAT && n->greedy && !n->hex_jump)
@@ -467,7 +491,7 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
         long before = 0;
         bool blocked = false;
         long k = fixed_prefix(root, nodes[0], &before, &blocked);
-        if (k < 0 || (k > 0 && wide && ascii))
+        if (k < 0 || (k > 0 && wide && ascii) || converging_jumps(pattern, nodes[0]))
             emulate = true;
         else
             *origin = (uint32_t)k;

@@ -97,6 +97,12 @@ static const atom_case cases[] = {
      DATA("\x0F\xB6\x01\x48\x8D\x00\x00\x41\x31\x00\x00\xE8\x48\x8D\x00\x00\x51"
           "\x0F\xB7\x48\x8D\x48\x8D\x4F\x3F\x01\x02\xE8\x0F\xB1\x02\x48\x8D"),
      false, true},
+    /* two variable jumps after the atom: yr_re_fast_exec keeps one position per input byte,
+     * so the path through [4-5] 00 ?? meets the one through [6-7] at one byte and is dropped:
+     * 13 bytes at 0, not the 11 of the shortest path */
+    {"{ 00 [4-7] 00 ?? [1-2] 00 }", VT_STRING_HEX, "{ 00 [4-7] 00 ?? [1-2] 00 }", 0, 0,
+     DATA("\x01\x00\x31\x46\x66\x66\x5F\x00\x6C\x00\x65\x00\x69\x00\x6C\x01"),
+     true, false},
 };
 
 static char workdir[64];
