@@ -119,6 +119,9 @@ typedef struct vt_string_spec {
 VT_API bool vt_header_gate_passes(const vt_header_gate *g, const uint8_t *data, size_t len);
 /* Whether every file that passes g also passes `weaker` (each byte of `weaker` is one of g's). */
 VT_API bool vt_header_gate_implies(const vt_header_gate *g, const vt_header_gate *weaker);
+/* Whether no file passes both g and other (they require different bytes at one offset: "MZ"
+ * and "\x7fELF"). */
+VT_API bool vt_header_gate_excludes(const vt_header_gate *g, const vt_header_gate *other);
 
 /* yara's slow-string verdict: *slow is true when yara 4.2.3 warns
  * `string "$a" may slow down scanning` for this string (its best atoms' quality is below

@@ -37,8 +37,9 @@ extern "C" {
  * matches wherever they do (factor_share.c; the format is still VTMATCH6). 8: alternations of up
  * to 64 branches give factors, each branch's run joined with the nodes around it. 9: a hex
  * alternation of single bytes, ( 43 | 63 ), is one position of a factor (the set of them). 10:
- * weak strings searched by a run with bounded jumps, as one regex (factor.c best_var_run). */
-#define VT_RULESET_COMPILE_REVISION 10u
+ * weak strings searched by a run with bounded jumps, as one regex (factor.c best_var_run). 11:
+ * the strings of rules that the header gate rules out in a database of their own (VTMATCH7). */
+#define VT_RULESET_COMPILE_REVISION 11u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

@@ -1,6 +1,6 @@
 /* gate.c: header gates (vitrine/pattern.h), the bytes a string's rule requires at fixed offsets
  * of a file. The matcher asks here whether a file has them, and whether one gate's bytes
- * include another's; which bytes a rule requires is decided in lib/cond/gate.c. */
+ * include another's, or rule it out; which bytes a rule requires is decided in lib/cond/gate.c. */
 #include <vitrine/pattern.h>
 
 bool vt_header_gate_passes(const vt_header_gate *g, const uint8_t *data, size_t len)
@@ -21,4 +21,13 @@ bool vt_header_gate_implies(const vt_header_gate *g, const vt_header_gate *weake
             return false;
     }
     return true;
+}
+
+bool vt_header_gate_excludes(const vt_header_gate *g, const vt_header_gate *other)
+{
+    for (unsigned i = 0; i < g->count && i < VT_GATE_MAX; i++)
+        for (unsigned k = 0; k < other->count && k < VT_GATE_MAX; k++)
+            if (g->offset[i] == other->offset[k] && g->value[i] != other->value[k])
+                return true;
+    return false;
 }

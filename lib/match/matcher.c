@@ -18,12 +18,13 @@
 #include "program.h"
 #include "string_internal.h"
 
-#define MATCHER_MAGIC "VTMATCH6"
+#define MATCHER_MAGIC "VTMATCH7"
 #define MATCHER_MAGIC_V1 "VTMATCH1" /* one pattern per factor: rebuilt when loaded */
 #define MATCHER_MAGIC_V2 "VTMATCH2" /* factors without confirmation: rebuilt when loaded */
 #define MATCHER_MAGIC_V3 "VTMATCH3" /* without header gates: rebuilt when loaded */
 #define MATCHER_MAGIC_V4 "VTMATCH4" /* without gate escapes: rebuilt when loaded */
 #define MATCHER_MAGIC_V5 "VTMATCH5" /* block-mode databases: rebuilt when loaded */
+#define MATCHER_MAGIC_V6 "VTMATCH6" /* without excluded strings: rebuilt when loaded */
 #define MAX_CONFIRM 128               /* bytes of a confirmed factor (factor.c: 64 at most) */
 
 /* Databases are compiled in Vectorscan's vectored mode and scanned as a vector of one buffer,
@@ -116,6 +117,17 @@ struct vt_matcher {
      * is searched in data failing the gate, and a hit of it there has the data scanned whole */
     bool *escape;
     hs_database_t *db_rest;
+    /* excluded[i]: string i's rule requires other bytes at the gate's offsets (an ELF or OLE
+     * rule where the gate is "MZ": vt_header_gate_excludes) and i is not one of its escapes, so
+     * data with the gate's bytes cannot match its rule. The patterns owned by excluded strings
+     * only are not in db but in db_excluded, searched with db only where every string must be
+     * (vt_matcher_scratch_set_every_string, or a candidate of an escape). excl_escape[i]: an
+     * escape of such a rule; a candidate of it in data with the gate's bytes has the data
+     * scanned again with every pattern. Data without the gate's bytes is scanned with db_rest,
+     * which has these patterns. */
+    bool *excluded;
+    bool *excl_escape;
+    hs_database_t *db_excluded;
     short_pattern shorts[MAX_SHORT_PATTERNS]; /* searched by scan_short, in neither database */
     size_t nshorts;
     hs_scan_fn scan; /* hs_scan_vector or a build of it that finds every match (see above) */
@@ -173,6 +185,8 @@ void vt_matcher_free(vt_matcher *m)
     free(m->verify_everywhere);
     free(m->gated);
     free(m->escape);
+    free(m->excluded);
+    free(m->excl_escape);
     free(m->factors);
     free(m->first);
     free(m->confirm);
@@ -181,6 +195,8 @@ void vt_matcher_free(vt_matcher *m)
         hs_free_database(m->db);
     if (m->db_rest)
         hs_free_database(m->db_rest);
+    if (m->db_excluded)
+        hs_free_database(m->db_excluded);
     free(m);
 }
 
@@ -194,7 +210,10 @@ static vt_status copy_specs(vt_matcher *m, const vt_string_spec *specs, size_t c
     m->verify_everywhere = calloc(count ? count : 1, sizeof *m->verify_everywhere);
     m->gated = calloc(count ? count : 1, sizeof *m->gated);
     m->escape = calloc(count ? count : 1, sizeof *m->escape);
-    if (!m->specs || !m->strings || !m->verify_everywhere || !m->gated || !m->escape)
+    m->excluded = calloc(count ? count : 1, sizeof *m->excluded);
+    m->excl_escape = calloc(count ? count : 1, sizeof *m->excl_escape);
+    if (!m->specs || !m->strings || !m->verify_everywhere || !m->gated || !m->escape ||
+        !m->excluded || !m->excl_escape)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     m->nstrings = count;
     for (size_t i = 0; i < count; i++) {
@@ -308,29 +327,79 @@ static bool pattern_gated(const vt_matcher *m, uint32_t p)
     return true;
 }
 
+/* Whether every string owning pattern p is excluded (none need be searched in data with the
+ * gate's bytes). */
+static bool pattern_excluded(const vt_matcher *m, uint32_t p)
+{
+    for (uint32_t k = m->first[p]; k < m->first[p + 1]; k++)
+        if (!m->excluded[m->factors[k].string])
+            return false;
+    return true;
+}
+
+/* Marks the strings whose rules the gate rules out (m->excluded, m->excl_escape). As for gated
+ * strings, an escape without factors would be a candidate in every file: its rule's strings
+ * are not excluded then. */
+static void mark_excluded(vt_matcher *m)
+{
+    for (size_t first = 0, end; first < m->nstrings; first = end) {
+        const vt_string_spec *head = &m->specs[first].spec;
+        bool ruled_out = head->gate.count && head->gate.count <= VT_GATE_MAX &&
+                         vt_header_gate_excludes(&head->gate, &m->gate);
+        bool open = false;
+        for (end = first; end < m->nstrings && m->specs[end].spec.rule == head->rule; end++)
+            open = open || (m->specs[end].spec.gate_escape && m->verify_everywhere[end]);
+        for (size_t k = first; ruled_out && !open && k < end; k++) {
+            m->excl_escape[k] = m->specs[k].spec.gate_escape;
+            m->excluded[k] = !m->excl_escape[k];
+        }
+    }
+}
+
 /* Data without the heaviest gate's bytes cannot match the rules of the strings it gates: when
  * their patterns (those owned by gated strings only) are at least half of the n given, compile
- * the others as a second database for such data. Otherwise no gate is kept. */
+ * the others as a second database for such data. Otherwise no gate is kept. With a gate, the
+ * patterns of the strings it excludes go to a database of their own, and the rest to the main
+ * one. */
 static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const char **exprs,
                                unsigned *flags, unsigned *ids, size_t n, vt_error *err)
 {
     vt_header_gate gate = heaviest_gate(m, list);
-    size_t rest = 0;
-    for (size_t j = 0; j < n && gate.count; j++) {
-        if (!pattern_gated(m, ids[j])) { /* kept: compacted in place, ids unchanged */
-            exprs[rest] = exprs[j];
-            flags[rest] = flags[j];
-            ids[rest] = ids[j];
-            rest++;
-        }
-    }
-    if (!gate.count || 2 * (n - rest) < n) {
+    size_t ngated = 0;
+    for (size_t j = 0; j < n && gate.count; j++)
+        ngated += pattern_gated(m, ids[j]);
+    if (!gate.count || 2 * ngated < n) {
         memset(m->gated, 0, m->nstrings * sizeof *m->gated);
         memset(m->escape, 0, m->nstrings * sizeof *m->escape);
-        return VT_OK;
+        return n ? compile_patterns(exprs, flags, ids, n, &m->db, err) : VT_OK;
     }
     m->gate = gate;
-    return rest ? compile_patterns(exprs, flags, ids, rest, &m->db_rest, err) : VT_OK;
+    mark_excluded(m);
+    /* three passes over the same arrays, each compacting its patterns at the front of a copy */
+    const char **e = malloc((n ? n : 1) * sizeof *e);
+    unsigned *f = malloc((n ? n : 1) * sizeof *f), *id = malloc((n ? n : 1) * sizeof *id);
+    vt_status st = e && f && id ? VT_OK : vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    for (int pass = 0; pass < 3 && st == VT_OK; pass++) {
+        size_t kept = 0;
+        for (size_t j = 0; j < n; j++) {
+            bool take = pass == 0   ? !pattern_excluded(m, ids[j])
+                        : pass == 1 ? pattern_excluded(m, ids[j])
+                                    : !pattern_gated(m, ids[j]);
+            if (take) {
+                e[kept] = exprs[j];
+                f[kept] = flags[j];
+                id[kept] = ids[j];
+                kept++;
+            }
+        }
+        hs_database_t **db = pass == 0 ? &m->db : pass == 1 ? &m->db_excluded : &m->db_rest;
+        if (kept)
+            st = compile_patterns(e, f, id, kept, db, err);
+    }
+    free(e);
+    free(f);
+    free(id);
+    return st;
 }
 
 /* Vectorscan's literal filter (FDR) steps over its input 2 bytes at a time when it has 800 to
@@ -444,9 +513,7 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
         ids[p] = (unsigned)p;
     }
     size_t nlong = split_short_patterns(m, list, rep, exprs, flags, ids, np);
-    st = nlong ? compile_patterns(exprs, flags, ids, nlong, &m->db, err) : VT_OK;
-    if (st == VT_OK)
-        st = compile_gated(m, list, exprs, flags, ids, nlong, err);
+    st = compile_gated(m, list, exprs, flags, ids, nlong, err);
 done:
     free(slots);
     free(pattern_of);
@@ -500,7 +567,8 @@ vt_matcher_scratch *vt_matcher_scratch_new(const vt_matcher *m)
     s->touched = calloc(m->nstrings ? m->nstrings : 1, sizeof *s->touched);
     if (!s->verify || !s->ranges || !s->touched ||
         (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) ||
-        (m->db_rest && hs_alloc_scratch(m->db_rest, &s->hs) != HS_SUCCESS)) {
+        (m->db_rest && hs_alloc_scratch(m->db_rest, &s->hs) != HS_SUCCESS) ||
+        (m->db_excluded && hs_alloc_scratch(m->db_excluded, &s->hs) != HS_SUCCESS)) {
         vt_matcher_scratch_free(s);
         return NULL;
     }
@@ -660,25 +728,31 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The candidate ranges of every string in s (those of an earlier scan dropped first): the
- * factor hits of the database for the data (gate_failed: the database of the patterns the gate
- * does not rule out), and the whole data for strings without factors. */
-static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
-                                 size_t len, bool gate_failed, vt_error *err)
+/* Which strings a scan searches: those whose rules may match data with the gate's bytes (all
+ * strings when there is no gate), those whose rules may match data without them, or all. */
+typedef enum { SEARCH_GATE_PASSED, SEARCH_GATE_FAILED, SEARCH_EVERY } search_mode;
+
+/* Whether string i is left out of a search of this mode. */
+static bool left_out(const vt_matcher *m, size_t i, search_mode mode)
 {
-    /* a scan that failed (out of memory, timed out) left its candidates: they must not be
-     * taken for this scan's, nor hide its strings from `touched` */
-    for (size_t t = 0; t < s->ntouched; t++) {
-        s->ranges[s->touched[t]].count = 0;
-        s->ranges[s->touched[t]].unsorted = false;
-    }
-    s->ntouched = 0;
-    s->failed = false;
-    const hs_database_t *db = gate_failed ? m->db_rest : m->db;
-    for (size_t i = 0; i < m->nstrings; i++)
-        m->verify_everywhere[i] && len && !(gate_failed && m->gated[i])
-            ? add_range(s, (uint32_t)i, 0, len - 1)
-            : (void)0;
+    return mode == SEARCH_GATE_PASSED ? m->excluded[i]
+           : mode == SEARCH_GATE_FAILED ? m->gated[i]
+                                        : false;
+}
+
+/* Whether every string owning pattern p is left out of a search of this mode. */
+static bool pattern_left_out(const vt_matcher *m, uint32_t p, search_mode mode)
+{
+    return mode == SEARCH_GATE_PASSED ? pattern_excluded(m, p)
+           : mode == SEARCH_GATE_FAILED ? pattern_gated(m, p)
+                                        : false;
+}
+
+/* Runs Vectorscan's database db over the data, reporting factor hits to on_factor. */
+static vt_status scan_database(const vt_matcher *m, vt_matcher_scratch *s,
+                               const hs_database_t *db, const uint8_t *data, size_t len,
+                               vt_error *err)
+{
     /* Vectorscan's block mode takes at most 4 GiB - 1 at once: larger data is scanned in
      * windows that overlap by more than the longest factor, so no factor hit is lost (hits seen
      * twice only repeat a candidate range). */
@@ -694,10 +768,36 @@ static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, con
         if (base + n >= len)
             break;
     }
+    return VT_OK;
+}
+
+/* The candidate ranges of every string in s (those of an earlier scan dropped first): the
+ * factor hits of the databases of the search (db, db_rest where the gate fails, db and
+ * db_excluded for every string), and the whole data for strings without factors. */
+static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
+                                 size_t len, search_mode mode, vt_error *err)
+{
+    /* a scan that failed (out of memory, timed out) left its candidates: they must not be
+     * taken for this scan's, nor hide its strings from `touched` */
+    for (size_t t = 0; t < s->ntouched; t++) {
+        s->ranges[s->touched[t]].count = 0;
+        s->ranges[s->touched[t]].unsorted = false;
+    }
+    s->ntouched = 0;
+    s->failed = false;
+    for (size_t i = 0; i < m->nstrings; i++)
+        m->verify_everywhere[i] && len && !left_out(m, i, mode)
+            ? add_range(s, (uint32_t)i, 0, len - 1)
+            : (void)0;
+    vt_status st =
+        scan_database(m, s, mode == SEARCH_GATE_FAILED ? m->db_rest : m->db, data, len, err);
+    if (st == VT_OK && mode == SEARCH_EVERY)
+        st = scan_database(m, s, m->db_excluded, data, len, err);
+    if (st != VT_OK)
+        return st;
     scan_ctx whole = {m, s, 0, data, len};
     for (size_t k = 0; k < m->nshorts && !s->failed; k++)
-        if (!(gate_failed && pattern_gated(m, m->shorts[k].id)) &&
-            !scan_short(&m->shorts[k], &whole))
+        if (!pattern_left_out(m, m->shorts[k].id, mode) && !scan_short(&m->shorts[k], &whole))
             break;
     if (s->failed)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
@@ -706,11 +806,13 @@ static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, con
     return VT_OK;
 }
 
-/* Whether an escape string has a candidate: its rule may match without the gate. */
-static bool escape_found(const vt_matcher *m, const vt_matcher_scratch *s)
+/* Whether one of the escape strings of the strings a search of this mode left out has a
+ * candidate: its rule may match, and every string of it must be searched. */
+static bool escape_found(const vt_matcher *m, const vt_matcher_scratch *s, search_mode mode)
 {
-    for (size_t t = 0; t < s->ntouched; t++)
-        if (m->escape[s->touched[t]])
+    const bool *escape = mode == SEARCH_GATE_FAILED ? m->escape : m->excl_escape;
+    for (size_t t = 0; t < s->ntouched && mode != SEARCH_EVERY; t++)
+        if (escape[s->touched[t]])
             return true;
     return false;
 }
@@ -718,13 +820,16 @@ static bool escape_found(const vt_matcher *m, const vt_matcher_scratch *s)
 vt_status vt_matcher_scan(const vt_matcher *m, vt_matcher_scratch *s, const uint8_t *data,
                           size_t len, vt_match_fn fn, void *ctx, vt_error *err)
 {
-    /* data without the gate's bytes: the gated strings' rules cannot match it, unless one of
-     * their escapes is found there, which has the data scanned again with every string */
-    bool gate_failed = m->gate.count && !s->every_string &&
-                       !vt_header_gate_passes(&m->gate, data, len);
-    vt_status st = find_candidates(m, s, data, len, gate_failed, err);
-    if (st == VT_OK && gate_failed && escape_found(m, s))
-        st = find_candidates(m, s, data, len, false, err);
+    /* data without the gate's bytes: the gated strings' rules cannot match it; data with them:
+     * the excluded strings' rules cannot. Unless an escape of such a rule is found there, which
+     * has the data scanned again with every string. */
+    search_mode mode = s->every_string ? SEARCH_EVERY
+                       : m->gate.count && !vt_header_gate_passes(&m->gate, data, len)
+                           ? SEARCH_GATE_FAILED
+                           : SEARCH_GATE_PASSED;
+    vt_status st = find_candidates(m, s, data, len, mode, err);
+    if (st == VT_OK && escape_found(m, s, mode))
+        st = find_candidates(m, s, data, len, SEARCH_EVERY, err);
     if (st != VT_OK)
         return st;
     qsort(s->touched, s->ntouched, sizeof *s->touched, cmp_u32);
@@ -823,7 +928,9 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
         st = st ? st : put_u32(out, (uint32_t)sp->xor_min | (uint32_t)sp->xor_max << 8 |
                                         (sp->base64_alphabet ? 1u << 16 : 0) |
                                         (m->gated[i] ? 1u << 17 : 0) |
-                                        (m->escape[i] ? 1u << 18 : 0));
+                                        (m->escape[i] ? 1u << 18 : 0) |
+                                        (m->excluded[i] ? 1u << 19 : 0) |
+                                        (m->excl_escape[i] ? 1u << 20 : 0));
         st = st ? st : put_u32(out, (uint32_t)sp->len);
         st = st ? st : vt_buf_append(out, sp->data, sp->len);
         if (st == VT_OK && sp->base64_alphabet)
@@ -848,6 +955,7 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
     for (unsigned k = 0; k < m->gate.count && st == VT_OK; k++)
         st = put_u32(out, (uint32_t)m->gate.offset[k] | (uint32_t)m->gate.value[k] << 8);
     st = st ? st : put_database(out, m->db_rest, err);
+    st = st ? st : put_database(out, m->db_excluded, err);
     st = st ? st : put_u32(out, (uint32_t)m->nshorts);
     for (size_t k = 0; k < m->nshorts && st == VT_OK; k++) {
         const short_pattern *sp = &m->shorts[k];
@@ -933,7 +1041,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                   memcmp(magic, MATCHER_MAGIC_V2, 8) == 0 ||
                   memcmp(magic, MATCHER_MAGIC_V3, 8) == 0 ||
                   memcmp(magic, MATCHER_MAGIC_V4, 8) == 0 ||
-                  memcmp(magic, MATCHER_MAGIC_V5, 8) == 0)) /* the scanner rebuilds it */
+                  memcmp(magic, MATCHER_MAGIC_V5, 8) == 0 ||
+                  memcmp(magic, MATCHER_MAGIC_V6, 8) == 0)) /* the scanner rebuilds it */
         return vt_error_set(err, VT_ERR_STATE, "matcher saved by an earlier version");
     if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
@@ -943,10 +1052,14 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     vt_string_spec *specs = calloc(n ? n : 1, sizeof *specs);
     bool *gated = calloc(n ? n : 1, sizeof *gated);
     bool *escape = calloc(n ? n : 1, sizeof *escape);
-    if (!specs || !gated || !escape) {
+    bool *excluded = calloc(n ? n : 1, sizeof *excluded);
+    bool *excl_escape = calloc(n ? n : 1, sizeof *excl_escape);
+    if (!specs || !gated || !escape || !excluded || !excl_escape) {
         free(specs);
         free(gated);
         free(escape);
+        free(excluded);
+        free(excl_escape);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     }
     for (uint32_t i = 0; i < n && !r.bad; i++) {
@@ -963,7 +1076,10 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
             specs[i].base64_alphabet = (const char *)get_bytes(&r, 64);
         gated[i] = x >> 17 & 1;
         escape[i] = x >> 18 & 1;
-        if (specs[i].kind > VT_STRING_REGEX || x >> 19 || (gated[i] && escape[i]))
+        excluded[i] = x >> 19 & 1;
+        excl_escape[i] = x >> 20 & 1;
+        if (specs[i].kind > VT_STRING_REGEX || x >> 21 ||
+            gated[i] + escape[i] + excluded[i] + excl_escape[i] > 1)
             r.bad = true;
     }
     vt_matcher *m = calloc(1, sizeof *m);
@@ -973,10 +1089,14 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
     if (st == VT_OK) {
         memcpy(m->gated, gated, n * sizeof *gated);
         memcpy(m->escape, escape, n * sizeof *escape);
+        memcpy(m->excluded, excluded, n * sizeof *excluded);
+        memcpy(m->excl_escape, excl_escape, n * sizeof *excl_escape);
     }
     free(specs);
     free(gated);
     free(escape);
+    free(excluded);
+    free(excl_escape);
     if (st == VT_OK) {
         uint32_t nf = get_u32(&r);
         if (r.bad || nf > r.left / 20) {
@@ -1063,11 +1183,13 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                 st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
         }
         for (size_t i = 0; i < m->nstrings && st == VT_OK && !count; i++)
-            if (m->gated[i] || m->escape[i])
+            if (m->gated[i] || m->escape[i] || m->excluded[i] || m->excl_escape[i])
                 st = vt_error_set(err, VT_ERR_FORMAT, "matcher header gate is corrupt");
     }
     if (st == VT_OK)
         st = get_database(&r, &m->db_rest, err);
+    if (st == VT_OK)
+        st = get_database(&r, &m->db_excluded, err);
     if (st == VT_OK) {
         uint32_t count = get_u32(&r);
         if (r.bad || count > MAX_SHORT_PATTERNS)
@@ -1089,7 +1211,7 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         m->nshorts = r.bad ? 0 : count;
         if (r.bad)
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher short patterns are corrupt");
-        else if (!m->db && m->npatterns > m->nshorts)
+        else if (!m->db && !m->db_excluded && m->npatterns > m->nshorts)
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher lacks its vectorscan database");
     }
     if (st == VT_OK && (r.bad || r.left != 0))

@@ -340,11 +340,14 @@ def make_string(rng):
     return RegexString(rng)
 
 
-# Header requirements (each implies "MZ" at offset 0 but the last two, which fix other bytes).
+# Header requirements: each implies "MZ" at offset 0 but the last five. "uint16(1) == 0x905a"
+# fixes other bytes; the last four rule "MZ" out (ELF, OLE): where "MZ" is the matcher's gate,
+# their strings are not searched in files with it (lib/match/matcher.c, excluded strings).
 HEADERS = ["uint16(0) == 0x5a4d", "uint16(0) == 0x5A4D", "0x5a4d == uint16(0)",
            "uint16be(0) == 0x4d5a", "uint8(0) == 0x4d and uint8(1) == 0x5a",
            "uint32(0) == 0x00905a4d", "uint16(0) == 0x5a4d and uint8(2) == 0x90",
-           "uint8(0) == 0x4d", "uint16(1) == 0x905a", "uint16(0) == 0x457f"]
+           "uint8(0) == 0x4d", "uint16(1) == 0x905a", "uint16(0) == 0x457f",
+           "uint32(0) == 0x464c457f", "uint32be(0) == 0xd0cf11e0", "uint8(0) == 0x7f"]
 
 
 class Rule:
@@ -405,12 +408,18 @@ def make_data(rng, rules):
         data = bytearray(rng.choice(b"AZaz09+/=") for _ in range(length))
     # every string of one rule somewhere in some files, which have no header then: its
     # `or all of them` holds without one
+    # (or "MZ" or ELF, which one of the rule's escapes can match without: an ELF or OLE rule's
+    # escape found in a file with "MZ" has every string searched there)
     whole = rng.choice(rules) if rng.random() < 0.3 else None
     if rng.random() < 0.45 and not whole:  # a header, whole or cut short (1-3 byte files too)
-        head = rng.choice([b"MZ\x90\x00", b"MZ", b"M", b"\x7fE", b"MZ\x91"])
+        head = rng.choice([b"MZ\x90\x00", b"MZ", b"M", b"\x7fE", b"MZ\x91", b"\x7fELF",
+                           b"\xd0\xcf\x11\xe0"])
         data[:min(len(data), len(head))] = head[:len(data)]
     if whole and data[:1] == b"M":
         data[0] = 0x4e
+    if whole and rng.random() < 0.3:
+        head = rng.choice([b"MZ\x90\x00", b"\x7fELF"])
+        data[:min(len(data), len(head))] = head[:len(data)]
     plants = []
     planned = [(whole, st) for st in whole.strings] if whole else []
     for _ in range(rng.choice([0, 2, 3, 4, 6, 8, 12]) + len(planned)):
