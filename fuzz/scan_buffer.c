@@ -1,7 +1,8 @@
 /* scan_buffer.c: fuzz target for the whole scanning path on hostile files: matching (text, hex
  * with jumps and alternatives, regexes, nocase/wide/xor/base64/fullword, strings verified from
  * yara's atoms, literals searched through a shorter one, wide alternations joined with the
- * bytes around them, alternations of single bytes, single bytes apart by jumps), module loading
+ * bytes around them, alternations of single bytes, single bytes apart by jumps; header gates,
+ * their escapes and the strings they exclude), module loading
  * (pe, elf, math, hash), the entry point, and condition evaluation with loops over module data
  * and match offsets. The ruleset is compiled once; each input is one scanned file. */
 #include <stdint.h>
@@ -17,7 +18,8 @@ static const char fuzz_rules[] =
     "import \"math\"\n"
     "import \"hash\"\n"
     "rule text { strings: $a = \"This program\" nocase wide ascii $b = \"PE\" fullword\n"
-    "  $c = \"kernel32\" xor(1-255) $d = \"http://\" base64 condition: any of them }\n"
+    "  $c = \"kernel32\" xor(1-255) $d = \"http://\" base64\n"
+    "  condition: (uint16(0) == 0x5a4d and any of them) or $d }\n"
     "rule shared { strings: $p = \"GetProcAddress\" ascii wide $q = \"procaddr\" nocase\n"
     "  $o = { 47 65 74 50 72 6F 63 ?? 64 64 } condition: #p > 0 or #q > 1 or $o }\n"
     "rule hex { strings: $h = { 4D 5A [2-64] 50 45 00 00 ( 4C 01 | 64 86 ) ?? ?? }\n"
@@ -29,6 +31,12 @@ static const char fuzz_rules[] =
     "  $t = /([0-9a-f]{1,4}:){1,7}:|::([0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4}|[^B]?\\w\\W/i wide ascii\n"
     "  $x = /\\.(txt|rtf|doc|xls|xlsx|png|pdf|pem|asc|ppk|rdp|zip|sql|ovpn|kdbx|conf|key|json)\\b/\n"
     "  condition: $r or $s or #t > 1 or #x > 2 }\n"
+    /* rules of other file types, which the MZ header gate excludes (one of them with an
+     * escape, which has a file with MZ scanned again for every string) */
+    "rule elf_strings { strings: $e = \"GLIBC_2.\" $f = /\\.so\\.[0-9]+/\n"
+    "  condition: uint32(0) == 0x464c457f and any of them }\n"
+    "rule ole_strings { strings: $g = \"Root Entry\" wide $k = \"WordDocument\" wide\n"
+    "  condition: (uint32be(0) == 0xd0cf11e0 and $g) or $k }\n"
     "rule pe_walk { condition: pe.number_of_sections > 0 and\n"
     "  for any i in (0 .. pe.number_of_sections - 1) : ( pe.sections[i].name contains \"text\"\n"
     "    and math.entropy(pe.sections[i].raw_data_offset, pe.sections[i].raw_data_size) > 1.0 )\n"
