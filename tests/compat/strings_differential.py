@@ -340,9 +340,9 @@ def make_string(rng):
     return RegexString(rng)
 
 
-# Header requirements: each implies "MZ" at offset 0 but the last five. "uint16(1) == 0x905a"
-# fixes other bytes; the last four rule "MZ" out (ELF, OLE): where "MZ" is the matcher's gate,
-# their strings are not searched in files with it (lib/match/matcher.c, excluded strings).
+# Header requirements: each requires "MZ" (or "M") at offset 0 but the last five.
+# "uint16(1) == 0x905a" fixes other bytes; the last four rule "MZ" out (ELF, OLE): where "MZ" is
+# the matcher's gate, their strings are not searched in files with it (excluded strings).
 HEADERS = ["uint16(0) == 0x5a4d", "uint16(0) == 0x5A4D", "0x5a4d == uint16(0)",
            "uint16be(0) == 0x4d5a", "uint8(0) == 0x4d and uint8(1) == 0x5a",
            "uint32(0) == 0x00905a4d", "uint16(0) == 0x5a4d and uint8(2) == 0x90",
