@@ -98,6 +98,10 @@ typedef struct vt_cond_env {
     /* The scan's deadline (NULL: none): evaluation counts its steps (every node evaluated,
      * every loop iteration) and fails with VT_ERR_TIMEOUT once it has passed. */
     vt_deadline *deadline;
+    /* Per rule (NULL: none): 1 when its condition cannot be true unless one of its strings has
+     * a match (vt_cond_rules_needing_match). Such a rule is taken as false, without evaluating
+     * its condition, when none of its strings has one. */
+    const uint8_t *needs_match;
 } vt_cond_env;
 
 /* Evaluate every rule in order. results[i] becomes 1 when rule i matches and 0 otherwise
@@ -140,6 +144,12 @@ typedef struct vt_gate_escapes {
  * required). Pure: reads the ruleset only. */
 VT_API void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate,
                               vt_gate_escapes *escape);
+
+/* For every rule, needs[rule] = 1 when its condition can be true only if one of the rule's own
+ * strings has a match (`$a and ...`, `any of them`, `#a > 2 or $b at 0`, `... and 2 of ($x*)`)
+ * and it calls no module function with an effect (console.log), else 0. `needs` has one byte
+ * per rule. Pure: reads the ruleset only. */
+VT_API void vt_cond_rules_needing_match(const vt_ruleset *rules, uint8_t *needs);
 
 #ifdef __cplusplus
 }

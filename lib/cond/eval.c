@@ -1068,6 +1068,16 @@ static inline vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out)
     return eval_inner(ev, index, out);
 }
 
+/* Whether one of the rule's strings has a match. */
+static bool rule_has_match(const evaluator *ev, const vt_rs_rule *rule)
+{
+    for (uint32_t s = 0; s < rule->string_count; s++)
+        if ((uint64_t)rule->string_first + s < ev->view.string_count &&
+            ev->env->matches[rule->string_first + s].count)
+            return true;
+    return false;
+}
+
 vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *err)
 {
     evaluator ev;
@@ -1096,7 +1106,10 @@ vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *e
             break;
         }
         vt_cond_value v;
-        st = eval(&ev, rule->node_first + rule->node_count - 1, &v);
+        if (env->needs_match && env->needs_match[r] && !rule_has_match(&ev, rule))
+            set_bool(&v, false); /* true only with a match of its strings: not evaluated */
+        else
+            st = eval(&ev, rule->node_first + rule->node_count - 1, &v);
         results[r] = st == VT_OK && is_true(&v);
         if (st == VT_OK && !results[r] && (rule->flags & VT_RULE_GLOBAL))
             namespace_failed[rule->ns] = 1;

@@ -1,4 +1,6 @@
-/* gate.c: the file header a rule requires (vt_cond_rule_gate). Most malware rules begin
+/* gate.c: what a rule's condition requires before it can be true: the file header
+ * (vt_cond_rule_gate) and a match of one of its strings (vt_cond_rules_needing_match). Most
+ * malware rules begin
  * `uint16(0) == 0x5a4d and ...`: on a file without "MZ" they cannot match, whatever their
  * strings, and the matcher then need not search those strings at all (lib/match/matcher.c).
  * Many end `... or all of them`: without "MZ" they match only if all their strings do, so one
@@ -6,6 +8,9 @@
  * This file decides which bytes a condition requires; it follows the evaluator's semantics
  * (eval.c): an `and` is true only when both operands are, and an undefined comparison (a read
  * past the end of the file) is not true. */
+#include <stdlib.h>
+#include <string.h>
+
 #include <vitrine/cond.h>
 
 /* Require byte `value` at `offset` (a second, different value for the same offset makes the
@@ -207,4 +212,89 @@ void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *g
         *gate = req.gate;
         *escape = req.escape;
     }
+}
+
+/* ---- a match of one of the rule's strings ------------------------------------------------ */
+
+/* Whether node `i` of the rule whose strings are [first, end) is true only when one of them has
+ * a match, given the answers `needs` for the rule's earlier nodes (operands come first). */
+static bool node_needs_match(const vt_ruleset_view *v, const vt_rs_rule *rule,
+                             const uint8_t *needs, uint32_t i)
+{
+    const vt_rs_node *n = &v->nodes[i];
+    uint32_t first = rule->string_first, end = rule->string_first + rule->string_count;
+#define OWN_STRING(x) ((x) >= first && (x) < end)
+#define EARLIER(x) ((x) >= rule->node_first && (x) < i)
+    int64_t c;
+    switch (n->op) {
+    case VT_OP_STRING_MATCH:
+    case VT_OP_STRING_AT:
+    case VT_OP_STRING_IN: /* $a, $a at X, $a in (X..Y) */
+        return n->v.i >= 0 && OWN_STRING((uint64_t)n->v.i);
+    case VT_OP_GT:
+    case VT_OP_GE:
+    case VT_OP_EQ: { /* #a > c (c >= 0), #a >= c, #a == c (c >= 1) */
+        if (!EARLIER(n->a) || v->nodes[n->a].op != VT_OP_STRING_COUNT ||
+            v->nodes[n->a].v.i < 0 || !OWN_STRING((uint64_t)v->nodes[n->a].v.i) ||
+            !constant(v, n->b, &c))
+            return false;
+        return n->op == VT_OP_GT ? c >= 0 : c >= 1;
+    }
+    case VT_OP_OF: { /* any / all / N of (strings), in a range or not */
+        if (!EARLIER(n->a) || !EARLIER(n->b) || v->nodes[n->b].op != VT_OP_STRING_SET ||
+            v->nodes[n->b].c == 0)
+            return false;
+        const vt_rs_node *q = &v->nodes[n->a];
+        if (q->op != VT_OP_QUANT)
+            return false;
+        if (q->flags == VT_QUANT_ANY || q->flags == VT_QUANT_ALL)
+            return true;
+        return (q->flags == VT_QUANT_COUNT || q->flags == VT_QUANT_PERCENT) &&
+               constant(v, q->a, &c) && c >= 1;
+    }
+    case VT_OP_AND:
+        return (EARLIER(n->a) && needs[n->a - rule->node_first]) ||
+               (EARLIER(n->b) && needs[n->b - rule->node_first]);
+    case VT_OP_OR:
+        return EARLIER(n->a) && needs[n->a - rule->node_first] && EARLIER(n->b) &&
+               needs[n->b - rule->node_first];
+    default:
+        return false;
+    }
+#undef OWN_STRING
+#undef EARLIER
+}
+
+/* Whether a node of the rule names module `console`, whose functions print. */
+static bool uses_console(const vt_ruleset *rules, const vt_ruleset_view *v, const vt_rs_rule *r)
+{
+    for (uint32_t i = r->node_first; i < r->node_first + r->node_count; i++)
+        if (v->nodes[i].op == VT_OP_MODULE && strcmp(vt_ruleset_str(rules, v->nodes[i].v.s),
+                                                     "console") == 0)
+            return true;
+    return false;
+}
+
+void vt_cond_rules_needing_match(const vt_ruleset *rules, uint8_t *needs)
+{
+    vt_ruleset_view v;
+    vt_ruleset_get_view(rules, &v);
+    uint32_t longest = 0;
+    for (size_t r = 0; r < v.rule_count; r++)
+        if (v.rules[r].node_count > longest)
+            longest = v.rules[r].node_count;
+    uint8_t *node_needs = malloc(longest ? longest : 1);
+    for (size_t r = 0; r < v.rule_count; r++) {
+        const vt_rs_rule *rule = &v.rules[r];
+        needs[r] = 0;
+        if (!node_needs || !rule->node_count || rule->string_count == 0 ||
+            (uint64_t)rule->node_first + rule->node_count > v.node_count ||
+            (uint64_t)rule->string_first + rule->string_count > v.string_count ||
+            uses_console(rules, &v, rule))
+            continue; /* out of memory: every rule is evaluated, which is always right */
+        for (uint32_t k = 0; k < rule->node_count; k++)
+            node_needs[k] = node_needs_match(&v, rule, node_needs, rule->node_first + k);
+        needs[r] = node_needs[rule->node_count - 1];
+    }
+    free(node_needs);
 }

@@ -806,6 +806,7 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
         .regex_search = condition_regex_search,
         .regex_context = ctx,
         .deadline = &ctx->deadline,
+        .needs_match = ctx->scanner->needs_match,
     };
     env.has_entrypoint = vt_entry_point_offset(ctx->data, ctx->size, &env.entrypoint);
     ctx->module_failed = false;

@@ -27,6 +27,7 @@ struct vt_scanner {
     size_t regex_count;
     const char **members; /* names of the module members conditions read, sorted */
     size_t member_count;
+    uint8_t *needs_match; /* per rule: vt_cond_rules_needing_match */
 };
 
 /* True if some condition reads a module member called `name`. */

@@ -254,6 +254,15 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
         st = find_fixed_offsets(scanner, err);
     if (st == VT_OK)
         st = collect_members(scanner, err);
+    if (st == VT_OK) {
+        vt_ruleset_view view;
+        vt_ruleset_get_view(rules, &view);
+        scanner->needs_match = malloc(view.rule_count ? view.rule_count : 1);
+        if (scanner->needs_match)
+            vt_cond_rules_needing_match(rules, scanner->needs_match);
+        else
+            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scanner");
+    }
     if (st != VT_OK) {
         vt_scanner_free(scanner);
         return st;
@@ -271,6 +280,7 @@ void vt_scanner_free(vt_scanner *scanner)
     free(scanner->regexes);
     free(scanner->members);
     free(scanner->fixed_offsets);
+    free(scanner->needs_match);
     vt_matcher_free(scanner->matcher);
     free(scanner);
 }

@@ -356,8 +356,16 @@ class Rule:
         self.strings = [make_string(rng) for _ in range(rng.choice([1, 1, 2, 2, 3, 4]))]
         r = rng.random()
         n = len(self.strings)
-        if r < 0.55:
+        if r < 0.45:
             self.cond = "any of them"
+        elif r < 0.49:
+            self.cond = "%d of them" % rng.randint(1, n)
+        elif r < 0.52:
+            self.cond = "%d%% of them" % rng.choice([1, 50, 100])
+        elif r < 0.55:
+            self.cond = rng.choice(["(#s0 > 1 or $s%d) and (true or any of them)" % (n - 1),
+                                    "#s0 == 1 and (true or any of them)",
+                                    "not $s0 and any of them"])
         elif r < 0.65:
             self.cond = "all of them"
         elif r < 0.75:
@@ -369,6 +377,11 @@ class Rule:
                 (n - 1,) * 2)
         else:
             self.cond = "$s0 in (%d..%d) and any of them" % (0, rng.choice([10, 64, 100, 5000]))
+        # a condition that holds without any match (the scanner evaluates it even where none of
+        # the rule's strings matched; lib/cond/gate.c vt_cond_rules_needing_match)
+        if rng.random() < 0.08:
+            self.cond = "(%s) or filesize %s %d" % (self.cond, rng.choice("<>"),
+                                                    rng.choice([3, 64, 3000]))
         # most rules of real sets require a file header first: the matcher then skips their
         # strings in files without it (a second Vectorscan database, lib/match/matcher.c)
         if rng.random() < headed:

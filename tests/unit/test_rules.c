@@ -638,10 +638,79 @@ static void test_header_gates(void)
     vt_ruleset_free(rs);
 }
 
+/* vt_cond_rules_needing_match: a rule is skipped when none of its strings matched only where
+ * its condition cannot be true without such a match. Each case's condition, and whether it
+ * needs a match. */
+static void test_needing_match(void)
+{
+    static const struct {
+        const char *condition;
+        bool needs;
+    } cases[] = {
+        {"$a", true},
+        {"any of them", true},
+        {"all of them", true},
+        {"2 of them", true},
+        {"50% of them", true},
+        {"any of ($c*) in (0..100)", true},
+        {"$a at 0", true},
+        {"$b in (0..filesize)", true},
+        {"#a > 0", true},
+        {"#a > 3", true},
+        {"#a >= 1", true},
+        {"#a == 2", true},
+        {"#a in (0..10) > 0", true},
+        {"uint16(0) == 0x5a4d and filesize < 100KB and $a", true},
+        {"(uint16(0) == 0x5a4d and $a) or all of them", true},
+        {"$a or ($b and filesize > 2)", true},
+        {"not $a and $b", true},
+        /* true without a match of the rule's strings */
+        {"$a or filesize > 2", false},
+        {"not $a", false},
+        {"none of them", false},
+        {"0 of them", false},
+        {"#a >= 0", false},
+        {"#a == 0", false},
+        {"#a < 2", false},
+        {"for any of ($c*) : ($)", false},
+        {"for any i in (1..#a) : (@a[i] > 0)", false},
+        {"r0", false},
+        {"true", false},
+        {"$a and console.log(\"x\")", false},
+    };
+    char text[16384];
+    size_t n = (size_t)snprintf(text, sizeof text, "import \"console\"\n");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "rule r%zu { strings: $a = \"abc\" $b = \"longer text\" "
+                              "$c1 = \"c1\" $c2 = \"c2xx\" condition: (%s) and "
+                              "(true or all of them) }\n", /* every string used */
+                              i, cases[i].condition);
+    n += (size_t)snprintf(text + n, sizeof text - n, "rule no_strings { condition: true }\n");
+    vt_error err;
+    vt_ruleset *rs = compile_text(text, &err);
+    if (!rs)
+        fprintf(stderr, "# %s\n", err.message);
+    CHECK(rs != NULL);
+    size_t count = sizeof cases / sizeof cases[0];
+    uint8_t needs[sizeof cases / sizeof cases[0] + 1];
+    if (rs)
+        vt_cond_rules_needing_match(rs, needs);
+    for (size_t i = 0; rs && i < count; i++) {
+        if (needs[i] != cases[i].needs)
+            fprintf(stderr, "# %s: needs a match %d, expected %d\n", cases[i].condition,
+                    needs[i], cases[i].needs);
+        CHECK_INT_EQ(needs[i], cases[i].needs);
+    }
+    CHECK_INT_EQ(rs ? needs[count] : 0, 0);
+    vt_ruleset_free(rs);
+}
+
 int main(void)
 {
     RUN(test_records);
     RUN(test_header_gates);
+    RUN(test_needing_match);
     RUN(test_errors);
     RUN(test_compiler_spent);
     RUN(test_warnings);
