@@ -351,9 +351,17 @@ HEADERS = ["uint16(0) == 0x5a4d", "uint16(0) == 0x5A4D", "0x5a4d == uint16(0)",
 
 
 class Rule:
+    # the strings of the batch's earlier rules: real sets repeat strings in many rules, and the
+    # matcher verifies identical strings once (lib/match/matcher.c, twins)
+    made = []
+
     def __init__(self, rng, name, headed=0.6):
         self.name = name
-        self.strings = [make_string(rng) for _ in range(rng.choice([1, 1, 2, 2, 3, 4]))]
+        if name == "r0":
+            Rule.made = []
+        self.strings = [rng.choice(Rule.made) if Rule.made and rng.random() < 0.1
+                        else make_string(rng) for _ in range(rng.choice([1, 1, 2, 2, 3, 4]))]
+        Rule.made.extend(self.strings)
         r = rng.random()
         n = len(self.strings)
         if r < 0.45:

@@ -1025,6 +1025,66 @@ static void test_excluded_strings(void)
     vt_matcher_free(m);
 }
 
+/* Identical strings (twins) are verified once per scan from the same candidates: each still
+ * reports every match under its own id, in every mode and in a second scan too. */
+static void test_twin_strings(void)
+{
+    const vt_header_gate mz = {.count = 2, .offset = {0, 1}, .value = {'M', 'Z'}};
+    vt_string_spec specs[6] = {
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)"{ 00 [4-7] 00 ?? [1-2] 00 }",
+         .len = 27},
+        text("delta", 0), text("alpha", 0), text("alpha", 0), text("alpha", 0),
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)"{ 00 [4-7] 00 ?? [1-2] 00 }",
+         .len = 27}};
+    for (int i = 0; i < 6; i++)
+        specs[i].rule = (uint32_t)i;
+    specs[4].gate = mz; /* with the others gated too, the gate is taken */
+    specs[1].gate = specs[0].gate = specs[5].gate = mz;
+    vt_matcher *m = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_matcher_build(specs, 6, &m, &err), VT_OK);
+    if (!m)
+        return;
+    static const char data[] = "ZM alpha \x00\x31\x46\x66\x66\x5F\x00\x6C\x00\x65\x00\x69"
+                               "\x00 alpha delta";
+    vt_matcher_scratch *s = vt_matcher_scratch_new(m);
+    CHECK(s != NULL);
+    for (int round = 0; round < 2 && s; round++) {
+        found f = {.n = 0};
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)data, sizeof data - 1, collect, &f,
+                                     &err),
+                     VT_OK);
+        /* alpha at 3 and 23 for strings 2, 3 and 4 (4 requires MZ, but its pattern is its
+         * twins', so it has their candidates); the hex strings and delta (MZ) are not searched
+         * without MZ */
+        size_t per[6] = {0};
+        for (size_t i = 0; i < f.n; i++) {
+            per[f.m[i].string_id < 6 ? f.m[i].string_id : 0]++;
+            CHECK(f.m[i].offset == 3 || f.m[i].offset == 23);
+            CHECK_INT_EQ(f.m[i].length, 5);
+        }
+        CHECK(per[2] == 2 && per[3] == 2 && per[4] == 2 && per[0] == 0 && per[5] == 0);
+        f.n = 0;
+        vt_matcher_scratch_set_every_string(s, true); /* every string: the twins all match */
+        CHECK_INT_EQ(vt_matcher_scan(m, s, (const uint8_t *)data, sizeof data - 1, collect, &f,
+                                     &err),
+                     VT_OK);
+        size_t hex0 = 0, hex5 = 0, alpha4 = 0;
+        for (size_t i = 0; i < f.n; i++) {
+            if (f.m[i].string_id == 0 || f.m[i].string_id == 5) {
+                CHECK_INT_EQ(f.m[i].offset, 9);
+                CHECK_INT_EQ(f.m[i].length, 13); /* yara's length (test_match_atoms) */
+                *(f.m[i].string_id == 0 ? &hex0 : &hex5) += 1;
+            }
+            alpha4 += f.m[i].string_id == 4;
+        }
+        CHECK(hex0 == 1 && hex5 == 1 && alpha4 == 2);
+        vt_matcher_scratch_set_every_string(s, false);
+    }
+    vt_matcher_scratch_free(s);
+    vt_matcher_free(m);
+}
+
 static void test_header_gates(void)
 {
     const vt_header_gate mz = {.count = 2, .offset = {0, 1}, .value = {'M', 'Z'}};
@@ -1083,6 +1143,7 @@ static void test_header_gates(void)
 
     test_gate_escapes();
     test_excluded_strings();
+    test_twin_strings();
 }
 
 /* Data for check_every_length: `len` bytes into data, drawn with *seed. */
