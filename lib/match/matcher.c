@@ -335,6 +335,19 @@ static bool same_gate(const vt_header_gate *a, const vt_header_gate *b)
 
 #define MAX_GATES 64 /* distinct header gates weighed (real rule sets have a handful) */
 
+/* The end of the strings of the rule that string `first` begins (the strings of a rule come
+ * together: vt_string_spec.rule). *open: one of them is an escape without factors, which would
+ * be a candidate in every file (which would then be scanned twice), so the rule's strings are
+ * neither gated nor excluded: they are searched everywhere. */
+static size_t rule_strings_end(const vt_matcher *m, size_t first, bool *open)
+{
+    size_t end = first;
+    *open = false;
+    for (; end < m->nstrings && m->specs[end].spec.rule == m->specs[first].spec.rule; end++)
+        *open = *open || (m->specs[end].spec.gate_escape && m->verify_everywhere[end]);
+    return end;
+}
+
 /* The header gate to scan by: of the distinct gates of the strings (the first MAX_GATES), the
  * one required by the strings that own the most factors (a string whose gate has more bytes
  * requires the fewer bytes too). Sets m->gated; returns a gate of count 0 when no string has
@@ -374,52 +387,34 @@ static vt_header_gate heaviest_gate(vt_matcher *m, const vt_factor_list *list)
         m->escape[i] = implied && m->specs[i].spec.gate_escape;
         m->gated[i] = implied && !m->escape[i];
     }
-    /* An escape without factors would be a candidate in every file, which would then be
-     * scanned twice: its rule's strings are searched everywhere instead. The strings of a rule
-     * come together (vt_string_spec.rule): rule by rule, [first, end). */
     for (size_t first = 0, end; first < m->nstrings; first = end) {
-        bool open = false;
-        for (end = first; end < m->nstrings && m->specs[end].spec.rule == m->specs[first].spec.rule;
-             end++)
-            open = open || (m->escape[end] && m->verify_everywhere[end]);
+        bool open;
+        end = rule_strings_end(m, first, &open);
         for (size_t k = first; open && k < end; k++)
             m->gated[k] = m->escape[k] = false;
     }
     return best;
 }
 
-/* Whether every string owning pattern p is gated (none need be searched in data failing the
- * gate). */
-static bool pattern_gated(const vt_matcher *m, uint32_t p)
+/* Whether every string owning pattern p is marked in `flags` (m->gated: none need be searched
+ * in data failing the gate; m->excluded: none in data with it). */
+static bool owned_only_by(const vt_matcher *m, uint32_t p, const bool *flags)
 {
     for (uint32_t k = m->first[p]; k < m->first[p + 1]; k++)
-        if (!m->gated[m->factors[k].string])
+        if (!flags[m->factors[k].string])
             return false;
     return true;
 }
 
-/* Whether every string owning pattern p is excluded (none need be searched in data with the
- * gate's bytes). */
-static bool pattern_excluded(const vt_matcher *m, uint32_t p)
-{
-    for (uint32_t k = m->first[p]; k < m->first[p + 1]; k++)
-        if (!m->excluded[m->factors[k].string])
-            return false;
-    return true;
-}
-
-/* Marks the strings whose rules the gate rules out (m->excluded, m->excl_escape). As for gated
- * strings, an escape without factors would be a candidate in every file: its rule's strings
- * are not excluded then. */
+/* Marks the strings whose rules the gate rules out (m->excluded, m->excl_escape), rule by rule
+ * and not those of an open rule (rule_strings_end). */
 static void mark_excluded(vt_matcher *m)
 {
     for (size_t first = 0, end; first < m->nstrings; first = end) {
-        const vt_string_spec *head = &m->specs[first].spec;
-        bool ruled_out = head->gate.count && head->gate.count <= VT_GATE_MAX &&
-                         vt_header_gate_excludes(&head->gate, &m->gate);
-        bool open = false;
-        for (end = first; end < m->nstrings && m->specs[end].spec.rule == head->rule; end++)
-            open = open || (m->specs[end].spec.gate_escape && m->verify_everywhere[end]);
+        const vt_header_gate *g = &m->specs[first].spec.gate;
+        bool open, ruled_out = g->count && g->count <= VT_GATE_MAX &&
+                               vt_header_gate_excludes(g, &m->gate);
+        end = rule_strings_end(m, first, &open);
         for (size_t k = first; ruled_out && !open && k < end; k++) {
             m->excl_escape[k] = m->specs[k].spec.gate_escape;
             m->excluded[k] = !m->excl_escape[k];
@@ -438,7 +433,7 @@ static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const 
     vt_header_gate gate = heaviest_gate(m, list);
     size_t ngated = 0;
     for (size_t j = 0; j < n && gate.count; j++)
-        ngated += pattern_gated(m, ids[j]);
+        ngated += owned_only_by(m, ids[j], m->gated);
     if (!gate.count || 2 * ngated < n) {
         memset(m->gated, 0, m->nstrings * sizeof *m->gated);
         memset(m->escape, 0, m->nstrings * sizeof *m->escape);
@@ -453,9 +448,9 @@ static vt_status compile_gated(vt_matcher *m, const vt_factor_list *list, const 
     for (int pass = 0; pass < 3 && st == VT_OK; pass++) {
         size_t kept = 0;
         for (size_t j = 0; j < n; j++) {
-            bool take = pass == 0   ? !pattern_excluded(m, ids[j])
-                        : pass == 1 ? pattern_excluded(m, ids[j])
-                                    : !pattern_gated(m, ids[j]);
+            bool take = pass == 0   ? !owned_only_by(m, ids[j], m->excluded)
+                        : pass == 1 ? owned_only_by(m, ids[j], m->excluded)
+                                    : !owned_only_by(m, ids[j], m->gated);
             if (take) {
                 e[kept] = exprs[j];
                 f[kept] = flags[j];
@@ -810,20 +805,12 @@ static int cmp_u32(const void *a, const void *b)
  * strings when there is no gate), those whose rules may match data without them, or all. */
 typedef enum { SEARCH_GATE_PASSED, SEARCH_GATE_FAILED, SEARCH_EVERY } search_mode;
 
-/* Whether string i is left out of a search of this mode. */
-static bool left_out(const vt_matcher *m, size_t i, search_mode mode)
+/* The strings a search of this mode leaves out (NULL: none). */
+static const bool *left_out(const vt_matcher *m, search_mode mode)
 {
-    return mode == SEARCH_GATE_PASSED ? m->excluded[i]
-           : mode == SEARCH_GATE_FAILED ? m->gated[i]
-                                        : false;
-}
-
-/* Whether every string owning pattern p is left out of a search of this mode. */
-static bool pattern_left_out(const vt_matcher *m, uint32_t p, search_mode mode)
-{
-    return mode == SEARCH_GATE_PASSED ? pattern_excluded(m, p)
-           : mode == SEARCH_GATE_FAILED ? pattern_gated(m, p)
-                                        : false;
+    return mode == SEARCH_GATE_PASSED ? m->excluded
+           : mode == SEARCH_GATE_FAILED ? m->gated
+                                        : NULL;
 }
 
 /* Runs Vectorscan's database db over the data, reporting factor hits to on_factor. */
@@ -863,8 +850,9 @@ static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, con
     }
     s->ntouched = 0;
     s->failed = false;
+    const bool *out = left_out(m, mode);
     for (size_t i = 0; i < m->nstrings; i++)
-        m->verify_everywhere[i] && len && !left_out(m, i, mode)
+        m->verify_everywhere[i] && len && !(out && out[i])
             ? add_range(s, (uint32_t)i, 0, len - 1)
             : (void)0;
     vt_status st =
@@ -875,7 +863,8 @@ static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, con
         return st;
     scan_ctx whole = {m, s, 0, data, len};
     for (size_t k = 0; k < m->nshorts && !s->failed; k++)
-        if (!pattern_left_out(m, m->shorts[k].id, mode) && !scan_short(&m->shorts[k], &whole))
+        if (!(out && owned_only_by(m, m->shorts[k].id, out)) &&
+            !scan_short(&m->shorts[k], &whole))
             break;
     if (s->failed)
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");

@@ -908,6 +908,20 @@ static vt_matcher *build_and_reload(const vt_string_spec *specs, size_t n, vt_ma
     return m;
 }
 
+/* A matcher saved by an earlier version (saved, its magic replaced by old_magic) is refused
+ * with VT_ERR_STATE, which has the scanner rebuild it from the ruleset's strings. */
+static void check_rebuilt_when_old(vt_buf *saved, const char *old_magic)
+{
+    if (saved->len <= 8)
+        return;
+    vt_matcher *loaded = NULL;
+    vt_error err;
+    memcpy(saved->data, old_magic, 8);
+    CHECK_INT_EQ(vt_matcher_deserialize(saved->data, saved->len, &loaded, &err), VT_ERR_STATE);
+    CHECK(loaded == NULL);
+    vt_matcher_free(loaded);
+}
+
 /* Gate escapes: bravo's rule may match without MZ when bravo matches (`(MZ and ...) or all of
  * them`). A file without MZ is searched for bravo and delta only, and where bravo is found, for
  * every string. */
@@ -937,12 +951,7 @@ static void test_gate_escapes(void)
         CHECK_INT_EQ(f.n, 3);
     }
     vt_matcher_free(loaded);
-    loaded = NULL;
-    if (saved.len > 8) { /* a matcher saved before escapes: rebuilt by the scanner */
-        memcpy(saved.data, "VTMATCH4", 8);
-        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
-        CHECK(loaded == NULL);
-    }
+    check_rebuilt_when_old(&saved, "VTMATCH4"); /* saved before escapes */
     vt_buf_free(&saved);
     vt_matcher_free(m);
 
@@ -999,7 +1008,6 @@ static void test_excluded_strings(void)
     vt_buf saved = {0};
     vt_matcher *loaded = NULL;
     vt_matcher *m = build_and_reload(specs, 9, &loaded, &saved);
-    vt_error err;
     if (!m)
         return;
     const uint32_t excluded = 1u << 3 | 1u << 5 | 1u << 7 | 1u << 8;
@@ -1015,12 +1023,7 @@ static void test_excluded_strings(void)
         CHECK_INT_EQ(strings_found(&f), excluded);
     }
     vt_matcher_free(loaded);
-    loaded = NULL;
-    if (saved.len > 8) { /* a matcher saved before exclusions: rebuilt by the scanner */
-        memcpy(saved.data, "VTMATCH6", 8);
-        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
-        CHECK(loaded == NULL);
-    }
+    check_rebuilt_when_old(&saved, "VTMATCH6"); /* saved before exclusions */
     vt_buf_free(&saved);
     vt_matcher_free(m);
 }
@@ -1122,12 +1125,7 @@ static void test_header_gates(void)
         CHECK_INT_EQ(f.n, 3);
     }
     vt_matcher_free(loaded);
-    loaded = NULL;
-    if (saved.len > 8) {
-        memcpy(saved.data, "VTMATCH3", 8);
-        CHECK_INT_EQ(vt_matcher_deserialize(saved.data, saved.len, &loaded, &err), VT_ERR_STATE);
-        CHECK(loaded == NULL);
-    }
+    check_rebuilt_when_old(&saved, "VTMATCH3");
     vt_buf_free(&saved);
     vt_matcher_free(m);
 

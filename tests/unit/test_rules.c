@@ -547,6 +547,18 @@ static void test_split_source(void)
                  VT_ERR_ARGUMENT);
 }
 
+/* Appends to text (n bytes so far, cap in all) rule r<i> with four strings, all of them used,
+ * and `condition`; returns the new length. */
+static size_t add_condition_rule(char *text, size_t cap, size_t n, size_t i,
+                                 const char *condition)
+{
+    return n + (size_t)snprintf(text + n, cap - n,
+                                "rule r%zu { strings: $a = \"abc\" $b = \"longer text\" "
+                                "$c1 = \"c1\" $c2 = \"c2xx\" condition: (%s) and "
+                                "(true or all of them) }\n",
+                                i, condition);
+}
+
 /* vt_cond_rule_gate: the bytes fixed by `uintN(K) == C` operands of a condition's top-level
  * `and` chain, or of both sides of an `or` (or of one side when the other requires a string:
  * an escape), and nothing where a condition could hold without them. */
@@ -601,11 +613,7 @@ static void test_header_gates(void)
     char text[16384];
     size_t n = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n,
-                              "rule r%zu { strings: $a = \"abc\" $b = \"longer text\" "
-                              "$c1 = \"c1\" $c2 = \"c2xx\" condition: (%s) and "
-                              "(true or all of them) }\n", /* every string used */
-                              i, cases[i].condition);
+        n = add_condition_rule(text, sizeof text, n, i, cases[i].condition);
     vt_error err;
     vt_ruleset *rs = compile_text(text, &err);
     if (!rs)
@@ -681,11 +689,7 @@ static void test_needing_match(void)
     char text[16384];
     size_t n = (size_t)snprintf(text, sizeof text, "import \"console\"\n");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n,
-                              "rule r%zu { strings: $a = \"abc\" $b = \"longer text\" "
-                              "$c1 = \"c1\" $c2 = \"c2xx\" condition: (%s) and "
-                              "(true or all of them) }\n", /* every string used */
-                              i, cases[i].condition);
+        n = add_condition_rule(text, sizeof text, n, i, cases[i].condition);
     n += (size_t)snprintf(text + n, sizeof text - n, "rule no_strings { condition: true }\n");
     vt_error err;
     vt_ruleset *rs = compile_text(text, &err);
