@@ -184,22 +184,24 @@ static bool contains(const vt_node *n, const vt_node *target)
 /* Characters every match holds before `target` when that number is fixed: `target` lies in the
  * top-level sequence (nested concatenations flattened), or in the first copy of a repeat
  * (n >= 1) of it, the copy yara's atoms refer to, and only single characters, fixed jumps and
- * assertions precede it; -1 otherwise (with *blocked set). */
-static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, bool *blocked)
+ * assertions precede it; -1 otherwise (with *blocked set). *asserted is set when an assertion
+ * precedes it (yara's backward code then checks something even with no character before). */
+static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, bool *blocked,
+                         bool *asserted)
 {
     if (n == target)
         return *before;
     switch (n->kind) {
     case VT_NODE_CONCAT:
         for (size_t i = 0; i < n->nkids && !*blocked; i++) {
-            long r = fixed_prefix(n->kids[i], target, before, blocked);
+            long r = fixed_prefix(n->kids[i], target, before, blocked, asserted);
             if (r >= 0)
                 return r;
         }
         return -1;
     case VT_NODE_REPEAT:
         if (n->min >= 1 && !n->hex_jump && contains(n->kids[0], target))
-            return fixed_prefix(n->kids[0], target, before, blocked);
+            return fixed_prefix(n->kids[0], target, before, blocked, asserted);
         if (n->min == n->max && (n->hex_jump || single_char(n->kids[0])))
             *before += n->min; /* [n], x{n} */
         else
@@ -207,6 +209,7 @@ static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, 
         return -1;
     case VT_NODE_ANCHOR_START: case VT_NODE_ANCHOR_END: case VT_NODE_WORD_BOUNDARY:
     case VT_NODE_NON_WORD_BOUNDARY:
+        *asserted = true;
         return -1; /* assertions take no characters */
     default:
         if (single_char(n))
@@ -489,9 +492,9 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
     bool emulate = nnodes > 1 || has_empty_repeat(root);
     if (nnodes == 1) {
         long before = 0;
-        bool blocked = false;
-        long k = fixed_prefix(root, nodes[0], &before, &blocked);
-        if (k < 0 || (k > 0 && wide && ascii) || converging_jumps(pattern, nodes[0]))
+        bool blocked = false, asserted = false;
+        long k = fixed_prefix(root, nodes[0], &before, &blocked, &asserted);
+        if (k < 0 || ((k > 0 || asserted) && wide && ascii) || converging_jumps(pattern, nodes[0]))
             emulate = true;
         else
             *origin = (uint32_t)k;

@@ -97,6 +97,10 @@ static const atom_case cases[] = {
      DATA("\x0F\xB6\x01\x48\x8D\x00\x00\x41\x31\x00\x00\xE8\x48\x8D\x00\x00\x51"
           "\x0F\xB7\x48\x8D\x48\x8D\x4F\x3F\x01\x02\xE8\x0F\xB1\x02\x48\x8D"),
      false, true},
+    /* wide and ascii with an assertion before the atom: the ascii forward match from x at 1
+     * succeeds and its \b fails, so yara never tries that hit wide (found by seed 20261226) */
+    {"/\\bx.{0,8}z/ wide ascii", VT_STRING_REGEX, "\\bx.{0,8}z", VT_MOD_WIDE | VT_MOD_ASCII, 0,
+     DATA("xx\0f\0z\0"), true, false},
     /* two variable jumps after the atom: yr_re_fast_exec keeps one position per input byte,
      * so the path through [4-5] 00 ?? meets the one through [6-7] at one byte and is dropped:
      * 13 bytes at 0, not the 11 of the shortest path */
