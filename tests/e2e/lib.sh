@@ -14,6 +14,9 @@ trap cleanup EXIT
 # and $spid (its pid, also killed at exit). Waits at most 10 s.
 start() {
   local name=$1; shift
+  # emptied first, here: a server started again under the same name must not be taken for the
+  # one before it, whose port the file still names until the new process has opened it
+  : >"$work/$name.out"
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   spid=$!
   pids+=($spid)
