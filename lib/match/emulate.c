@@ -248,14 +248,24 @@ static long max_len(const vt_node *n)
     }
 }
 
-/* The most bytes a match can hold before `target` (yara's atoms sit in the first copy of a
- * repeat); -1 when target is not under n. */
+/* The most bytes a match can hold before `target`; -1 when target is not under n. yara's atoms
+ * sit in the first copy of a repeat, but the backward code from one loops over the copies
+ * before it (its backward code begins at the repeat's split): a hit in a later copy reaches
+ * back over the earlier ones (`d(c+|c).` matches "dcc2" from the atom hit at its second c). */
 static long prefix_max(const vt_node *n, const vt_node *target)
 {
     if (n == target)
         return 0;
     long acc = 0;
     switch (n->kind) {
+    case VT_NODE_REPEAT: {
+        long r = n->nkids ? prefix_max(n->kids[0], target) : -1;
+        if (r < 0 || n->max == 1)
+            return r;
+        long copies = n->max < 0 ? UNBOUNDED : (long)n->max - 1, kid = max_len(n->kids[0]);
+        long before = kid && copies >= UNBOUNDED / kid ? UNBOUNDED : copies * kid;
+        return r + before < UNBOUNDED ? r + before : UNBOUNDED;
+    }
     case VT_NODE_CONCAT:
         for (size_t i = 0; i < n->nkids; i++) {
             long r = prefix_max(n->kids[i], target);
@@ -266,7 +276,7 @@ static long prefix_max(const vt_node *n, const vt_node *target)
                 acc = UNBOUNDED;
         }
         return -1;
-    case VT_NODE_ALT: case VT_NODE_REPEAT:
+    case VT_NODE_ALT:
         for (size_t i = 0; i < n->nkids; i++) {
             long r = prefix_max(n->kids[i], target);
             if (r >= 0)

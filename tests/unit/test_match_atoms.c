@@ -107,6 +107,10 @@ static const atom_case cases[] = {
     {"{ 00 [4-7] 00 ?? [1-2] 00 }", VT_STRING_HEX, "{ 00 [4-7] 00 ?? [1-2] 00 }", 0, 0,
      DATA("\x01\x00\x31\x46\x66\x66\x5F\x00\x6C\x00\x65\x00\x69\x00\x6C\x01"),
      true, false},
+    /* an atom in a repeat: the backward code from a hit in a later copy runs over the copies
+     * before it, so the c+ branch's hit at the second c gives dcc2 at 0 (the last verified
+     * length of a greedy regex) though its atom sits in the first copy (seed 20261231) */
+    {"/d(c+|c)./", VT_STRING_REGEX, "d(c+|c).", 0, 0, DATA("dcc2 dccc2 xdc3"), false, false},
 };
 
 static char workdir[64];
