@@ -7,6 +7,7 @@
 
 #include "ast.h"
 #include "atoms.h"
+#include "yara_code.h"
 
 enum { TOK_EOF, TOK_BYTE, TOK_LPAREN, TOK_RPAREN, TOK_BAR, TOK_LBRACK, TOK_RBRACE, TOK_OTHER };
 
@@ -444,6 +445,10 @@ vt_status vt_pattern_parse_hex(const char *text, size_t len, vt_pattern **out, v
     pat->pool = p.pool;
     pat->is_hex = true;
     pat->flags = VT_REGEX_DOTALL;
+    if (vt_yara_code_too_complex(pat)) {
+        vt_pattern_free(pat);
+        return vt_error_at(err, VT_ERR_LIMIT, NULL, 0, 1, "regular expression is too complex");
+    }
     *out = pat;
     return VT_OK;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "yara_code.h"
 
 enum {
     T_EOF, T_CHAR, T_CLASS, T_ANY, T_LPAREN, T_RPAREN, T_BAR, T_STAR, T_PLUS, T_QMARK, T_RANGE,
@@ -478,6 +479,10 @@ vt_status vt_pattern_parse_regex(const char *text, size_t len, unsigned flags, v
     }
     pat->root = root;
     pat->flags = flags & (VT_REGEX_NOCASE | VT_REGEX_DOTALL);
+    if (vt_yara_code_too_complex(pat)) {
+        vt_pattern_free(pat);
+        return vt_error_at(err, VT_ERR_LIMIT, NULL, 0, 1, "regular expression is too complex");
+    }
     *out = pat;
     return VT_OK;
 }

@@ -359,6 +359,76 @@ vt_status vt_yara_code_build(const vt_pattern *pattern, bool nocase, const vt_no
     return st;
 }
 
+#define TOO_MANY_IDS ((uint64_t)VT_RE_MAX_SPLIT_ID + 1) /* counts saturate here */
+
+static uint64_t saturated(uint64_t ids)
+{
+    return ids < TOO_MANY_IDS ? ids : TOO_MANY_IDS;
+}
+
+/* The split ids yara's emission of n takes (_yr_emit_split), as gen above allocates them (a
+ * repeat's loop body takes its ids once, however many copies run it), at most TOO_MANY_IDS. */
+static uint64_t split_ids(const vt_node *n)
+{
+    uint64_t ids = 0;
+    switch (n->kind) {
+    case VT_NODE_CONCAT:
+    case VT_NODE_ALT:
+        for (size_t i = 0; i < n->nkids && ids < TOO_MANY_IDS; i++)
+            ids += split_ids(n->kids[i]);
+        return saturated(ids + (n->kind == VT_NODE_ALT && n->nkids > 1 ? n->nkids - 1 : 0));
+    case VT_NODE_REPEAT: {
+        if (!n->nkids || is_range_any(n))
+            return 0;
+        const vt_node *child = n->kids[0];
+        uint64_t body = split_ids(child);
+        long min = n->min, max = n->max;
+        long unit = vt_node_min_length(child);
+        long cap = unit > 0 ? VT_RE_SCAN_LIMIT / unit + 1 : VT_RE_SCAN_LIMIT + 1;
+        if (min > cap)
+            min = cap;
+        bool loop = max < 0 || max > cap;
+        if (max < 0 && (min == 0 || min == 1)) /* STAR, PLUS */
+            return body + 1;
+        if (loop)
+            max = min + 2;
+        /* gen_range: prolog, the repeat's copies, SPLIT, epilog */
+        bool prolog = min > 0, repeat = loop || max > min + 1 || max > 2;
+        bool split = loop || max > min, epilog = loop || max > min || max > 1;
+        long rmin = min - (prolog ? 1 : 0) - (split ? 0 : 1);
+        long rmax = max - (prolog ? 1 : 0) - 1;
+        bool copies = repeat && (rmin > 0 || loop || rmax > rmin);
+        return saturated((prolog ? body : 0) + (copies ? body : 0) + (split ? 1 : 0) +
+                         (epilog ? body : 0));
+    }
+    default:
+        return 0;
+    }
+}
+
+bool vt_yara_code_too_complex(const vt_pattern *pattern)
+{
+    const vt_node *r = pattern->root;
+    if (!pattern->is_hex || r->kind != VT_NODE_CONCAT)
+        return split_ids(r) > VT_RE_MAX_SPLIT_ID;
+    /* yara emits each piece of a hex string split at its long jumps (chained strings) on its
+     * own */
+    uint64_t piece = 0;
+    for (size_t i = 0; i < r->nkids; i++) {
+        const vt_node *k = r->kids[i];
+        if (k->kind == VT_NODE_REPEAT && k->hex_jump &&
+            (k->max < 0 || k->max > VT_STRING_CHAINING_THRESHOLD ||
+             k->min > VT_STRING_CHAINING_THRESHOLD)) {
+            piece = 0;
+            continue;
+        }
+        piece += split_ids(k);
+        if (piece > VT_RE_MAX_SPLIT_ID)
+            return true;
+    }
+    return false;
+}
+
 void vt_yara_code_free(vt_yara_code *code)
 {
     vt_program_free(code->forward);

@@ -22,4 +22,12 @@ vt_status vt_yara_code_build(const vt_pattern *pattern, bool nocase, const vt_no
                              size_t natoms, vt_yara_code *out);
 void vt_yara_code_free(vt_yara_code *code);
 
+/* RE_MAX_SPLIT_ID: yara 4.2.3 refuses a pattern whose code, forwards or backwards, needs more
+ * split ids than this ("regular expression is too complex": a regex of 130 alternatives). */
+#define VT_RE_MAX_SPLIT_ID 128
+
+/* Whether yara refuses the pattern for its split ids (per piece of a hex string split at its
+ * long jumps, which yara compiles one by one). Pure. */
+bool vt_yara_code_too_complex(const vt_pattern *pattern);
+
 #endif

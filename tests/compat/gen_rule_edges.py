@@ -2,8 +2,8 @@
 """gen_rule_edges.py DIR SEED COUNT: writes edge cases of yara 4.2.3's compiler checks into DIR,
 one rule file each (cNNNN.yar): constant expressions near the 64-bit limits (integer overflow of
 + - *, division by zero, shifts, yara's YR_UNDEFINED sentinel, floats mixed in), hex-string
-jumps with numbers around 2^31, 2^32 and 2^63 (plain, open, inside alternations), and rule
-names against wildcard rule sets. Tokens are spread over lines at random, so that the line of
+jumps with numbers around 2^31, 2^32 and 2^63 (plain, open, inside alternations), rule
+names against wildcard rule sets, and regexes and hex strings near yara's 128 split ids. Tokens are spread over lines at random, so that the line of
 each error is checked too. tests/compat/rules_edges.sh compares yarac's verdicts with vitrine's."""
 import os
 import random
@@ -66,6 +66,27 @@ def hex_string():
                        '{ 61 ( 62 %s 63 | 64 ) 65 }' % j, '{ 61 %s 62 %s 63 }' % (j, jump())])
 
 
+def split_regex():
+    """A regex or hex string needing about yara's 128 split ids (alternatives, ?, *, +, ranges
+    that copy their body; a hex string's pieces between jumps over 200 bytes count alone)."""
+    if rnd.random() < 0.3:
+        pieces = []
+        for _ in range(rnd.randint(1, 3)):
+            k = rnd.choice([2, 64, 65, 128, 129, 130, 131])
+            pieces.append('( %s )' % ' | '.join('%02X' % (j % 256) + rnd.choice(['', ' 6?'])
+                                                 for j in range(k)))
+        jumps = [rnd.choice(['[2]', '[0-200]', '[201]', '[300-400]', '[10-]']) for _ in pieces]
+        return '{ 61 %s 65 }' % ' '.join(p + ' ' + j for p, j in zip(pieces, jumps))
+    parts = []
+    for _ in range(rnd.randint(1, 3)):
+        k = rnd.choice([2, 3, 30, 63, 64, 65, 126, 127, 128, 129, 130])
+        alts = '|'.join('x%d' % j + rnd.choice(['', '', 'y?', 'z*', 'w+', 'v{2,3}', 'u{2}'])
+                        for j in range(k))
+        parts.append('(' + alts + ')' + rnd.choice(['', '', '?', '*', '+', '{2}', '{1,3}',
+                                                     '{0,2}', '{3,}', '+?']))
+    return '/a%sc/' % 'b'.join(parts)
+
+
 def rule_set_names():
     names = ['a', 'a0', 'a1', 'ab', 'abc', 'b', 'b1', 'ba']
     rules, used, declared = [], [], []
@@ -83,11 +104,13 @@ def rule_set_names():
 
 os.makedirs(out, exist_ok=True)
 for i in range(count):
-    kind = i % 5
+    kind = i % 6
     if kind <= 2:
         text = 'rule t {\n  condition:\n    %s\n    > 0\n}\n' % spread(expr(rnd.randint(1, 4)))
     elif kind == 3:
         text = 'rule t {\n  strings:\n    $a = %s\n  condition:\n    $a\n}\n' % hex_string()
+    elif kind == 5:
+        text = 'rule t {\n  strings:\n    $a = %s\n  condition:\n    $a\n}\n' % split_regex()
     else:
         text = rule_set_names()
     with open(os.path.join(out, 'c%04d.yar' % i), 'w') as f:

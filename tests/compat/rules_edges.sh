@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # rules_edges.sh: generated edge cases of the compiler's checks (tests/compat/gen_rule_edges.py:
 # constant expressions near the 64-bit limits, hex jumps around 2^31/2^32/2^63, rule names
-# against wildcard rule sets), each compiled by yara 4.2.3's yarac and by `vitrine compile`:
-# the same verdict, and for a rejection the same line and message (yara's message for a
+# against wildcard rule sets, patterns near yara's 128 split ids), each compiled by yara 4.2.3's
+# yarac and by `vitrine compile`: the same verdict, and for a rejection the same line and message (yara's message for a
 # negative shift count is empty: there only the line is compared). yara gives the errors of a
 # hex string spread over lines at its last line; vitrine at the line of the fault inside it, so
 # there vitrine's line may be earlier, never later.

@@ -105,6 +105,72 @@ static const parse_case regex_cases[] = {
     {"\\b\\Bab", NULL},
 };
 
+/* yara's RE_MAX_SPLIT_ID: a pattern needing more than 128 split ids is too complex. */
+static void test_split_ids(void)
+{
+    char text[4096];
+    for (int k = 128; k <= 131; k++) {
+        size_t n = (size_t)snprintf(text, sizeof text, "q(");
+        for (int i = 0; i < k; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%sx%03d", i ? "|" : "", i);
+        n += (size_t)snprintf(text + n, sizeof text - n, ")");
+        vt_pattern *pat = NULL;
+        vt_error err;
+        vt_error_clear(&err);
+        /* k alternatives take k - 1 ids: 129 of them are the most yara takes */
+        vt_status st = vt_pattern_parse_regex(text, n, 0, &pat, &err);
+        CHECK_INT_EQ(st, k <= 129 ? VT_OK : VT_ERR_LIMIT);
+        if (st != VT_OK)
+            CHECK_STR_EQ(err.message, "regular expression is too complex");
+        vt_pattern_free(pat);
+    }
+    static const struct {
+        const char *text;
+        bool hex, ok;
+    } cases[] = {
+        /* 65 alternatives take 64 ids; {2} has them in a first and a last copy: 128 (yara
+         * 4.2.3 accepts it, and refuses {0,2}, {1,2} and {3}: one more) */
+        {"a(b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u|v|w|x|y|z|A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|P|Q"
+         "|R|S|T|U|V|W|X|Y|Z|0|1|2|3|4|5|6|7|8|9|-|_|=|%){2}", false, true},
+        {"a(b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u|v|w|x|y|z|A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|P|Q"
+         "|R|S|T|U|V|W|X|Y|Z|0|1|2|3|4|5|6|7|8|9|-|_|=|%){0,2}", false, false},
+        {"a(b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u|v|w|x|y|z|A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|P|Q"
+         "|R|S|T|U|V|W|X|Y|Z|0|1|2|3|4|5|6|7|8|9|-|_|=|%){3}", false, false},
+        /* a repeat's middle copies share the ids of one: 3 */
+        {"(a?){129}", false, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vt_pattern *pat = NULL;
+        vt_error err;
+        vt_error_clear(&err);
+        vt_status st = cases[i].hex ? vt_pattern_parse_hex(cases[i].text, strlen(cases[i].text),
+                                                           &pat, &err)
+                                    : vt_pattern_parse_regex(cases[i].text, strlen(cases[i].text),
+                                                             0, &pat, &err);
+        if ((st == VT_OK) != cases[i].ok)
+            printf("# %s: %s\n", cases[i].text, st == VT_OK ? "accepted" : err.message);
+        CHECK((st == VT_OK) == cases[i].ok);
+        vt_pattern_free(pat);
+    }
+    /* a hex string's pieces between jumps over 200 bytes count on their own */
+    char hex[8192];
+    size_t n = (size_t)snprintf(hex, sizeof hex, "{ 61 (");
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(hex + n, sizeof hex - n, "%s%02X", i ? " | " : " ", i);
+    n += (size_t)snprintf(hex + n, sizeof hex - n, " ) [300] (");
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(hex + n, sizeof hex - n, "%s%02X", i ? " | " : " ", i);
+    n += (size_t)snprintf(hex + n, sizeof hex - n, " ) 62 }");
+    vt_pattern *pat = NULL;
+    vt_error err;
+    CHECK_INT_EQ(vt_pattern_parse_hex(hex, n, &pat, &err), VT_OK);
+    vt_pattern_free(pat);
+    pat = NULL;
+    memcpy(strstr(hex, "[300]"), "[200]", 5);
+    CHECK_INT_EQ(vt_pattern_parse_hex(hex, n, &pat, &err), VT_ERR_LIMIT);
+    vt_pattern_free(pat);
+}
+
 static void test_hex_parser_matches_yara(void)
 {
     for (size_t i = 0; i < sizeof hex_cases / sizeof hex_cases[0]; i++) {
@@ -218,6 +284,7 @@ static void test_check_hex_agrees_with_the_parser(void)
 int main(void)
 {
     RUN(test_hex_parser_matches_yara);
+    RUN(test_split_ids);
     RUN(test_regex_parser_matches_yara);
     RUN(test_error_columns_point_at_the_problem);
     RUN(test_check_hex_agrees_with_the_parser);
