@@ -232,6 +232,9 @@ class RegexString:
         self.parts = []  # (source, generator)
         lazy = rng.random() < 0.3  # yara refuses greedy and lazy quantifiers in one regex
         n = rng.randrange(2, 6)
+        # yara refuses a regex needing more than 128 split ids (an alternative but the last
+        # takes one): the wide alternations of one regex share 100 branches
+        branch_budget = 100
         for i in range(n):
             r = rng.random()
             if r < 0.45 or i == 0:
@@ -269,9 +272,11 @@ class RegexString:
             elif r < 0.92:
                 # a wide alternation, as in \.(txt|doc|...|json): its branches' runs join the
                 # literals around it; a branch may repeat (then its length is not fixed)
+                count = rng.randint(3, 24) if rng.random() < 0.8 else rng.randint(60, 90)
+                count = max(2, min(count, branch_budget))
+                branch_budget -= count
                 branches = ["".join(rng.choice(self.LIT[:9]) for _ in range(rng.randint(1, 4)))
-                            for _ in range(rng.randint(3, 24) if rng.random() < 0.8
-                                           else rng.randint(60, 90))]
+                            for _ in range(count)]
                 srcs, gens = [], []
                 for br in branches:
                     if rng.random() < 0.1:
@@ -359,6 +364,9 @@ class Rule:
         self.name = name
         if name == "r0":
             Rule.made = []
+            # the size bounds of a batch's rules (files are generated beside them)
+            Rule.bounds = rng.choice([[1, 64, 130], [64, 300], [300, 3000], [130, 4096],
+                                      [1, 64, 130, 300, 3000, 4096, 8190, 2 << 20]])
         self.strings = [rng.choice(Rule.made) if Rule.made and rng.random() < 0.1
                         else make_string(rng) for _ in range(rng.choice([1, 1, 2, 2, 3, 4]))]
         Rule.made.extend(self.strings)
@@ -390,6 +398,15 @@ class Rule:
         if rng.random() < 0.08:
             self.cond = "(%s) or filesize %s %d" % (self.cond, rng.choice("<>"),
                                                     rng.choice([3, 64, 3000]))
+        # many rules of real sets are written for small files (`filesize < 200KB and ...`),
+        # some with the comparison mirrored
+        if rng.random() < 0.3:
+            bound = rng.choice(Rule.bounds)
+            self.cond = rng.choice(["filesize < {b} and ({c})", "({c}) and filesize <= {b}",
+                                    "{b} > filesize and ({c})", "({c}) and {b} >= filesize",
+                                    "({c}) and (filesize < {b} or filesize == 7)",
+                                    "{b} < filesize and ({c})", "({c}) and {b} <= filesize"]).format(
+                                        b=bound, c=self.cond)
         # most rules of real sets require a file header first: the matcher then skips their
         # strings in files without it (a second Vectorscan database, lib/match/matcher.c)
         if rng.random() < headed:
@@ -415,7 +432,10 @@ class Rule:
 def make_data(rng, rules):
     length = rng.choice([0, 1, 2, 3, rng.randrange(4, 64), rng.randrange(60, 70),
                          rng.randrange(120, 136), rng.randrange(60, 300), rng.randrange(300, 3000),
-                         rng.randrange(4080, 4112), rng.randrange(8180, 8200)])
+                         rng.randrange(4080, 4112), rng.randrange(8180, 8200),
+                         # beside a size bound of the rules, and beside the largest
+                         max(0, min(rng.choice(Rule.bounds), 9000) + rng.choice([-1, 0, 1])),
+                         max(0, min(max(Rule.bounds), 9000) + rng.choice([-1, 0, 1]))])
     fill = rng.random()
     if fill < 0.3:
         data = bytearray(rng.randrange(256) for _ in range(length))
