@@ -98,3 +98,10 @@ void vt_pattern_free(vt_pattern *pattern)
     vt_node_pool_free(pattern->pool);
     free(pattern);
 }
+
+bool vt_node_is_range_any(const vt_node *n)
+{
+    return n->kind == VT_NODE_REPEAT && n->nkids &&
+           (n->hex_jump || (n->kids[0]->kind == VT_NODE_ANY && !n->kids[0]->grouped &&
+                            !(n->max == -1 && (n->min == 0 || n->min == 1))));
+}

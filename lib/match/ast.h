@@ -102,6 +102,10 @@ static inline uint8_t vt_ascii_lower(uint8_t b)
     return b >= 'A' && b <= 'Z' ? (uint8_t)(b | 0x20) : b;
 }
 
+/* Whether repeat n is yara's RANGE_ANY, one instruction rather than copies of its child: `.?`,
+ * `.{n,m}`, `.{n,}` written without parentheses, and hex jumps. */
+bool vt_node_is_range_any(const vt_node *n);
+
 /* Bytes yara's \w, \s, \d stand for. */
 void vt_set_word(uint8_t *set);
 void vt_set_space(uint8_t *set);

@@ -240,13 +240,6 @@ static void add_node_byte(extractor *x, const vt_node *node)
     add_byte(x, v, m, node);
 }
 
-static bool is_range_any(const vt_node *n)
-{
-    return n->kind == VT_NODE_REPEAT &&
-           (n->hex_jump || (n->kids[0]->kind == VT_NODE_ANY && !n->kids[0]->grouped &&
-                            n->max != -1 && !(n->min == 0 && n->max == 1)));
-}
-
 /* A node extract() takes into atoms as one byte (the cases that call add_node_byte). */
 static bool is_atom_byte(const vt_node *n)
 {
@@ -329,8 +322,8 @@ static void extract(extractor *x, const vt_node *root, atree *root_or)
                 add_node_byte(x, n->kids[0]);
                 break;
             }
-            if (is_range_any(n) || (n->min == 0 && n->max == -1))
-                goto breaker; /* RANGE_ANY, STAR */
+            if (vt_node_is_range_any(n) || (n->min == 0 && n->max == -1))
+                goto breaker; /* RANGE_ANY (`.?` breaks atoms as x? does), STAR */
             push(x, NULL, x->current);
             if (n->min == 1 && n->max == -1) { /* PLUS */
                 push(x, n->kids[0], NULL);

@@ -181,6 +181,7 @@ long vt_node_min_length(const vt_node *n)
 }
 
 static void gen(compiler *c, const vt_node *n);
+static void gen_entered(compiler *c, const vt_node *n);
 
 /* One optional copy of `child`: SPLIT to it or past it, in the repeat's preference order. */
 static uint32_t gen_optional_start(compiler *c, bool greedy)
@@ -197,45 +198,148 @@ static void patch_split(compiler *c, uint32_t at, uint32_t body, uint32_t out, b
     c->prog->code[at].y = greedy ? out : body;
 }
 
-static void gen_repeat(compiler *c, const vt_node *n)
+/* A repeat's bounds as compiled: more copies than a match within the scan limit can hold are
+ * left out (min), and a repeat that such a match cannot exhaust is a loop (max -1): /(x?){2,}/
+ * would otherwise be 32,767 copies of x? (yara takes it). A copy that may be empty counts as
+ * one byte. */
+static void repeat_bounds(const vt_node *child, long *min, long *max)
 {
-    const vt_node *child = n->kids[0];
-    long min = n->min, max = n->max;
     long unit = vt_node_min_length(child);
-    if (unit > 0) {
-        long cap = VT_RE_SCAN_LIMIT / unit + 1;
-        if (min > cap)
-            min = cap;
-        if (max > cap)
-            max = cap;
-    }
-    for (long i = 0; i < min && !c->failed; i++)
-        gen(c, child);
-    if (max < 0) {
-        /* L: SPLIT body, out; body; JMP L */
-        uint32_t split = gen_optional_start(c, n->greedy);
-        uint32_t body = c->prog->len;
-        gen(c, child);
-        emit(c, VT_OP_JMP, split, 0);
-        patch_split(c, split, body, c->prog->len, n->greedy);
-        return;
-    }
-    /* (max - min) nested optional copies: SPLIT b1, end; b1: child SPLIT b2, end; ... */
-    long optional = max - min;
-    uint32_t *splits = optional > 0 ? malloc((size_t)optional * sizeof *splits) : NULL;
-    if (optional > 0 && !splits) {
+    long cap = VT_RE_SCAN_LIMIT / (unit > 0 ? unit : 1) + 1;
+    if (*min > cap)
+        *min = cap;
+    if (*max > cap)
+        *max = -1;
+}
+
+/* count nested optional copies of child, each preferred (greedy) or skipped first: SPLIT b1,
+ * end; b1: child SPLIT b2, end; ... end. */
+static void gen_optional_copies(compiler *c, const vt_node *child, long count, bool greedy)
+{
+    uint32_t *splits = count > 0 ? malloc((size_t)count * sizeof *splits) : NULL;
+    if (count > 0 && !splits) {
         c->failed = true;
         c->status = VT_ERR_NOMEM;
         return;
     }
-    for (long i = 0; i < optional && !c->failed; i++) {
-        splits[i] = gen_optional_start(c, n->greedy);
+    for (long i = 0; i < count && !c->failed; i++) {
+        splits[i] = gen_optional_start(c, greedy);
         gen(c, child);
     }
     uint32_t end = c->prog->len;
-    for (long i = 0; i < optional && !c->failed; i++)
-        patch_split(c, splits[i], splits[i] + 1, end, n->greedy);
+    for (long i = 0; i < count && !c->failed; i++)
+        patch_split(c, splits[i], splits[i] + 1, end, greedy);
     free(splits);
+}
+
+/* L: SPLIT body, out; body: child (entered: gen_entered); JMP L. */
+static void gen_loop(compiler *c, const vt_node *child, bool greedy, bool entered)
+{
+    uint32_t split = gen_optional_start(c, greedy);
+    uint32_t body = c->prog->len;
+    if (entered)
+        gen_entered(c, child);
+    else
+        gen(c, child);
+    emit(c, VT_OP_JMP, split, 0);
+    patch_split(c, split, body, c->prog->len, greedy);
+}
+
+/* A repeat as yara's emitter lays it out (re.c), since the order of its copies decides which
+ * match has priority; `entered`: from where an enclosing e+ jumps back to (gen_entered).
+ * - RANGE_ANY (`.{n,m}`, hex jumps: vt_node_is_range_any): n copies, then m - n nested
+ *   optional ones (or a loop); its first instruction is its start.
+ * - e* (STAR): a loop. e+ (PLUS): a copy, then a loop whose jump back goes to e's first
+ *   instruction as yara records it, which for a leading x? is past x?'s SPLIT: the copies after
+ *   the first are entered there (/x(a?b)+/ matches only "xb" of "xbbb").
+ * - e{n,m} (RANGE): a prolog copy (n > 0), a repeat section (its mandatory copies, then nested
+ *   optional ones, or a loop where the bound is past what a match within the scan limit can
+ *   reach), then a SPLIT and an epilog copy: yara's paths through the epilog alone rank above
+ *   (lazy) or below (greedy) all paths through the repeat section, not interleaved with each
+ *   copy's own choices as a backtracking engine would rank them (/xa(\wc[^c]*?){0,2}?c/ is
+ *   "xaBcac" in "xaBcacabBB aBAac"). Entered, it starts at its prolog's first instruction, or
+ *   without prolog and repeat section (x?, x{0,1}) at its epilog's, past the SPLIT. */
+static void gen_repeat_as(compiler *c, const vt_node *n, bool entered)
+{
+    const vt_node *child = n->kids[0];
+    long min = n->min, max = n->max;
+    repeat_bounds(child, &min, &max);
+    if (vt_node_is_range_any(n)) {
+        for (long i = 0; i < min && !c->failed; i++)
+            gen(c, child);
+        if (max < 0)
+            gen_loop(c, child, n->greedy, false);
+        else
+            gen_optional_copies(c, child, max - min, n->greedy);
+        return;
+    }
+    if (n->max < 0 && n->min == 0) { /* STAR */
+        gen_loop(c, child, n->greedy, false);
+        return;
+    }
+    if (n->max < 0 && n->min == 1) { /* PLUS */
+        if (entered)
+            gen_entered(c, child);
+        else
+            gen(c, child);
+        gen_loop(c, child, n->greedy, true);
+        return;
+    }
+    bool loop = max < 0;
+    if (loop)
+        max = min + 2; /* a prolog (n > 0), a loop, the SPLIT and the epilog */
+    bool prolog = min > 0, repeat = loop || max > min + 1 || max > 2;
+    bool split = loop || max > min, epilog = loop || max > min || max > 1;
+    long rmin = min - (prolog ? 1 : 0) - (split ? 0 : 1);
+    long rmax = max - (prolog ? 1 : 0) - 1;
+    if (entered && !prolog && !repeat) { /* x?: entered past its SPLIT */
+        gen_entered(c, child);
+        return;
+    }
+    if (prolog) {
+        if (entered)
+            gen_entered(c, child);
+        else
+            gen(c, child);
+    }
+    if (repeat) {
+        for (long i = 0; i < rmin && !c->failed; i++)
+            gen(c, child);
+        if (loop)
+            gen_loop(c, child, n->greedy, false);
+        else if (rmax > rmin)
+            gen_optional_copies(c, child, rmax - rmin, n->greedy);
+    }
+    uint32_t at = split ? gen_optional_start(c, n->greedy) : 0;
+    if (epilog)
+        gen(c, child);
+    if (split)
+        patch_split(c, at, at + 1, c->prog->len, n->greedy);
+}
+
+static void gen_repeat(compiler *c, const vt_node *n)
+{
+    gen_repeat_as(c, n, false);
+}
+
+/* n entered where yara's emitter records its first instruction (the target of an enclosing
+ * e+'s jump back): a concatenation at its first element's, a repeat as gen_repeat_as says;
+ * everything else at its start, as gen() emits it. */
+static void gen_entered(compiler *c, const vt_node *n)
+{
+    if (c->failed)
+        return;
+    if (n->kind == VT_NODE_CONCAT && n->nkids > 0) {
+        gen_entered(c, n->kids[0]);
+        for (size_t i = 1; i < n->nkids; i++)
+            gen(c, n->kids[i]);
+        return;
+    }
+    if (n->kind == VT_NODE_REPEAT && n->nkids) {
+        gen_repeat_as(c, n, true);
+        return;
+    }
+    gen(c, n);
 }
 
 static void gen(compiler *c, const vt_node *n)
@@ -314,17 +418,25 @@ static long program_size(const vt_node *n)
     case VT_NODE_REPEAT: {
         const vt_node *child = n->kids[0];
         long min = n->min, max = n->max;
-        long unit = vt_node_min_length(child);
-        if (unit > 0) {
-            long cap = VT_RE_SCAN_LIMIT / unit + 1;
-            min = min > cap ? cap : min;
-            max = max > cap ? cap : max;
-        }
+        repeat_bounds(child, &min, &max);
         long body = program_size(child);
         if (body >= over)
             return over;
-        long total = min * body;
-        total += max < 0 ? body + 2 : (max - min) * (body + 1);
+        long total;
+        if (vt_node_is_range_any(n) || n->max < 0) { /* RANGE_ANY, STAR, PLUS */
+            total = min * body + (max < 0 ? body + 2 : (max - min) * (body + 1));
+        } else { /* gen_repeat_as's RANGE (entered, it is never larger) */
+            bool loop = max < 0;
+            if (loop)
+                max = min + 2;
+            bool prolog = min > 0, repeat = loop || max > min + 1 || max > 2;
+            bool split = loop || max > min, epilog = loop || max > min || max > 1;
+            long rmin = min - (prolog ? 1 : 0) - (split ? 0 : 1);
+            long rmax = max - (prolog ? 1 : 0) - 1;
+            total = (prolog ? body : 0) + (split ? 1 : 0) + (epilog ? body : 0);
+            if (repeat)
+                total += rmin * body + (loop ? body + 2 : rmax > rmin ? (rmax - rmin) * (body + 1) : 0);
+        }
         return total < over ? total : over;
     }
     case VT_NODE_EMPTY: return 0;

@@ -185,23 +185,30 @@ static bool contains(const vt_node *n, const vt_node *target)
  * top-level sequence (nested concatenations flattened), or in the first copy of a repeat
  * (n >= 1) of it, the copy yara's atoms refer to, and only single characters, fixed jumps and
  * assertions precede it; -1 otherwise (with *blocked set). *asserted is set when an assertion
- * precedes it (yara's backward code then checks something even with no character before). */
+ * precedes it (yara's backward code then checks something even with no character before),
+ * *looped when that repeat can have more copies than one. */
 static long fixed_prefix(const vt_node *n, const vt_node *target, long *before, bool *blocked,
-                         bool *asserted)
+                         bool *asserted, bool *looped)
 {
     if (n == target)
         return *before;
     switch (n->kind) {
     case VT_NODE_CONCAT:
         for (size_t i = 0; i < n->nkids && !*blocked; i++) {
-            long r = fixed_prefix(n->kids[i], target, before, blocked, asserted);
+            long r = fixed_prefix(n->kids[i], target, before, blocked, asserted, looped);
             if (r >= 0)
                 return r;
         }
         return -1;
     case VT_NODE_REPEAT:
-        if (n->min >= 1 && !n->hex_jump && contains(n->kids[0], target))
-            return fixed_prefix(n->kids[0], target, before, blocked, asserted);
+        if (n->min >= 1 && !n->hex_jump && contains(n->kids[0], target)) {
+            /* hits in the later copies reach back to the same starts (prefix_max): for a
+             * greedy regex the last one verified gives the length, not the first copy's, and
+             * for a fullword one the first that passes the check */
+            if (n->max != 1)
+                *looped = true;
+            return fixed_prefix(n->kids[0], target, before, blocked, asserted, looped);
+        }
         if (n->min == n->max && (n->hex_jump || single_char(n->kids[0])))
             *before += n->min; /* [n], x{n} */
         else
@@ -502,9 +509,10 @@ vt_status vt_emulation_new(const vt_string_spec *spec, const vt_pattern *pattern
     bool emulate = nnodes > 1 || has_empty_repeat(root);
     if (nnodes == 1) {
         long before = 0;
-        bool blocked = false, asserted = false;
-        long k = fixed_prefix(root, nodes[0], &before, &blocked, &asserted);
-        if (k < 0 || ((k > 0 || asserted) && wide && ascii) || converging_jumps(pattern, nodes[0]))
+        bool blocked = false, asserted = false, looped = false;
+        long k = fixed_prefix(root, nodes[0], &before, &blocked, &asserted, &looped);
+        if (k < 0 || ((k > 0 || asserted) && wide && ascii) || converging_jumps(pattern, nodes[0]) ||
+            (looped && !base64 && (has_greedy(root) || (spec->modifiers & VT_MOD_FULLWORD))))
             emulate = true;
         else
             *origin = (uint32_t)k;

@@ -87,12 +87,6 @@ static void set_ref(emitter *e, const vt_node *n, uint32_t pc)
             e->refs[i] = pc;
 }
 
-/* yara's RANGE_ANY: `.?`, `.{n,m}`, `.{n,}` written without parentheses, and hex jumps. */
-static bool is_range_any(const vt_node *n)
-{
-    return n->hex_jump || (n->kids[0]->kind == VT_NODE_ANY && !n->kids[0]->grouped &&
-                           !(n->max == -1 && (n->min == 0 || n->min == 1)));
-}
 
 #define NO_REF UINT32_MAX
 
@@ -208,7 +202,7 @@ static uint32_t gen_repeat(emitter *e, const vt_node *n, bool refs)
     if (min > cap)
         min = cap;
     bool loop = max < 0 || max > cap;
-    if (is_range_any(n)) { /* REPEAT_ANY: no split ids, no epilog */
+    if (vt_node_is_range_any(n)) { /* REPEAT_ANY: no split ids, no epilog */
         uint32_t start = e->prog->len;
         for (long i = 0; i < min; i++)
             gen(e, child, false);
@@ -378,7 +372,7 @@ static uint64_t split_ids(const vt_node *n)
             ids += split_ids(n->kids[i]);
         return saturated(ids + (n->kind == VT_NODE_ALT && n->nkids > 1 ? n->nkids - 1 : 0));
     case VT_NODE_REPEAT: {
-        if (!n->nkids || is_range_any(n))
+        if (!n->nkids || vt_node_is_range_any(n))
             return 0;
         const vt_node *child = n->kids[0];
         uint64_t body = split_ids(child);

@@ -111,6 +111,19 @@ static const atom_case cases[] = {
      * before it, so the c+ branch's hit at the second c gives dcc2 at 0 (the last verified
      * length of a greedy regex) though its atom sits in the first copy (seed 20261231) */
     {"/d(c+|c)./", VT_STRING_REGEX, "d(c+|c).", 0, 0, DATA("dcc2 dccc2 xdc3"), false, false},
+    /* ... and of a greedy string the last hit verified gives the length: the c+ copy's hit at
+     * 3 gives abaabb at 0, where the first copy alone gives abaa */
+    {"/(ab(b|aa|a))+/", VT_STRING_REGEX, "(ab(b|aa|a))+", 0, 0, DATA("xabaabbx"), true, false},
+    /* ... of a fullword one, the first that passes the check */
+    {"/(a)+?./ fullword", VT_STRING_REGEX, "(a)+?.", VT_MOD_FULLWORD, 0, DATA(" aaA "), true,
+     false},
+    /* yara's e+ jumps back past a leading x?'s SPLIT: x is required in the later copies, so
+     * x(a?b)+ is "xb" in "xbbbc" (and every regex, conditions' too, is compiled so) */
+    {"/x(a?b)+c*/", VT_STRING_REGEX, "x(a?b)+c*", 0, 0, DATA("zxbbbc xabab"), false, false},
+    /* yara's e{n,m}: a prolog, a repeat section, a SPLIT and an epilog copy; the lazy paths
+     * through the epilog alone come before those through the repeat section */
+    {"/xa(\\wc[^c]*?){0,2}?c/", VT_STRING_REGEX, "xa(\\wc[^c]*?){0,2}?c", 0, 0,
+     DATA("xaBcacabBB aBAacbba"), false, false},
 };
 
 static char workdir[64];
