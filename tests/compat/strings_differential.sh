@@ -4,7 +4,8 @@
 # Vectorscan's AVX-512 build, base64 with wide), each compared with yara's full `-s` output;
 # then generated rules and data (strings_differential.py: every string kind and modifier,
 # strings planted at offset 0, the last byte, 64-byte and 4 KB boundaries, overlapping), a fixed
-# seed set. Long runs: strings_differential.py --seed S --count N.
+# seed set; then generated regexes with repeated groups (regex_repeats.py). Long runs:
+# strings_differential.py --seed S --count N, regex_repeats.py --seed S --count N.
 . "$(dirname "$0")/../e2e/lib.sh"
 here=$(dirname "$0")
 
@@ -137,5 +138,16 @@ if [ $status -eq 0 ]; then
   ok "generated strings and data, seed 1: $(cat "$work/generated.summary")"
 else
   not_ok "generated strings and data, seed 1, differ from yara" "$(grep -v '^ok' "$work/generated" | head -n 60)"
+fi
+
+# Generated regexes with repeated groups (regex_repeats.py: yara's code layout decides their
+# priorities), a fixed seed set.
+batches=${REPEATS_BATCHES:-$([ "${VITRINE_SANITIZED:-0}" = 1 ] && echo 3 || echo 12)}
+python3 "$here/regex_repeats.py" --seed 1 --count "$batches" --quiet >"$work/repeats" 2>&1
+status=$?
+if [ $status -eq 0 ]; then
+  ok "generated regexes with repeated groups, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/repeats")"
+else
+  not_ok "generated regexes with repeated groups, seed 1, differ from yara" "$(grep -v '^ok' "$work/repeats" | head -n 40)"
 fi
 finish

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""regex_repeats.py: regexes with repeated groups against yara 4.2.3 (`yara -s -w` against
+`vitrine yara -s -w`). Each batch writes 150 rules over a three-letter alphabet, with groups of
+alternatives, classes and quantified characters repeated by + * ? {n} {n,m} {n,} (greedy or
+all lazy, nested one level), some nocase, wide, wide ascii or fullword, and 40 files of those
+letters (some wide). These are where yara's code layout decides the priorities (an e+ jumping
+back past a leading x?'s SPLIT, the prolog, repeat section and epilog of e{n,m}) and where an
+atom in a repeat is hit again in later copies; strings_differential.py does not write them.
+Files yara cannot scan ("too many fibers": its limit, not vitrine's) are left out and counted.
+
+    regex_repeats.py [--seed S] [--count N] [--quiet]
+
+Prints TAP, one line per batch. Environment: VITRINE (the binary), YARA (default yara)."""
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+VITRINE = os.environ.get("VITRINE", "vitrine")
+YARA = os.environ.get("YARA", "yara")
+LETTERS = "abc"
+
+
+def quantifier(rng, lazy, choices):
+    return rng.choice(choices) + ("?" if lazy else "")
+
+
+def literal(rng):
+    return "".join(rng.choice(LETTERS) for _ in range(rng.randint(1, 3)))
+
+
+def piece(rng, lazy, depth):
+    r = rng.random()
+    if r < 0.35:
+        return literal(rng)
+    if r < 0.55:
+        return "(%s)" % "|".join(literal(rng) for _ in range(rng.randint(2, 3)))
+    if r < 0.65:
+        return rng.choice(["[ab]", "[^c]", "\\w", "."])
+    if r < 0.85 or depth > 1:
+        return rng.choice(LETTERS) + quantifier(rng, lazy, ["?", "*", "+", "{1,2}", "{0,1}",
+                                                             "{2}"])
+    return "(%s)%s" % ("".join(piece(rng, lazy, depth + 1) for _ in range(rng.randint(1, 2))),
+                       quantifier(rng, lazy, ["+", "?", "*", "{1,3}", "{2,}", "{0,2}"]))
+
+
+def regex(rng):
+    lazy = rng.random() < 0.3  # yara refuses greedy and lazy quantifiers in one regex
+    inner = "".join(piece(rng, lazy, 0) for _ in range(rng.randint(1, 3)))
+    return "%s(%s)%s%s" % (rng.choice(["", "x", "xa", "^", "\\b"]), inner,
+                           quantifier(rng, lazy, ["+", "{1,3}", "{2,}", "*", "{0,2}", "?"]),
+                           rng.choice(["", "a", "b", ".", "c", "(a|ab)", "$", "\\b"]))
+
+
+def batch(rng, directory):
+    rules = []
+    for i in range(150):
+        modifiers = rng.choice(["", "", "", " nocase", " wide ascii", " fullword", " wide"])
+        rules.append("rule r%d { strings: $a = /%s/%s condition: $a }" % (i, regex(rng),
+                                                                       modifiers))
+    with open(os.path.join(directory, "rules.yar"), "w") as f:
+        f.write("\n".join(rules) + "\n")
+    data = os.path.join(directory, "data")
+    os.mkdir(data)
+    for i in range(40):
+        content = bytes(rng.choice(b"xabcAB ") for _ in range(rng.randint(1, 200)))
+        if rng.random() < 0.3:
+            content = b"".join(bytes([c, 0]) for c in content)
+        with open(os.path.join(data, "f%02d" % i), "wb") as f:
+            f.write(content)
+
+
+def blocks(output, left_out):
+    """`-s` output as {(rule, path): [string lines]}, without the files left out."""
+    result, current = {}, None
+    for line in output.splitlines():
+        if line.startswith("0x") and current:
+            result[current].append(line)
+            continue
+        rule, _, path = line.partition(" ")
+        current = (rule, path)
+        result[current] = []
+    return {k: v for k, v in result.items() if k[1] not in left_out}
+
+
+def run(command):
+    p = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=4, help="batches")
+    ap.add_argument("--quiet", action="store_true", help="print only failures and a total")
+    args = ap.parse_args()
+    failed = blocks_compared = unscanned = 0
+    for number in range(args.count):
+        directory = tempfile.mkdtemp(prefix="vitrine-repeats.")
+        try:
+            seed = args.seed * 100003 + number
+            batch(random.Random(seed), directory)
+            rules, data = os.path.join(directory, "rules.yar"), os.path.join(directory, "data")
+            yrc, yout, yerr = run([YARA, "-s", "-w", rules, data])
+            vrc, vout, verr = run([VITRINE, "yara", "-s", "-w", rules, data])
+            left_out = set(re.findall(r"error scanning (\S+):", yerr))
+            problem = None
+            if yrc != 0 and not left_out or vrc != 0:
+                problem = "exit yara %d vitrine %d\n%s\n%s" % (yrc, vrc, yerr[:500], verr[:500])
+            else:
+                yb, vb = blocks(yout, left_out), blocks(vout, left_out)
+                differ = sorted(k for k in set(yb) | set(vb) if yb.get(k) != vb.get(k))
+                blocks_compared += len(yb)
+                unscanned += len(left_out)
+                if differ:
+                    problem = "\n".join("%s %s: yara %s vitrine %s" % (k[0], k[1], yb.get(k),
+                                                                      vb.get(k))
+                                        for k in differ[:5])
+            if problem:
+                failed += 1
+                print("not ok %d - seed %d batch %d" % (number + 1, args.seed, number))
+                print("\n".join("# " + line for line in problem.splitlines()))
+                print("# rules kept in", shutil.copy(rules, "/tmp/regex_repeats-%d.yar" % seed))
+            elif not args.quiet:
+                print("ok %d - seed %d batch %d" % (number + 1, args.seed, number))
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+    print("# %d batches, %d matching (rule, file) pairs compared, %d files yara could not scan, "
+          "%d batches differ" % (args.count, blocks_compared, unscanned, failed))
+    if args.quiet:
+        print("1..1")
+        print("%s 1 - %d batches" % ("not ok" if failed else "ok", args.count))
+    else:
+        print("1..%d" % args.count)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
