@@ -316,12 +316,6 @@ static void extract(extractor *x, const vt_node *root, atree *root_or)
             break;
         }
         case VT_NODE_REPEAT:
-            if (n->hex_jump && n->min == 1 && n->max == 1) {
-                /* yara 4.2.3 takes a hex jump [1] into atoms like ?? (measured: the
-                 * atom of { 6? [1] 5F 43 } is all four bytes, and it is slow) */
-                add_node_byte(x, n->kids[0]);
-                break;
-            }
             if (vt_node_is_range_any(n) || (n->min == 0 && n->max == -1))
                 goto breaker; /* RANGE_ANY (`.?` breaks atoms as x? does), STAR */
             push(x, NULL, x->current);
@@ -611,9 +605,7 @@ static int flat_piece_quality(const vt_hex_item *items, size_t n, int enough)
         if (it->kind == VT_HEX_ITEM_BYTE) {
             if (x.n < VT_MAX_ATOM_LENGTH || x.best_quality < VT_MAX_ATOM_QUALITY)
                 add_byte(&x, it->value, it->mask, NULL);
-        } else if (it->kind == VT_HEX_ITEM_JUMP && it->min == 1 && it->max == 1) {
-            add_byte(&x, 0, 0, NULL);
-        } else { /* negated byte or jump: yara's breaker */
+        } else { /* negated byte or jump: yara's breaker ([1] is a ?? byte item) */
             flush_leaf(&x);
             x.best_quality = -1;
         }

@@ -124,6 +124,12 @@ static const atom_case cases[] = {
      * through the epilog alone come before those through the repeat section */
     {"/xa(\\wc[^c]*?){0,2}?c/", VT_STRING_REGEX, "xa(\\wc[^c]*?){0,2}?c", 0, 0,
      DATA("xaBcacabBB aBAacbba"), false, false},
+    /* yara's hex grammar makes [1] a ?? and [1-1] a jump, which breaks atoms: here 61 is the
+     * atom, where [1] would give the branches' atoms (the second branch's ends first) */
+    {"{ 61 ( 62 [1-1] 62 | 62 [3-3] ?1 ) 62 }", VT_STRING_HEX,
+     "{ 61 ( 62 [1-1] 62 | 62 [3-3] ?1 ) 62 }", 0, 0, DATA("ababbab"), false, false},
+    {"{ 61 ( 62 [1] 62 | 62 [3] 61 ) 62 }", VT_STRING_HEX, "{ 61 ( 62 [1] 62 | 62 [3] 61 ) 62 }",
+     0, 0, DATA("ababbab"), true, false},
 };
 
 static char workdir[64];

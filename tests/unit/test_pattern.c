@@ -171,6 +171,31 @@ static void test_split_ids(void)
     vt_pattern_free(pat);
 }
 
+/* [1] is ?? for yara's atoms, [1-1] a jump that breaks them: { 6? [1] 5F 43 } is slow (its atom
+ * is all four bytes), { 6? [1-1] 5F 43 } is not (5F 43), as yara 4.2.3 warns; with or without
+ * alternatives (the parser's and the flat check's verdicts). */
+static void test_single_jumps(void)
+{
+    static const struct {
+        const char *text;
+        bool slow;
+    } cases[] = {
+        {"{ 6? [1] 5F 43 }", true},
+        {"{ 6? [1-1] 5F 43 }", false},
+        {"{ 6? [1] 5F 43 ( 01 | 02 ) }", true},
+        {"{ 6? [1-1] 5F 43 ( 01 | 02 ) }", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool slow = !cases[i].slow;
+        vt_error err;
+        CHECK_INT_EQ(vt_pattern_check_hex(cases[i].text, strlen(cases[i].text), &slow, &err),
+                     VT_OK);
+        if (slow != cases[i].slow)
+            printf("# %s: slow %d\n", cases[i].text, slow);
+        CHECK(slow == cases[i].slow);
+    }
+}
+
 static void test_hex_parser_matches_yara(void)
 {
     for (size_t i = 0; i < sizeof hex_cases / sizeof hex_cases[0]; i++) {
@@ -285,6 +310,7 @@ int main(void)
 {
     RUN(test_hex_parser_matches_yara);
     RUN(test_split_ids);
+    RUN(test_single_jumps);
     RUN(test_regex_parser_matches_yara);
     RUN(test_error_columns_point_at_the_problem);
     RUN(test_check_hex_agrees_with_the_parser);
