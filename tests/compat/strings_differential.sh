@@ -4,8 +4,9 @@
 # Vectorscan's AVX-512 build, base64 with wide), each compared with yara's full `-s` output;
 # then generated rules and data (strings_differential.py: every string kind and modifier,
 # strings planted at offset 0, the last byte, 64-byte and 4 KB boundaries, overlapping), a fixed
-# seed set; then generated regexes with repeated groups (regex_repeats.py). Long runs:
-# strings_differential.py --seed S --count N, regex_repeats.py --seed S --count N.
+# seed set; then generated regexes with repeated groups, and hex strings with alternatives
+# (regex_repeats.py, --hex). Long runs: strings_differential.py --seed S --count N,
+# regex_repeats.py [--hex] --seed S --count N.
 . "$(dirname "$0")/../e2e/lib.sh"
 here=$(dirname "$0")
 
@@ -149,5 +150,13 @@ if [ $status -eq 0 ]; then
   ok "generated regexes with repeated groups, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/repeats")"
 else
   not_ok "generated regexes with repeated groups, seed 1, differ from yara" "$(grep -v '^ok' "$work/repeats" | head -n 40)"
+fi
+# ... and hex strings with alternatives and bounded jumps (regex_repeats.py --hex)
+python3 "$here/regex_repeats.py" --hex --seed 1 --count "$batches" --quiet >"$work/hex" 2>&1
+status=$?
+if [ $status -eq 0 ]; then
+  ok "generated hex strings with alternatives, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/hex")"
+else
+  not_ok "generated hex strings with alternatives, seed 1, differ from yara" "$(grep -v '^ok' "$work/hex" | head -n 40)"
 fi
 finish
