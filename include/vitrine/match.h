@@ -87,6 +87,14 @@ VT_API vt_status vt_string_matcher_regex_match(const vt_string_matcher *matcher,
                                                vt_match_scratch *scratch, const uint8_t *data,
                                                size_t len, int64_t *end, vt_error *err);
 
+/* yara's `matches` (and the regex arguments of module functions): whether the regex matches
+ * at an offset of data[0..len), an empty match included, as yr_re_exec with RE_FLAGS_SCAN finds
+ * one (`"xyz" matches /a*\/` is true; the empty string matches nothing, not even /^$/). Fails
+ * like vt_string_matcher_scan: never "no match" for a search that could not be completed. */
+VT_API vt_status vt_string_matcher_regex_search(const vt_string_matcher *matcher,
+                                                vt_match_scratch *scratch, const uint8_t *data,
+                                                size_t len, bool *found, vt_error *err);
+
 /* Render match data the way `yara -s` prints it: hex strings as "4D 5A 90" (at most 64 bytes,
  * then " ..."), the others as text with bytes outside 0x20-0x7E written \xHH (at most 512
  * bytes, yara's YR_MAX_MATCH_DATA). Returns the length the text needs (snprintf). */

@@ -465,3 +465,29 @@ vt_status vt_string_matcher_regex_match(const vt_string_matcher *m, vt_match_scr
     }
     return VT_OK;
 }
+
+static int found_one(void *found, const vt_match *match)
+{
+    (void)match;
+    *(bool *)found = true;
+    return 1;
+}
+
+vt_status vt_string_matcher_regex_search(const vt_string_matcher *m, vt_match_scratch *scratch,
+                                         const uint8_t *data, size_t len, bool *found,
+                                         vt_error *err)
+{
+    *found = false;
+    if (m->kind != VT_STRING_REGEX || !m->prog)
+        return vt_error_set(err, VT_ERR_ARGUMENT, "not a regular expression");
+    /* a match of one byte or more, by the scan (its DFA and memo); else an empty one, which
+     * the scan never reports: the closure of each offset tried */
+    vt_status st = vt_string_matcher_scan(m, scratch, data, len, found_one, found, err);
+    if (st != VT_OK || *found)
+        return st;
+    if (!vt_pike_scratch_fit(scratch->pike, m->prog))
+        return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+    for (size_t start = 0; !*found && start < len; start++) /* "" matches nothing in yara */
+        *found = vt_pike_matches_empty_at(m->prog, scratch->pike, data, len, start);
+    return VT_OK;
+}

@@ -582,15 +582,9 @@ static vt_status hook_call(void *context, const void *function, const char *form
 
 /* ---- regular expressions ---------------------------------------------------------------- */
 
-static int stop_at_first(void *found, const vt_match *match)
-{
-    (void)match;
-    *(bool *)found = true;
-    return 1;
-}
-
-/* Does `matcher` match somewhere in s[0..len)? A search that could not be completed (out of
- * memory, the deadline passed) is a failure, never "no match". */
+/* Does `matcher` match somewhere in s[0..len), an empty match included (yara's `matches`)? A
+ * search that could not be completed (out of memory, the deadline passed) is a failure, never
+ * "no match". */
 static vt_status search_with(vt_scan_ctx *ctx, const vt_string_matcher *matcher,
                              const uint8_t *s, size_t len, bool *found)
 {
@@ -598,8 +592,7 @@ static vt_status search_with(vt_scan_ctx *ctx, const vt_string_matcher *matcher,
     if (!matcher)
         return VT_ERR_STATE; /* every regex of the rules was compiled with the scanner */
     vt_error ignored;
-    return vt_string_matcher_scan(matcher, ctx->regex_scratch, s, len, stop_at_first, found,
-                                  &ignored);
+    return vt_string_matcher_regex_search(matcher, ctx->regex_scratch, s, len, found, &ignored);
 }
 
 static vt_status condition_regex_search(void *context, uint32_t node, const uint8_t *s,

@@ -9,9 +9,10 @@ atom in a repeat is hit again in later copies; strings_differential.py does not 
 Files yara cannot scan ("too many fibers": its limit, not vitrine's) are left out and counted.
 With --hex, hex strings instead: alternatives of byte sequences with items between their bytes,
 bounded jumps ([n-m], and [n], which yara makes a ?? for n = 1), nibbles and ??, over files of
-61 62 63 00.
+61 62 63 00. With --matches, the regexes as conditions (`s matches /.../`) over values of an
+external variable, the empty one among them: yara's `matches` takes an empty match too.
 
-    regex_repeats.py [--seed S] [--count N] [--quiet] [--hex]
+    regex_repeats.py [--seed S] [--count N] [--quiet] [--hex | --matches]
 
 Prints TAP, one line per batch. Environment: VITRINE (the binary), YARA (default yara)."""
 import argparse
@@ -135,6 +136,30 @@ def run(command):
     return p.returncode, p.stdout, p.stderr
 
 
+def matches_batch(rng, directory):
+    """--matches: the same regexes as conditions, `s matches /.../`, over 15 values of the
+    external variable s (the empty one among them): the rules each value matches."""
+    rules = os.path.join(directory, "rules.yar")
+    with open(rules, "w") as f:
+        f.write("".join("rule r%d { condition: s matches /%s/ }\n" % (i, regex(rng))
+                        for i in range(100)))
+    empty = os.path.join(directory, "empty")
+    open(empty, "wb").close()
+    problems, compared = [], 0
+    for value in [""] + ["".join(rng.choice("xabcAB ") for _ in range(rng.randint(1, 30)))
+                         for _ in range(14)]:
+        yrc, yout, yerr = run([YARA, "-w", "-d", "s=" + value, rules, empty])
+        vrc, vout, verr = run([VITRINE, "yara", "-w", "-d", "s=" + value, rules, empty])
+        if yrc != 0 or vrc != 0:
+            return ["exit yara %d vitrine %d: %s %s" % (yrc, vrc, yerr[:300], verr[:300])], compared
+        ys, vs = set(yout.split()), set(vout.split())
+        compared += len(ys)
+        if ys != vs:
+            problems.append("s=%r: yara only %s, vitrine only %s" % (
+                value, sorted(ys - vs)[:4], sorted(vs - ys)[:4]))
+    return problems, compared
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
@@ -142,12 +167,24 @@ def main():
     ap.add_argument("--quiet", action="store_true", help="print only failures and a total")
     ap.add_argument("--hex", action="store_true",
                     help="hex strings with alternatives and bounded jumps instead of regexes")
+    ap.add_argument("--matches", action="store_true",
+                    help="the regexes as conditions' `matches` instead of strings")
     args = ap.parse_args()
     failed = blocks_compared = unscanned = 0
     for number in range(args.count):
         directory = tempfile.mkdtemp(prefix="vitrine-repeats.")
         try:
             seed = args.seed * 100003 + number
+            if args.matches:
+                problems, compared = matches_batch(random.Random(seed), directory)
+                blocks_compared += compared
+                if problems:
+                    failed += 1
+                    print("not ok %d - seed %d batch %d" % (number + 1, args.seed, number))
+                    print("\n".join("# " + p for p in problems[:5]))
+                elif not args.quiet:
+                    print("ok %d - seed %d batch %d" % (number + 1, args.seed, number))
+                continue
             batch(random.Random(seed), directory, args.hex)
             rules, data = os.path.join(directory, "rules.yar"), os.path.join(directory, "data")
             yrc, yout, yerr = run([YARA, "-s", "-w", rules, data])

@@ -4,9 +4,9 @@
 # Vectorscan's AVX-512 build, base64 with wide), each compared with yara's full `-s` output;
 # then generated rules and data (strings_differential.py: every string kind and modifier,
 # strings planted at offset 0, the last byte, 64-byte and 4 KB boundaries, overlapping), a fixed
-# seed set; then generated regexes with repeated groups, and hex strings with alternatives
-# (regex_repeats.py, --hex). Long runs: strings_differential.py --seed S --count N,
-# regex_repeats.py [--hex] --seed S --count N.
+# seed set; then generated regexes with repeated groups, hex strings with alternatives, and the
+# regexes as conditions (regex_repeats.py, --hex, --matches). Long runs:
+# strings_differential.py --seed S --count N, regex_repeats.py [--hex] --seed S --count N.
 . "$(dirname "$0")/../e2e/lib.sh"
 here=$(dirname "$0")
 
@@ -158,5 +158,13 @@ if [ $status -eq 0 ]; then
   ok "generated hex strings with alternatives, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/hex")"
 else
   not_ok "generated hex strings with alternatives, seed 1, differ from yara" "$(grep -v '^ok' "$work/hex" | head -n 40)"
+fi
+# ... and the regexes as conditions, `s matches /.../` (regex_repeats.py --matches)
+python3 "$here/regex_repeats.py" --matches --seed 1 --count "$batches" --quiet >"$work/matches" 2>&1
+status=$?
+if [ $status -eq 0 ]; then
+  ok "generated regexes in conditions (matches), seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/matches")"
+else
+  not_ok "generated regexes in conditions (matches), seed 1, differ from yara" "$(grep -v '^ok' "$work/matches" | head -n 40)"
 fi
 finish
