@@ -105,3 +105,10 @@ bool vt_node_is_range_any(const vt_node *n)
            (n->hex_jump || (n->kids[0]->kind == VT_NODE_ANY && !n->kids[0]->grouped &&
                             !(n->max == -1 && (n->min == 0 || n->min == 1))));
 }
+
+bool vt_node_is_chaining_jump(const vt_node *n)
+{
+    return n->kind == VT_NODE_REPEAT && n->hex_jump &&
+           (n->max < 0 || n->max > VT_STRING_CHAINING_THRESHOLD ||
+            n->min > VT_STRING_CHAINING_THRESHOLD);
+}

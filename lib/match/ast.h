@@ -106,6 +106,10 @@ static inline uint8_t vt_ascii_lower(uint8_t b)
  * `.{n,m}`, `.{n,}` written without parentheses, and hex jumps. */
 bool vt_node_is_range_any(const vt_node *n);
 
+/* Whether n is a hex jump at which yara splits a hex string into chained strings (longer than
+ * VT_STRING_CHAINING_THRESHOLD, or unbounded), when it stands in the top-level sequence. */
+bool vt_node_is_chaining_jump(const vt_node *n);
+
 /* Bytes yara's \w, \s, \d stand for. */
 void vt_set_word(uint8_t *set);
 void vt_set_space(uint8_t *set);

@@ -198,18 +198,24 @@ static void patch_split(compiler *c, uint32_t at, uint32_t body, uint32_t out, b
     c->prog->code[at].y = greedy ? out : body;
 }
 
-/* A repeat's bounds as compiled: more copies than a match within the scan limit can hold are
- * left out (min), and a repeat that such a match cannot exhaust is a loop (max -1): /(x?){2,}/
- * would otherwise be 32,767 copies of x? (yara takes it). A copy that may be empty counts as
- * one byte. */
-static void repeat_bounds(const vt_node *child, long *min, long *max)
+void vt_repeat_bounds(const vt_node *n, long *min, long *max)
 {
-    long unit = vt_node_min_length(child);
+    long unit = vt_node_min_length(n->kids[0]);
     long cap = VT_RE_SCAN_LIMIT / (unit > 0 ? unit : 1) + 1;
-    if (*min > cap)
-        *min = cap;
-    if (*max > cap)
-        *max = -1;
+    *min = n->min > cap ? cap : n->min;
+    *max = n->max > cap ? -1 : n->max;
+}
+
+vt_range_layout vt_range_layout_of(long min, long max)
+{
+    vt_range_layout l = {.loop = max < 0, .max = max < 0 ? min + 2 : max};
+    l.prolog = min > 0;
+    l.repeat = l.loop || l.max > min + 1 || l.max > 2;
+    l.split = l.loop || l.max > min;
+    l.epilog = l.loop || l.max > min || l.max > 1;
+    l.rmin = min - (l.prolog ? 1 : 0) - (l.split ? 0 : 1);
+    l.rmax = l.max - (l.prolog ? 1 : 0) - 1;
+    return l;
 }
 
 /* count nested optional copies of child, each preferred (greedy) or skipped first: SPLIT b1,
@@ -262,8 +268,8 @@ static void gen_loop(compiler *c, const vt_node *child, bool greedy, bool entere
 static void gen_repeat_as(compiler *c, const vt_node *n, bool entered)
 {
     const vt_node *child = n->kids[0];
-    long min = n->min, max = n->max;
-    repeat_bounds(child, &min, &max);
+    long min, max;
+    vt_repeat_bounds(n, &min, &max);
     if (vt_node_is_range_any(n)) {
         for (long i = 0; i < min && !c->failed; i++)
             gen(c, child);
@@ -285,35 +291,29 @@ static void gen_repeat_as(compiler *c, const vt_node *n, bool entered)
         gen_loop(c, child, n->greedy, true);
         return;
     }
-    bool loop = max < 0;
-    if (loop)
-        max = min + 2; /* a prolog (n > 0), a loop, the SPLIT and the epilog */
-    bool prolog = min > 0, repeat = loop || max > min + 1 || max > 2;
-    bool split = loop || max > min, epilog = loop || max > min || max > 1;
-    long rmin = min - (prolog ? 1 : 0) - (split ? 0 : 1);
-    long rmax = max - (prolog ? 1 : 0) - 1;
-    if (entered && !prolog && !repeat) { /* x?: entered past its SPLIT */
+    vt_range_layout l = vt_range_layout_of(min, max);
+    if (entered && !l.prolog && !l.repeat) { /* x?: entered past its SPLIT */
         gen_entered(c, child);
         return;
     }
-    if (prolog) {
+    if (l.prolog) {
         if (entered)
             gen_entered(c, child);
         else
             gen(c, child);
     }
-    if (repeat) {
-        for (long i = 0; i < rmin && !c->failed; i++)
+    if (l.repeat) {
+        for (long i = 0; i < l.rmin && !c->failed; i++)
             gen(c, child);
-        if (loop)
+        if (l.loop)
             gen_loop(c, child, n->greedy, false);
-        else if (rmax > rmin)
-            gen_optional_copies(c, child, rmax - rmin, n->greedy);
+        else if (l.rmax > l.rmin)
+            gen_optional_copies(c, child, l.rmax - l.rmin, n->greedy);
     }
-    uint32_t at = split ? gen_optional_start(c, n->greedy) : 0;
-    if (epilog)
+    uint32_t at = l.split ? gen_optional_start(c, n->greedy) : 0;
+    if (l.epilog)
         gen(c, child);
-    if (split)
+    if (l.split)
         patch_split(c, at, at + 1, c->prog->len, n->greedy);
 }
 
@@ -417,8 +417,8 @@ static long program_size(const vt_node *n)
     }
     case VT_NODE_REPEAT: {
         const vt_node *child = n->kids[0];
-        long min = n->min, max = n->max;
-        repeat_bounds(child, &min, &max);
+        long min, max;
+        vt_repeat_bounds(n, &min, &max);
         long body = program_size(child);
         if (body >= over)
             return over;
@@ -426,16 +426,12 @@ static long program_size(const vt_node *n)
         if (vt_node_is_range_any(n) || n->max < 0) { /* RANGE_ANY, STAR, PLUS */
             total = min * body + (max < 0 ? body + 2 : (max - min) * (body + 1));
         } else { /* gen_repeat_as's RANGE (entered, it is never larger) */
-            bool loop = max < 0;
-            if (loop)
-                max = min + 2;
-            bool prolog = min > 0, repeat = loop || max > min + 1 || max > 2;
-            bool split = loop || max > min, epilog = loop || max > min || max > 1;
-            long rmin = min - (prolog ? 1 : 0) - (split ? 0 : 1);
-            long rmax = max - (prolog ? 1 : 0) - 1;
-            total = (prolog ? body : 0) + (split ? 1 : 0) + (epilog ? body : 0);
-            if (repeat)
-                total += rmin * body + (loop ? body + 2 : rmax > rmin ? (rmax - rmin) * (body + 1) : 0);
+            vt_range_layout l = vt_range_layout_of(min, max);
+            total = (l.prolog ? body : 0) + (l.split ? 1 : 0) + (l.epilog ? body : 0);
+            if (l.repeat)
+                total += l.rmin * body + (l.loop              ? body + 2
+                                          : l.rmax > l.rmin ? (l.rmax - l.rmin) * (body + 1)
+                                                            : 0);
         }
         return total < over ? total : over;
     }

@@ -30,13 +30,9 @@ static bool is_chained(const vt_pattern *pat)
     const vt_node *r = pat->root;
     if (!pat->is_hex || r->kind != VT_NODE_CONCAT)
         return false;
-    for (size_t i = 1; i + 1 < r->nkids; i++) {
-        const vt_node *k = r->kids[i];
-        if (k->kind == VT_NODE_REPEAT && k->hex_jump &&
-            (k->max < 0 || k->max > VT_STRING_CHAINING_THRESHOLD ||
-             k->min > VT_STRING_CHAINING_THRESHOLD))
+    for (size_t i = 1; i + 1 < r->nkids; i++)
+        if (vt_node_is_chaining_jump(r->kids[i]))
             return true;
-    }
     return false;
 }
 

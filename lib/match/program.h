@@ -56,6 +56,21 @@ void vt_node_byte_set(const vt_node *n, bool nocase, bool dotall, uint8_t *set);
 /* Shortest number of bytes a node consumes, VT_RE_SCAN_LIMIT + 1 when longer (for clamping
  * repeats). */
 long vt_node_min_length(const vt_node *n);
+
+/* Repeat n's bounds as both code layouts take them: more copies than a match within the scan
+ * limit can hold are left out (*min), and a repeat that such a match cannot exhaust is a loop
+ * (*max -1: /(x?){2,}/ would otherwise be 32,767 copies of x?). A copy that may be empty counts
+ * as one byte. */
+void vt_repeat_bounds(const vt_node *n, long *min, long *max);
+
+/* yara's layout of a counted repeat e{min,max} (re.c, RE_NODE_RANGE; max -1: a loop, laid out
+ * as e{min,min+2} with a loop for its repeat section): a prolog copy, a repeat section of rmin
+ * mandatory copies then rmax - rmin optional ones (or the loop), a SPLIT and an epilog copy. */
+typedef struct vt_range_layout {
+    bool loop, prolog, repeat, split, epilog;
+    long max, rmin, rmax;
+} vt_range_layout;
+vt_range_layout vt_range_layout_of(long min, long max);
 /* Add to `set` the other case of every ASCII letter in it. */
 void vt_set_fold_case(uint8_t *set);
 /* Append a 32-byte set to `prog`'s sets; its index, or UINT32_MAX with *status VT_ERR_NOMEM. */

@@ -487,7 +487,10 @@ vt_status vt_string_matcher_regex_search(const vt_string_matcher *m, vt_match_sc
         return st;
     if (!vt_pike_scratch_fit(scratch->pike, m->prog))
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory");
-    for (size_t start = 0; !*found && start < len; start++) /* "" matches nothing in yara */
+    /* "" matches nothing in yara; without assertions, an empty match does not depend on where
+     * it starts, so the first offset answers for all */
+    size_t tried = m->prog->has_assertions ? len : len > 0;
+    for (size_t start = 0; !*found && start < tried; start++)
         *found = vt_pike_matches_empty_at(m->prog, scratch->pike, data, len, start);
     return VT_OK;
 }

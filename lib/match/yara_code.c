@@ -126,28 +126,17 @@ static void gen_loop_copy(emitter *e, const vt_node *child, int32_t *first_id, i
     }
 }
 
-/* yara's e{n,m} (re.c, RE_NODE_RANGE): a prolog copy (n > 0), the repeat loop (between rmin
- * and rmax more copies, unrolled here, or a loop past the scan limit), a SPLIT and an epilog
- * copy. Forward references are set in the prolog (in the epilog without one), backward ones
+/* yara's e{n,m} (re.c, RE_NODE_RANGE; max -1: a loop, vt_range_layout_of): a prolog copy
+ * (n > 0), the repeat loop (between rmin and rmax more copies, unrolled here, or a loop past
+ * the scan limit), a SPLIT and an epilog copy. Forward references are set in the prolog (in the epilog without one), backward ones
  * in the epilog (in the prolog without one). */
-static uint32_t gen_range(emitter *e, const vt_node *n, long min, long max, bool loop, bool refs)
+static uint32_t gen_range(emitter *e, const vt_node *n, long min, long max, bool refs)
 {
     const vt_node *child = n->kids[0];
-    bool prolog = min > 0;
-    bool repeat = loop || max > min + 1 || max > 2;
-    bool split = loop || max > min;
-    bool epilog = loop || max > min || max > 1;
-    long rmin = min, rmax = max;
-    if (prolog) {
-        rmin--;
-        rmax--;
-    }
-    if (split) {
-        rmax--;
-    } else {
-        rmin--;
-        rmax--;
-    }
+    vt_range_layout layout = vt_range_layout_of(min, max);
+    bool prolog = layout.prolog, repeat = layout.repeat, split = layout.split;
+    bool epilog = layout.epilog, loop = layout.loop;
+    long rmin = layout.rmin, rmax = layout.rmax;
     uint32_t ref = UINT32_MAX;
     if (prolog)
         ref = gen(e, child, refs); /* backward: the epilog, emitted later, overwrites */
@@ -196,12 +185,9 @@ static uint32_t gen_range(emitter *e, const vt_node *n, long min, long max, bool
 static uint32_t gen_repeat(emitter *e, const vt_node *n, bool refs)
 {
     const vt_node *child = n->kids[0];
-    long min = n->min, max = n->max;
-    long unit = vt_node_min_length(child);
-    long cap = unit > 0 ? VT_RE_SCAN_LIMIT / unit + 1 : VT_RE_SCAN_LIMIT + 1;
-    if (min > cap)
-        min = cap;
-    bool loop = max < 0 || max > cap;
+    long min, max;
+    vt_repeat_bounds(n, &min, &max);
+    bool loop = max < 0;
     if (vt_node_is_range_any(n)) { /* REPEAT_ANY: no split ids, no epilog */
         uint32_t start = e->prog->len;
         for (long i = 0; i < min; i++)
@@ -227,15 +213,15 @@ static uint32_t gen_repeat(emitter *e, const vt_node *n, bool refs)
         }
         return start;
     }
-    if (max < 0 && min == 0) /* STAR: L: SPLIT; child; JMP L */
+    if (n->max < 0 && n->min == 0) /* STAR: L: SPLIT; child; JMP L */
         return gen_loop(e, child, n->greedy, refs, true);
-    if (max < 0 && min == 1) { /* PLUS: child; SPLIT back */
+    if (n->max < 0 && n->min == 1) { /* PLUS: child; SPLIT back */
         uint32_t first = gen(e, child, refs);
         uint32_t split = emit_split(e);
         patch_split(e, split, first == NO_REF ? split + 1 : first, split + 1, n->greedy);
         return first == NO_REF ? split : first;
     }
-    uint32_t r = gen_range(e, n, min, loop ? min + 2 : max, loop, refs);
+    uint32_t r = gen_range(e, n, min, max, refs);
     return r == UINT32_MAX ? NO_REF : r;
 }
 
@@ -374,26 +360,16 @@ static uint64_t split_ids(const vt_node *n)
     case VT_NODE_REPEAT: {
         if (!n->nkids || vt_node_is_range_any(n))
             return 0;
-        const vt_node *child = n->kids[0];
-        uint64_t body = split_ids(child);
-        long min = n->min, max = n->max;
-        long unit = vt_node_min_length(child);
-        long cap = unit > 0 ? VT_RE_SCAN_LIMIT / unit + 1 : VT_RE_SCAN_LIMIT + 1;
-        if (min > cap)
-            min = cap;
-        bool loop = max < 0 || max > cap;
-        if (max < 0 && (min == 0 || min == 1)) /* STAR, PLUS */
+        uint64_t body = split_ids(n->kids[0]);
+        if (n->max < 0 && (n->min == 0 || n->min == 1)) /* STAR, PLUS */
             return body + 1;
-        if (loop)
-            max = min + 2;
-        /* gen_range: prolog, the repeat's copies, SPLIT, epilog */
-        bool prolog = min > 0, repeat = loop || max > min + 1 || max > 2;
-        bool split = loop || max > min, epilog = loop || max > min || max > 1;
-        long rmin = min - (prolog ? 1 : 0) - (split ? 0 : 1);
-        long rmax = max - (prolog ? 1 : 0) - 1;
-        bool copies = repeat && (rmin > 0 || loop || rmax > rmin);
-        return saturated((prolog ? body : 0) + (copies ? body : 0) + (split ? 1 : 0) +
-                         (epilog ? body : 0));
+        long min, max;
+        vt_repeat_bounds(n, &min, &max);
+        /* gen_range: prolog, the repeat's copies (their body's ids once), SPLIT, epilog */
+        vt_range_layout l = vt_range_layout_of(min, max);
+        bool copies = l.repeat && (l.rmin > 0 || l.loop || l.rmax > l.rmin);
+        return saturated((l.prolog ? body : 0) + (copies ? body : 0) + (l.split ? 1 : 0) +
+                         (l.epilog ? body : 0));
     }
     default:
         return 0;
@@ -410,9 +386,7 @@ bool vt_yara_code_too_complex(const vt_pattern *pattern)
     uint64_t piece = 0;
     for (size_t i = 0; i < r->nkids; i++) {
         const vt_node *k = r->kids[i];
-        if (k->kind == VT_NODE_REPEAT && k->hex_jump &&
-            (k->max < 0 || k->max > VT_STRING_CHAINING_THRESHOLD ||
-             k->min > VT_STRING_CHAINING_THRESHOLD)) {
+        if (vt_node_is_chaining_jump(k)) {
             piece = 0;
             continue;
         }

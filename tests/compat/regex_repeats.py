@@ -138,26 +138,31 @@ def run(command):
 
 def matches_batch(rng, directory):
     """--matches: the same regexes as conditions, `s matches /.../`, over 15 values of the
-    external variable s (the empty one among them): the rules each value matches."""
+    external variable s (the empty one among them): the rules each value matches. A value yara
+    cannot evaluate (too many fibers) is left out and counted."""
     rules = os.path.join(directory, "rules.yar")
     with open(rules, "w") as f:
         f.write("".join("rule r%d { condition: s matches /%s/ }\n" % (i, regex(rng))
                         for i in range(100)))
     empty = os.path.join(directory, "empty")
     open(empty, "wb").close()
-    problems, compared = [], 0
+    problems, compared, unscanned = [], 0, 0
     for value in [""] + ["".join(rng.choice("xabcAB ") for _ in range(rng.randint(1, 30)))
                          for _ in range(14)]:
         yrc, yout, yerr = run([YARA, "-w", "-d", "s=" + value, rules, empty])
         vrc, vout, verr = run([VITRINE, "yara", "-w", "-d", "s=" + value, rules, empty])
+        if "error scanning" in yerr and vrc == 0:
+            unscanned += 1  # yara's own limit (too many fibers): a value it cannot evaluate
+            continue
         if yrc != 0 or vrc != 0:
-            return ["exit yara %d vitrine %d: %s %s" % (yrc, vrc, yerr[:300], verr[:300])], compared
+            return (["exit yara %d vitrine %d: %s %s" % (yrc, vrc, yerr[:300], verr[:300])],
+                    compared, unscanned)
         ys, vs = set(yout.split()), set(vout.split())
         compared += len(ys)
         if ys != vs:
             problems.append("s=%r: yara only %s, vitrine only %s" % (
                 value, sorted(ys - vs)[:4], sorted(vs - ys)[:4]))
-    return problems, compared
+    return problems, compared, unscanned
 
 
 def main():
@@ -176,8 +181,9 @@ def main():
         try:
             seed = args.seed * 100003 + number
             if args.matches:
-                problems, compared = matches_batch(random.Random(seed), directory)
+                problems, compared, left_out = matches_batch(random.Random(seed), directory)
                 blocks_compared += compared
+                unscanned += left_out
                 if problems:
                     failed += 1
                     print("not ok %d - seed %d batch %d" % (number + 1, args.seed, number))

@@ -142,29 +142,17 @@ else
 fi
 
 # Generated regexes with repeated groups (regex_repeats.py: yara's code layout decides their
-# priorities), a fixed seed set.
+# priorities), hex strings with alternatives and bounded jumps (--hex), and the regexes as
+# conditions, `s matches /.../` (--matches): a fixed seed set each.
 batches=${REPEATS_BATCHES:-$([ "${VITRINE_SANITIZED:-0}" = 1 ] && echo 3 || echo 12)}
-python3 "$here/regex_repeats.py" --seed 1 --count "$batches" --quiet >"$work/repeats" 2>&1
-status=$?
-if [ $status -eq 0 ]; then
-  ok "generated regexes with repeated groups, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/repeats")"
-else
-  not_ok "generated regexes with repeated groups, seed 1, differ from yara" "$(grep -v '^ok' "$work/repeats" | head -n 40)"
-fi
-# ... and hex strings with alternatives and bounded jumps (regex_repeats.py --hex)
-python3 "$here/regex_repeats.py" --hex --seed 1 --count "$batches" --quiet >"$work/hex" 2>&1
-status=$?
-if [ $status -eq 0 ]; then
-  ok "generated hex strings with alternatives, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/hex")"
-else
-  not_ok "generated hex strings with alternatives, seed 1, differ from yara" "$(grep -v '^ok' "$work/hex" | head -n 40)"
-fi
-# ... and the regexes as conditions, `s matches /.../` (regex_repeats.py --matches)
-python3 "$here/regex_repeats.py" --matches --seed 1 --count "$batches" --quiet >"$work/matches" 2>&1
-status=$?
-if [ $status -eq 0 ]; then
-  ok "generated regexes in conditions (matches), seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/matches")"
-else
-  not_ok "generated regexes in conditions (matches), seed 1, differ from yara" "$(grep -v '^ok' "$work/matches" | head -n 40)"
-fi
+for mode in "repeats:regexes with repeated groups" "hex:hex strings with alternatives" \
+            "matches:regexes in conditions (matches)"; do
+  name=${mode%%:*} what=${mode#*:}
+  flag=$([ "$name" = repeats ] || echo "--$name")
+  if python3 "$here/regex_repeats.py" $flag --seed 1 --count "$batches" --quiet >"$work/$name" 2>&1; then
+    ok "generated $what, seed 1: $(sed -n 's/^# \(.*batches.*\)/\1/p' "$work/$name")"
+  else
+    not_ok "generated $what, seed 1, differ from yara" "$(grep -v '^ok' "$work/$name" | head -n 40)"
+  fi
+done
 finish
