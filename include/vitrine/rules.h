@@ -38,8 +38,9 @@ extern "C" {
  * to 64 branches give factors, each branch's run joined with the nodes around it. 9: a hex
  * alternation of single bytes, ( 43 | 63 ), is one position of a factor (the set of them). 10:
  * weak strings searched by a run with bounded jumps, as one regex (factor.c best_var_run). 11:
- * the strings of rules that the header gate rules out in a database of their own (VTMATCH7). */
-#define VT_RULESET_COMPILE_REVISION 11u
+ * the strings of rules that the header gate rules out in a database of their own (VTMATCH7). 12:
+ * a weak factor's hits checked for a companion run of its string nearby (VTMATCH8). */
+#define VT_RULESET_COMPILE_REVISION 12u
 #define VT_NONE 0xffffffffu /* "no node", "no index" */
 
 /* Section identifiers (four ASCII characters, little-endian). Readers ignore sections they do not

@@ -507,14 +507,21 @@ static int node_set(const vt_node *n, bool nocase, uint8_t *set, bool *common)
  * searched with its E9 than by its eight zeros: millions of hits per file otherwise). */
 #define MAX_COMMON_SCORE 4
 
-/* Best factor of a sequence of nodes; false when none. */
+/* Best factor of a sequence of nodes; false when none. *best_kid (when not NULL): the node the
+ * factor begins at, NO_KID when it lies inside a repeated group. */
+#define NO_KID SIZE_MAX
+
 static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool gaps, seq *best,
-                    long *best_min, long *best_max)
+                    long *best_min, long *best_max, size_t *best_kid)
 {
     long pmin = 0, pmax = 0;
     int best_score = 0;
     seq cur = {.n = 0};
     long cur_min = 0, cur_max = 0;
+    size_t cur_kid = 0, kid_sink;
+    if (!best_kid)
+        best_kid = &kid_sink;
+    *best_kid = NO_KID;
     int cur_score = 0, cur_common = 0;
     for (size_t i = 0; i <= nkids; i++) {
         uint8_t set[32];
@@ -528,11 +535,12 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
             seq sub;
             long smin = 0, smax = 0;
             int sscore = best_run((const vt_node *const *)inner->kids, inner->nkids, nocase,
-                                  gaps, &sub, &smin, &smax);
+                                  gaps, &sub, &smin, &smax, NULL);
             if (sscore > best_score && pmax + smax < UNBOUNDED) {
                 *best = sub;
                 *best_min = pmin + smin;
                 *best_max = pmax + smax;
+                *best_kid = NO_KID;
                 best_score = sscore;
             }
         }
@@ -556,6 +564,7 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 cur_max = pmax;
                 cur_score = 0;
                 cur_common = 0;
+                cur_kid = i;
             }
             for (int k = 0; k < kids[i]->min && cur.n < MAX_FACTOR; k++) {
                 memcpy(cur.sets[cur.n++], set, 32);
@@ -567,6 +576,7 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                     *best = cur;
                     *best_min = cur_min;
                     *best_max = cur_max;
+                    *best_kid = cur_kid;
                     best_score = cur_score;
                 }
                 cur.n = 0;
@@ -584,6 +594,7 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 cur_max = pmax;
                 cur_score = 0;
                 cur_common = 0;
+                cur_kid = i;
             }
             memcpy(cur.sets[cur.n++], set, 32);
             if (score > 0 && (!common || cur_common++ < MAX_COMMON_SCORE))
@@ -595,12 +606,14 @@ static int best_run(const vt_node *const *kids, size_t nkids, bool nocase, bool 
                 *best = cur;
                 *best_min = cur_min;
                 *best_max = cur_max;
+                *best_kid = cur_kid;
                 best_score = cur_score;
             }
             cur.n = 0;
             if (score > 0) { /* a long run: start a new one here */
                 cur_min = pmin;
                 cur_max = pmax;
+                cur_kid = i;
                 memcpy(cur.sets[cur.n++], set, 32);
                 cur_score = score;
                 cur_common = common;
@@ -866,11 +879,11 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
                     memcpy(ctx + before, bk, nbk * sizeof *ctx);
                     memcpy(ctx + before + nbk, kids + i + 1, after * sizeof *ctx);
                     score = best_run(ctx, before + nbk + after, nocase, false, &scratch->runs[b],
-                                     &bmin, &bmax);
+                                     &bmin, &bmax, NULL);
                     bmin -= width; /* an unbounded bmax stays so below: pmax >= width */
                     bmax -= width;
                 } else { /* without memory for the context, the branch alone */
-                    score = best_run(bk, nbk, nocase, false, &scratch->runs[b], &bmin, &bmax);
+                    score = best_run(bk, nbk, nocase, false, &scratch->runs[b], &bmin, &bmax, NULL);
                 }
                 if (score < 1) {
                     scratch->score = 0;
@@ -889,6 +902,89 @@ static void best_alternation(const vt_node *const *kids, size_t nkids, bool noca
             }
         }
         step_past(alt, &pmin, &pmax); /* the loop's condition stops past the limit */
+    }
+}
+
+/* A companion of a factor: a run of single-byte nodes of the same sequence, outside the factor,
+ * that every match holding the factor at some offset also holds at a bounded distance from it
+ * (vt_factor.comp_*). The matcher looks for it near each hit of the factor before it names a
+ * candidate. Strings of short runs between variable jumps, signature-base's `89 [1-16] FF 15
+ * [4-16] 89 [1-24] E8 [4-16] 89 C6 [4-24] 8D ...`, are searched by a run of two or three bytes
+ * (`89 C6`: 158,934 candidates in /usr/bin), each candidate emulated through every jump. The
+ * companion taken is the run (up to VT_MAX_COMPANION of its nodes) with the best score, then
+ * the narrowest window; none scored below a byte that does not fill binaries and two that do,
+ * none without an exact byte (the matcher looks for it with memchr), and none whose start may
+ * vary by more than MAX_COMPANION_WINDOW bytes: each hit then costs at most a memchr over that
+ * window, however dense the hits. */
+#define MAX_COMPANION_WINDOW 256 /* bytes the companion's start may vary by */
+#define COMPANION_BELOW 24        /* factors scored this high (six bytes) hit rarely enough */
+#define MIN_COMPANION_SCORE 6
+
+/* The distances [*lo, *hi] from the start of node a to the start of node b (a <= b); false when
+ * unbounded or beyond what a scan looks at. */
+static bool kid_span(const vt_node *const *kids, size_t a, size_t b, long *lo, long *hi)
+{
+    *lo = *hi = 0;
+    for (size_t j = a; j < b; j++)
+        if (!step_past(kids[j], lo, hi) || *hi >= UNBOUNDED)
+            return false;
+    return *hi <= VT_RE_SCAN_LIMIT;
+}
+
+static void add_companion(vt_factor *f, const vt_node *const *kids, size_t nkids, size_t fkid,
+                          size_t flen, bool nocase)
+{
+    /* the nodes the factor spans: [fkid, fend) */
+    size_t fend = fkid;
+    for (long covered = 0; fend < nkids && covered < (long)flen; fend++)
+        covered += node_min(kids[fend]);
+    int best_score = MIN_COMPANION_SCORE - 1;
+    long best_width = 0;
+    for (size_t a = 0; a < nkids; a++) {
+        if (a >= fkid && a < fend)
+            continue;
+        /* the window of up to VT_MAX_COMPANION single-byte nodes from a, not into the factor */
+        int score = 0;
+        size_t w = 0;
+        uint8_t set[32];
+        bool common;
+        while (w < VT_MAX_COMPANION && a + w < nkids && (a + w < fkid || a >= fend)) {
+            int one = node_set(kids[a + w], nocase, set, &common);
+            if (one <= 0)
+                break;
+            score += one;
+            w++;
+        }
+        long lo, hi;
+        if (!w || score < best_score)
+            continue;
+        if (a >= fend) {
+            if (!kid_span(kids, fkid, a, &lo, &hi))
+                continue;
+        } else {
+            if (!kid_span(kids, a, fkid, &lo, &hi))
+                continue;
+            long t = lo;
+            lo = -hi;
+            hi = -t;
+        }
+        if (hi - lo > MAX_COMPANION_WINDOW || (score == best_score && hi - lo >= best_width))
+            continue;
+        uint8_t comp[2 * VT_MAX_COMPANION];
+        bool exact = false; /* a byte the matcher can look for with memchr */
+        for (size_t j = 0; j < w; j++) {
+            node_set(kids[a + j], nocase, set, &common);
+            mask_and_value(set, shape_of(set), &comp[j], &comp[VT_MAX_COMPANION + j]);
+            exact = exact || comp[j] == 0xFF;
+        }
+        if (!exact)
+            continue;
+        best_score = score;
+        best_width = hi - lo;
+        f->comp_len = (uint32_t)w;
+        f->comp_lo = (int32_t)lo;
+        f->comp_hi = (int32_t)hi;
+        memcpy(f->comp, comp, sizeof comp);
     }
 }
 
@@ -923,17 +1019,19 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
          * factor, searched by the same literal and confirmed whole: Vectorscan does the same
          * work, and hits where the rest differs name no candidate (emulation-stress's
          * `{ 0F B? [1-8] 48 8D [2] 4? 3? ... }`: 48 8D, 2.5 million hits in /usr/bin). */
-        int score = best_run(kids, nkids, nocase, false, &s, &dmin, &dmax);
+        size_t kid = NO_KID, gkid = NO_KID; /* the node each run begins at */
+        int score = best_run(kids, nkids, nocase, false, &s, &dmin, &dmax, &kid);
         if (score < 24) {
             seq g;
             long gmin = 0, gmax = 0;
-            int gscore = best_run(kids, nkids, nocase, true, &g, &gmin, &gmax);
+            int gscore = best_run(kids, nkids, nocase, true, &g, &gmin, &gmax, &gkid);
             long k = dmin - gmin;
             if (gscore >= score + 8 || (score < 8 && gscore > score)) {
                 s = g;
                 dmin = gmin;
                 dmax = gmax;
                 score = gscore;
+                kid = gkid;
             } else if (gscore > score && s.n && k >= 0 && dmax - gmax == k &&
                        (size_t)k + s.n <= g.n &&
                        memcmp(g.sets[k], s.sets[0], s.n * sizeof s.sets[0]) == 0) {
@@ -942,6 +1040,7 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
                 s = g;
                 dmin = gmin;
                 dmax = gmax;
+                kid = gkid;
             }
         }
         /* a weak run: runs with bounded jumps, then alternations, may do better */
@@ -996,6 +1095,8 @@ static vt_status node_factors(const vt_node *root, const vt_string_spec *spec, u
         vt_status st = add_forms(out, index, &s, dmin, dmax, run_at, run_len, ascii, wide, err);
         if (st != VT_OK)
             return st;
+        if (!wide && kid != NO_KID && score < COMPANION_BELOW)
+            add_companion(&out->items[out->count - 1], kids, nkids, kid, s.n, nocase);
     }
     return VT_OK;
 }

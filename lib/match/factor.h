@@ -10,6 +10,8 @@
 #include <vitrine/common.h>
 #include <vitrine/pattern.h>
 
+#define VT_MAX_COMPANION 8
+
 typedef struct vt_factor {
     uint32_t string;   /* index of the string */
     uint32_t len;      /* bytes from the factor's start to the end of what Vectorscan searches */
@@ -20,6 +22,13 @@ typedef struct vt_factor {
      * byte, and a hit counts only where (data[start + i] & mask[i]) == value[i] for every i */
     uint32_t confirm_len;
     uint8_t *confirm;
+    /* 0, or the length of a companion (factor.c, add_companion): bytes that every match
+     * holding this factor at `start` also holds, beginning comp_lo..comp_hi bytes from `start`
+     * (negative: before it); comp holds a mask per byte, then at VT_MAX_COMPANION a value per
+     * byte. A hit without them there names no candidate. */
+    uint32_t comp_len;
+    int32_t comp_lo, comp_hi;
+    uint8_t comp[2 * VT_MAX_COMPANION];
     char *expr;        /* Vectorscan expression (byte classes only) */
     /* When every position Vectorscan searches is one byte or one ASCII letter in both cases:
      * their number, and the first two (a letter in lower case); 0 otherwise. */

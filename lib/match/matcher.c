@@ -18,13 +18,14 @@
 #include "program.h"
 #include "string_internal.h"
 
-#define MATCHER_MAGIC "VTMATCH7"
+#define MATCHER_MAGIC "VTMATCH8"
 #define MATCHER_MAGIC_V1 "VTMATCH1" /* one pattern per factor: rebuilt when loaded */
 #define MATCHER_MAGIC_V2 "VTMATCH2" /* factors without confirmation: rebuilt when loaded */
 #define MATCHER_MAGIC_V3 "VTMATCH3" /* without header gates: rebuilt when loaded */
 #define MATCHER_MAGIC_V4 "VTMATCH4" /* without gate escapes: rebuilt when loaded */
 #define MATCHER_MAGIC_V5 "VTMATCH5" /* block-mode databases: rebuilt when loaded */
 #define MATCHER_MAGIC_V6 "VTMATCH6" /* without excluded strings: rebuilt when loaded */
+#define MATCHER_MAGIC_V7 "VTMATCH7" /* without companions: rebuilt when loaded */
 #define MAX_CONFIRM 128               /* bytes of a confirmed factor (factor.c: 64 at most) */
 
 /* Databases are compiled in Vectorscan's vectored mode and scanned as a vector of one buffer,
@@ -85,6 +86,8 @@ typedef struct short_pattern {
 typedef struct factor_info {
     uint32_t string, len, min_dist, max_dist;
     uint32_t confirm_len, confirm_at; /* vt_factor's confirmation: masks and values at confirm_at */
+    uint32_t comp_len, comp_at; /* vt_factor's companion: masks and values at comp_at, */
+    int32_t comp_lo, comp_hi;   /* from comp_lo to comp_hi bytes after the factor's start */
 } factor_info;
 
 typedef struct stored_spec {
@@ -111,7 +114,7 @@ struct vt_matcher {
     factor_info *factors; /* grouped by pattern: pattern p owns [first[p], first[p + 1]) */
     size_t npatterns;     /* distinct factors: Vectorscan's pattern ids */
     uint32_t *first;
-    uint8_t *confirm; /* every confirmed factor's masks then values (factor_info.confirm_at) */
+    uint8_t *confirm; /* every factor's confirmation and companion, masks then values */
     size_t confirm_bytes;
     hs_database_t *db; /* NULL when there are no factors */
     /* The header gate most factors' strings require (count 0: none taken) and, for data that
@@ -555,7 +558,7 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
         slots[p] = m->first[p];
     size_t confirm_bytes = 0;
     for (size_t i = 0; i < n; i++)
-        confirm_bytes += 2 * (size_t)list->items[i].confirm_len;
+        confirm_bytes += 2 * ((size_t)list->items[i].confirm_len + list->items[i].comp_len);
     m->confirm = malloc(confirm_bytes ? confirm_bytes : 1);
     if (!m->confirm) {
         st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
@@ -564,12 +567,17 @@ static vt_status compile_factors(vt_matcher *m, const vt_factor_list *list, vt_e
     m->confirm_bytes = 0;
     for (size_t i = 0; i < n; i++) {
         const vt_factor *f = &list->items[i];
-        m->factors[slots[pattern_of[i]]++] =
-            (factor_info){f->string, f->len, f->min_dist, f->max_dist, f->confirm_len,
-                          (uint32_t)m->confirm_bytes};
+        factor_info *fi = &m->factors[slots[pattern_of[i]]++];
+        *fi = (factor_info){f->string, f->len, f->min_dist, f->max_dist, f->confirm_len,
+                            (uint32_t)m->confirm_bytes, f->comp_len, 0, f->comp_lo, f->comp_hi};
         if (f->confirm_len)
             memcpy(m->confirm + m->confirm_bytes, f->confirm, 2 * (size_t)f->confirm_len);
         m->confirm_bytes += 2 * (size_t)f->confirm_len;
+        fi->comp_at = (uint32_t)m->confirm_bytes;
+        memcpy(m->confirm + m->confirm_bytes, f->comp, f->comp_len);
+        memcpy(m->confirm + m->confirm_bytes + f->comp_len, f->comp + VT_MAX_COMPANION,
+               f->comp_len);
+        m->confirm_bytes += 2 * (size_t)f->comp_len;
     }
     m->nfactors = n;
     m->npatterns = np;
@@ -722,6 +730,36 @@ static bool confirmed(const scan_ctx *c, const factor_info *f, uint64_t start)
     return true;
 }
 
+/* Whether factor f's companion lies where it must when the factor starts at `start`: its first
+ * exact byte (factor.c gives every companion one) found by memchr, the rest compared under
+ * their masks. */
+static bool companion_near(const scan_ctx *c, const factor_info *f, uint64_t start)
+{
+    int64_t lo = (int64_t)start + f->comp_lo, hi = (int64_t)start + f->comp_hi;
+    int64_t last = (int64_t)c->len - (int64_t)f->comp_len; /* the last start that fits */
+    if (lo < 0)
+        lo = 0;
+    if (hi > last)
+        hi = last;
+    const uint8_t *mask = c->m->confirm + f->comp_at, *value = mask + f->comp_len;
+    uint32_t key = 0;
+    while (key + 1 < f->comp_len && mask[key] != 0xFF)
+        key++;
+    const uint8_t *d = c->data;
+    for (int64_t p = lo; p <= hi; p++) {
+        const uint8_t *q = memchr(d + p + key, value[key], (size_t)(hi - p + 1));
+        if (!q)
+            return false;
+        p = q - d - key;
+        uint32_t i = 0;
+        while (i < f->comp_len && (d[p + i] & mask[i]) == value[i])
+            i++;
+        if (i == f->comp_len)
+            return true;
+    }
+    return false;
+}
+
 static int on_factor(unsigned id, unsigned long long from, unsigned long long to,
                      unsigned flags, void *ctx)
 {
@@ -735,7 +773,8 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
         if (c->base + to < f->len)
             continue; /* a confirmed factor that would begin before the data */
         uint64_t start = c->base + to - f->len;
-        if (start < f->min_dist || (f->confirm_len && !confirmed(c, f, start)))
+        if (start < f->min_dist || (f->confirm_len && !confirmed(c, f, start)) ||
+            (f->comp_len && !companion_near(c, f, start)))
             continue;
         uint64_t hi = start - f->min_dist;
         uint64_t lo = start >= f->max_dist ? start - f->max_dist : 0;
@@ -1111,6 +1150,13 @@ vt_status vt_matcher_serialize(const vt_matcher *m, vt_buf *out, vt_error *err)
         if (m->factors[i].confirm_len)
             st = st ? st : vt_buf_append(out, m->confirm + m->factors[i].confirm_at,
                                          2 * (size_t)m->factors[i].confirm_len);
+        st = st ? st : put_u32(out, m->factors[i].comp_len);
+        if (m->factors[i].comp_len) {
+            st = st ? st : put_u32(out, (uint32_t)m->factors[i].comp_lo);
+            st = st ? st : put_u32(out, (uint32_t)m->factors[i].comp_hi);
+            st = st ? st : vt_buf_append(out, m->confirm + m->factors[i].comp_at,
+                                         2 * (size_t)m->factors[i].comp_len);
+        }
     }
     st = st ? st : put_u32(out, (uint32_t)m->npatterns);
     for (size_t p = 0; p < m->npatterns && st == VT_OK; p++)
@@ -1207,7 +1253,8 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                   memcmp(magic, MATCHER_MAGIC_V3, 8) == 0 ||
                   memcmp(magic, MATCHER_MAGIC_V4, 8) == 0 ||
                   memcmp(magic, MATCHER_MAGIC_V5, 8) == 0 ||
-                  memcmp(magic, MATCHER_MAGIC_V6, 8) == 0)) /* the scanner rebuilds it */
+                  memcmp(magic, MATCHER_MAGIC_V6, 8) == 0 ||
+                  memcmp(magic, MATCHER_MAGIC_V7, 8) == 0)) /* the scanner rebuilds it */
         return vt_error_set(err, VT_ERR_STATE, "matcher saved by an earlier version");
     if (!magic || memcmp(magic, MATCHER_MAGIC, 8) != 0)
         return vt_error_set(err, VT_ERR_FORMAT, "not a vitrine matcher (bad magic)");
@@ -1283,12 +1330,23 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                 const uint8_t *bytes =
                     f->confirm_len <= MAX_CONFIRM ? get_bytes(&r, 2 * (size_t)f->confirm_len)
                                                   : NULL;
+                f->comp_len = get_u32(&r);
+                const uint8_t *comp = NULL;
+                if (f->comp_len && f->comp_len <= VT_MAX_COMPANION) {
+                    f->comp_lo = (int32_t)get_u32(&r);
+                    f->comp_hi = (int32_t)get_u32(&r);
+                    comp = get_bytes(&r, 2 * (size_t)f->comp_len);
+                }
                 if (r.bad || f->string >= n || f->len == 0 || f->confirm_len > MAX_CONFIRM ||
-                    (f->confirm_len && f->len > f->confirm_len)) {
+                    (f->confirm_len && f->len > f->confirm_len) ||
+                    f->comp_len > VT_MAX_COMPANION || (f->comp_len && !comp) ||
+                    f->comp_lo > f->comp_hi || f->comp_lo < -VT_RE_SCAN_LIMIT ||
+                    f->comp_hi > VT_RE_SCAN_LIMIT) {
                     st = vt_error_set(err, VT_ERR_FORMAT, "matcher factor table is corrupt");
                     break;
                 }
-                if (m->confirm_bytes + 2 * (size_t)f->confirm_len > cap) {
+                size_t need = 2 * ((size_t)f->confirm_len + f->comp_len);
+                if (m->confirm_bytes + need > cap) {
                     size_t grown = cap ? cap * 2 : 4096;
                     uint8_t *more = realloc(m->confirm, grown);
                     if (!more) {
@@ -1301,6 +1359,10 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                 if (f->confirm_len)
                     memcpy(m->confirm + m->confirm_bytes, bytes, 2 * (size_t)f->confirm_len);
                 m->confirm_bytes += 2 * (size_t)f->confirm_len;
+                f->comp_at = (uint32_t)m->confirm_bytes;
+                if (f->comp_len)
+                    memcpy(m->confirm + m->confirm_bytes, comp, 2 * (size_t)f->comp_len);
+                m->confirm_bytes += 2 * (size_t)f->comp_len;
             }
         }
     }

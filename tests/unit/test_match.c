@@ -1245,6 +1245,60 @@ static void test_shared_literals(void)
     check_every_length(specs, 6, fill_shared_literals, 160, 4, 1000); /* without nocase "ABCD" */
 }
 
+/* Data for test_companions: the runs of its strings, their near misses and filler. */
+static void fill_companions(uint8_t *data, size_t len, unsigned *seed)
+{
+    static const char *const tokens[] = {"\x89\xc6", "\x01\0\0\0", "\x01\0\0", "ab", "cd",
+                                         "ef", "AB", "Cd", "x", "yy", "zq", "\xff\x15", "7",
+                                         "\x89", "abc", "q", "\0", "7cD", "7CD", "A-b"};
+    static const size_t token_len[] = {2, 4, 3, 2, 2, 2, 2, 2, 1, 2, 2, 2, 1, 1, 3, 1, 1, 3, 3, 3};
+    size_t n = 0;
+    while (n < len) {
+        *seed = *seed * 1103515245u + 12345u;
+        size_t t = (*seed >> 16) % (sizeof token_len / sizeof token_len[0]);
+        for (size_t k = 0; k < token_len[t] && n < len; k++)
+            data[n++] = (uint8_t)tokens[t][k];
+    }
+}
+
+/* Companions (factor.c, add_companion): a hit of a weak factor names a candidate only where
+ * another run of the string lies within the distances the nodes between them allow, after the
+ * factor or before it, through variable jumps, classes and nocase letters. Data made of those
+ * runs and near misses, at every length from 0 to 199, must give what each string's verifier
+ * finds alone (a companion window one byte too narrow loses matches), before and after a
+ * round trip; a matcher saved before companions (VTMATCH7) is rebuilt. */
+static void test_companions(void)
+{
+    static const char h1[] = "89 C6 [2-6] 01 00 00 00";
+    static const char h2[] = "61 62 [1-9] 89 C6 ?? 63 64";
+    static const char h3[] = "FF 15 [0-3] 89 [1-4] 63 64 [2-5] 65 66";
+    static const char h4[] = "( 61 | 41 ) 62 [0-2] 89 C6 [1-3] 01 00";
+    static const char r1[] = "ab.{0,5}cd[0-9x]{1,3}ef";
+    static const char r2[] = "zq?a-b[^z]{2,4}7cd";
+    static const char r3[] = "ab(x|yy)cd.{0,2}ef";
+    vt_string_spec specs[8] = {
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)h1, .len = strlen(h1)},
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)h2, .len = strlen(h2)},
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)h3, .len = strlen(h3)},
+        {.kind = VT_STRING_HEX, .data = (const uint8_t *)h4, .len = strlen(h4)},
+        {.kind = VT_STRING_REGEX, .data = (const uint8_t *)r1, .len = strlen(r1)},
+        {.kind = VT_STRING_REGEX, .data = (const uint8_t *)r2, .len = strlen(r2),
+         .modifiers = VT_MOD_NOCASE},
+        {.kind = VT_STRING_REGEX, .data = (const uint8_t *)r3, .len = strlen(r3),
+         .regex_flags = VT_REGEX_NOCASE},
+        {.kind = VT_STRING_REGEX, .data = (const uint8_t *)r1, .len = strlen(r1),
+         .modifiers = VT_MOD_FULLWORD},
+    };
+    check_every_length(specs, 8, fill_companions, 200, 10, 1000);
+    vt_buf saved = {0};
+    vt_matcher *loaded = NULL;
+    vt_matcher *m = build_and_reload(specs, 8, &loaded, &saved);
+    check_rebuilt_when_old(&saved, "VTMATCH7"); /* saved before companions */
+    vt_matcher_free(loaded);
+    vt_matcher_free(m);
+    vt_buf_free(&saved);
+}
+
 int main(void)
 {
     RUN(test_base64_uses_yaras_three_encodings);
@@ -1263,6 +1317,7 @@ int main(void)
     RUN(test_header_gates);
     RUN(test_short_literals);
     RUN(test_shared_literals);
+    RUN(test_companions);
     RUN(test_generated_factors_find_every_match);
     RUN(test_generated_alternations);
     return check_done();
