@@ -1341,7 +1341,7 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
                     (f->confirm_len && f->len > f->confirm_len) ||
                     f->comp_len > VT_MAX_COMPANION || (f->comp_len && !comp) ||
                     f->comp_lo > f->comp_hi || f->comp_lo < -VT_RE_SCAN_LIMIT ||
-                    f->comp_hi > VT_RE_SCAN_LIMIT) {
+                    f->comp_hi > VT_RE_SCAN_LIMIT || (comp && !memchr(comp, 0xFF, f->comp_len))) {
                     st = vt_error_set(err, VT_ERR_FORMAT, "matcher factor table is corrupt");
                     break;
                 }
