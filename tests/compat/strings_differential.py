@@ -173,6 +173,9 @@ class HexString:
             elif r < 0.85 and self.tokens[-1][0] != "j":
                 lo = rng.randrange(0, 6)
                 hi = lo + rng.choice([0, 1, 3, 8])
+                if rng.random() < 0.08:  # a long jump, under yara's chaining threshold (200)
+                    lo = rng.randrange(0, 40)
+                    hi = lo + rng.choice([20, 60, 150, 200])
                 if hi == 0:  # yara: "invalid jump length"
                     hi = 1
                 if CHAINED and rng.random() < 0.1:
