@@ -1207,6 +1207,20 @@ static void test_short_literals(void)
     check_every_length(specs, 4, fill_short_literals, 100, 4, 0);
 }
 
+/* data[0..len) made of tokens drawn at random (token k has token_len[k] bytes, zeros among
+ * them), the last one cut at len. */
+static void fill_tokens(uint8_t *data, size_t len, unsigned *seed, const char *const *tokens,
+                        const size_t *token_len, size_t ntokens)
+{
+    size_t n = 0;
+    while (n < len) {
+        *seed = *seed * 1103515245u + 12345u;
+        size_t t = (*seed >> 16) % ntokens;
+        for (size_t k = 0; k < token_len[t] && n < len; k++)
+            data[n++] = (uint8_t)tokens[t][k];
+    }
+}
+
 /* Data for test_shared_literals: its texts, their other cases and near misses. */
 static void fill_shared_literals(uint8_t *data, size_t len, unsigned *seed)
 {
@@ -1214,13 +1228,7 @@ static void fill_shared_literals(uint8_t *data, size_t len, unsigned *seed)
         "abcd", "ABCD", "xxabcdyy", "XXABCDYY", "xxAbCdyy", "xxabcdyz", "xxabcdQy", "abc",
         "zabcdz", "z\0a\0b\0c\0d\0z\0", "z\0a\0b\0c\0d\0y\0", "abcdabcd", "x", "y", "\0"};
     static const size_t token_len[] = {4, 4, 8, 8, 8, 8, 8, 3, 6, 12, 12, 8, 1, 1, 1};
-    size_t n = 0;
-    while (n < len) {
-        *seed = *seed * 1103515245u + 12345u;
-        size_t t = (*seed >> 16) % (sizeof token_len / sizeof token_len[0]);
-        for (size_t k = 0; k < token_len[t] && n < len; k++)
-            data[n++] = (uint8_t)tokens[t][k];
-    }
+    fill_tokens(data, len, seed, tokens, token_len, sizeof token_len / sizeof token_len[0]);
 }
 
 /* Literals searched through a shorter one (factor_share.c): "xxabcdyy" is found through
@@ -1252,13 +1260,7 @@ static void fill_companions(uint8_t *data, size_t len, unsigned *seed)
                                          "ef", "AB", "Cd", "x", "yy", "zq", "\xff\x15", "7",
                                          "\x89", "abc", "q", "\0", "7cD", "7CD", "A-b"};
     static const size_t token_len[] = {2, 4, 3, 2, 2, 2, 2, 2, 1, 2, 2, 2, 1, 1, 3, 1, 1, 3, 3, 3};
-    size_t n = 0;
-    while (n < len) {
-        *seed = *seed * 1103515245u + 12345u;
-        size_t t = (*seed >> 16) % (sizeof token_len / sizeof token_len[0]);
-        for (size_t k = 0; k < token_len[t] && n < len; k++)
-            data[n++] = (uint8_t)tokens[t][k];
-    }
+    fill_tokens(data, len, seed, tokens, token_len, sizeof token_len / sizeof token_len[0]);
 }
 
 /* Companions (factor.c, add_companion): a hit of a weak factor names a candidate only where
