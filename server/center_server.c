@@ -56,11 +56,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)upload_size;
     (void)req_cls;
     struct vt_center_server *srv = cls;
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return vt_http_respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-    unsigned refusal = vt_http_body_refusal(c, 0);
-    if (refusal)
-        return vt_http_respond_text(c, refusal, "no request bodies\n");
+    enum MHD_Result refused;
+    if (vt_http_refuse_unless_read(c, method, &refused))
+        return refused;
     const char *path = url[0] == '/' ? url + 1 : url;
     if (*path == '\0')
         path = "index.html";

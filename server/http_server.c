@@ -425,6 +425,22 @@ unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body
     return 0;
 }
 
+bool vt_http_refuse_unless_read(struct MHD_Connection *connection, const char *method,
+                                enum MHD_Result *answer)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        *answer = vt_http_respond_text(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                       "GET or HEAD only\n");
+        return true;
+    }
+    unsigned refusal = vt_http_body_refusal(connection, 0);
+    if (refusal) {
+        *answer = vt_http_respond_text(connection, refusal, "no request bodies\n");
+        return true;
+    }
+    return false;
+}
+
 enum MHD_Result vt_http_queue_response(struct MHD_Connection *connection, unsigned status,
                                        struct MHD_Response *response)
 {

@@ -68,6 +68,14 @@ void vt_http_server_stop(vt_http_server *server);
  * of an upload; the handler returns MHD_NO, closing the connection, once it passes the limit). */
 unsigned vt_http_body_refusal(struct MHD_Connection *connection, size_t max_body);
 
+/* For the servers that only serve reads (the log, the transparency center): true when the
+ * request is not a GET or HEAD without a body, with the answer queued and its result in *answer
+ * (405 "GET or HEAD only", or vt_http_body_refusal's status and "no request bodies"). Decided in
+ * the first call, from the headers alone: a body is never read (with one announced,
+ * libmicrohttpd closes the connection after the answer). */
+bool vt_http_refuse_unless_read(struct MHD_Connection *connection, const char *method,
+                                enum MHD_Result *answer);
+
 /* MHD_queue_response for every answer of a vitrine server: the request deadline stops once the
  * answer is queued (sending it is bounded by the idle timeout, so a large tile bundle to a slow
  * but steady reader is not cut). */

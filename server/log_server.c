@@ -83,13 +83,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)upload_size;
     (void)req_cls;
     struct vt_log_server *srv = cls;
-    /* Answered in the first call, from the headers alone: a request body is never read (with
-     * one announced, libmicrohttpd closes the connection after the answer). */
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return vt_http_respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-    unsigned refusal = vt_http_body_refusal(c, 0);
-    if (refusal)
-        return vt_http_respond_text(c, refusal, "no request bodies\n");
+    enum MHD_Result refused;
+    if (vt_http_refuse_unless_read(c, method, &refused))
+        return refused;
     const char *path = url[0] == '/' ? url + 1 : url;
     enum vt_log_path_kind kind = vt_log_path_classify(path);
     if (kind == VT_LOG_PATH_INVALID)
