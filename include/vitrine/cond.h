@@ -102,6 +102,12 @@ typedef struct vt_cond_env {
      * a match (vt_cond_rules_needing_match). Such a rule is taken as false, without evaluating
      * its condition, when none of its strings has one. */
     const uint8_t *needs_match;
+    /* Per rule (NULL: none): the header its condition requires and the strings it may match by
+     * without it (vt_cond_rule_gates). A rule whose header the data lacks, with no match of one
+     * of those strings, is taken as false without evaluating its condition: its `and` would
+     * stop at the header's comparison, yet only after reaching it. */
+    const vt_header_gate *rule_gates;
+    const struct vt_gate_escapes *rule_escapes;
 } vt_cond_env;
 
 /* Evaluate every rule in order. results[i] becomes 1 when rule i matches and 0 otherwise
@@ -144,6 +150,13 @@ typedef struct vt_gate_escapes {
  * required). Pure: reads the ruleset only. */
 VT_API void vt_cond_rule_gate(const vt_ruleset *rules, uint32_t rule, vt_header_gate *gate,
                               vt_gate_escapes *escape);
+
+/* For every rule, gates[rule] and escapes[rule] as vt_cond_rule_gate finds them, except for a
+ * rule that calls a module function with an effect (console.log), which gets none (count 0):
+ * its output must appear whatever the header. `gates` and `escapes` have one item per rule.
+ * Pure: reads the ruleset only. */
+VT_API void vt_cond_rule_gates(const vt_ruleset *rules, vt_header_gate *gates,
+                               vt_gate_escapes *escapes);
 
 /* For every rule, needs[rule] = 1 when its condition can be true only if one of the rule's own
  * strings has a match (`$a and ...`, `any of them`, `#a > 2 or $b at 0`, `... and 2 of ($x*)`)

@@ -1068,6 +1068,15 @@ static inline vt_status eval(evaluator *ev, uint32_t index, vt_cond_value *out)
     return eval_inner(ev, index, out);
 }
 
+/* Whether one of the strings a rule may match by without its header has a match. */
+static bool escape_matched(const evaluator *ev, const vt_gate_escapes *escape)
+{
+    for (unsigned k = 0; k < escape->count && k < VT_GATE_ESCAPES; k++)
+        if (escape->string[k] < ev->view.string_count && ev->env->matches[escape->string[k]].count)
+            return true;
+    return false;
+}
+
 /* Whether one of the rule's strings has a match. */
 static bool rule_has_match(const evaluator *ev, const vt_rs_rule *rule)
 {
@@ -1108,6 +1117,10 @@ vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *e
         vt_cond_value v;
         if (env->needs_match && env->needs_match[r] && !rule_has_match(&ev, rule))
             set_bool(&v, false); /* true only with a match of its strings: not evaluated */
+        else if (env->rule_gates && env->rule_gates[r].count &&
+                 !vt_header_gate_passes(&env->rule_gates[r], env->data, env->size) &&
+                 !escape_matched(&ev, &env->rule_escapes[r]))
+            set_bool(&v, false); /* without its header: not evaluated either */
         else
             st = eval(&ev, rule->node_first + rule->node_count - 1, &v);
         results[r] = st == VT_OK && is_true(&v);

@@ -275,6 +275,20 @@ static bool uses_console(const vt_ruleset *rules, const vt_ruleset_view *v, cons
     return false;
 }
 
+void vt_cond_rule_gates(const vt_ruleset *rules, vt_header_gate *gates, vt_gate_escapes *escapes)
+{
+    vt_ruleset_view v;
+    vt_ruleset_get_view(rules, &v);
+    for (uint32_t r = 0; r < v.rule_count; r++) {
+        vt_cond_rule_gate(rules, r, &gates[r], &escapes[r]);
+        if (gates[r].count && (uint64_t)v.rules[r].node_first + v.rules[r].node_count <=
+                                  v.node_count && uses_console(rules, &v, &v.rules[r])) {
+            gates[r] = (vt_header_gate){0};
+            escapes[r] = (vt_gate_escapes){0};
+        }
+    }
+}
+
 void vt_cond_rules_needing_match(const vt_ruleset *rules, uint8_t *needs)
 {
     vt_ruleset_view v;

@@ -800,6 +800,8 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
         .regex_context = ctx,
         .deadline = &ctx->deadline,
         .needs_match = ctx->scanner->needs_match,
+        .rule_gates = ctx->scanner->rule_gates,
+        .rule_escapes = ctx->scanner->rule_escapes,
     };
     env.has_entrypoint = vt_entry_point_offset(ctx->data, ctx->size, &env.entrypoint);
     ctx->module_failed = false;

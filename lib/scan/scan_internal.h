@@ -28,6 +28,8 @@ struct vt_scanner {
     const char **members; /* names of the module members conditions read, sorted */
     size_t member_count;
     uint8_t *needs_match; /* per rule: vt_cond_rules_needing_match */
+    vt_header_gate *rule_gates;    /* per rule: vt_cond_rule_gates */
+    vt_gate_escapes *rule_escapes; /* per rule: vt_cond_rule_gates */
 };
 
 /* True if some condition reads a module member called `name`. */

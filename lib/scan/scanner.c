@@ -257,11 +257,16 @@ vt_status vt_scanner_new(const vt_ruleset *rules, vt_scanner **out, vt_error *er
     if (st == VT_OK) {
         vt_ruleset_view view;
         vt_ruleset_get_view(rules, &view);
-        scanner->needs_match = malloc(view.rule_count ? view.rule_count : 1);
-        if (scanner->needs_match)
+        size_t n = view.rule_count ? view.rule_count : 1;
+        scanner->needs_match = malloc(n);
+        scanner->rule_gates = malloc(n * sizeof *scanner->rule_gates);
+        scanner->rule_escapes = malloc(n * sizeof *scanner->rule_escapes);
+        if (scanner->needs_match && scanner->rule_gates && scanner->rule_escapes) {
             vt_cond_rules_needing_match(rules, scanner->needs_match);
-        else
+            vt_cond_rule_gates(rules, scanner->rule_gates, scanner->rule_escapes);
+        } else {
             st = vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scanner");
+        }
     }
     if (st != VT_OK) {
         vt_scanner_free(scanner);
@@ -281,6 +286,8 @@ void vt_scanner_free(vt_scanner *scanner)
     free(scanner->members);
     free(scanner->fixed_offsets);
     free(scanner->needs_match);
+    free(scanner->rule_gates);
+    free(scanner->rule_escapes);
     vt_matcher_free(scanner->matcher);
     free(scanner);
 }

@@ -1,6 +1,7 @@
 /* eval_rules.c: a test driver for the condition evaluator. It compiles a rule file, evaluates
  * every rule over a data file with no string matches and no modules, and prints the names of the
- * matching rules one per line, as `yara -w RULES FILE` does for rules without strings. The
+ * matching rules one per line, as `yara -w RULES FILE` does for rules without strings. Rules
+ * whose header (vt_cond_rule_gates) the data lacks are not walked, as in a scan. The
  * differential test tests/cond/differential.sh compares its output with yara's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +35,16 @@ int main(int argc, char **argv)
     vt_ruleset_get_view(rules, &view);
     vt_match_list *matches = calloc(view.string_count + 1, sizeof *matches);
     uint8_t *results = calloc(view.rule_count + 1, 1);
-    if (!matches || !results) {
+    /* the rules' headers, checked before their conditions as the scanner does */
+    vt_header_gate *gates = calloc(view.rule_count + 1, sizeof *gates);
+    vt_gate_escapes *escapes = calloc(view.rule_count + 1, sizeof *escapes);
+    if (!matches || !results || !gates || !escapes) {
         fprintf(stderr, "eval_rules: out of memory\n");
         return 2;
     }
-    vt_cond_env env = {.rules = rules, .data = data, .size = size, .matches = matches};
+    vt_cond_rule_gates(rules, gates, escapes);
+    vt_cond_env env = {.rules = rules, .data = data, .size = size, .matches = matches,
+                       .rule_gates = gates, .rule_escapes = escapes};
     int status = 0;
     if (vt_cond_evaluate(&env, results, &err) != VT_OK) {
         fprintf(stderr, "eval_rules: %s\n", err.message);
@@ -50,6 +56,8 @@ int main(int argc, char **argv)
     }
     free(matches);
     free(results);
+    free(gates);
+    free(escapes);
     free(data);
     vt_ruleset_free(rules);
     return status;

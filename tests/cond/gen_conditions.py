@@ -84,5 +84,42 @@ def bool_expr(d, loop_vars, depth_loops=0):
     return rng.choice(["true", "false"])
 
 
+# The data differential.sh evaluates the rules over (its printf), for header tests that hold.
+DATA = (b"hello world\n\x00\x01\x02\x7f\x80\xff\xfe ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        b"abcdefghij")
+header_rng = random.Random(int(sys.argv[1]) * 7919 + 1)  # the conditions' stream stays as it was
+
+
+def header_test():
+    """uintN(K) == C (or uintNbe): a test of the bytes at a fixed offset, which the scanner
+    takes as the rule's header (lib/cond/gate.c) and checks before walking the condition. C is
+    the data's value there half of the time; K is sometimes at or past the data's end."""
+    width = header_rng.choice([1, 2, 4])
+    big = width > 1 and header_rng.random() < 0.3
+    k = header_rng.choice([0, 0, 1, 2, 5, 12, 40, 62, 63, 64, 65, 66, 70])
+    raw = DATA[k:k + width]
+    if len(raw) == width and header_rng.random() < 0.5:
+        c = int.from_bytes(raw, "big" if big else "little")
+    else:
+        c = header_rng.randrange(1 << (8 * width))
+    return "uint%d%s(%d) == 0x%x" % (8 * width, "be" if big else "", k, c)
+
+
+def with_header(cond):
+    """A third of the conditions take header tests: before or after the rest of an `and`, two
+    of them, or one on each side of an `or`."""
+    if header_rng.random() < 0.67:
+        return cond
+    form = header_rng.randrange(4)
+    if form == 0:
+        return "%s and (%s)" % (header_test(), cond)
+    if form == 1:
+        return "(%s) and %s" % (cond, header_test())
+    if form == 2:
+        return "%s and %s and (%s)" % (header_test(), header_test(), cond)
+    return "(%s and (%s)) or (%s and filesize > %d)" % (header_test(), cond, header_test(),
+                                                        header_rng.choice([10, 100]))
+
+
 for n in range(count):
-    print("rule r%d { condition: %s }" % (n, bool_expr(4, [])))
+    print("rule r%d { condition: %s }" % (n, with_header(bool_expr(4, []))))

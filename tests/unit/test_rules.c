@@ -710,9 +710,37 @@ static void test_needing_match(void)
     vt_ruleset_free(rs);
 }
 
+/* vt_cond_rule_gates: each rule's header and escapes as vt_cond_rule_gate finds them, except
+ * that a rule calling console.log has none (the evaluator walks it whatever the header, so that
+ * `console.log("x") and uint16(0) == 0x5a4d` prints on every file, as in yara). */
+static void test_rule_gates(void)
+{
+    const char *text = "import \"console\"\n"
+                       "rule a { condition: uint16(0) == 0x5a4d and filesize > 2 }\n"
+                       "rule b { condition: console.log(\"x\") and uint16(0) == 0x5a4d }\n"
+                       "rule c { strings: $z = \"zz\" condition: "
+                       "(uint16(0) == 0x5a4d and filesize > 1) or $z }\n"
+                       "rule d { condition: filesize > 2 }\n";
+    vt_error err;
+    vt_ruleset *rs = compile_text(text, &err);
+    CHECK(rs != NULL);
+    vt_header_gate gates[4];
+    vt_gate_escapes escapes[4];
+    if (rs)
+        vt_cond_rule_gates(rs, gates, escapes);
+    CHECK_INT_EQ(rs ? gates[0].count : 0, 2);
+    CHECK_INT_EQ(rs ? escapes[0].count : 1, 0);
+    CHECK_INT_EQ(rs ? gates[1].count : 1, 0); /* console.log: none */
+    CHECK_INT_EQ(rs ? gates[2].count : 0, 2);
+    CHECK_INT_EQ(rs ? escapes[2].count : 0, 1);
+    CHECK_INT_EQ(rs ? gates[3].count : 1, 0);
+    vt_ruleset_free(rs);
+}
+
 int main(void)
 {
     RUN(test_records);
+    RUN(test_rule_gates);
     RUN(test_header_gates);
     RUN(test_needing_match);
     RUN(test_errors);
