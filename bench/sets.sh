@@ -17,7 +17,9 @@
 #   BENCH_SETS      which sets (default: reversinglabs yara-rules trellix-atr bartblaze
 #                   emulation-stress combined); names of BENCH_RULES entries are their base names
 #   BENCH_RULES     more rule folders or files to measure (always included)
-#   BENCH_CORPORA   usr-bin libwine (default both)
+#   BENCH_CORPORA   usr-bin libwine (default both); also `small`: 20,000 generated files of
+#                   20 bytes to 3 KB (words and random bytes, a fixed seed), the many small
+#                   files a mail or file server scans, where the cost per file shows
 #   BENCH_THREADS   default "1 2"
 #   BENCH_MODES     default "precompiled source"
 #   BENCH_REPEAT    runs per figure (default 3; a run over a minute is made once)
@@ -46,6 +48,22 @@ find /usr/bin -maxdepth 1 -type f -exec ln -f {} "$work/usr-bin/" \; 2>/dev/null
 wine=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
 find "$wine" -maxdepth 1 -type f -exec ln -f {} "$work/libwine/" \; 2>/dev/null ||
   find "$wine" -maxdepth 1 -type f -exec cp {} "$work/libwine/" \;
+if [[ " $corpora " == *" small "* ]]; then
+  mkdir -p "$work/small"
+  python3 - "$work/small" <<'EOF'
+import random, sys
+r = random.Random(3)
+words = ["from", "subject", "hello", "invoice", "http://", "www", "example", "com", "the",
+         "attached", "document", "please", "open", "regards", "password", "account", "MZ"]
+for i in range(20000):
+    n = r.randrange(20, 3000)
+    if r.random() < 0.5:
+        data = " ".join(r.choice(words) for _ in range(n // 5)).encode()[:n]
+    else:
+        data = bytes(r.randrange(256) for _ in range(n))
+    open("%s/f%05d" % (sys.argv[1], i), "wb").write(data)
+EOF
+fi
 
 # once LABEL COMMAND...: one timed run: "wall user sys peak_kib status" (bench/timed-run).
 once() {
