@@ -102,6 +102,10 @@ typedef struct vt_cond_env {
      * a match (vt_cond_rules_needing_match). Such a rule is taken as false, without evaluating
      * its condition, when none of its strings has one. */
     const uint8_t *needs_match;
+    /* Per rule (NULL: the evaluator looks at `matches` itself): 1 when one of its strings has a
+     * match, kept by the caller as it collects them (cheaper than a pass over every string of
+     * every rule for each file: 5,944 in the combined set). */
+    const uint8_t *rule_matched;
     /* Per rule (NULL: none): the header its condition requires and the strings it may match by
      * without it (vt_cond_rule_gates). A rule whose header the data lacks, with no match of one
      * of those strings, is taken as false without evaluating its condition: its `and` would

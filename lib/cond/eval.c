@@ -1077,9 +1077,11 @@ static bool escape_matched(const evaluator *ev, const vt_gate_escapes *escape)
     return false;
 }
 
-/* Whether one of the rule's strings has a match. */
-static bool rule_has_match(const evaluator *ev, const vt_rs_rule *rule)
+/* Whether one of rule r's strings has a match. */
+static bool rule_has_match(const evaluator *ev, uint32_t r, const vt_rs_rule *rule)
 {
+    if (ev->env->rule_matched)
+        return ev->env->rule_matched[r] != 0;
     for (uint32_t s = 0; s < rule->string_count; s++)
         if ((uint64_t)rule->string_first + s < ev->view.string_count &&
             ev->env->matches[rule->string_first + s].count)
@@ -1115,7 +1117,7 @@ vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *e
             break;
         }
         vt_cond_value v;
-        if (env->needs_match && env->needs_match[r] && !rule_has_match(&ev, rule))
+        if (env->needs_match && env->needs_match[r] && !rule_has_match(&ev, (uint32_t)r, rule))
             set_bool(&v, false); /* true only with a match of its strings: not evaluated */
         else if (env->rule_gates && env->rule_gates[r].count &&
                  !vt_header_gate_passes(&env->rule_gates[r], env->data, env->size) &&

@@ -104,6 +104,8 @@ struct vt_matcher {
      * building them all took a third of `vitrine compile`. */
     _Atomic(vt_string_matcher *) *strings;
     bool *verify_everywhere; /* strings without factors */
+    uint32_t *everywhere;    /* their indices, so that a scan need not look at every string */
+    size_t neverywhere;
     /* twin_of[i]: the first string identical to string i (the same kind, bytes, modifiers and
      * flags: the same matches wherever it has the same candidates), i itself for the first;
      * has_twins[i]: a later string is identical to i. Generated rule sets repeat strings in
@@ -205,6 +207,7 @@ void vt_matcher_free(vt_matcher *m)
         vt_string_matcher_free(m->strings ? atomic_load(&m->strings[i]) : NULL);
     free((void *)m->strings);
     free(m->verify_everywhere);
+    free(m->everywhere);
     free(m->twin_of);
     free(m->has_twins);
     free(m->gated);
@@ -272,6 +275,21 @@ static vt_status find_twins(vt_matcher *m, vt_error *err)
     }
     free(slots);
     return VT_OK;
+}
+
+/* m->everywhere from m->verify_everywhere; false without memory. */
+static bool list_everywhere(vt_matcher *m)
+{
+    m->neverywhere = 0;
+    for (size_t i = 0; i < m->nstrings; i++)
+        m->neverywhere += m->verify_everywhere[i];
+    m->everywhere = malloc((m->neverywhere ? m->neverywhere : 1) * sizeof *m->everywhere);
+    if (!m->everywhere)
+        return false;
+    for (size_t i = 0, k = 0; i < m->nstrings; i++)
+        if (m->verify_everywhere[i])
+            m->everywhere[k++] = (uint32_t)i;
+    return true;
 }
 
 /* Copy the specs into m (borrow: keep pointing at the callers' bytes instead of copying
@@ -615,6 +633,8 @@ vt_status vt_matcher_build(const vt_string_spec *specs, size_t count, vt_matcher
         st = vt_factors_share_literals(&list, err);
     if (st == VT_OK && list.count)
         st = compile_factors(m, &list, err);
+    if (st == VT_OK && !list_everywhere(m))
+        st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
     vt_factor_list_free(&list);
     if (st != VT_OK) {
         vt_matcher_free(m);
@@ -890,10 +910,9 @@ static vt_status find_candidates(const vt_matcher *m, vt_matcher_scratch *s, con
     s->ntouched = 0;
     s->failed = false;
     const bool *out = left_out(m, mode);
-    for (size_t i = 0; i < m->nstrings; i++)
-        m->verify_everywhere[i] && len && !(out && out[i])
-            ? add_range(s, (uint32_t)i, 0, len - 1)
-            : (void)0;
+    for (size_t k = 0; k < m->neverywhere && len; k++)
+        if (!(out && out[m->everywhere[k]]))
+            add_range(s, m->everywhere[k], 0, len - 1);
     vt_status st =
         scan_database(m, s, mode == SEARCH_GATE_FAILED ? m->db_rest : m->db, data, len, err);
     if (st == VT_OK && mode == SEARCH_EVERY)
@@ -1373,7 +1392,9 @@ static vt_status deserialize(const uint8_t *data, size_t len, bool borrow, vt_ma
         for (size_t i = 0; i < m->nfactors; i++)
             m->verify_everywhere[m->factors[i].string] = false;
         uint32_t np = get_u32(&r);
-        if (r.bad || np > r.left / 4 || np > m->nfactors) {
+        if (!list_everywhere(m)) {
+            st = vt_error_set(err, VT_ERR_NOMEM, "out of memory");
+        } else if (r.bad || np > r.left / 4 || np > m->nfactors) {
             st = vt_error_set(err, VT_ERR_FORMAT, "matcher is truncated or corrupt");
         } else {
             m->first = calloc((size_t)np + 1, sizeof *m->first);

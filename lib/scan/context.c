@@ -50,6 +50,7 @@ struct vt_scan_ctx {
     uint32_t *touched; /* strings whose list is set, to reset them before the next scan */
     size_t touched_len;
     uint8_t *results;
+    uint8_t *rule_matched; /* per rule: one of its strings has a match in this scan */
 
     vt_cond_value *externals;
     char **external_strings; /* owned copies of string values given by vt_scan_ctx_define */
@@ -124,11 +125,13 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
     ctx->lists = calloc(strings, sizeof *ctx->lists);
     ctx->touched = calloc(strings, sizeof *ctx->touched);
     ctx->results = calloc(rules, 1);
+    ctx->rule_matched = calloc(rules, 1);
     ctx->imported = calloc(ctx->view.import_count ? ctx->view.import_count : 1,
                            sizeof *ctx->imported);
     ctx->scratch = vt_matcher_scratch_new(scanner->matcher);
     ctx->regex_scratch = vt_match_scratch_new();
-    if (!ctx->lists || !ctx->touched || !ctx->results || !ctx->imported || !ctx->scratch ||
+    if (!ctx->lists || !ctx->touched || !ctx->results || !ctx->rule_matched || !ctx->imported ||
+        !ctx->scratch ||
         !ctx->regex_scratch || load_default_externals(ctx) != VT_OK) {
         vt_scan_ctx_free(ctx);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scan context");
@@ -342,6 +345,7 @@ void vt_scan_ctx_free(vt_scan_ctx *ctx)
     free(ctx->lists);
     free(ctx->touched);
     free(ctx->results);
+    free(ctx->rule_matched);
     free(ctx->imported);
     vt_matcher_scratch_free(ctx->scratch);
     vt_match_scratch_free(ctx->regex_scratch);
@@ -692,6 +696,8 @@ static void index_matches(vt_scan_ctx *ctx)
         ctx->lists[s].items = &ctx->found[first];
         ctx->lists[s].count = first_only ? 1 : (uint32_t)(i - first);
         ctx->touched[ctx->touched_len++] = s;
+        if (ctx->view.strings[s].rule < ctx->view.rule_count)
+            ctx->rule_matched[ctx->view.strings[s].rule] = 1;
         if (!first_only && i - first >= VT_MAX_STRING_MATCHES && ctx->options.warning) {
             const vt_rs_string *string = &ctx->view.strings[s];
             const vt_rs_rule *rule = &ctx->view.rules[string->rule];
@@ -705,8 +711,11 @@ static void index_matches(vt_scan_ctx *ctx)
 static void reset_results(vt_scan_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->touched_len; i++) {
-        ctx->lists[ctx->touched[i]].items = NULL;
-        ctx->lists[ctx->touched[i]].count = 0;
+        uint32_t s = ctx->touched[i];
+        ctx->lists[s].items = NULL;
+        ctx->lists[s].count = 0;
+        if (ctx->view.strings[s].rule < ctx->view.rule_count)
+            ctx->rule_matched[ctx->view.strings[s].rule] = 0;
     }
     ctx->touched_len = 0;
     ctx->scan_number++; /* module objects of the last scan are gone: forget their members */
@@ -800,6 +809,7 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
         .regex_context = ctx,
         .deadline = &ctx->deadline,
         .needs_match = ctx->scanner->needs_match,
+        .rule_matched = ctx->rule_matched,
         .rule_gates = ctx->scanner->rule_gates,
         .rule_escapes = ctx->scanner->rule_escapes,
     };
