@@ -1110,26 +1110,29 @@ vt_status vt_cond_evaluate(const vt_cond_env *env, uint8_t *results, vt_error *e
             return vt_error_set(err, VT_ERR_NOMEM, "out of memory evaluating conditions");
     }
     vt_status st = VT_OK;
+    bool any_failed = false; /* a global rule failed */
     for (size_t r = 0; r < ev.view.rule_count && st == VT_OK; r++) {
         const vt_rs_rule *rule = &ev.view.rules[r];
         if (rule->node_count == 0 || rule->ns >= ev.view.namespace_count) {
             st = corrupt(&ev, "rule without a condition", (uint32_t)r);
             break;
         }
-        vt_cond_value v;
-        if (env->needs_match && env->needs_match[r] && !rule_has_match(&ev, (uint32_t)r, rule))
-            set_bool(&v, false); /* true only with a match of its strings: not evaluated */
-        else if (env->rule_gates && env->rule_gates[r].count &&
-                 !vt_header_gate_passes(&env->rule_gates[r], env->data, env->size) &&
-                 !escape_matched(&ev, &env->rule_escapes[r]))
-            set_bool(&v, false); /* without its header: not evaluated either */
-        else
+        bool skip = (env->needs_match && env->needs_match[r] &&
+                     !rule_has_match(&ev, (uint32_t)r, rule)) || /* needs its strings */
+                    (env->rule_gates && env->rule_gates[r].count && /* or its header */
+                     !vt_header_gate_passes(&env->rule_gates[r], env->data, env->size) &&
+                     !escape_matched(&ev, &env->rule_escapes[r]));
+        if (!skip) {
+            vt_cond_value v;
             st = eval(&ev, rule->node_first + rule->node_count - 1, &v);
-        results[r] = st == VT_OK && is_true(&v);
-        if (st == VT_OK && !results[r] && (rule->flags & VT_RULE_GLOBAL))
+            results[r] = st == VT_OK && is_true(&v);
+        } /* else taken as false without walking the condition: results[r] stays 0 */
+        if (st == VT_OK && !results[r] && (rule->flags & VT_RULE_GLOBAL)) {
             namespace_failed[rule->ns] = 1;
+            any_failed = true;
+        }
     }
-    if (st == VT_OK)
+    if (st == VT_OK && any_failed)
         for (size_t r = 0; r < ev.view.rule_count; r++)
             if (namespace_failed[ev.view.rules[r].ns])
                 results[r] = 0;
