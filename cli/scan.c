@@ -374,7 +374,8 @@ static int on_result(void *user, vt_scan_ctx *ctx, const char *path, vt_status s
     bool ok = true;
     json_t *matches = run->json ? json_array() : NULL;
     uint64_t found = 0;
-    for (uint32_t r = 0; r < run->view.rule_count; r++) {
+    uint32_t rules = vt_scan_matched_rule_count(ctx) ? run->view.rule_count : 0;
+    for (uint32_t r = 0; r < rules; r++) {
         const vt_rs_rule *rule = &run->view.rules[r];
         if ((rule->flags & VT_RULE_PRIVATE) || !vt_scan_rule_matched(ctx, r))
             continue;

@@ -171,6 +171,8 @@ static void print_rule(yara_run *run, const vt_scan_ctx *ctx, const vt_rs_rule *
 static int report_file(yara_run *run, const vt_scan_ctx *ctx, const char *path, long *count)
 {
     const yara_options *o = run->opt;
+    if (!o->negate && vt_scan_matched_rule_count(ctx) == 0)
+        return 0; /* nothing to show or count (the -l limit was not reached: the walk stops) */
     for (uint32_t r = 0; r < run->view.rule_count; r++) {
         const vt_rs_rule *rule = &run->view.rules[r];
         if (rule->flags & VT_RULE_PRIVATE)

@@ -108,6 +108,9 @@ VT_API vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *name, uint64_t
 
 /* Results of the last scan. */
 VT_API bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule);
+/* How many rules matched in the last scan (private ones included): a caller that reports only
+ * matching rules need not look at every rule when none did. */
+VT_API size_t vt_scan_matched_rule_count(const vt_scan_ctx *ctx);
 /* A string's matches: complete for the strings of matching rules; for a rule that did not match
  * because the file lacks the header its condition requires, empty unless the options asked for
  * every_string. */

@@ -51,6 +51,7 @@ struct vt_scan_ctx {
     size_t touched_len;
     uint8_t *results;
     uint8_t *rule_matched; /* per rule: one of its strings has a match in this scan */
+    size_t matched_rules;  /* rules whose results byte is set */
 
     vt_cond_value *externals;
     char **external_strings; /* owned copies of string values given by vt_scan_ctx_define */
@@ -725,6 +726,7 @@ static void reset_results(vt_scan_ctx *ctx)
     ctx->search_status = VT_OK;
     if (ctx->view.rule_count)
         memset(ctx->results, 0, ctx->view.rule_count);
+    ctx->matched_rules = 0;
 }
 
 static vt_status load_modules(vt_scan_ctx *ctx, vt_error *err)
@@ -816,6 +818,9 @@ static vt_status scan_loaded_data(vt_scan_ctx *ctx, vt_error *err)
     env.has_entrypoint = vt_entry_point_offset(ctx->data, ctx->size, &env.entrypoint);
     ctx->module_failed = false;
     st = vt_cond_evaluate(&env, ctx->results, err);
+    ctx->matched_rules = 0;
+    for (size_t r = 0; st == VT_OK && r < ctx->view.rule_count; r++)
+        ctx->matched_rules += ctx->results[r] != 0;
     if (st != VT_OK && ctx->module_failed && err) {
         *err = ctx->module_error;
         st = err->status;
@@ -920,6 +925,11 @@ vt_status vt_scan_fd(vt_scan_ctx *ctx, int fd, const char *path, uint64_t max_si
 bool vt_scan_rule_matched(const vt_scan_ctx *ctx, uint32_t rule)
 {
     return rule < ctx->view.rule_count && ctx->results[rule];
+}
+
+size_t vt_scan_matched_rule_count(const vt_scan_ctx *ctx)
+{
+    return ctx->matched_rules;
 }
 
 vt_match_list vt_scan_string_matches(const vt_scan_ctx *ctx, uint32_t string)
