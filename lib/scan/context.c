@@ -132,8 +132,7 @@ vt_status vt_scan_ctx_new(const vt_scanner *scanner, const vt_scan_options *opti
     ctx->scratch = vt_matcher_scratch_new(scanner->matcher);
     ctx->regex_scratch = vt_match_scratch_new();
     if (!ctx->lists || !ctx->touched || !ctx->results || !ctx->rule_matched || !ctx->imported ||
-        !ctx->scratch ||
-        !ctx->regex_scratch || load_default_externals(ctx) != VT_OK) {
+        !ctx->scratch || !ctx->regex_scratch || load_default_externals(ctx) != VT_OK) {
         vt_scan_ctx_free(ctx);
         return vt_error_set(err, VT_ERR_NOMEM, "out of memory creating a scan context");
     }
