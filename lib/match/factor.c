@@ -938,7 +938,7 @@ static void add_companion(vt_factor *f, const vt_node *const *kids, size_t nkids
     size_t fend = fkid;
     for (long covered = 0; fend < nkids && covered < (long)flen; fend++)
         covered += node_min(kids[fend]);
-    int best_score = MIN_COMPANION_SCORE - 1;
+    int best_score = 0;
     long best_width = 0;
     for (size_t a = 0; a < nkids; a++) {
         if (a >= fkid && a < fend)
@@ -956,7 +956,7 @@ static void add_companion(vt_factor *f, const vt_node *const *kids, size_t nkids
             w++;
         }
         long lo, hi;
-        if (!w || score < best_score)
+        if (score < MIN_COMPANION_SCORE || score < best_score)
             continue;
         if (a >= fend) {
             if (!kid_span(kids, fkid, a, &lo, &hi))

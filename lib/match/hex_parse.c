@@ -191,6 +191,14 @@ static int range_next(hex_parser *p, long long *number, size_t *where)
     return 0;
 }
 
+/* Whether a jump is a ?? for yara's hex grammar: [1] is (its atoms run through it: the atom of
+ * { 6? [1] 5F 43 } is all four bytes, and the string is slow), [1-1] is a jump (one that breaks
+ * atoms: { 6? [1-1] 5F 43 } is searched by 5F 43 and is not slow). `dash`: written with one. */
+static bool jump_is_any_byte(bool dash, long min)
+{
+    return !dash && min == 1;
+}
+
 static vt_node *parse_range(hex_parser *p)
 {
     long long lo = 0, hi = 0;
@@ -263,10 +271,7 @@ static vt_node *parse_range(hex_parser *p)
         max = -1;
     }
     vt_node *any = vt_node_new_pooled(&p->pool, VT_NODE_ANY);
-    if (any && !dash && min == 1) {
-        /* yara's hex grammar makes [1] a ?? (its atoms run through it: the atom of
-         * { 6? [1] 5F 43 } is all four bytes, and the string is slow), and [1-1] a jump (one
-         * that breaks atoms: { 6? [1-1] 5F 43 } is searched by 5F 43 and is not slow) */
+    if (any && jump_is_any_byte(dash, min)) {
         any->any_all = true;
         next(p);
         return any;
@@ -554,9 +559,9 @@ static bool flat_items(const char *text, size_t len, vt_hex_item **out, size_t *
             } else if (hi >= 0 && lo > hi) {
                 goto other;
             }
-            /* [1] is ?? for yara (parse_jump), [1-1] a jump */
-            *it = !dash && lo == 1 ? (vt_hex_item){.kind = VT_HEX_ITEM_BYTE, .value = 0, .mask = 0}
-                                   : (vt_hex_item){.kind = VT_HEX_ITEM_JUMP, .min = lo, .max = hi};
+            *it = jump_is_any_byte(dash, lo)
+                      ? (vt_hex_item){.kind = VT_HEX_ITEM_BYTE, .value = 0, .mask = 0}
+                      : (vt_hex_item){.kind = VT_HEX_ITEM_JUMP, .min = lo, .max = hi};
             n++;
             continue;
         }

@@ -727,16 +727,12 @@ typedef struct scan_ctx {
     size_t len;
 } scan_ctx;
 
-/* Whether the whole factor f lies at `start` of the data, when Vectorscan searched only a
- * literal run of it (factor.c): its bytes compared under their masks, 8 at a time. */
-static bool confirmed(const scan_ctx *c, const factor_info *f, uint64_t start)
+/* Whether the n bytes at `at` are `value` under `mask` ((at[i] & mask[i]) == value[i]), 8 at a
+ * time: a factor's confirmation and its companion are compared so. */
+static bool masked_equal(const uint8_t *at, const uint8_t *mask, const uint8_t *value, size_t n)
 {
-    if (start > c->len || c->len - start < f->confirm_len)
-        return false;
-    const uint8_t *at = c->data + start, *mask = c->m->confirm + f->confirm_at,
-                  *value = mask + f->confirm_len;
     size_t i = 0;
-    for (; i + 8 <= f->confirm_len; i += 8) {
+    for (; i + 8 <= n; i += 8) {
         uint64_t d, k, v;
         memcpy(&d, at + i, 8);
         memcpy(&k, mask + i, 8);
@@ -744,15 +740,25 @@ static bool confirmed(const scan_ctx *c, const factor_info *f, uint64_t start)
         if ((d & k) != v)
             return false;
     }
-    for (; i < f->confirm_len; i++)
+    for (; i < n; i++)
         if ((at[i] & mask[i]) != value[i])
             return false;
     return true;
 }
 
+/* Whether the whole factor f lies at `start` of the data, when Vectorscan searched only a
+ * literal run of it (factor.c). */
+static bool confirmed(const scan_ctx *c, const factor_info *f, uint64_t start)
+{
+    if (start > c->len || c->len - start < f->confirm_len)
+        return false;
+    const uint8_t *mask = c->m->confirm + f->confirm_at;
+    return masked_equal(c->data + start, mask, mask + f->confirm_len, f->confirm_len);
+}
+
 /* Whether factor f's companion lies where it must when the factor starts at `start`: its first
- * exact byte (factor.c gives every companion one) found by memchr, the rest compared under
- * their masks. */
+ * exact byte (factor.c gives every companion one) found by memchr, then the whole compared
+ * under its masks. */
 static bool companion_near(const scan_ctx *c, const factor_info *f, uint64_t start)
 {
     int64_t lo = (int64_t)start + f->comp_lo, hi = (int64_t)start + f->comp_hi;
@@ -771,10 +777,7 @@ static bool companion_near(const scan_ctx *c, const factor_info *f, uint64_t sta
         if (!q)
             return false;
         p = q - d - key;
-        uint32_t i = 0;
-        while (i < f->comp_len && (d[p + i] & mask[i]) == value[i])
-            i++;
-        if (i == f->comp_len)
+        if (masked_equal(d + p, mask, value, f->comp_len))
             return true;
     }
     return false;
